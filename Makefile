@@ -1,0 +1,97 @@
+# xvtep build. `make V=1` shows the commands.
+OUTPUT    ?= build
+PREFIX    ?= /usr/local
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+CC        ?= gcc
+ARCH      := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf 2>/dev/null)
+LIBBPF_LIBS   := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+
+CFLAGS    ?= -O2 -g
+CFLAGS    += -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 -D_GNU_SOURCE \
+	     -Iinclude -Ilib -I$(OUTPUT) $(LIBBPF_CFLAGS)
+BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	      -Ivmlinux -Iinclude -Ibpf
+
+BPF_SRCS  := bpf/xvtep.bpf.c
+BPF_HDRS  := $(wildcard bpf/*.h bpf/*.c) include/xvtep.h
+BPF_OBJS  := $(OUTPUT)/xvtep.bpf.o
+SKELS     := $(OUTPUT)/xvtep.skel.h
+LIB_SRCS  := $(wildcard lib/*.c)
+LIB_OBJS  := $(patsubst lib/%.c,$(OUTPUT)/lib/%.o,$(LIB_SRCS))
+LIB_HDRS  := $(wildcard lib/*.h) include/xvtep.h
+
+LOADER    := $(OUTPUT)/xvtep-loader
+CLI       := $(OUTPUT)/xvtepctl
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT      := $(OUTPUT)/tests/unit_tests
+
+.PHONY: all clean install test unit integration bench demo vmlinux fuzz
+all: $(BPF_OBJS) $(SKELS) $(LOADER) $(CLI) $(UNIT)
+
+$(OUTPUT) $(OUTPUT)/lib $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@.tmp && mv $@.tmp $@
+
+$(OUTPUT)/lib/%.o: lib/%.c $(LIB_HDRS) | $(OUTPUT)/lib
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(LOADER): $(wildcard loader/*.c loader/*.h) $(LIB_OBJS) $(SKELS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(filter %.c %.o,$^) $(LIBBPF_LIBS) -o $@
+
+$(CLI): $(wildcard cli/*.c cli/*.h) $(LIB_OBJS) $(SKELS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(filter %.c %.o,$^) $(LIBBPF_LIBS) -o $@
+
+$(UNIT): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(LIB_OBJS) $(SKELS) | $(OUTPUT)/tests
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $(filter %.c %.o,$^) $(LIBBPF_LIBS) -o $@
+
+# vmlinux.h is committed; regenerate it from the running kernel's BTF.
+vmlinux:
+	$(call msg,GEN,vmlinux/vmlinux.h)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
+
+install: all
+	$(Q)install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/xvtep
+	$(Q)install -m 0755 $(LOADER) $(CLI) $(DESTDIR)$(PREFIX)/sbin/
+	$(Q)install -m 0644 $(BPF_OBJS) $(DESTDIR)$(PREFIX)/lib/xvtep/
+
+# The README's test command: unit + integration, one closing "N passed, N failed" line.
+test: all
+	$(Q)tests/run.sh
+
+unit: all
+	$(Q)tests/run.sh unit
+
+integration: all
+	$(Q)tests/run.sh integration
+
+demo: all
+	$(Q)./demo.sh
+
+bench: all
+	$(Q)bench/run.sh
+
+clean:
+	$(call msg,CLEAN,$(OUTPUT))
+	$(Q)rm -rf $(OUTPUT)

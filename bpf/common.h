@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Constants vmlinux.h lacks (macros do not survive into BTF) and settings. */
+#ifndef XVTEP_BPF_COMMON_H
+#define XVTEP_BPF_COMMON_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "xvtep.h"
+
+#define ETH_ALEN	6
+#define ETH_HLEN	14
+#define ETH_P_IP	0x0800
+#define ETH_P_IPV6	0x86DD
+#define ETH_P_8021Q	0x8100
+#define ETH_P_8021AD	0x88A8
+#define IPPROTO_TCP_NR	6
+#define IPPROTO_UDP_NR	17
+#define IP_MF		0x2000
+#define IP_OFFSET	0x1FFF
+#define IP_DF		0x4000
+#define AF_INET_NR	2
+#define CLOCK_MONOTONIC_NR 1
+#define E2BIG		7
+#define ENOMEM		12
+
+#define TC_ACT_OK	0
+#define TC_ACT_SHOT	2
+#define TC_ACT_REDIRECT	7
+
+#define BPF_ADJ_ROOM_ENCAP_L2(len) (((__u64)(len) & 0xff) << 56)
+
+#define VXLAN_I_FLAG	bpf_htonl(0x08000000)
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+
+/* Fixed at load time by the loader (rodata): the verifier prunes what they disable. */
+const volatile __u32 cfg_uplink_ifindex = 0;
+const volatile __be32 cfg_local_ip = 0;
+const volatile __u16 cfg_dstport = XVTEP_DSTPORT_DEFAULT;
+const volatile __u16 cfg_sport_min = XVTEP_SPORT_MIN_DEFAULT;
+const volatile __u16 cfg_sport_max = XVTEP_SPORT_MAX_DEFAULT;
+const volatile __u8 cfg_uplink_mac[ETH_ALEN] = {};
+const volatile __u8 cfg_xdp_tcp = 0;
+const volatile __u64 cfg_gc_interval_ns = XVTEP_GC_INTERVAL_NS;
+
+struct vxlan_hdr {
+	__be32 flags;
+	__be32 vni;		/* VNI in the upper 24 bits */
+};
+
+static __always_inline bool mac_is_multicast(const __u8 *mac)
+{
+	return mac[0] & 1;	/* includes broadcast */
+}
+
+static __always_inline bool mac_is_zero(const __u8 *mac)
+{
+	return !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]);
+}
+
+static __always_inline bool ipv4_is_multicast(__be32 addr)
+{
+	return (bpf_ntohl(addr) & 0xf0000000) == 0xe0000000;
+}
+
+#endif

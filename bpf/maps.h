@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Map definitions. No `pinning` attribute: the loader sets each pin path
+ * (<pin dir>/<name>) so instances in different pin dirs never collide. */
+#ifndef XVTEP_BPF_MAPS_H
+#define XVTEP_BPF_MAPS_H
+
+#include "common.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xvtep_meta);
+} xvtep_meta SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XVTEP_MAX_VNIS);
+	__type(key, __u32);
+	__type(value, struct xvtep_vni);
+} xvtep_vnis SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XVTEP_MAX_VNIS);
+	__type(key, __u32);
+	__type(value, struct xvtep_vstate);
+} xvtep_vstate SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XVTEP_MAX_PORTS);
+	__type(key, __u32);
+	__type(value, struct xvtep_port);
+} xvtep_ports SEC(".maps");
+
+/* Preallocated: learning on the fast path never allocates; a full map
+ * refuses new entries (counted as fdb_full) and never evicts static ones. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XVTEP_FDB_SIZE_DEFAULT);
+	__type(key, struct xvtep_fdb_key);
+	__type(value, struct xvtep_fdb_entry);
+} xvtep_fdb SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, XVTEP_MAX_VNIS + 1);
+	__type(key, __u32);
+	__type(value, struct xvtep_stats);
+} xvtep_stats SEC(".maps");
+
+/* Every port, so the XDP fast path can redirect with devmap bulking. */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, XVTEP_MAX_PORTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} xvtep_devmap SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xvtep_gc);
+} xvtep_gc SEC(".maps");
+
+#endif

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Uplink TC ingress: the complete decap path. It keeps the skb (GSO state,
+ * CHECKSUM_PARTIAL, GRO aggregates), so TCP through the overlay runs at
+ * kernel speed, and it can clone for flooding, which XDP cannot.
+ */
+
+/* Enough linear data for outer Eth + IPv4 with options + UDP + VXLAN + inner Eth. */
+#define DECAP_PULL_LEN	(ETH_HLEN + 60 + 8 + 8 + ETH_HLEN)
+
+static __always_inline int tc_flood_local(struct __sk_buff *skb, const struct xvtep_vni *vcfg,
+					  struct xvtep_stats *st)
+{
+	__u32 nr = vcfg->nr_ports;
+	__u32 len = skb->len;
+
+	if (nr == 0 || nr > XVTEP_MAX_VNI_PORTS) {
+		count_drop(st, XVTEP_DROP_NO_DEST);
+		return TC_ACT_SHOT;
+	}
+	count_event(st, XVTEP_EV_FLOODED);
+	for (__u32 i = 0; i < XVTEP_MAX_VNI_PORTS; i++) {
+		__u32 ifindex;
+
+		if (i >= nr)
+			break;
+		ifindex = vcfg->ports[i];
+		count_rx(st, len);
+		/* The last copy is the original: no clone, and no "drop" for it. */
+		if (i == nr - 1)
+			return bpf_redirect(ifindex, 0);
+		if (bpf_clone_redirect(skb, ifindex, 0))
+			count_drop(st, XVTEP_DROP_REDIRECT_FAILED);
+	}
+	return TC_ACT_SHOT;
+}
+
+SEC("tc")
+int xvtep_tc_up(struct __sk_buff *skb)
+{
+	void *data, *data_end;
+	struct xvtep_fdb_entry *dst;
+	const struct xvtep_vni *vcfg;
+	struct xvtep_stats *st;
+	struct vxlan_rx rx = {};
+	struct ethhdr inner;
+	struct ethhdr *ieth;
+	__u64 adj_flags;
+	__u32 ifindex;
+	int verdict;
+
+	if (skb->len > ETH_HLEN + 20 + 8 &&
+	    (long)skb->data + DECAP_PULL_LEN > (long)skb->data_end)
+		bpf_skb_pull_data(skb, skb->len < DECAP_PULL_LEN ? skb->len : DECAP_PULL_LEN);
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+
+	verdict = parse_vxlan(data, data_end, &rx);
+	if (verdict == VXLAN_NOT_OURS)
+		return TC_ACT_OK;
+	if (verdict != XVTEP_DROP__MAX) {
+		count_drop(stats_get(0), verdict);
+		return TC_ACT_SHOT;
+	}
+	ieth = data + (rx.inner_off & 0xff);
+	if ((void *)(ieth + 1) > data_end)
+		return TC_ACT_SHOT;
+
+	vcfg = bpf_map_lookup_elem(&xvtep_vnis, &rx.vni);
+	st = stats_get(vcfg ? rx.vni : 0);
+	verdict = vxlan_rx_check(&rx, vcfg, ieth);
+	if (verdict != XVTEP_DROP__MAX || !vcfg) {
+		count_drop(st, verdict);
+		return TC_ACT_SHOT;
+	}
+	if (rx.reserved_bits)
+		count_event(st, XVTEP_EV_RESERVED_BITS);
+
+	verdict = fdb_learn(rx.vni, vcfg, ieth->h_source, 0, rx.outer_src, st);
+	if (verdict != XVTEP_DROP__MAX) {
+		count_drop(st, verdict);
+		return TC_ACT_SHOT;
+	}
+
+	ifindex = 0;
+	if (!mac_is_multicast(ieth->h_dest)) {
+		dst = fdb_lookup(rx.vni, ieth->h_dest);
+		if (dst && (dst->flags & XVTEP_FDB_F_REMOTE)) {
+			/* Known to live behind a VTEP: never send back into the overlay. */
+			count_drop(st, XVTEP_DROP_HAIRPIN);
+			return TC_ACT_SHOT;
+		}
+		if (dst)
+			ifindex = dst->ifindex;
+	}
+
+	/* Strip outer IPv4+UDP+VXLAN and the inner Ethernet header from behind the
+	 * outer one, then write the inner Ethernet header in its place. */
+	__builtin_memcpy(&inner, ieth, sizeof(inner));
+	adj_flags = BPF_F_ADJ_ROOM_FIXED_GSO;
+	if (inner.h_proto == bpf_htons(ETH_P_IP))
+		adj_flags |= BPF_F_ADJ_ROOM_DECAP_L3_IPV4;
+	else if (inner.h_proto == bpf_htons(ETH_P_IPV6))
+		adj_flags |= BPF_F_ADJ_ROOM_DECAP_L3_IPV6;
+	if (bpf_skb_adjust_room(skb, -(__s32)(rx.inner_off & 0xff), BPF_ADJ_ROOM_MAC, adj_flags) ||
+	    bpf_skb_store_bytes(skb, 0, &inner, sizeof(inner), 0)) {
+		count_drop(st, XVTEP_DROP_MALFORMED);
+		return TC_ACT_SHOT;
+	}
+
+	if (ifindex) {
+		count_rx(st, skb->len);
+		return bpf_redirect(ifindex, 0);
+	}
+	return tc_flood_local(skb, vcfg, st);
+}

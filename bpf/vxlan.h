@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* VXLAN on the wire (RFC 7348): parsing received frames, building outer headers. */
+#ifndef XVTEP_BPF_VXLAN_H
+#define XVTEP_BPF_VXLAN_H
+
+#include "common.h"
+
+/* What parse_vxlan() learned about a frame it accepted as ours. */
+struct vxlan_rx {
+	__u32 vni;
+	__be32 outer_src;
+	__be32 outer_dst;
+	__u32 inner_off;	/* offset of the inner Ethernet header */
+	bool inner_tcp;		/* inner IPv4/IPv6 carries TCP */
+	bool reserved_bits;	/* reserved VXLAN bits were set (ignored per RFC 7348 5) */
+};
+
+#define VXLAN_NOT_OURS	(-1)
+
+/*
+ * Classify a frame at the uplink. Returns VXLAN_NOT_OURS (pass untouched),
+ * a drop reason, or XVTEP_DROP__MAX when rx is filled in.
+ *
+ * Ours means: IPv4 UDP to cfg_dstport, addressed to our VTEP address or to a
+ * multicast group (the group is matched against the VNI later). Anything we
+ * cannot tell apart (too short for the UDP port, outer fragments, invalid
+ * IHL) is left to the stack: we never drop traffic that is not ours.
+ *
+ * Reserved bits: RFC 7348 says ignore on receipt; we do, and count them.
+ * The I flag is required.
+ */
+static __always_inline int parse_vxlan(void *data, void *data_end, struct vxlan_rx *rx)
+{
+	struct ethhdr *eth = data;
+	struct vxlan_hdr *vx;
+	struct ethhdr *ieth;
+	struct udphdr *udp;
+	struct iphdr *ip;
+	__u32 ihl, ip_len;
+
+	if ((void *)(eth + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
+		return VXLAN_NOT_OURS;
+	ip = (void *)(eth + 1);
+	if ((void *)(ip + 1) > data_end || ip->protocol != IPPROTO_UDP_NR)
+		return VXLAN_NOT_OURS;
+	ihl = ip->ihl;
+	if (ip->version != 4 || ihl < 5)
+		return VXLAN_NOT_OURS;
+	if (ip->daddr != cfg_local_ip && !ipv4_is_multicast(ip->daddr))
+		return VXLAN_NOT_OURS;
+	if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET))
+		return VXLAN_NOT_OURS;
+	udp = (void *)ip + ihl * 4;
+	if ((void *)(udp + 1) > data_end || udp->dest != bpf_htons(cfg_dstport))
+		return VXLAN_NOT_OURS;
+
+	/* From here on the frame is addressed to our VXLAN port. */
+	if (ip->saddr == cfg_local_ip)
+		return XVTEP_DROP_OWN_SOURCE;
+	ip_len = bpf_ntohs(ip->tot_len);
+	if (ip_len < ihl * 4 + sizeof(*udp) + sizeof(*vx) + ETH_HLEN ||
+	    (void *)ip + ip_len > data_end ||
+	    bpf_ntohs(udp->len) < sizeof(*udp) + sizeof(*vx) + ETH_HLEN ||
+	    bpf_ntohs(udp->len) > ip_len - ihl * 4)
+		return XVTEP_DROP_MALFORMED;
+	vx = (void *)(udp + 1);
+	ieth = (void *)(vx + 1);
+	if ((void *)(ieth + 1) > data_end)
+		return XVTEP_DROP_MALFORMED;
+	if (!(vx->flags & VXLAN_I_FLAG))
+		return XVTEP_DROP_NO_I_FLAG;
+
+	rx->reserved_bits = (vx->flags & ~VXLAN_I_FLAG) || (vx->vni & bpf_htonl(0xff));
+	rx->vni = bpf_ntohl(vx->vni) >> 8;
+	rx->outer_src = ip->saddr;
+	rx->outer_dst = ip->daddr;
+	rx->inner_off = (void *)ieth - data;
+
+	if (ieth->h_proto == bpf_htons(ETH_P_8021Q) || ieth->h_proto == bpf_htons(ETH_P_8021AD))
+		return XVTEP_DROP_INNER_VLAN;
+
+	rx->inner_tcp = false;
+	if (ieth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *iip = (void *)(ieth + 1);
+
+		if ((void *)(iip + 1) <= data_end)
+			rx->inner_tcp = iip->protocol == IPPROTO_TCP_NR;
+	} else if (ieth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = (void *)(ieth + 1);
+
+		if ((void *)(ip6 + 1) <= data_end)
+			rx->inner_tcp = ip6->nexthdr == IPPROTO_TCP_NR;
+	}
+	return XVTEP_DROP__MAX;
+}
+
+/* The source-mac and VNI checks both hooks make once the VNI is known. */
+static __always_inline int vxlan_rx_check(const struct vxlan_rx *rx, const struct xvtep_vni *vcfg,
+					  const struct ethhdr *ieth)
+{
+	if (!vcfg)
+		return XVTEP_DROP_UNKNOWN_VNI;
+	/* Multicast to a group this VNI does not use is not ours to take. */
+	if (rx->outer_dst != cfg_local_ip && rx->outer_dst != vcfg->group)
+		return XVTEP_DROP_UNKNOWN_VNI;
+	if (mac_is_multicast(ieth->h_source) || mac_is_zero(ieth->h_source))
+		return XVTEP_DROP_BAD_SRC_MAC;
+	return XVTEP_DROP__MAX;
+}
+
+/* Outer UDP source port: a hash of the inner flow, so ECMP in the underlay
+ * spreads flows while each flow stays on one path (RFC 7348 5). */
+static __always_inline __be16 vxlan_sport(__u32 flow_hash)
+{
+	__u32 range = (__u32)cfg_sport_max - cfg_sport_min + 1;
+
+	return bpf_htons(cfg_sport_min + (__u16)(((__u64)flow_hash * range) >> 32));
+}
+
+#endif

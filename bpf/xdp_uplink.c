@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Uplink XDP: the decap fast path. It finishes only frames it can finish
+ * alone: known unicast to a local port, and (hybrid mode) not TCP. Everything
+ * else - flooding, TCP that needs GSO/GRO and intact checksum state, ports that
+ * must see frames in TC - is passed untouched to xvtep_tc_up, which does
+ * the full job. Nothing stateful happens before that decision, so a frame is
+ * never learned or counted twice.
+ */
+
+SEC("xdp")
+int xvtep_xdp_up(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct xvtep_fdb_entry *dst;
+	const struct xvtep_port *port;
+	const struct xvtep_vni *vcfg;
+	struct xvtep_stats *st;
+	struct vxlan_rx rx = {};
+	struct ethhdr *ieth;
+	__u32 ifindex;
+	int verdict;
+
+	verdict = parse_vxlan(data, data_end, &rx);
+	if (verdict == VXLAN_NOT_OURS)
+		return XDP_PASS;
+	if (verdict != XVTEP_DROP__MAX) {
+		count_drop(stats_get(0), verdict);
+		return XDP_DROP;
+	}
+	ieth = data + (rx.inner_off & 0xff);
+	if ((void *)(ieth + 1) > data_end)
+		return XDP_PASS;
+
+	vcfg = bpf_map_lookup_elem(&xvtep_vnis, &rx.vni);
+	st = stats_get(vcfg ? rx.vni : 0);
+	verdict = vxlan_rx_check(&rx, vcfg, ieth);
+	if (verdict != XVTEP_DROP__MAX || !vcfg) {
+		count_drop(st, verdict);
+		return XDP_DROP;
+	}
+
+	if (mac_is_multicast(ieth->h_dest) || (rx.inner_tcp && !cfg_xdp_tcp))
+		goto to_tc;
+	dst = fdb_lookup(rx.vni, ieth->h_dest);
+	if (!dst || (dst->flags & XVTEP_FDB_F_REMOTE))
+		goto to_tc;
+	ifindex = dst->ifindex;
+	port = bpf_map_lookup_elem(&xvtep_ports, &ifindex);
+	if (!port || port->vni != rx.vni || (port->flags & XVTEP_PORT_F_NO_XDP) ||
+	    port->mirror_tx)
+		goto to_tc;
+
+	if (rx.reserved_bits)
+		count_event(st, XVTEP_EV_RESERVED_BITS);
+	verdict = fdb_learn(rx.vni, vcfg, ieth->h_source, 0, rx.outer_src, st);
+	if (verdict != XVTEP_DROP__MAX) {
+		count_drop(st, verdict);
+		return XDP_DROP;
+	}
+
+	if (bpf_xdp_adjust_head(ctx, rx.inner_off)) {
+		count_drop(st, XVTEP_DROP_MALFORMED);
+		return XDP_DROP;
+	}
+	count_rx(st, ctx->data_end - ctx->data);
+	verdict = bpf_redirect_map(&xvtep_devmap, ifindex, XDP_DROP);
+	if (verdict == XDP_DROP)
+		count_drop(st, XVTEP_DROP_REDIRECT_FAILED);
+	return verdict;
+
+to_tc:
+	count_event(st, XVTEP_EV_XDP_TO_TC);
+	return XDP_PASS;
+}

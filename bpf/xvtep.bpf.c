@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xvtep dataplane: one object, one skeleton; each hook lives in its own file:
+ *   xdp_uplink.c  XDP on the uplink: decap fast path
+ *   tc_uplink.c   TC ingress on the uplink: full decap, flooding
+ *   tc_port.c     TC ingress on VM-facing ports: learning, switching, encap
+ *   gc.c          ageing sweep (bpf_timer)
+ */
+#include "common.h"
+#include "maps.h"
+#include "stats.h"
+#include "csum.h"
+#include "fdb.h"
+#include "vxlan.h"
+
+#include "xdp_uplink.c"
+#include "tc_uplink.c"
+#include "tc_port.c"
+#include "gc.c"
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xvtep shared ABI: every map key and value, shared by bpf/, lib/, loader/,
+ * cli/ and tests/. Layouts are fixed (explicit padding, static asserts).
+ * Changing any of them means bumping XVTEP_ABI_VERSION: the loader refuses
+ * to reuse pinned maps written by another ABI version.
+ */
+#ifndef XVTEP_H
+#define XVTEP_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#include <linux/bpf.h>	/* struct bpf_timer */
+#endif
+
+#define XVTEP_ABI_VERSION	1
+
+#define XVTEP_PIN_DEFAULT	"/sys/fs/bpf/xvtep"
+#define XVTEP_DSTPORT_DEFAULT	4789
+#define XVTEP_SPORT_MIN_DEFAULT	49152
+#define XVTEP_SPORT_MAX_DEFAULT	65535
+#define XVTEP_AGEING_DEFAULT	300	/* seconds */
+#define XVTEP_TTL_DEFAULT	64
+#define XVTEP_TTL_GROUP_DEFAULT	1
+#define XVTEP_VNI_MAX		0xffffffU	/* 24 bits */
+
+/* Map capacities (max_entries). The FDB size can be set at first attach. */
+#define XVTEP_FDB_SIZE_DEFAULT	131072
+#define XVTEP_MAX_VNIS		4096
+#define XVTEP_MAX_PORTS		1024
+#define XVTEP_MAX_REMOTES	16	/* head-end replication list per VNI */
+#define XVTEP_MAX_VNI_PORTS	32	/* local ports per VNI */
+
+/* Bytes added in front of the inner frame: outer Ethernet + IPv4 + UDP + VXLAN. */
+#define XVTEP_ENCAP_LEN		(14 + 20 + 8 + 8)
+
+/* Map names: pinned as <pin dir>/<name>. */
+#define XVTEP_MAP_META		"xvtep_meta"
+#define XVTEP_MAP_VNIS		"xvtep_vnis"
+#define XVTEP_MAP_VSTATE	"xvtep_vstate"
+#define XVTEP_MAP_PORTS		"xvtep_ports"
+#define XVTEP_MAP_FDB		"xvtep_fdb"
+#define XVTEP_MAP_STATS		"xvtep_stats"
+#define XVTEP_MAP_DEVMAP	"xvtep_devmap"
+#define XVTEP_MAP_GC		"xvtep_gc"
+
+/* Program pins (<pin>/progs/<name>) and link pins (<pin>/links/<name>). */
+#define XVTEP_PROG_PORT		"xvtep_tc_port"
+#define XVTEP_LINK_XDP		"xdp_uplink"
+#define XVTEP_LINK_TC_UPLINK	"tc_uplink"
+#define XVTEP_LINK_PORT_FMT	"port_%u"	/* %u = ifindex */
+
+/* Decap modes: which hook decapsulates what (see README "Decap modes"). */
+enum xvtep_decap_mode {
+	XVTEP_DECAP_HYBRID = 0,	/* XDP fast path for non-TCP unicast, TC for the rest */
+	XVTEP_DECAP_XDP = 1,	/* XDP for all known unicast, TC for flooding */
+	XVTEP_DECAP_TC = 2,	/* no XDP program: TC does everything */
+};
+
+/* xvtep_meta[0]: written by the loader, read by the CLI and status. */
+struct xvtep_meta {
+	__u32 abi_version;
+	__u32 uplink_ifindex;
+	__be32 local_ip;
+	__u16 dstport;		/* host byte order */
+	__u16 sport_min;
+	__u16 sport_max;
+	__u8 decap_mode;	/* enum xvtep_decap_mode */
+	__u8 xdp_mode;		/* 0 native, 1 generic */
+	__u8 uplink_mac[6];
+	__u16 pad0;
+	__u32 xdp_prog_id;
+	__u32 tc_uplink_prog_id;
+	__u32 port_prog_id;
+	__u64 attached_at;	/* CLOCK_REALTIME seconds of the last attach */
+	char uplink_name[16];
+};
+
+#define XVTEP_VNI_F_LEARNING	(1U << 0)
+
+/* xvtep_vnis: key __u32 vni (host order). */
+struct xvtep_vni {
+	__be32 group;		/* IPv4 multicast group, 0 = none */
+	__u32 flags;		/* XVTEP_VNI_F_* */
+	__u32 ageing;		/* seconds a dynamic entry lives unrefreshed */
+	__u32 mac_limit;	/* max learned entries, 0 = only the map size */
+	__u8 ttl;		/* outer TTL, 0 = default (64, 1 toward the group) */
+	__u8 nr_remotes;
+	__u8 nr_ports;
+	__u8 pad0;
+	__u32 pad1;
+	__be32 remotes[XVTEP_MAX_REMOTES];	/* head-end replication list */
+	__u32 ports[XVTEP_MAX_VNI_PORTS];	/* local port ifindexes */
+};
+
+/* xvtep_vstate: key __u32 vni. Updated atomically by the dataplane. */
+struct xvtep_vstate {
+	__u64 learned;		/* dynamic FDB entries of the VNI (reserved before insert) */
+	__u64 pad;
+};
+
+#define XVTEP_PORT_F_NO_XDP	(1U << 0)	/* never take the XDP fast path to it */
+
+/* xvtep_ports: key __u32 ifindex. */
+struct xvtep_port {
+	__u32 vni;
+	__u32 flags;		/* XVTEP_PORT_F_* */
+	__u32 mirror_rx;	/* bitmap of mirror sessions (reserved) */
+	__u32 mirror_tx;
+};
+
+struct xvtep_fdb_key {
+	__u32 vni;
+	__u8 mac[6];
+	__u16 pad;		/* always 0 */
+};
+
+#define XVTEP_FDB_F_STATIC	(1U << 0)
+#define XVTEP_FDB_F_REMOTE	(1U << 1)	/* behind a remote VTEP, else a local port */
+
+struct xvtep_fdb_entry {
+	__u32 ifindex;		/* local port, when !REMOTE */
+	__be32 remote;		/* remote VTEP, when REMOTE */
+	__u32 flags;		/* XVTEP_FDB_F_* */
+	__u32 pad;
+	__u64 updated_ns;	/* CLOCK_MONOTONIC (bpf_ktime_get_ns) of the last refresh */
+};
+
+/* Every drop has a reason, counted per VNI (VNI 0 = before a VNI is known). */
+enum xvtep_drop {
+	XVTEP_DROP_MALFORMED = 0,	/* truncated or invalid headers */
+	XVTEP_DROP_NO_I_FLAG,		/* VXLAN I flag clear */
+	XVTEP_DROP_UNKNOWN_VNI,
+	XVTEP_DROP_INNER_VLAN,		/* RFC 7348 6.1: no 802.1Q inside */
+	XVTEP_DROP_BAD_SRC_MAC,		/* multicast, broadcast or zero source */
+	XVTEP_DROP_STATIC_CONFLICT,	/* source MAC owned by a static entry elsewhere */
+	XVTEP_DROP_MTU,			/* encapsulated frame exceeds the underlay MTU */
+	XVTEP_DROP_NO_ROUTE,		/* no route/neighbour toward the remote VTEP */
+	XVTEP_DROP_PORT_UNKNOWN,	/* frame on a port without configuration */
+	XVTEP_DROP_NO_DEST,		/* flood with nowhere to go */
+	XVTEP_DROP_ENCAP_FAILED,	/* headroom adjustment failed */
+	XVTEP_DROP_REDIRECT_FAILED,
+	XVTEP_DROP_HAIRPIN,		/* destination is the ingress port */
+	XVTEP_DROP_OWN_SOURCE,		/* outer source is our own address */
+	XVTEP_DROP_NEIGH_UNRESOLVED,	/* flood copy to a VTEP whose neighbour is unknown */
+	XVTEP_DROP__MAX,
+};
+
+/* Events that are not drops. */
+enum xvtep_event {
+	XVTEP_EV_LEARNED = 0,		/* new dynamic entry */
+	XVTEP_EV_MOVED,			/* dynamic entry moved port/VTEP */
+	XVTEP_EV_LEARN_LIMIT,		/* not learned: mac-limit reached */
+	XVTEP_EV_FDB_FULL,		/* not learned: FDB map full */
+	XVTEP_EV_AGED,			/* removed by ageing */
+	XVTEP_EV_FLOODED,		/* BUM frames replicated */
+	XVTEP_EV_RESERVED_BITS,		/* VXLAN reserved bits set (ignored) */
+	XVTEP_EV_XDP_TO_TC,		/* XDP handed a VXLAN frame to TC */
+	XVTEP_EV__MAX,
+};
+
+#define XVTEP_DROP_SLOTS	24
+#define XVTEP_EVENT_SLOTS	16
+
+/*
+ * xvtep_stats: per-CPU, key __u32 vni. rx = decapsulated from the overlay
+ * and delivered (per copy), tx = encapsulated into the overlay (per copy),
+ * local = switched between local ports of the VNI.
+ */
+struct xvtep_stats {
+	__u64 rx_packets;
+	__u64 rx_bytes;
+	__u64 tx_packets;
+	__u64 tx_bytes;
+	__u64 local_packets;
+	__u64 local_bytes;
+	__u64 drops[XVTEP_DROP_SLOTS];
+	__u64 events[XVTEP_EVENT_SLOTS];
+};
+
+/* xvtep_gc[0]: the ageing sweep, a bpf_timer that lives with the pinned map. */
+struct xvtep_gc {
+	struct bpf_timer timer;
+	__u64 interval_ns;
+	__u64 runs;
+	__u64 last_run_ns;
+	__u64 aged;
+};
+
+#define XVTEP_GC_INTERVAL_NS	1000000000ULL
+
+_Static_assert(sizeof(struct xvtep_meta) == 64, "xvtep_meta layout");
+_Static_assert(sizeof(struct xvtep_vni) == 24 + 4 * XVTEP_MAX_REMOTES + 4 * XVTEP_MAX_VNI_PORTS,
+	       "xvtep_vni layout");
+_Static_assert(sizeof(struct xvtep_vstate) == 16, "xvtep_vstate layout");
+_Static_assert(sizeof(struct xvtep_port) == 16, "xvtep_port layout");
+_Static_assert(sizeof(struct xvtep_fdb_key) == 12, "xvtep_fdb_key layout");
+_Static_assert(sizeof(struct xvtep_fdb_entry) == 24, "xvtep_fdb_entry layout");
+_Static_assert(sizeof(struct xvtep_stats) == 8 * (6 + XVTEP_DROP_SLOTS + XVTEP_EVENT_SLOTS),
+	       "xvtep_stats layout");
+_Static_assert(sizeof(struct xvtep_gc) == 48, "xvtep_gc layout");
+_Static_assert(XVTEP_DROP__MAX <= XVTEP_DROP_SLOTS, "drop slots");
+_Static_assert(XVTEP_EV__MAX <= XVTEP_EVENT_SLOTS, "event slots");
+
+#ifndef __VMLINUX_H__
+/* Names as the CLI prints them (JSON keys). */
+static const char *const xvtep_drop_names[XVTEP_DROP__MAX] = {
+	[XVTEP_DROP_MALFORMED] = "malformed",
+	[XVTEP_DROP_NO_I_FLAG] = "no_i_flag",
+	[XVTEP_DROP_UNKNOWN_VNI] = "unknown_vni",
+	[XVTEP_DROP_INNER_VLAN] = "inner_vlan",
+	[XVTEP_DROP_BAD_SRC_MAC] = "bad_src_mac",
+	[XVTEP_DROP_STATIC_CONFLICT] = "static_conflict",
+	[XVTEP_DROP_MTU] = "mtu_exceeded",
+	[XVTEP_DROP_NO_ROUTE] = "no_route",
+	[XVTEP_DROP_PORT_UNKNOWN] = "port_unknown",
+	[XVTEP_DROP_NO_DEST] = "no_destination",
+	[XVTEP_DROP_ENCAP_FAILED] = "encap_failed",
+	[XVTEP_DROP_REDIRECT_FAILED] = "redirect_failed",
+	[XVTEP_DROP_HAIRPIN] = "hairpin",
+	[XVTEP_DROP_OWN_SOURCE] = "own_source",
+	[XVTEP_DROP_NEIGH_UNRESOLVED] = "neigh_unresolved",
+};
+
+static const char *const xvtep_event_names[XVTEP_EV__MAX] = {
+	[XVTEP_EV_LEARNED] = "learned",
+	[XVTEP_EV_MOVED] = "moved",
+	[XVTEP_EV_LEARN_LIMIT] = "learn_limit",
+	[XVTEP_EV_FDB_FULL] = "fdb_full",
+	[XVTEP_EV_AGED] = "aged",
+	[XVTEP_EV_FLOODED] = "flooded",
+	[XVTEP_EV_RESERVED_BITS] = "reserved_bits",
+	[XVTEP_EV_XDP_TO_TC] = "xdp_to_tc",
+};
+#endif
+
+#endif /* XVTEP_H */

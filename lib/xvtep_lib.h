@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Userspace helpers shared by xvtep-loader, xvtepctl and the tests. */
+#ifndef XVTEP_LIB_H
+#define XVTEP_LIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <linux/types.h>
+#include "xvtep.h"
+
+/* Print "Error: ..." to stderr (iproute2 style). Returns -1 for `return xv_err(...)`. */
+int xv_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Error: argument "ARG" is wrong: WHY */
+int xv_arg_err(const char *arg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Enter /run/netns/NAME for networking only (setns CLONE_NEWNET; /sys/fs/bpf stays visible). */
+int xv_enter_netns(const char *name);
+
+/* 0 if DIR's parent (or DIR itself) lives on bpffs; else prints a clear error. */
+int xv_check_bpffs(const char *pin_dir);
+
+/* snprintf "<pin>/<name>" or "<pin>/<sub>/<name>" (sub may be NULL). */
+int xv_pin_path(char *buf, size_t len, const char *pin, const char *sub, const char *name);
+
+/* File descriptors of every pinned map, -1 when not open. */
+struct xv_maps {
+	int meta, vnis, vstate, ports, fdb, stats, devmap, gc;
+};
+/* Open all pinned maps under PIN and check the ABI version in xvtep_meta.
+ * Prints "Error: ..." (not attached / incompatible ABI) and returns -1. */
+int xv_maps_open(const char *pin, struct xv_maps *m);
+void xv_maps_close(struct xv_maps *m);
+int xv_read_meta(const struct xv_maps *m, struct xvtep_meta *meta);
+
+/* Parsers: 0 on success, -1 on bad input (no message printed). */
+int xv_parse_mac(const char *s, __u8 mac[6]);
+int xv_parse_ipv4(const char *s, __be32 *ip);
+int xv_parse_u32(const char *s, __u32 min, __u32 max, __u32 *out);
+void xv_fmt_mac(const __u8 mac[6], char buf[18]);
+void xv_fmt_ipv4(__be32 ip, char buf[16]);
+static inline bool xv_ipv4_is_mcast(__be32 ip) { return (((unsigned char *)&ip)[0] & 0xf0) == 0xe0; }
+
+/* Keep the uplink joined to GROUP without a process holding a socket:
+ * a /32 address with IFA_F_MCAUTOJOIN (like `ip addr add G/32 dev D autojoin`).
+ * Join is idempotent (EEXIST is success); leave of an absent group is success. */
+int xv_mcast_join(int ifindex, __be32 group);
+int xv_mcast_leave(int ifindex, __be32 group);
+
+/* tcx link (BPF_TCX_INGRESS/EGRESS through raw bpf_link_create): returns link fd or -errno. */
+int xv_tcx_attach(int prog_fd, int ifindex, bool ingress);
+
+/* Sum of a per-CPU xvtep_stats value into OUT; 0 or -errno (-ENOENT if absent). */
+int xv_stats_read(int stats_fd, __u32 vni, struct xvtep_stats *out);
+
+/* CLOCK_MONOTONIC now in ns (same clock as bpf_ktime_get_ns). */
+__u64 xv_now_ns(void);
+
+
+/* ---- Additions (new helpers; the declarations above are stable). ---- */
+
+/* Like xv_err() with ": strerror(err)" appended (err may be negative);
+ * EPERM prints the missing-privileges message instead. Returns -1. */
+int xv_err_errno(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* 0 when the effective capabilities allow loading and attaching programs
+ * (CAP_BPF or CAP_SYS_ADMIN, plus CAP_NET_ADMIN); else prints
+ * "Error: missing privileges (need CAP_BPF/CAP_NET_ADMIN)" and returns -1. */
+int xv_check_privileges(void);
+
+/* xv_mcast_join() that also tells whether this call added the address
+ * (*created = false when it already existed). */
+int xv_mcast_join_ex(int ifindex, __be32 group, bool *created);
+
+/* BPF link types missing from older uapi headers. */
+#define XV_LINK_TYPE_XDP	6
+#define XV_LINK_TYPE_TCX	11
+/* Info of a bpf_link fd (any out pointer may be NULL). ifindex is the
+ * device of an XDP or tcx link, 0 once the device is gone. 0 or -errno. */
+int xv_link_info(int link_fd, __u32 *type, __u32 *link_id, __u32 *prog_id, __u32 *ifindex);
+/* Name (BPF_OBJ_NAME_LEN) of program ID; "" when unknown. */
+void xv_prog_name(__u32 prog_id, char name[16]);
+
+/* Number of entries of a hash/array-like map (iterates the keys); -errno on error. */
+long xv_map_count(int map_fd, __u32 key_size);
+
+#endif
