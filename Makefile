@@ -62,7 +62,7 @@ $(CLI): $(wildcard cli/*.c cli/*.h) $(LIB_OBJS) $(SKELS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(filter %.c %.o,$^) $(LIBBPF_LIBS) -o $@
 
-$(UNIT): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(LIB_OBJS) $(SKELS) | $(OUTPUT)/tests
+$(UNIT): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(SKELS) | $(OUTPUT)/tests
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $(filter %.c %.o,$^) $(LIBBPF_LIBS) -o $@
 

@@ -18,11 +18,16 @@ struct encap_tail {
 
 /* Grow the frame by XVTEP_ENCAP_LEN in front of the inner Ethernet header and
  * fill in UDP, VXLAN and the inner Ethernet header; IPv4 and outer Ethernet
- * differ per destination and are written by encap_target(). */
+ * differ per destination and are written by encap_target().
+ * IP frames grow with bpf_skb_adjust_room and the ENCAP flags, so GSO
+ * packets segment as VXLAN and checksum offload keeps working; the helper
+ * refuses other protocols (ARP...), which are never GSO: those get their
+ * room from bpf_skb_change_head. */
 static __always_inline int encap_push(struct __sk_buff *skb, __u32 vni, const struct ethhdr *inner)
 {
 	struct encap_tail tail;
 	__u32 inner_len = skb->len;
+	long err;
 
 	tail.udp.source = vxlan_sport(bpf_get_hash_recalc(skb));
 	tail.udp.dest = bpf_htons(cfg_dstport);
@@ -32,7 +37,13 @@ static __always_inline int encap_push(struct __sk_buff *skb, __u32 vni, const st
 	tail.vx.vni = bpf_htonl(vni << 8);
 	__builtin_memcpy(&tail.inner, inner, sizeof(tail.inner));
 
-	if (bpf_skb_adjust_room(skb, XVTEP_ENCAP_LEN, BPF_ADJ_ROOM_MAC, ENCAP_ADJ_FLAGS))
+	if (skb->protocol == bpf_htons(ETH_P_IP) || skb->protocol == bpf_htons(ETH_P_IPV6))
+		err = bpf_skb_adjust_room(skb, XVTEP_ENCAP_LEN, BPF_ADJ_ROOM_MAC, ENCAP_ADJ_FLAGS);
+	else if (!skb->gso_size)
+		err = bpf_skb_change_head(skb, XVTEP_ENCAP_LEN, 0);
+	else
+		err = -1;
+	if (err)
 		return -1;
 	return bpf_skb_store_bytes(skb, ETH_HLEN + sizeof(struct iphdr), &tail, sizeof(tail), 0);
 }
@@ -63,7 +74,9 @@ static __always_inline int encap_target(struct __sk_buff *skb, __be32 daddr, __u
 	struct ethhdr eth;
 	struct iphdr ip = {};
 	__u32 ifindex;
-	long rc;
+	long rc = 0;
+	/* bpf_redirect_neigh routes by skb->protocol: only IP-typed skbs. */
+	bool can_route = skb->protocol == bpf_htons(ETH_P_IP);
 
 	ip.version = 4;
 	ip.ihl = 5;
@@ -84,7 +97,10 @@ static __always_inline int encap_target(struct __sk_buff *skb, __be32 daddr, __u
 		eth.h_dest[3] = (g >> 16) & 0x7f;
 		eth.h_dest[4] = (g >> 8) & 0xff;
 		eth.h_dest[5] = g & 0xff;
-		__builtin_memcpy(eth.h_source, (const void *)cfg_uplink_mac, ETH_ALEN);
+		/* Volatile reads: a plain memcpy lets clang fold in the zero initializer. */
+#pragma unroll
+		for (int i = 0; i < ETH_ALEN; i++)
+			eth.h_source[i] = cfg_uplink_mac[i];
 		ifindex = cfg_uplink_ifindex;
 	} else {
 		ip.ttl = ttl_cfg ? ttl_cfg : XVTEP_TTL_DEFAULT;
@@ -92,8 +108,15 @@ static __always_inline int encap_target(struct __sk_buff *skb, __be32 daddr, __u
 		fib.l4_protocol = IPPROTO_UDP_NR;
 		fib.ipv4_src = cfg_local_ip;
 		fib.ipv4_dst = daddr;
-		fib.ifindex = cfg_uplink_ifindex;
-		rc = bpf_fib_lookup(skb, &fib, sizeof(fib), BPF_FIB_LOOKUP_OUTPUT);
+		fib.ifindex = skb->ingress_ifindex;
+		/* An input lookup from the VM port: the kernel insists on IPv4
+		 * forwarding on the lookup's device (`port add` turns it on; the
+		 * port program consumes every frame, so the stack never forwards
+		 * anything for it). Without it, the frame itself can still be
+		 * routed by bpf_redirect_neigh; clones cannot. */
+		rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
+		if (rc == BPF_FIB_LKUP_RET_FWD_DISABLED && how == TARGET_LAST && can_route)
+			goto store_and_route;
 		if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
 			goto drop_mtu;
 		if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) {
@@ -101,9 +124,9 @@ static __always_inline int encap_target(struct __sk_buff *skb, __be32 daddr, __u
 			return how == TARGET_LAST ? TC_ACT_SHOT : XVTEP_DROP_NO_ROUTE;
 		}
 		ifindex = fib.ifindex;
-		if (rc == BPF_FIB_LKUP_RET_NO_NEIGH && how == TARGET_CLONE) {
+		if (rc == BPF_FIB_LKUP_RET_NO_NEIGH && (how == TARGET_CLONE || !can_route)) {
 			count_drop(st, XVTEP_DROP_NEIGH_UNRESOLVED);
-			return XVTEP_DROP_NEIGH_UNRESOLVED;
+			return how == TARGET_LAST ? TC_ACT_SHOT : XVTEP_DROP_NEIGH_UNRESOLVED;
 		}
 		__builtin_memcpy(eth.h_dest, fib.dmac, ETH_ALEN);
 		__builtin_memcpy(eth.h_source, fib.smac, ETH_ALEN);
@@ -136,6 +159,22 @@ static __always_inline int encap_target(struct __sk_buff *skb, __be32 daddr, __u
 		return bpf_redirect_neigh(ifindex, &nh, sizeof(nh), 0);
 	}
 	return bpf_redirect(ifindex, 0);
+
+store_and_route:
+	/* bpf_redirect_neigh fills in both MACs but refuses a multicast
+	 * destination: clear what the inner header left there. */
+	__builtin_memset(&eth, 0, sizeof(eth));
+	eth.h_proto = bpf_htons(ETH_P_IP);
+	ip.check = ipv4_csum(&ip);
+	if (encap_too_big(skb, cfg_uplink_ifindex))
+		goto drop_mtu;
+	if (bpf_skb_store_bytes(skb, ETH_HLEN, &ip, sizeof(ip), 0) ||
+	    bpf_skb_store_bytes(skb, 0, &eth, sizeof(eth), 0)) {
+		count_drop(st, XVTEP_DROP_ENCAP_FAILED);
+		return TC_ACT_SHOT;
+	}
+	count_tx(st, skb->len);
+	return bpf_redirect_neigh(cfg_uplink_ifindex, NULL, 0, 0);
 
 drop_mtu:
 	count_drop(st, XVTEP_DROP_MTU);

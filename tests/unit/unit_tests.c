@@ -1,0 +1,866 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests: the real xvtep object under BPF_PROG_TEST_RUN. Each case loads
+ * a fresh skeleton, writes map state, runs a crafted frame through one
+ * program and checks the verdict, the output bytes and the maps.
+ * Run through tests/unit/run.sh, which provides the devices they reference.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/pkt_cls.h>
+#include "xvtep.h"
+#include "xvtep.skel.h"
+#include "unit.h"
+#include "pkt.h"
+
+int unit_failed, unit_passed;
+
+#define IP_LOCAL	0xc6336401	/* 198.51.100.1 */
+#define IP_PEER		0xc6336402	/* 198.51.100.2 (permanent neighbour) */
+#define IP_OTHER	0xc6336403	/* 198.51.100.3 (unresolved neighbour) */
+#define IP_GROUP	0xef010101	/* 239.1.1.1 */
+#define VNI_A		100
+#define VNI_B		200
+
+static const uint8_t MAC_VM1[6] = { 0x02, 0xaa, 0, 0, 0, 0x01 };
+static const uint8_t MAC_VM2[6] = { 0x02, 0xaa, 0, 0, 0, 0x02 };
+static const uint8_t MAC_FAR[6] = { 0x02, 0xbb, 0, 0, 0, 0x01 };
+static const uint8_t MAC_BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t MAC_MCAST[6] = { 0x01, 0x00, 0x5e, 0, 0, 0x01 };
+static const uint8_t MAC_ZERO[6] = { 0 };
+
+struct env {
+	struct xvtep *skel;
+	int ifi_up, ifi_p1, ifi_p2;
+	int fdb, vnis, vstate, ports, stats, devmap;
+};
+
+static int ncpus;
+
+static int env_open(struct env *e, uint16_t sport_min, uint16_t sport_max, uint8_t xdp_tcp)
+{
+	memset(e, 0, sizeof(*e));
+	e->ifi_up = if_nametoindex("ut-up");
+	e->ifi_p1 = if_nametoindex("ut-p1");
+	e->ifi_p2 = if_nametoindex("ut-p2");
+	if (!e->ifi_up || !e->ifi_p1 || !e->ifi_p2) {
+		fprintf(stderr, "unit: devices missing: run through tests/unit/run.sh\n");
+		return -1;
+	}
+	e->skel = xvtep__open();
+	if (!e->skel)
+		return -1;
+	e->skel->rodata->cfg_uplink_ifindex = e->ifi_up;
+	e->skel->rodata->cfg_local_ip = htonl(IP_LOCAL);
+	e->skel->rodata->cfg_dstport = 4789;
+	e->skel->rodata->cfg_sport_min = sport_min;
+	e->skel->rodata->cfg_sport_max = sport_max;
+	e->skel->rodata->cfg_xdp_tcp = xdp_tcp;
+	memcpy((void *)e->skel->rodata->cfg_uplink_mac, MAC_UPLINK, 6);
+	bpf_map__set_max_entries(e->skel->maps.xvtep_fdb, 1024);
+	if (xvtep__load(e->skel)) {
+		xvtep__destroy(e->skel);
+		return -1;
+	}
+	e->fdb = bpf_map__fd(e->skel->maps.xvtep_fdb);
+	e->vnis = bpf_map__fd(e->skel->maps.xvtep_vnis);
+	e->vstate = bpf_map__fd(e->skel->maps.xvtep_vstate);
+	e->ports = bpf_map__fd(e->skel->maps.xvtep_ports);
+	e->stats = bpf_map__fd(e->skel->maps.xvtep_stats);
+	e->devmap = bpf_map__fd(e->skel->maps.xvtep_devmap);
+
+	struct xvtep_stats zero[256] = {};
+	uint32_t k = 0;
+
+	return bpf_map_update_elem(e->stats, &k, zero, BPF_ANY);
+}
+
+static void env_close(struct env *e)
+{
+	xvtep__destroy(e->skel);
+}
+
+static void vni_add(struct env *e, uint32_t vni, const struct xvtep_vni *cfg)
+{
+	struct xvtep_stats zero[256] = {};
+	struct xvtep_vstate vs = {};
+
+	bpf_map_update_elem(e->vnis, &vni, cfg, BPF_ANY);
+	bpf_map_update_elem(e->vstate, &vni, &vs, BPF_ANY);
+	bpf_map_update_elem(e->stats, &vni, zero, BPF_ANY);
+}
+
+static void port_add(struct env *e, uint32_t ifindex, uint32_t vni)
+{
+	struct xvtep_port port = { .vni = vni };
+	struct xvtep_vni cfg;
+
+	bpf_map_update_elem(e->ports, &ifindex, &port, BPF_ANY);
+	bpf_map_update_elem(e->devmap, &ifindex, &ifindex, BPF_ANY);
+	bpf_map_lookup_elem(e->vnis, &vni, &cfg);
+	cfg.ports[cfg.nr_ports++] = ifindex;
+	bpf_map_update_elem(e->vnis, &vni, &cfg, BPF_ANY);
+}
+
+/* VNI A: learning, ports p1+p2. VNI B: learning, no ports, remote PEER. */
+static int env_std(struct env *e, uint16_t smin, uint16_t smax, uint8_t xdp_tcp)
+{
+	struct xvtep_vni a = { .flags = XVTEP_VNI_F_LEARNING, .ageing = 300 };
+	struct xvtep_vni b = { .flags = XVTEP_VNI_F_LEARNING, .ageing = 300, .nr_remotes = 1 };
+
+	if (env_open(e, smin, smax, xdp_tcp))
+		return -1;
+	b.remotes[0] = htonl(IP_PEER);
+	vni_add(e, VNI_A, &a);
+	vni_add(e, VNI_B, &b);
+	port_add(e, e->ifi_p1, VNI_A);
+	port_add(e, e->ifi_p2, VNI_A);
+	return 0;
+}
+
+static void fdb_set(struct env *e, uint32_t vni, const uint8_t *mac, uint32_t ifindex,
+		    uint32_t remote_host, uint32_t flags)
+{
+	struct xvtep_fdb_key k = { .vni = vni };
+	struct xvtep_fdb_entry v = { .ifindex = ifindex, .flags = flags };
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	v.updated_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	if (remote_host) {
+		v.remote = htonl(remote_host);
+		v.flags |= XVTEP_FDB_F_REMOTE;
+	}
+	memcpy(k.mac, mac, 6);
+	bpf_map_update_elem(e->fdb, &k, &v, BPF_ANY);
+}
+
+static int fdb_get(struct env *e, uint32_t vni, const uint8_t *mac, struct xvtep_fdb_entry *v)
+{
+	struct xvtep_fdb_key k = { .vni = vni };
+
+	memcpy(k.mac, mac, 6);
+	return bpf_map_lookup_elem(e->fdb, &k, v);
+}
+
+static int fdb_count(struct env *e)
+{
+	struct xvtep_fdb_key k, next;
+	int n = 0;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(e->fdb, prev, &next)) {
+		k = next;
+		prev = &k;
+		n++;
+	}
+	return n;
+}
+
+static struct xvtep_stats stats_of(struct env *e, uint32_t vni)
+{
+	struct xvtep_stats per[256], sum = {};
+
+	if (bpf_map_lookup_elem(e->stats, &vni, per))
+		return sum;
+	for (int c = 0; c < ncpus; c++) {
+		sum.rx_packets += per[c].rx_packets;
+		sum.rx_bytes += per[c].rx_bytes;
+		sum.tx_packets += per[c].tx_packets;
+		sum.tx_bytes += per[c].tx_bytes;
+		sum.local_packets += per[c].local_packets;
+		for (int i = 0; i < XVTEP_DROP_SLOTS; i++)
+			sum.drops[i] += per[c].drops[i];
+		for (int i = 0; i < XVTEP_EVENT_SLOTS; i++)
+			sum.events[i] += per[c].events[i];
+	}
+	return sum;
+}
+
+static uint64_t drops_total(struct xvtep_stats *s)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < XVTEP_DROP_SLOTS; i++)
+		n += s->drops[i];
+	return n;
+}
+
+struct run {
+	uint32_t retval;
+	uint8_t out[PKT_MAX];
+	uint32_t out_len;
+	int err;
+};
+
+static struct run run_xdp(struct env *e, const struct pkt *p)
+{
+	struct run r = {};
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->buf, .data_size_in = p->len,
+		    .data_out = r.out, .data_size_out = sizeof(r.out), .repeat = 1);
+
+	r.err = bpf_prog_test_run_opts(bpf_program__fd(e->skel->progs.xvtep_xdp_up), &o);
+	r.retval = o.retval;
+	r.out_len = o.data_size_out;
+	return r;
+}
+
+static struct run run_tc(struct env *e, int prog_fd, uint32_t ifindex, const struct pkt *p)
+{
+	struct __sk_buff ctx = { .ifindex = ifindex, .ingress_ifindex = ifindex };
+	struct run r = {};
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->buf, .data_size_in = p->len,
+		    .data_out = r.out, .data_size_out = sizeof(r.out), .repeat = 1,
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
+
+	r.err = bpf_prog_test_run_opts(prog_fd, &o);
+	r.retval = o.retval;
+	r.out_len = o.data_size_out;
+	return r;
+}
+
+#define TC_UP(e)   bpf_program__fd((e)->skel->progs.xvtep_tc_up)
+#define TC_PORT(e) bpf_program__fd((e)->skel->progs.xvtep_tc_port)
+
+static const struct inner_opts IN_UNICAST = {
+	.dst = MAC_VM1, .src = MAC_FAR, .proto = ETH_P_IP, .l4 = IPPROTO_UDP, .payload = 64,
+	.fill = 0x5a,
+};
+
+static struct outer_opts out_std(void)
+{
+	return (struct outer_opts){ .src = IP_PEER, .dst = IP_LOCAL, .vni = VNI_A };
+}
+
+/* ---------------------------------------------------------------- decap, XDP */
+
+static void test_xdp_not_ours(void)
+{
+	struct env e;
+	struct pkt p = {};
+	struct inner_opts arp = { .dst = MAC_BCAST, .src = MAC_PEER, .proto = ETH_P_ARP,
+				  .payload = 28 };
+	struct outer_opts o = out_std();
+	struct run r;
+
+	if (env_std(&e, 49152, 65535, 0))
+		return (void)CHECK(0, "xdp setup", "load failed");
+	p.len = build_inner(p.buf, &arp);
+	r = run_xdp(&e, &p);
+	CHECK(r.retval == XDP_PASS && r.out_len == p.len && !memcmp(r.out, p.buf, p.len),
+	      "xdp passes non-IP frames untouched", "retval %u", r.retval);
+
+	o.dport = 4790;
+	build_vxlan(&p, &o, &IN_UNICAST);
+	r = run_xdp(&e, &p);
+	CHECK(r.retval == XDP_PASS && !memcmp(r.out, p.buf, p.len),
+	      "xdp passes UDP to another port untouched", "retval %u", r.retval);
+
+	o = out_std();
+	o.dst = 0xc6336463;	/* not our address, unicast */
+	build_vxlan(&p, &o, &IN_UNICAST);
+	r = run_xdp(&e, &p);
+	CHECK_EQ(r.retval, XDP_PASS, "xdp passes VXLAN addressed to another host");
+
+	o = out_std();
+	o.frag_off = 0x2000;	/* MF: the stack reassembles, we cannot */
+	build_vxlan(&p, &o, &IN_UNICAST);
+	r = run_xdp(&e, &p);
+	CHECK_EQ(r.retval, XDP_PASS, "xdp passes outer fragments to the stack");
+
+	o = out_std();
+	build_vxlan(&p, &o, &IN_UNICAST);
+	p.len = 14 + 20 + 4;	/* UDP header cut: cannot even see the port */
+	r = run_xdp(&e, &p);
+	CHECK_EQ(r.retval, XDP_PASS, "xdp passes frames too short to classify");
+
+	for (size_t len = 0; len < 14; len += 13) {
+		p.len = len ? len : 1;
+		r = run_xdp(&e, &p);
+		CHECK(r.err == 0 ? r.retval == XDP_PASS : 1, "xdp survives runt frames",
+		      "len %zu retval %u", p.len, r.retval);
+	}
+	struct xvtep_stats s0 = stats_of(&e, 0);
+	CHECK_EQ(drops_total(&s0), 0, "xdp counts no drop for foreign frames");
+	CHECK_EQ(fdb_count(&e), 0, "xdp learns nothing from foreign frames");
+	env_close(&e);
+}
+
+static void test_xdp_drops(void)
+{
+	struct env e;
+	struct pkt p = {};
+	struct outer_opts o;
+	struct inner_opts in;
+	struct xvtep_stats s;
+	struct run r;
+
+	if (env_std(&e, 49152, 65535, 0))
+		return (void)CHECK(0, "xdp drops setup", "load failed");
+
+	o = out_std();
+	o.vni = 4242;
+	build_vxlan(&p, &o, &IN_UNICAST);
+	r = run_xdp(&e, &p);
+	s = stats_of(&e, 0);
+	CHECK(r.retval == XDP_DROP && s.drops[XVTEP_DROP_UNKNOWN_VNI] == 1,
+	      "xdp drops and counts unknown VNI", "retval %u count %llu", r.retval,
+	      (unsigned long long)s.drops[XVTEP_DROP_UNKNOWN_VNI]);
+
+	o = out_std();
+	o.no_i_flag = true;
+	o.vx_flags = 0x08000000;
+	build_vxlan(&p, &o, &IN_UNICAST);
+	r = run_xdp(&e, &p);
+	s = stats_of(&e, 0);
+	CHECK(r.retval == XDP_DROP && s.drops[XVTEP_DROP_NO_I_FLAG] == 1,
+	      "xdp drops and counts a clear I flag", "retval %u", r.retval);
+
+	in = IN_UNICAST;
+	in.proto = ETH_P_8021Q;
+	o = out_std();
+	build_vxlan(&p, &o, &in);
+	r = run_xdp(&e, &p);
+	s = stats_of(&e, 0);
+	CHECK(r.retval == XDP_DROP && s.drops[XVTEP_DROP_INNER_VLAN] == 1,
+	      "xdp drops inner 802.1Q (RFC 7348 6.1)", "retval %u", r.retval);
+	in.proto = ETH_P_8021AD;
+	build_vxlan(&p, &o, &in);
+	r = run_xdp(&e, &p);
+	CHECK_EQ(r.retval, XDP_DROP, "xdp drops inner 802.1ad");
+
+	o = out_std();
+	build_vxlan(&p, &o, &IN_UNICAST);
+	p.len = 14 + 20 + 8 + 4;	/* VXLAN header cut */
+	r = run_xdp(&e, &p);
+	s = stats_of(&e, 0);
+	CHECK(r.retval == XDP_DROP && s.drops[XVTEP_DROP_MALFORMED] >= 1,
+	      "xdp drops a truncated VXLAN header as malformed", "retval %u", r.retval);
+
+	o = out_std();
+	o.tot_len_delta = 100;	/* IPv4 length beyond the frame */
+	build_vxlan(&p, &o, &IN_UNICAST);
+	r = run_xdp(&e, &p);
+	CHECK_EQ(r.retval, XDP_DROP, "xdp drops IPv4 total length beyond the frame");
+
+	o = out_std();
+	build_vxlan(&p, &o, &IN_UNICAST);
+	p.len = 14 + 20 + 16 + 10;	/* inner Ethernet cut */
+	((struct iphdr *)(p.buf + 14))->tot_len = htons(20 + 16 + 10);
+	((struct udphdr *)(p.buf + 34))->len = htons(16 + 10);
+	r = run_xdp(&e, &p);
+	CHECK_EQ(r.retval, XDP_DROP, "xdp drops a truncated inner Ethernet header");
+
+	o = out_std();
+	o.src = IP_LOCAL;
+	build_vxlan(&p, &o, &IN_UNICAST);
+	r = run_xdp(&e, &p);
+	s = stats_of(&e, 0);
+	CHECK(r.retval == XDP_DROP && s.drops[XVTEP_DROP_OWN_SOURCE] == 1,
+	      "xdp drops frames from our own address", "retval %u", r.retval);
+
+	const uint8_t *bad[] = { MAC_BCAST, MAC_MCAST, MAC_ZERO };
+	for (int i = 0; i < 3; i++) {
+		in = IN_UNICAST;
+		in.src = bad[i];
+		o = out_std();
+		build_vxlan(&p, &o, &in);
+		r = run_xdp(&e, &p);
+		CHECK_EQ(r.retval, XDP_DROP, "xdp drops multicast/broadcast/zero inner source");
+	}
+	s = stats_of(&e, VNI_A);
+	CHECK_EQ(s.drops[XVTEP_DROP_BAD_SRC_MAC], 3, "bad source MAC drops counted per VNI");
+	CHECK_EQ(fdb_count(&e), 0, "nothing learned from bad frames");
+
+	o = out_std();
+	o.dst = IP_GROUP;	/* VNI A has no group */
+	build_vxlan(&p, &o, &IN_UNICAST);
+	r = run_xdp(&e, &p);
+	CHECK_EQ(r.retval, XDP_DROP, "xdp drops a group the VNI does not use");
+	env_close(&e);
+}
+
+static void test_xdp_fast_path(void)
+{
+	struct env e;
+	struct pkt p = {};
+	struct outer_opts o = out_std();
+	struct xvtep_fdb_entry fe;
+	struct xvtep_vstate vs;
+	struct xvtep_stats s;
+	struct run r;
+	uint32_t vni = VNI_A;
+	size_t inner_off = 14 + 20 + 16;
+
+	if (env_std(&e, 49152, 65535, 0))
+		return (void)CHECK(0, "xdp fast path setup", "load failed");
+	fdb_set(&e, VNI_A, MAC_VM1, e.ifi_p1, 0, XVTEP_FDB_F_STATIC);
+
+	build_vxlan(&p, &o, &IN_UNICAST);
+	r = run_xdp(&e, &p);
+	CHECK_EQ(r.retval, XDP_REDIRECT, "xdp redirects known unicast to its port");
+	CHECK(r.out_len == p.len - inner_off && !memcmp(r.out, p.buf + inner_off, r.out_len),
+	      "xdp output is exactly the inner frame", "out_len %u", r.out_len);
+	CHECK(fdb_get(&e, VNI_A, MAC_FAR, &fe) == 0 && (fe.flags & XVTEP_FDB_F_REMOTE) &&
+	      fe.remote == htonl(IP_PEER) && !(fe.flags & XVTEP_FDB_F_STATIC),
+	      "xdp learns inner source -> outer source", "flags %u", fe.flags);
+	bpf_map_lookup_elem(e.vstate, &vni, &vs);
+	CHECK_EQ(vs.learned, 1, "learned count follows learning");
+	s = stats_of(&e, VNI_A);
+	CHECK(s.rx_packets == 1 && s.rx_bytes == r.out_len, "xdp counts rx per VNI",
+	      "rx %llu/%llu", (unsigned long long)s.rx_packets, (unsigned long long)s.rx_bytes);
+
+	/* IPv4 options in the outer header. */
+	o.ihl = 7;
+	build_vxlan(&p, &o, &IN_UNICAST);
+	r = run_xdp(&e, &p);
+	CHECK(r.retval == XDP_REDIRECT && r.out_len == p.len - (inner_off + 8) &&
+	      !memcmp(r.out, p.buf + inner_off + 8, r.out_len),
+	      "xdp decaps around outer IPv4 options", "retval %u", r.retval);
+
+	/* Reserved bits: ignored, counted. */
+	o = out_std();
+	o.vx_flags = 0x0f000000;
+	o.vni_low = 0x7f;
+	build_vxlan(&p, &o, &IN_UNICAST);
+	r = run_xdp(&e, &p);
+	s = stats_of(&e, VNI_A);
+	CHECK(r.retval == XDP_REDIRECT && s.events[XVTEP_EV_RESERVED_BITS] == 1,
+	      "reserved VXLAN bits are ignored and counted", "retval %u", r.retval);
+
+	/* Hybrid: TCP goes to TC, untouched and unlearned. */
+	struct inner_opts tcp = IN_UNICAST;
+	tcp.l4 = IPPROTO_TCP;
+	tcp.src = MAC_VM2 /* a MAC not yet known */;
+	o = out_std();
+	build_vxlan(&p, &o, &tcp);
+	r = run_xdp(&e, &p);
+	CHECK(r.retval == XDP_PASS && !memcmp(r.out, p.buf, p.len) &&
+	      fdb_get(&e, VNI_A, MAC_VM2, &fe) != 0,
+	      "hybrid: xdp hands inner TCP to TC untouched and unlearned", "retval %u", r.retval);
+
+	/* Unknown destination and broadcast: TC floods. */
+	struct inner_opts bc = IN_UNICAST;
+	bc.dst = MAC_BCAST;
+	build_vxlan(&p, &o, &bc);
+	r = run_xdp(&e, &p);
+	CHECK_EQ(r.retval, XDP_PASS, "xdp hands broadcast to TC for flooding");
+	s = stats_of(&e, VNI_A);
+	CHECK_EQ(s.events[XVTEP_EV_XDP_TO_TC], 2, "xdp counts hand-overs to TC");
+
+	/* Static entries own their MAC. */
+	fdb_set(&e, VNI_A, MAC_FAR, e.ifi_p2, 0, XVTEP_FDB_F_STATIC);
+	build_vxlan(&p, &o, &IN_UNICAST);
+	r = run_xdp(&e, &p);
+	s = stats_of(&e, VNI_A);
+	CHECK(r.retval == XDP_DROP && s.drops[XVTEP_DROP_STATIC_CONFLICT] == 1 &&
+	      fdb_get(&e, VNI_A, MAC_FAR, &fe) == 0 && fe.ifindex == (uint32_t)e.ifi_p2 &&
+	      !(fe.flags & XVTEP_FDB_F_REMOTE),
+	      "a static entry is never moved; the claim is dropped", "retval %u", r.retval);
+	env_close(&e);
+
+	/* decap mode xdp: TCP stays on the fast path. */
+	if (env_std(&e, 49152, 65535, 1))
+		return (void)CHECK(0, "xdp mode setup", "load failed");
+	fdb_set(&e, VNI_A, MAC_VM1, e.ifi_p1, 0, XVTEP_FDB_F_STATIC);
+	build_vxlan(&p, &o, &tcp);
+	r = run_xdp(&e, &p);
+	CHECK_EQ(r.retval, XDP_REDIRECT, "decap mode xdp: TCP takes the fast path");
+	env_close(&e);
+}
+
+static void test_learning_rules(void)
+{
+	struct env e;
+	struct pkt p = {};
+	struct outer_opts o = out_std();
+	struct xvtep_vni cfg;
+	struct xvtep_fdb_entry fe;
+	struct xvtep_stats s;
+	struct xvtep_vstate vs;
+	uint32_t vni = VNI_A;
+	struct run r;
+
+	if (env_std(&e, 49152, 65535, 0))
+		return (void)CHECK(0, "learning setup", "load failed");
+	fdb_set(&e, VNI_A, MAC_VM1, e.ifi_p1, 0, XVTEP_FDB_F_STATIC);
+
+	/* A move from one VTEP to another updates the entry and counts it. */
+	build_vxlan(&p, &o, &IN_UNICAST);
+	run_xdp(&e, &p);
+	o.src = IP_OTHER;
+	build_vxlan(&p, &o, &IN_UNICAST);
+	run_xdp(&e, &p);
+	s = stats_of(&e, VNI_A);
+	CHECK(fdb_get(&e, VNI_A, MAC_FAR, &fe) == 0 && fe.remote == htonl(IP_OTHER) &&
+	      s.events[XVTEP_EV_MOVED] == 1,
+	      "a dynamic entry moves and the move is counted", "remote %x", ntohl(fe.remote));
+	bpf_map_lookup_elem(e.vstate, &vni, &vs);
+	CHECK_EQ(vs.learned, 1, "a move does not change the learned count");
+
+	/* nolearning */
+	bpf_map_lookup_elem(e.vnis, &vni, &cfg);
+	cfg.flags &= ~XVTEP_VNI_F_LEARNING;
+	bpf_map_update_elem(e.vnis, &vni, &cfg, BPF_ANY);
+	struct inner_opts in = IN_UNICAST;
+	in.src = MAC_VM2;
+	o = out_std();
+	build_vxlan(&p, &o, &in);
+	r = run_xdp(&e, &p);
+	CHECK(r.retval == XDP_REDIRECT && fdb_get(&e, VNI_A, MAC_VM2, &fe) != 0,
+	      "nolearning: forwards but learns nothing", "retval %u", r.retval);
+
+	/* mac-limit: learning stops at the limit, forwarding goes on. */
+	cfg.flags |= XVTEP_VNI_F_LEARNING;
+	cfg.mac_limit = 3;
+	bpf_map_update_elem(e.vnis, &vni, &cfg, BPF_ANY);
+	uint8_t mac[6] = { 0x02, 0xcc, 0, 0, 0, 0 };
+	int redirected = 0;
+	for (int i = 0; i < 10; i++) {
+		mac[5] = i;
+		in.src = mac;
+		build_vxlan(&p, &o, &in);
+		r = run_xdp(&e, &p);
+		redirected += r.retval == XDP_REDIRECT;
+	}
+	bpf_map_lookup_elem(e.vstate, &vni, &vs);
+	s = stats_of(&e, VNI_A);
+	CHECK(vs.learned == 3 && s.events[XVTEP_EV_LEARN_LIMIT] == 8 && redirected == 10,
+	      "mac-limit caps learning, forwarding continues",
+	      "learned %llu limit events %llu redirected %d", (unsigned long long)vs.learned,
+	      (unsigned long long)s.events[XVTEP_EV_LEARN_LIMIT], redirected);
+	CHECK_EQ(fdb_count(&e), 4, "FDB holds the static entry plus mac-limit learned ones");
+	/* Static adds still work at the limit (userspace writes directly). */
+	fdb_set(&e, VNI_A, MAC_VM2, e.ifi_p2, 0, XVTEP_FDB_F_STATIC);
+	CHECK(fdb_get(&e, VNI_A, MAC_VM2, &fe) == 0, "static add works at the mac-limit", "%s", "");
+	env_close(&e);
+}
+
+/* ---------------------------------------------------------------- decap, TC */
+
+static void test_tc_decap(void)
+{
+	struct env e;
+	struct pkt p = {};
+	struct outer_opts o = out_std();
+	struct inner_opts in = IN_UNICAST;
+	struct xvtep_stats s;
+	struct run r;
+	size_t inner_off = 14 + 20 + 16;
+
+	if (env_std(&e, 49152, 65535, 0))
+		return (void)CHECK(0, "tc decap setup", "load failed");
+	fdb_set(&e, VNI_A, MAC_VM1, e.ifi_p1, 0, XVTEP_FDB_F_STATIC);
+
+	in.l4 = IPPROTO_TCP;
+	build_vxlan(&p, &o, &in);
+	r = run_tc(&e, TC_UP(&e), e.ifi_up, &p);
+	CHECK_EQ(r.retval, TC_ACT_REDIRECT, "tc decap redirects known unicast");
+	CHECK(r.out_len == p.len - inner_off && !memcmp(r.out, p.buf + inner_off, r.out_len),
+	      "tc decap output is exactly the inner frame", "out_len %u of %zu", r.out_len,
+	      p.len - inner_off);
+
+	/* Broadcast floods to both ports of VNI A: two copies counted. */
+	in = IN_UNICAST;
+	in.dst = MAC_BCAST;
+	in.src = MAC_VM2;
+	build_vxlan(&p, &o, &in);
+	r = run_tc(&e, TC_UP(&e), e.ifi_up, &p);
+	s = stats_of(&e, VNI_A);
+	CHECK(r.retval == TC_ACT_REDIRECT && s.rx_packets == 3 && s.events[XVTEP_EV_FLOODED] == 1,
+	      "tc decap floods BUM to every local port of the VNI", "retval %u rx %llu",
+	      r.retval, (unsigned long long)s.rx_packets);
+	CHECK(r.out_len == p.len - inner_off && !memcmp(r.out, p.buf + inner_off, r.out_len),
+	      "flooded copy is the inner frame", "out_len %u", r.out_len);
+
+	/* Destination known behind a VTEP: never back into the overlay. */
+	fdb_set(&e, VNI_A, MAC_FAR, 0, IP_OTHER, 0);
+	in = IN_UNICAST;
+	in.dst = MAC_FAR;
+	in.src = MAC_VM2;
+	build_vxlan(&p, &o, &in);
+	r = run_tc(&e, TC_UP(&e), e.ifi_up, &p);
+	s = stats_of(&e, VNI_A);
+	CHECK(r.retval == TC_ACT_SHOT && s.drops[XVTEP_DROP_HAIRPIN] == 1,
+	      "tc decap never sends overlay frames back to the overlay", "retval %u", r.retval);
+
+	/* Non-VXLAN traffic goes on to the stack. */
+	o.dport = 53;
+	build_vxlan(&p, &o, &in);
+	r = run_tc(&e, TC_UP(&e), e.ifi_up, &p);
+	CHECK_EQ(r.retval, TC_ACT_OK, "tc decap passes other UDP to the stack");
+
+	/* VNI with no ports: flood has nowhere to go. */
+	o = out_std();
+	o.vni = VNI_B;
+	in.dst = MAC_BCAST;
+	build_vxlan(&p, &o, &in);
+	r = run_tc(&e, TC_UP(&e), e.ifi_up, &p);
+	s = stats_of(&e, VNI_B);
+	CHECK(r.retval == TC_ACT_SHOT && s.drops[XVTEP_DROP_NO_DEST] == 1,
+	      "flood to a VNI without ports is dropped and counted", "retval %u", r.retval);
+
+	/* Group traffic for the VNI's group is accepted. */
+	uint32_t vni = VNI_A;
+	struct xvtep_vni cfg;
+	bpf_map_lookup_elem(e.vnis, &vni, &cfg);
+	cfg.group = htonl(IP_GROUP);
+	bpf_map_update_elem(e.vnis, &vni, &cfg, BPF_ANY);
+	o = out_std();
+	o.dst = IP_GROUP;
+	in = IN_UNICAST;
+	in.dst = MAC_BCAST;
+	build_vxlan(&p, &o, &in);
+	r = run_tc(&e, TC_UP(&e), e.ifi_up, &p);
+	CHECK_EQ(r.retval, TC_ACT_REDIRECT, "tc decap accepts the VNI's multicast group");
+	env_close(&e);
+}
+
+/* ---------------------------------------------------------------- encap */
+
+struct outer_view {
+	struct ethhdr eth;
+	struct iphdr ip;
+	struct udphdr udp;
+	uint32_t vx_flags, vx_vni;
+} __attribute__((packed));
+
+static void test_encap(void)
+{
+	struct env e;
+	struct pkt p = {};
+	struct inner_opts in = { .dst = MAC_FAR, .src = MAC_VM1, .proto = ETH_P_IP,
+				 .l4 = IPPROTO_UDP, .payload = 100, .fill = 7 };
+	struct outer_view *ov;
+	struct xvtep_fdb_entry fe;
+	struct xvtep_stats s;
+	struct run r, r2;
+	uint8_t upmac[6];
+
+	if (env_std(&e, 50000, 50015, 0))
+		return (void)CHECK(0, "encap setup", "load failed");
+	memcpy(upmac, MAC_UPLINK, 6);
+	fdb_set(&e, VNI_A, MAC_FAR, 0, IP_PEER, XVTEP_FDB_F_STATIC);
+
+	p.len = build_inner(p.buf, &in);
+	r = run_tc(&e, TC_PORT(&e), e.ifi_p1, &p);
+	ov = (void *)r.out;
+	CHECK_EQ(r.retval, TC_ACT_REDIRECT, "encap redirects toward the remote VTEP");
+	if (getenv("UNIT_DEBUG")) { s = stats_of(&e, VNI_A); for (int i = 0; i < XVTEP_DROP__MAX; i++) if (s.drops[i]) printf("drop %s=%llu\n", xvtep_drop_names[i], (unsigned long long)s.drops[i]); }
+	CHECK_EQ(r.out_len, p.len + XVTEP_ENCAP_LEN, "encap adds exactly 50 bytes");
+	CHECK(!memcmp(r.out + XVTEP_ENCAP_LEN, p.buf, p.len), "encap keeps the inner frame intact",
+	      "%s", "inner differs");
+	CHECK(!memcmp(ov->eth.h_dest, MAC_PEER, 6) && !memcmp(ov->eth.h_source, upmac, 6) &&
+	      ov->eth.h_proto == htons(ETH_P_IP),
+	      "outer MACs come from the kernel's neighbour table", "%s", "mac mismatch");
+	CHECK(ov->ip.version == 4 && ov->ip.ihl == 5 && ov->ip.saddr == htonl(IP_LOCAL) &&
+	      ov->ip.daddr == htonl(IP_PEER) && ov->ip.protocol == IPPROTO_UDP &&
+	      ov->ip.ttl == 64 && ntohs(ov->ip.tot_len) == r.out_len - 14 &&
+	      (ntohs(ov->ip.frag_off) & 0x4000),
+	      "outer IPv4: addresses, TTL 64, DF, length", "ttl %u len %u", ov->ip.ttl,
+	      ntohs(ov->ip.tot_len));
+	CHECK_EQ(pkt_csum(&ov->ip, 20), 0, "outer IPv4 checksum is valid");
+	CHECK(ntohs(ov->udp.dest) == 4789 && ov->udp.check == 0 &&
+	      ntohs(ov->udp.len) == r.out_len - 34 && ntohs(ov->udp.source) >= 50000 &&
+	      ntohs(ov->udp.source) <= 50015,
+	      "outer UDP: port 4789, checksum 0, source port in the configured range",
+	      "sport %u", ntohs(ov->udp.source));
+	CHECK(ntohl(ov->vx_flags) == 0x08000000 && ntohl(ov->vx_vni) == VNI_A << 8,
+	      "VXLAN header: I flag and VNI", "flags %x vni %x", ntohl(ov->vx_flags),
+	      ntohl(ov->vx_vni));
+	CHECK(fdb_get(&e, VNI_A, MAC_VM1, &fe) == 0 && !(fe.flags & XVTEP_FDB_F_REMOTE) &&
+	      fe.ifindex == (uint32_t)e.ifi_p1,
+	      "encap learns the sender on its port", "flags %u", fe.flags);
+	r2 = run_tc(&e, TC_PORT(&e), e.ifi_p1, &p);
+	CHECK_EQ(((struct outer_view *)r2.out)->udp.source, ov->udp.source,
+		 "source port is stable per flow");
+	s = stats_of(&e, VNI_A);
+	CHECK(s.tx_packets == 2 && s.tx_bytes == 2 * r.out_len, "encap counts tx per VNI",
+	      "tx %llu", (unsigned long long)s.tx_packets);
+
+	/* Local switching to the other port of the VNI, bytes untouched. */
+	in.dst = MAC_VM2;
+	in.src = MAC_VM1;
+	fdb_set(&e, VNI_A, MAC_VM2, e.ifi_p2, 0, 0);
+	p.len = build_inner(p.buf, &in);
+	r = run_tc(&e, TC_PORT(&e), e.ifi_p1, &p);
+	CHECK(r.retval == TC_ACT_REDIRECT && r.out_len == p.len && !memcmp(r.out, p.buf, p.len),
+	      "local unicast is switched port to port unchanged", "retval %u", r.retval);
+	r = run_tc(&e, TC_PORT(&e), e.ifi_p2, &p);
+	s = stats_of(&e, VNI_A);
+	CHECK(r.retval == TC_ACT_SHOT && s.drops[XVTEP_DROP_STATIC_CONFLICT] == 0 &&
+	      (fdb_get(&e, VNI_A, MAC_VM1, &fe), fe.ifindex == (uint32_t)e.ifi_p2) &&
+	      s.events[XVTEP_EV_MOVED] == 1 ,
+	      "frame to its own ingress port is not sent back", "retval %u", r.retval);
+
+	/* Inner VLAN from the VM: refused. */
+	in.proto = ETH_P_8021Q;
+	p.len = build_inner(p.buf, &in);
+	r = run_tc(&e, TC_PORT(&e), e.ifi_p1, &p);
+	s = stats_of(&e, VNI_A);
+	CHECK(r.retval == TC_ACT_SHOT && s.drops[XVTEP_DROP_INNER_VLAN] == 1,
+	      "encap refuses 802.1Q frames from the VM", "retval %u", r.retval);
+
+	/* Over the underlay MTU once encapsulated: dropped, never fragmented. */
+	in.proto = ETH_P_IP;
+	in.dst = MAC_FAR;
+	in.payload = 1480;
+	p.len = build_inner(p.buf, &in);
+	r = run_tc(&e, TC_PORT(&e), e.ifi_p1, &p);
+	s = stats_of(&e, VNI_A);
+	CHECK(r.retval == TC_ACT_SHOT && s.drops[XVTEP_DROP_MTU] == 1,
+	      "encap drops and counts frames over the underlay MTU", "retval %u", r.retval);
+	in.payload = 1450;	/* 1450 + 50 = 1500: exactly fits */
+	p.len = build_inner(p.buf, &in);
+	r = run_tc(&e, TC_PORT(&e), e.ifi_p1, &p);
+	CHECK_EQ(r.retval, TC_ACT_REDIRECT, "encap passes a frame that exactly fits the MTU");
+
+	/* Frames from a device that is not a port. */
+	r = run_tc(&e, TC_PORT(&e), e.ifi_up, &p);
+	s = stats_of(&e, 0);
+	CHECK(r.retval == TC_ACT_SHOT && s.drops[XVTEP_DROP_PORT_UNKNOWN] == 1,
+	      "frames on an unconfigured port are dropped and counted", "retval %u", r.retval);
+
+	/* Bad source MAC from a VM. */
+	in.src = MAC_MCAST;
+	in.payload = 60;
+	p.len = build_inner(p.buf, &in);
+	r = run_tc(&e, TC_PORT(&e), e.ifi_p1, &p);
+	CHECK_EQ(r.retval, TC_ACT_SHOT, "encap drops a multicast source MAC");
+	env_close(&e);
+}
+
+static void test_encap_flood(void)
+{
+	struct env e;
+	struct pkt p = {};
+	struct inner_opts in = { .dst = MAC_BCAST, .src = MAC_VM1, .proto = ETH_P_ARP,
+				 .payload = 28, .fill = 1 };
+	struct outer_view *ov;
+	struct xvtep_vni cfg;
+	struct xvtep_stats s;
+	uint32_t vni = VNI_A;
+	struct run r;
+
+	if (env_std(&e, 49152, 65535, 0))
+		return (void)CHECK(0, "flood setup", "load failed");
+
+	/* Group only: the frame itself goes to the group, TTL 1, mapped MAC. */
+	bpf_map_lookup_elem(e.vnis, &vni, &cfg);
+	cfg.group = htonl(IP_GROUP);
+	bpf_map_update_elem(e.vnis, &vni, &cfg, BPF_ANY);
+	p.len = build_inner(p.buf, &in);
+	r = run_tc(&e, TC_PORT(&e), e.ifi_p1, &p);
+	ov = (void *)r.out;
+	s = stats_of(&e, VNI_A);
+	CHECK(r.retval == TC_ACT_REDIRECT && ov->ip.daddr == htonl(IP_GROUP) && ov->ip.ttl == 1,
+	      "BUM goes to the VNI's group with TTL 1", "retval %u ttl %u", r.retval, ov->ip.ttl);
+	static const uint8_t gmac[6] = { 0x01, 0x00, 0x5e, 0x01, 0x01, 0x01 };
+	CHECK(!memcmp(ov->eth.h_dest, gmac, 6) && !memcmp(ov->eth.h_source, MAC_UPLINK, 6),
+	      "group frame uses the RFC 1112 MAC and the uplink's MAC",
+	      "dst %02x:%02x:%02x:%02x:%02x:%02x src %02x:%02x:%02x:%02x:%02x:%02x",
+	      ov->eth.h_dest[0], ov->eth.h_dest[1], ov->eth.h_dest[2], ov->eth.h_dest[3],
+	      ov->eth.h_dest[4], ov->eth.h_dest[5], ov->eth.h_source[0], ov->eth.h_source[1],
+	      ov->eth.h_source[2], ov->eth.h_source[3], ov->eth.h_source[4], ov->eth.h_source[5]);
+	CHECK(s.local_packets == 1 && s.tx_packets == 1,
+	      "BUM copied once to the other local port and once to the group",
+	      "local %llu tx %llu", (unsigned long long)s.local_packets,
+	      (unsigned long long)s.tx_packets);
+
+	/* Group + two replicas (one resolved, one not); TTL configured. */
+	cfg.ttl = 9;
+	cfg.nr_remotes = 2;
+	cfg.remotes[0] = htonl(IP_OTHER);	/* unresolved, a clone: counted */
+	cfg.remotes[1] = htonl(IP_PEER);
+	bpf_map_update_elem(e.vnis, &vni, &cfg, BPF_ANY);
+	r = run_tc(&e, TC_PORT(&e), e.ifi_p1, &p);
+	ov = (void *)r.out;
+	s = stats_of(&e, VNI_A);
+	CHECK(r.retval == TC_ACT_REDIRECT && ov->ip.daddr == htonl(IP_PEER) && ov->ip.ttl == 9,
+	      "head-end replication: last replica gets the frame, configured TTL",
+	      "retval %u ttl %u", r.retval, ov->ip.ttl);
+	CHECK(s.tx_packets == 3 && s.drops[XVTEP_DROP_NEIGH_UNRESOLVED] == 1,
+	      "one copy per resolved replica and the group; unresolved counted",
+	      "tx %llu unresolved %llu", (unsigned long long)s.tx_packets,
+	      (unsigned long long)s.drops[XVTEP_DROP_NEIGH_UNRESOLVED]);
+	CHECK_EQ(pkt_csum(&ov->ip, 20), 0, "replica IPv4 checksum is valid");
+
+	/* Unknown unicast floods like broadcast. */
+	in.dst = MAC_FAR;
+	in.proto = ETH_P_IP;
+	in.payload = 64;
+	p.len = build_inner(p.buf, &in);
+	r = run_tc(&e, TC_PORT(&e), e.ifi_p1, &p);
+	s = stats_of(&e, VNI_A);
+	CHECK(r.retval == TC_ACT_REDIRECT && s.events[XVTEP_EV_FLOODED] == 3,
+	      "unknown unicast is flooded", "retval %u", r.retval);
+	env_close(&e);
+}
+
+/* ---------------------------------------------------------------- ageing */
+
+static void test_ageing(void)
+{
+	struct env e;
+	struct xvtep_vni cfg;
+	struct xvtep_vstate vs = { .learned = 1 };
+	struct xvtep_fdb_entry fe;
+	struct xvtep_gc gc;
+	uint32_t vni = VNI_A, zero = 0;
+	uint8_t data[64] = {};
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = data, .data_size_in = sizeof(data),
+		    .repeat = 1);
+
+	if (env_std(&e, 49152, 65535, 0))
+		return (void)CHECK(0, "ageing setup", "load failed");
+	bpf_map_lookup_elem(e.vnis, &vni, &cfg);
+	cfg.ageing = 1;
+	bpf_map_update_elem(e.vnis, &vni, &cfg, BPF_ANY);
+	bpf_map_update_elem(e.vstate, &vni, &vs, BPF_ANY);
+	fdb_set(&e, VNI_A, MAC_FAR, 0, IP_PEER, 0);			/* dynamic */
+	fdb_set(&e, VNI_A, MAC_VM1, e.ifi_p1, 0, XVTEP_FDB_F_STATIC);	/* static */
+
+	int err = bpf_prog_test_run_opts(bpf_program__fd(e.skel->progs.xvtep_gc_start), &o);
+	CHECK(err == 0 && o.retval == XDP_PASS, "ageing timer arms", "err %d retval %u", err,
+	      o.retval);
+	err = bpf_prog_test_run_opts(bpf_program__fd(e.skel->progs.xvtep_gc_start), &o);
+	CHECK(err == 0 && o.retval == XDP_PASS, "re-arming the ageing timer is harmless",
+	      "err %d retval %u", err, o.retval);
+	CHECK(fdb_get(&e, VNI_A, MAC_FAR, &fe) == 0, "dynamic entry present before ageing",
+	      "%s", "missing");
+	usleep(3200 * 1000);
+	bpf_map_lookup_elem(bpf_map__fd(e.skel->maps.xvtep_gc), &zero, &gc);
+	CHECK(gc.runs >= 2, "ageing sweep runs on its own", "runs %llu",
+	      (unsigned long long)gc.runs);
+	CHECK(fdb_get(&e, VNI_A, MAC_FAR, &fe) != 0, "dynamic entry aged out", "%s", "still there");
+	CHECK(fdb_get(&e, VNI_A, MAC_VM1, &fe) == 0, "static entry never ages", "%s", "gone");
+	bpf_map_lookup_elem(e.vstate, &vni, &vs);
+	CHECK_EQ(vs.learned, 0, "ageing releases the learned count");
+	struct xvtep_stats s = stats_of(&e, VNI_A);
+	CHECK_EQ(s.events[XVTEP_EV_AGED], 1, "aged entries are counted");
+	env_close(&e);
+}
+
+int main(int argc, char **argv)
+{
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus <= 0 || ncpus > 256) {
+		printf("FAIL: unit: setup: %d CPUs\n", ncpus);
+		return 1;
+	}
+	test_xdp_not_ours();
+	test_xdp_drops();
+	test_xdp_fast_path();
+	test_learning_rules();
+	test_tc_decap();
+	test_encap();
+	test_encap_flood();
+	test_ageing();
+	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
+	return unit_failed ? 1 : 0;
+}
