@@ -47,6 +47,8 @@ const volatile __u16 cfg_sport_max = XVTEP_SPORT_MAX_DEFAULT;
 const volatile __u8 cfg_uplink_mac[ETH_ALEN] = {};
 const volatile __u8 cfg_xdp_tcp = 0;
 const volatile __u64 cfg_gc_interval_ns = XVTEP_GC_INTERVAL_NS;
+/* Ingress of this veth turns marked clones into mirror copies (0 = no mirroring). */
+const volatile __u32 cfg_mirror_ifindex = 0;
 
 struct vxlan_hdr {
 	__be32 flags;

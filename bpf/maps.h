@@ -65,4 +65,25 @@ struct {
 	__type(value, struct xvtep_gc);
 } xvtep_gc SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XVTEP_MAX_MIRRORS);
+	__type(key, __u32);
+	__type(value, struct xvtep_mirror);
+} xvtep_mirrors SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XVTEP_MAX_MIRRORS);
+	__type(key, __u32);
+	__type(value, struct xvtep_mirror_stats);
+} xvtep_mstats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xvtep_upmirror);
+} xvtep_upmirror SEC(".maps");
+
 #endif

@@ -234,4 +234,97 @@ static const char *const xvtep_event_names[XVTEP_EV__MAX] = {
 };
 #endif
 
+/* ------------------------------------------------------------ mirroring */
+
+#define XVTEP_MAX_MIRRORS	32	/* sessions; port bitmaps have one bit each */
+#define XVTEP_MIRROR_MAX_SRCS	8
+#define XVTEP_MAP_MIRRORS	"xvtep_mirrors"
+#define XVTEP_MAP_MSTATS	"xvtep_mstats"
+#define XVTEP_MAP_UPMIRROR	"xvtep_upmirror"
+#define XVTEP_PROG_PORT_EGRESS	"xvtep_tc_port_eg"
+#define XVTEP_LINK_PORT_EG_FMT	"port_eg_%u"	/* %u = ifindex */
+#define XVTEP_LINK_TC_UPLINK_EG	"tc_uplink_eg"
+#define XVTEP_LINK_MIRROR	"tc_mirror"
+
+/* Copies reach the mirror device's ingress carrying this mark:
+ * XVTEP_MIRROR_MARK | dir << 8 | slot. */
+#define XVTEP_MIRROR_MARK	0x58560000U
+#define XVTEP_MIRROR_MARK_MASK	0xffff0000U
+#define XVTEP_MIRROR_DEV	"xvtep-mir"	/* veth; its peer is xvtep-mirp */
+#define XVTEP_MIRROR_PEER	"xvtep-mirp"
+
+enum xvtep_mirror_kind {
+	XVTEP_MIRROR_SPAN = 1,
+	XVTEP_MIRROR_RSPAN = 2,
+	XVTEP_MIRROR_ERSPAN = 3,
+};
+
+#define XVTEP_MIRROR_DIR_RX	1
+#define XVTEP_MIRROR_DIR_TX	2
+
+/* xvtep_mirrors: ARRAY, key = slot (0..31), id 0 = free slot. */
+struct xvtep_mirror {
+	__u32 id;		/* operator's session id */
+	__u8 kind;		/* enum xvtep_mirror_kind */
+	__u8 dir;		/* XVTEP_MIRROR_DIR_* bits */
+	__u8 erspan_version;	/* 2 = Type II, 3 = Type III */
+	__u8 pad0;
+	__u32 dest_ifindex;	/* SPAN/RSPAN destination */
+	__be32 remote;		/* ERSPAN collector */
+	__u16 vlan;		/* RSPAN VID */
+	__u16 session;		/* ERSPAN session id, 0..1023 */
+	__u32 index;		/* ERSPAN Type II index, 20 bits */
+	__u32 hwid;		/* ERSPAN Type III hardware id, 6 bits */
+	__u32 truncate;		/* bytes kept of each frame, 0 = all */
+	__u32 nr_sources;
+	__u32 sources[XVTEP_MIRROR_MAX_SRCS];	/* ifindexes (for show) */
+	__u64 seq;		/* GRE sequence, incremented per copy (atomic) */
+};
+
+/* xvtep_upmirror[0]: sessions fed by the uplink (it is not a port). */
+struct xvtep_upmirror {
+	__u32 mirror_rx;
+	__u32 mirror_tx;
+};
+
+enum xvtep_mirror_drop {
+	XVTEP_MDROP_NO_SESSION = 0,	/* copy for a deleted session */
+	XVTEP_MDROP_CLONE,		/* clone toward the mirror device failed */
+	XVTEP_MDROP_NO_ROUTE,		/* collector unreachable */
+	XVTEP_MDROP_NEIGH,		/* collector's neighbour unresolved */
+	XVTEP_MDROP_ENCAP,		/* header push failed */
+	XVTEP_MDROP_REDIRECT,		/* destination refused the copy */
+	XVTEP_MDROP_RATE,		/* over the session's rate limit */
+	XVTEP_MDROP__MAX,
+};
+
+#define XVTEP_MDROP_SLOTS	8
+
+/* xvtep_mstats: per-CPU ARRAY, key = slot. Reset when a slot is reused. */
+struct xvtep_mirror_stats {
+	__u64 packets;
+	__u64 bytes;
+	__u64 truncated;
+	__u64 drops[XVTEP_MDROP_SLOTS];
+};
+
+_Static_assert(sizeof(struct xvtep_mirror) == 40 + 4 * XVTEP_MIRROR_MAX_SRCS + 8,
+	       "xvtep_mirror layout");
+_Static_assert(sizeof(struct xvtep_upmirror) == 8, "xvtep_upmirror layout");
+_Static_assert(sizeof(struct xvtep_mirror_stats) == 8 * (3 + XVTEP_MDROP_SLOTS),
+	       "xvtep_mirror_stats layout");
+_Static_assert(XVTEP_MDROP__MAX <= XVTEP_MDROP_SLOTS, "mirror drop slots");
+
+#ifndef __VMLINUX_H__
+static const char *const xvtep_mdrop_names[XVTEP_MDROP__MAX] = {
+	[XVTEP_MDROP_NO_SESSION] = "no_session",
+	[XVTEP_MDROP_CLONE] = "clone_failed",
+	[XVTEP_MDROP_NO_ROUTE] = "no_route",
+	[XVTEP_MDROP_NEIGH] = "neigh_unresolved",
+	[XVTEP_MDROP_ENCAP] = "encap_failed",
+	[XVTEP_MDROP_REDIRECT] = "redirect_failed",
+	[XVTEP_MDROP_RATE] = "rate_limited",
+};
+#endif
+
 #endif /* XVTEP_H */

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* xvtepctl internals shared by the object handlers (vni, port, fdb, stats). */
+#ifndef XVTEPCTL_H
+#define XVTEPCTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "xvtep.h"
+#include "xvtep_lib.h"
+#include "json.h"
+
+/* Global options (before OBJECT). */
+struct ctl {
+	const char *pin;
+	const char *netns;
+	bool json;
+	bool pretty;
+	struct xv_maps maps;
+	bool maps_open;
+	int lock_fd;
+};
+
+extern struct ctl ctl;
+
+/* Object handlers: argv[0] is the COMMAND. Return 0 or -1 (error already printed). */
+int do_vni(int argc, char **argv);
+int do_port(int argc, char **argv);
+int do_fdb(int argc, char **argv);
+int do_stats(int argc, char **argv);
+
+void usage_vni(FILE *f);
+void usage_port(FILE *f);
+void usage_fdb(FILE *f);
+void usage_stats(FILE *f);
+
+/*
+ * Enter the netns (if any), open the pinned maps and, for commands that
+ * change state, take an exclusive flock on the pin dir so that two xvtepctl
+ * runs cannot interleave their read-modify-write of a VNI's port list.
+ * Called only after the arguments passed their syntax checks.
+ */
+int ctl_open(bool write);
+
+/* Argument helpers. */
+bool is_kw(const char *arg, const char *kw);
+bool is_help(const char *arg);
+/* The value after keyword argv[*i] (advances *i); prints a "missing value" error if absent. */
+const char *kw_value(int argc, char **argv, int *i);
+/* Reports a keyword given twice. */
+int dup_kw(const char *kw);
+int parse_vni_arg(const char *s, __u32 *vni, bool allow_zero);
+int parse_mac_arg(const char *s, __u8 mac[6]);
+/* IPv4 unicast usable as a VTEP address (not 0, not broadcast, not multicast). */
+int parse_unicast_arg(const char *s, __be32 *ip);
+
+/* Interface name of IFINDEX (cached; "ifN" if it no longer exists). */
+const char *ifname(__u32 ifindex);
+/* Resolve DEV: a name, or for devices that are gone, "ifN" / a bare ifindex. 0 if unknown. */
+__u32 ifindex_of(const char *dev, bool allow_stale);
+
+/* Map helpers. */
+int vni_get(__u32 vni, struct xvtep_vni *v);	/* 0, or -1 if absent */
+int vni_put(__u32 vni, const struct xvtep_vni *v, __u64 flags);
+/* Lower xvtep_vstate[vni].learned by N (not below 0). */
+void learned_sub(__u32 vni, __u64 n);
+
+/* Every FDB entry, read with batch lookups (fallback: get_next_key). */
+struct fdb_rec {
+	struct xvtep_fdb_key key;
+	struct xvtep_fdb_entry val;
+};
+int fdb_dump(struct fdb_rec **out, size_t *n);
+/* Sort by vni, then mac. */
+void fdb_sort(struct fdb_rec *r, size_t n);
+
+/* Sorted u32 keys of a map (vnis/ports/stats). */
+int map_keys_u32(int fd, __u32 **out, size_t *n);
+
+/* Called by port del and vni del: remove FDB entries matching the filter,
+ * fixing up learned counts. Returns the number removed or -1. */
+struct fdb_filter {
+	bool by_vni;
+	__u32 vni;
+	bool by_port;
+	__u32 ifindex;
+	bool dynamic_only;
+};
+long fdb_remove(const struct fdb_filter *f);
+
+/* JSON writer for -j/-p; NULL in text mode. */
+struct jw *json_open(void);
+
+#endif

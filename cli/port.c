@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+/* xvtepctl port add|del|show */
+#include <fcntl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "cli.h"
+
+void usage_port(FILE *f)
+{
+	fprintf(f,
+		"       xvtepctl port add DEV vni VNI\n"
+		"       xvtepctl port del DEV\n"
+		"       xvtepctl port show [DEV]\n");
+}
+
+static int link_path(char *buf, size_t len, __u32 ifindex)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), XVTEP_LINK_PORT_FMT, ifindex);
+	if (xv_pin_path(buf, len, ctl.pin, "links", name) < 0)
+		return xv_err("pin path too long");
+	return 0;
+}
+
+/* Drop ifindex from the VNI's dense ports[] list. */
+static void vni_ports_remove(struct xvtep_vni *v, __u32 ifindex)
+{
+	int i, j, n = v->nr_ports > XVTEP_MAX_VNI_PORTS ? XVTEP_MAX_VNI_PORTS : v->nr_ports;
+
+	for (i = 0, j = 0; i < n; i++)
+		if (v->ports[i] != ifindex)
+			v->ports[j++] = v->ports[i];
+	for (i = j; i < XVTEP_MAX_VNI_PORTS; i++)
+		v->ports[i] = 0;
+	v->nr_ports = j;
+}
+
+/* Loopback cannot carry a VM's traffic; it would only loop frames back at us. */
+static bool is_loopback(const char *dev)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool lo = false;
+
+	if (fd < 0)
+		return false;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	if (!ioctl(fd, SIOCGIFFLAGS, &ifr))
+		lo = ifr.ifr_flags & IFF_LOOPBACK;
+	close(fd);
+	return lo;
+}
+
+/* DEV, optionally written as `dev DEV`. Returns the index after it, or -1. */
+static int parse_dev(const char *cmd, int argc, char **argv, const char **dev)
+{
+	int i = 0;
+
+	if (argc > 0 && is_kw(argv[0], "dev")) {
+		if (!(*dev = kw_value(argc, argv, &i)))
+			return -1;
+		return i + 1;
+	}
+	if (argc < 1) {
+		xv_arg_err(cmd, "device is missing");
+		return -1;
+	}
+	*dev = argv[0];
+	return 1;
+}
+
+/*
+ * The encap path asks the kernel's FIB for the route to remote VTEPs with the
+ * port as input device, and bpf_fib_lookup() insists on IPv4 forwarding there.
+ * It forwards nothing in practice: the port program consumes every frame.
+ */
+static int port_enable_forwarding(const char *dev)
+{
+	char path[128];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding", dev);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return xv_err_errno(errno, "cannot enable IPv4 forwarding on %s (%s)", dev, path);
+	ok = write(fd, "1", 1) == 1;
+	close(fd);
+	if (!ok)
+		return xv_err("cannot enable IPv4 forwarding on %s", dev);
+	return 0;
+}
+
+static int port_add(int argc, char **argv)
+{
+	struct xvtep_port port = {};
+	struct xvtep_vni v, old;
+	struct xvtep_meta meta;
+	struct stat sb;
+	char prog_path[512], lpath[512];
+	const char *dev, *vni_arg = NULL, *val;
+	__u32 ifindex, vni = 0;
+	int i, prog_fd = -1, link_fd = -1, ret = -1;
+
+	i = parse_dev("add", argc, argv, &dev);
+	if (i < 0)
+		return -1;
+	for (; i < argc; i++) {
+		if (is_kw(argv[i], "vni")) {
+			if (vni_arg)
+				return dup_kw(argv[i]);
+			if (!(val = kw_value(argc, argv, &i)) || parse_vni_arg(val, &vni, false))
+				return -1;
+			vni_arg = val;
+		} else {
+			return xv_arg_err(argv[i], "unknown keyword");
+		}
+	}
+	if (!vni_arg)
+		return xv_arg_err(dev, "\"vni VNI\" is required");
+	ifindex = ifindex_of(dev, false);
+	if (!ifindex)
+		return xv_arg_err(dev, "no such device");
+
+	if (ctl_open(true))
+		return -1;
+	if (xv_read_meta(&ctl.maps, &meta))
+		return xv_err("cannot read %s/%s", ctl.pin, XVTEP_MAP_META);
+	if (ifindex == meta.uplink_ifindex)
+		return xv_arg_err(dev, "this is the uplink");
+	if (is_loopback(dev))
+		return xv_arg_err(dev, "a loopback device cannot be a port");
+	if (!bpf_map_lookup_elem(ctl.maps.ports, &ifindex, &port))
+		return xv_err("device %s is already a port of VNI %u", dev, port.vni);
+	if (vni_get(vni, &old))
+		return xv_err("VNI %u does not exist", vni);
+	if (old.nr_ports >= XVTEP_MAX_VNI_PORTS)
+		return xv_err("VNI %u already has the maximum of %d ports", vni, XVTEP_MAX_VNI_PORTS);
+	if (link_path(lpath, sizeof(lpath), ifindex))
+		return -1;
+	if (!stat(lpath, &sb))
+		return xv_err("%s already exists (stale link of a deleted port?): remove it first", lpath);
+	if (xv_pin_path(prog_path, sizeof(prog_path), ctl.pin, "progs", XVTEP_PROG_PORT) < 0)
+		return xv_err("pin path too long");
+	prog_fd = bpf_obj_get(prog_path);
+	if (prog_fd < 0)
+		return errno == ENOENT ?
+		       xv_err("port program %s is missing (is xvtep attached?)", prog_path) :
+		       xv_err_errno(errno, "cannot open port program %s", prog_path);
+
+	/* Configuration first, then the hook: the program finds its port from its first packet. */
+	memset(&port, 0, sizeof(port));
+	port.vni = vni;
+	if (bpf_map_update_elem(ctl.maps.ports, &ifindex, &port, BPF_NOEXIST)) {
+		if (errno == E2BIG)
+			xv_err("cannot add port %s: too many ports", dev);
+		else
+			xv_err_errno(errno, "cannot add port %s", dev);
+		goto out;
+	}
+	if (bpf_map_update_elem(ctl.maps.devmap, &ifindex, &ifindex, BPF_ANY)) {
+		xv_err_errno(errno, "cannot add %s to %s", dev, XVTEP_MAP_DEVMAP);
+		goto undo_port;
+	}
+	v = old;
+	v.ports[v.nr_ports++] = ifindex;
+	ret = vni_put(vni, &v, BPF_EXIST);
+	if (ret) {
+		xv_err_errno(ret, "cannot update VNI %u", vni);
+		ret = -1;
+		goto undo_devmap;
+	}
+	ret = -1;
+	if (port_enable_forwarding(dev))
+		goto undo_vni;
+	link_fd = xv_tcx_attach(prog_fd, ifindex, true);
+	if (link_fd < 0) {
+		xv_err_errno(link_fd, "cannot attach %s to tcx ingress of %s", XVTEP_PROG_PORT, dev);
+		goto undo_vni;
+	}
+	/* The loader normally creates links/; make sure so a fresh pin dir works too. */
+	if (xv_pin_path(prog_path, sizeof(prog_path), ctl.pin, NULL, "links") >= 0)
+		mkdir(prog_path, 0700);
+	if (bpf_obj_pin(link_fd, lpath)) {
+		xv_err_errno(errno, "cannot pin link at %s", lpath);
+		bpf_link_detach(link_fd);
+		goto undo_vni;
+	}
+	ret = 0;
+	goto out;
+
+undo_vni:
+	vni_put(vni, &old, BPF_EXIST);
+undo_devmap:
+	bpf_map_delete_elem(ctl.maps.devmap, &ifindex);
+undo_port:
+	bpf_map_delete_elem(ctl.maps.ports, &ifindex);
+out:
+	if (link_fd >= 0)
+		close(link_fd);
+	close(prog_fd);
+	return ret;
+}
+
+static int port_del(int argc, char **argv)
+{
+	struct fdb_filter f = { .by_port = true };
+	struct xvtep_port port;
+	struct xvtep_vni v;
+	char lpath[512];
+	const char *dev;
+	__u32 ifindex;
+	int i, fd;
+
+	i = parse_dev("del", argc, argv, &dev);
+	if (i < 0)
+		return -1;
+	if (i < argc)
+		return xv_arg_err(argv[i], "unknown keyword");
+	/* The device may be gone already; its port is then still known by ifindex. */
+	ifindex = ifindex_of(dev, true);
+	if (!ifindex)
+		return xv_arg_err(dev, "no such device");
+	if (ctl_open(true))
+		return -1;
+	if (bpf_map_lookup_elem(ctl.maps.ports, &ifindex, &port))
+		return xv_err("device %s is not a port", dev);
+	if (link_path(lpath, sizeof(lpath), ifindex))
+		return -1;
+
+	/* Unhook first so nothing is learned on the port while it is being removed. */
+	fd = bpf_obj_get(lpath);
+	if (fd >= 0) {
+		bpf_link_detach(fd);	/* fails harmlessly if the device is gone */
+		close(fd);
+	}
+	if (unlink(lpath) && errno != ENOENT)
+		fprintf(stderr, "Warning: cannot remove %s: %s\n", lpath, strerror(errno));
+
+	if (!vni_get(port.vni, &v)) {
+		vni_ports_remove(&v, ifindex);
+		if (vni_put(port.vni, &v, BPF_EXIST))
+			fprintf(stderr, "Warning: cannot update VNI %u port list\n", port.vni);
+	}
+	bpf_map_delete_elem(ctl.maps.devmap, &ifindex);
+	if (bpf_map_delete_elem(ctl.maps.ports, &ifindex) && errno != ENOENT)
+		return xv_err_errno(errno, "cannot delete port %s", dev);
+	f.ifindex = ifindex;
+	if (fdb_remove(&f) < 0)
+		fprintf(stderr, "Warning: FDB entries of port %s may remain\n", dev);
+	return 0;
+}
+
+static int port_show(int argc, char **argv)
+{
+	struct xvtep_port port;
+	struct jw *jw;
+	const char *dev = NULL;
+	__u32 *keys, want = 0;
+	size_t n, i;
+
+	if (argc > 0 && parse_dev("show", argc, argv, &dev) < 0)
+		return -1;
+	if (dev && argc > (is_kw(argv[0], "dev") ? 2 : 1))
+		return xv_arg_err(argv[is_kw(argv[0], "dev") ? 2 : 1], "unknown keyword");
+	if (dev && !(want = ifindex_of(dev, true)))
+		return xv_arg_err(dev, "no such device");
+	if (ctl_open(false))
+		return -1;
+	if (dev && bpf_map_lookup_elem(ctl.maps.ports, &want, &port))
+		return xv_err("device %s is not a port", dev);
+	if (map_keys_u32(ctl.maps.ports, &keys, &n))
+		return -1;
+
+	jw = json_open();
+	if (jw)
+		jw_start_array(jw);
+	else
+		printf("%-16s %-8s %s\n", "DEV", "IFINDEX", "VNI");
+	for (i = 0; i < n; i++) {
+		if (dev && keys[i] != want)
+			continue;
+		if (bpf_map_lookup_elem(ctl.maps.ports, &keys[i], &port))
+			continue;
+		if (jw) {
+			jw_start_object(jw);
+			jw_string_field(jw, "dev", ifname(keys[i]));
+			jw_uint_field(jw, "ifindex", keys[i]);
+			jw_uint_field(jw, "vni", port.vni);
+			jw_end_object(jw);
+		} else {
+			printf("%-16s %-8u %u\n", ifname(keys[i]), keys[i], port.vni);
+		}
+	}
+	if (jw) {
+		jw_end_array(jw);
+		jw_destroy(&jw);
+	}
+	free(keys);
+	return 0;
+}
+
+int do_port(int argc, char **argv)
+{
+	if (argc < 1 || is_kw(argv[0], "show") || is_kw(argv[0], "list") || is_kw(argv[0], "ls"))
+		return port_show(argc ? argc - 1 : 0, argv + (argc ? 1 : 0));
+	if (is_help(argv[0])) {
+		printf("Usage:\n");
+		usage_port(stdout);
+		return 0;
+	}
+	if (is_kw(argv[0], "add"))
+		return port_add(argc - 1, argv + 1);
+	if (is_kw(argv[0], "del") || is_kw(argv[0], "delete"))
+		return port_del(argc - 1, argv + 1);
+	return xv_arg_err(argv[0], "unknown command, expected add, del or show");
+}

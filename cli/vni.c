@@ -1,0 +1,498 @@
+// SPDX-License-Identifier: GPL-2.0
+/* xvtepctl vni add|set|del|show */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "cli.h"
+
+void usage_vni(FILE *f)
+{
+	fprintf(f,
+		"       xvtepctl vni add VNI [group MCAST_IPV4] [remote IPV4]... [nolearning]\n"
+		"                            [ageing SECS] [mac-limit N] [ttl N]\n"
+		"       xvtepctl vni set VNI [group MCAST_IPV4|none] [remote IPV4|none]...\n"
+		"                            [learning|nolearning] [ageing SECS] [mac-limit N] [ttl N]\n"
+		"       xvtepctl vni del VNI\n"
+		"       xvtepctl vni show [VNI]\n");
+}
+
+/* What `vni add/set` was asked to change; has_* tell which fields were given. */
+struct vni_args {
+	__u32 vni;
+	bool has_group;
+	__be32 group;		/* 0 = none */
+	const char *group_arg;
+	bool has_remotes;
+	bool remote_none;
+	__u8 nr_remotes;
+	__be32 remotes[XVTEP_MAX_REMOTES];
+	const char *remote_args[XVTEP_MAX_REMOTES];
+	int learning;		/* -1 unset */
+	const char *learning_arg;
+	bool has_ageing, has_limit, has_ttl;
+	__u32 ageing, mac_limit, ttl;
+};
+
+/* Syntax and value checks only; nothing here looks at the maps. */
+static int parse_vni_args(int argc, char **argv, bool set, struct vni_args *a)
+{
+	const char *v;
+	int i, j;
+
+	memset(a, 0, sizeof(*a));
+	a->learning = -1;
+	if (argc < 1)
+		return xv_arg_err(set ? "set" : "add", "VNI is missing");
+	if (parse_vni_arg(argv[0], &a->vni, false))
+		return -1;
+
+	for (i = 1; i < argc; i++) {
+		const char *kw = argv[i];
+
+		if (is_kw(kw, "group")) {
+			if (a->has_group)
+				return dup_kw(kw);
+			if (!(v = kw_value(argc, argv, &i)))
+				return -1;
+			a->has_group = true;
+			a->group_arg = v;
+			if (is_kw(v, "none")) {
+				a->group = 0;
+				continue;
+			}
+			if (xv_parse_ipv4(v, &a->group))
+				return xv_arg_err(v, "not an IPv4 address");
+			if (!xv_ipv4_is_mcast(a->group))
+				return xv_arg_err(v, "group must be an IPv4 multicast address");
+		} else if (is_kw(kw, "remote")) {
+			__be32 ip;
+
+			if (!(v = kw_value(argc, argv, &i)))
+				return -1;
+			if (is_kw(v, "none")) {
+				if (a->remote_none)
+					return xv_arg_err(v, "\"remote none\" given more than once");
+				if (a->nr_remotes)
+					return xv_arg_err(v, "\"remote none\" conflicts with a remote address");
+				a->has_remotes = a->remote_none = true;
+				continue;
+			}
+			if (a->remote_none)
+				return xv_arg_err(v, "remote address conflicts with \"remote none\"");
+			if (parse_unicast_arg(v, &ip))
+				return -1;
+			for (j = 0; j < a->nr_remotes; j++)
+				if (a->remotes[j] == ip)
+					return xv_arg_err(v, "duplicate remote");
+			if (a->nr_remotes >= XVTEP_MAX_REMOTES)
+				return xv_arg_err(v, "more than %d remotes", XVTEP_MAX_REMOTES);
+			a->remote_args[a->nr_remotes] = v;
+			a->remotes[a->nr_remotes++] = ip;
+			a->has_remotes = true;
+		} else if (is_kw(kw, "learning") || is_kw(kw, "nolearning")) {
+			int on = is_kw(kw, "learning");
+
+			if (a->learning == on)
+				return dup_kw(kw);
+			if (a->learning >= 0)
+				return xv_arg_err(kw, "conflicts with \"%s\"", a->learning_arg);
+			a->learning = on;
+			a->learning_arg = kw;
+		} else if (is_kw(kw, "ageing") || is_kw(kw, "aging")) {
+			if (a->has_ageing)
+				return dup_kw(kw);
+			if (!(v = kw_value(argc, argv, &i)))
+				return -1;
+			if (xv_parse_u32(v, 0, 0xffffffffU, &a->ageing))
+				return xv_arg_err(v, "ageing must be a number of seconds");
+			a->has_ageing = true;
+		} else if (is_kw(kw, "mac-limit") || is_kw(kw, "maxaddress")) {
+			if (a->has_limit)
+				return dup_kw(kw);
+			if (!(v = kw_value(argc, argv, &i)))
+				return -1;
+			if (xv_parse_u32(v, 0, 0xffffffffU, &a->mac_limit))
+				return xv_arg_err(v, "mac-limit must be a number (0 = no limit)");
+			a->has_limit = true;
+		} else if (is_kw(kw, "ttl")) {
+			if (a->has_ttl)
+				return dup_kw(kw);
+			if (!(v = kw_value(argc, argv, &i)))
+				return -1;
+			if (is_kw(v, "auto") || is_kw(v, "inherit"))
+				a->ttl = 0;
+			else if (xv_parse_u32(v, 0, 255, &a->ttl))
+				return xv_arg_err(v, "ttl must be a number in 0..255 (0 = default)");
+			a->has_ttl = true;
+		} else {
+			return xv_arg_err(kw, "unknown keyword");
+		}
+	}
+	return 0;
+}
+
+/* A remote equal to our own address would make us flood to ourselves. */
+static int check_remotes_meta(const struct vni_args *a, const struct xvtep_meta *meta)
+{
+	int i;
+
+	for (i = 0; i < a->nr_remotes; i++)
+		if (meta->local_ip && a->remotes[i] == meta->local_ip)
+			return xv_arg_err(a->remote_args[i], "this is the local VTEP address");
+	return 0;
+}
+
+/* Is GROUP used by a VNI other than EXCEPT? */
+static bool group_in_use(__be32 group, __u32 except)
+{
+	struct xvtep_vni v;
+	__u32 *keys;
+	size_t n, i;
+	bool used = false;
+
+	if (map_keys_u32(ctl.maps.vnis, &keys, &n))
+		return true;	/* unsure: keep the group joined */
+	for (i = 0; i < n && !used; i++)
+		if (keys[i] != except && !vni_get(keys[i], &v) && v.group == group)
+			used = true;
+	free(keys);
+	return used;
+}
+
+/* *created tells a rollback whether the join was ours to undo. */
+static int group_join(const struct xvtep_meta *meta, __be32 group, bool *created)
+{
+	char buf[16];
+	int ret;
+
+	*created = false;
+	if (!group)
+		return 0;
+	if (!meta->uplink_ifindex)
+		return xv_err("no uplink in %s/%s: is xvtep attached?", ctl.pin, XVTEP_MAP_META);
+	ret = xv_mcast_join_ex(meta->uplink_ifindex, group, created);
+	if (ret) {
+		xv_fmt_ipv4(group, buf);
+		return xv_err_errno(ret, "cannot join group %s on %s", buf,
+				    ifname(meta->uplink_ifindex));
+	}
+	return 0;
+}
+
+/* Leave GROUP unless another VNI still floods to it. Failure only warns: the config change stands. */
+static void group_leave(const struct xvtep_meta *meta, __be32 group, __u32 except)
+{
+	char buf[16];
+	int ret;
+
+	if (!group || !meta->uplink_ifindex || group_in_use(group, except))
+		return;
+	ret = xv_mcast_leave(meta->uplink_ifindex, group);
+	if (ret) {
+		xv_fmt_ipv4(group, buf);
+		fprintf(stderr, "Warning: cannot leave group %s on %s: %s\n", buf,
+			ifname(meta->uplink_ifindex), strerror(-ret));
+	}
+}
+
+static int zero_state(__u32 vni)
+{
+	struct xvtep_vstate st = {};
+	int ncpu = libbpf_num_possible_cpus();
+	void *pc;
+	int ret = 0;
+
+	if (ncpu <= 0)
+		return xv_err("cannot count CPUs: %s", strerror(-ncpu));
+	pc = calloc(ncpu, sizeof(struct xvtep_stats));
+	if (!pc)
+		return xv_err("out of memory");
+	/* Leftovers from an earlier VNI of the same number must not leak into this one. */
+	if (bpf_map_update_elem(ctl.maps.vstate, &vni, &st, BPF_NOEXIST) &&
+	    (errno != EEXIST || bpf_map_update_elem(ctl.maps.vstate, &vni, &st, BPF_EXIST)))
+		ret = xv_err_errno(errno, "cannot create xvtep_vstate entry");
+	else if (bpf_map_update_elem(ctl.maps.stats, &vni, pc, BPF_NOEXIST) &&
+		 (errno != EEXIST || bpf_map_update_elem(ctl.maps.stats, &vni, pc, BPF_EXIST))) {
+		ret = xv_err_errno(errno, "cannot create xvtep_stats entry");
+		bpf_map_delete_elem(ctl.maps.vstate, &vni);
+	}
+	free(pc);
+	return ret;
+}
+
+static int vni_add(int argc, char **argv)
+{
+	struct xvtep_meta meta;
+	struct xvtep_vni v = {};
+	struct vni_args a;
+	bool joined;
+	int ret = 0;
+
+	if (parse_vni_args(argc, argv, false, &a) || ctl_open(true))
+		return -1;
+	if (xv_read_meta(&ctl.maps, &meta))
+		return xv_err("cannot read %s/%s", ctl.pin, XVTEP_MAP_META);
+	if (!vni_get(a.vni, &v))
+		return xv_err("VNI %u already exists", a.vni);
+	if (check_remotes_meta(&a, &meta))
+		return -1;
+
+	memset(&v, 0, sizeof(v));
+	v.group = a.group;
+	v.flags = a.learning == 0 ? 0 : XVTEP_VNI_F_LEARNING;
+	v.ageing = a.has_ageing ? a.ageing : XVTEP_AGEING_DEFAULT;
+	v.mac_limit = a.mac_limit;
+	v.ttl = a.ttl;
+	v.nr_remotes = a.nr_remotes;
+	memcpy(v.remotes, a.remotes, sizeof(v.remotes));
+
+	/* State and counters first, the VNI itself last: the dataplane sees it complete. */
+	if (zero_state(a.vni))
+		return -1;
+	if (group_join(&meta, a.group, &joined))
+		goto undo_state;
+	ret = vni_put(a.vni, &v, BPF_NOEXIST);
+	if (ret) {
+		if (ret == -EEXIST || ret == -E2BIG)
+			xv_err("cannot add VNI %u: %s", a.vni,
+			       ret == -EEXIST ? "it already exists" : "too many VNIs");
+		else
+			xv_err_errno(ret, "cannot add VNI %u", a.vni);
+		if (joined)
+			group_leave(&meta, a.group, a.vni);
+		goto undo_state;
+	}
+	return 0;
+
+undo_state:
+	if (ret != -EEXIST) {
+		bpf_map_delete_elem(ctl.maps.vstate, &a.vni);
+		bpf_map_delete_elem(ctl.maps.stats, &a.vni);
+	}
+	return -1;
+}
+
+static int vni_set(int argc, char **argv)
+{
+	struct xvtep_meta meta;
+	struct xvtep_vni v, old;
+	struct vni_args a;
+	bool joined = false;
+	int ret;
+
+	if (parse_vni_args(argc, argv, true, &a) || ctl_open(true))
+		return -1;
+	if (xv_read_meta(&ctl.maps, &meta))
+		return xv_err("cannot read %s/%s", ctl.pin, XVTEP_MAP_META);
+	if (vni_get(a.vni, &old))
+		return xv_err("VNI %u does not exist", a.vni);
+	if (check_remotes_meta(&a, &meta))
+		return -1;
+
+	v = old;	/* ports[] and anything not given stay as they are */
+	if (a.has_group)
+		v.group = a.group;
+	if (a.has_remotes) {
+		memset(v.remotes, 0, sizeof(v.remotes));
+		memcpy(v.remotes, a.remotes, a.nr_remotes * sizeof(a.remotes[0]));
+		v.nr_remotes = a.nr_remotes;
+	}
+	if (a.learning >= 0)
+		v.flags = a.learning ? v.flags | XVTEP_VNI_F_LEARNING : v.flags & ~XVTEP_VNI_F_LEARNING;
+	if (a.has_ageing)
+		v.ageing = a.ageing;
+	if (a.has_limit)
+		v.mac_limit = a.mac_limit;
+	if (a.has_ttl)
+		v.ttl = a.ttl;
+
+	if (v.group != old.group && group_join(&meta, v.group, &joined))
+		return -1;
+	ret = vni_put(a.vni, &v, BPF_EXIST);
+	if (ret) {
+		xv_err_errno(ret, "cannot update VNI %u", a.vni);
+		if (joined)
+			group_leave(&meta, v.group, a.vni);
+		return -1;
+	}
+	if (v.group != old.group)
+		group_leave(&meta, old.group, a.vni);
+	return 0;
+}
+
+static int vni_del(int argc, char **argv)
+{
+	struct fdb_filter f = { .by_vni = true };
+	struct xvtep_meta meta;
+	struct xvtep_vni v;
+	__u32 vni;
+	int i;
+
+	if (argc < 1)
+		return xv_arg_err("del", "VNI is missing");
+	if (parse_vni_arg(argv[0], &vni, false))
+		return -1;
+	if (argc > 1)
+		return xv_arg_err(argv[1], "unknown keyword");
+	if (ctl_open(true))
+		return -1;
+	if (xv_read_meta(&ctl.maps, &meta))
+		return xv_err("cannot read %s/%s", ctl.pin, XVTEP_MAP_META);
+	if (vni_get(vni, &v))
+		return xv_err("VNI %u does not exist", vni);
+	if (v.nr_ports) {
+		char list[512] = "";
+		size_t off = 0;
+
+		for (i = 0; i < v.nr_ports && i < XVTEP_MAX_VNI_PORTS && off < sizeof(list); i++)
+			off += snprintf(list + off, sizeof(list) - off, "%s%s", i ? " " : "",
+					ifname(v.ports[i]));
+		return xv_err("VNI %u still has ports (%s): delete them first with \"xvtepctl port del DEV\"",
+			      vni, list);
+	}
+	/* Unpublish first so the dataplane stops learning into it, then clear what it owned. */
+	if (bpf_map_delete_elem(ctl.maps.vnis, &vni))
+		return xv_err_errno(errno, "cannot delete VNI %u", vni);
+	f.vni = vni;
+	if (fdb_remove(&f) < 0)
+		fprintf(stderr, "Warning: FDB entries of VNI %u may remain\n", vni);
+	bpf_map_delete_elem(ctl.maps.vstate, &vni);
+	bpf_map_delete_elem(ctl.maps.stats, &vni);
+	group_leave(&meta, v.group, vni);
+	return 0;
+}
+
+static void print_vni(struct jw *jw, __u32 vni, const struct xvtep_vni *v)
+{
+	struct xvtep_vstate st = {};
+	char buf[16];
+	int i, nr_remotes = v->nr_remotes, nr_ports = v->nr_ports;
+
+	if (nr_remotes > XVTEP_MAX_REMOTES)
+		nr_remotes = XVTEP_MAX_REMOTES;
+	if (nr_ports > XVTEP_MAX_VNI_PORTS)
+		nr_ports = XVTEP_MAX_VNI_PORTS;
+	bpf_map_lookup_elem(ctl.maps.vstate, &vni, &st);
+
+	if (jw) {
+		jw_start_object(jw);
+		jw_uint_field(jw, "vni", vni);
+		if (v->group) {
+			xv_fmt_ipv4(v->group, buf);
+			jw_string_field(jw, "group", buf);
+		} else {
+			jw_null_field(jw, "group");
+		}
+		jw_array_field(jw, "remotes");
+		for (i = 0; i < nr_remotes; i++) {
+			xv_fmt_ipv4(v->remotes[i], buf);
+			jw_string(jw, buf);
+		}
+		jw_end_array(jw);
+		jw_bool_field(jw, "learning", v->flags & XVTEP_VNI_F_LEARNING);
+		jw_uint_field(jw, "ageing", v->ageing);
+		jw_uint_field(jw, "mac_limit", v->mac_limit);
+		jw_uint_field(jw, "ttl", v->ttl);
+		jw_array_field(jw, "ports");
+		for (i = 0; i < nr_ports; i++)
+			jw_string(jw, ifname(v->ports[i]));
+		jw_end_array(jw);
+		jw_uint_field(jw, "learned", st.learned);
+		jw_end_object(jw);
+		return;
+	}
+
+	printf("vni %u group ", vni);
+	if (v->group) {
+		xv_fmt_ipv4(v->group, buf);
+		printf("%s", buf);
+	} else {
+		printf("none");
+	}
+	printf(" remotes ");
+	for (i = 0; i < nr_remotes; i++) {
+		xv_fmt_ipv4(v->remotes[i], buf);
+		printf("%s%s", i ? "," : "", buf);
+	}
+	if (!nr_remotes)
+		printf("none");
+	printf(" %s ageing %u mac-limit %u ttl %u ports ",
+	       v->flags & XVTEP_VNI_F_LEARNING ? "learning" : "nolearning", v->ageing,
+	       v->mac_limit, v->ttl);
+	for (i = 0; i < nr_ports; i++)
+		printf("%s%s", i ? "," : "", ifname(v->ports[i]));
+	if (!nr_ports)
+		printf("none");
+	printf(" learned %llu\n", (unsigned long long)st.learned);
+}
+
+static int vni_show(int argc, char **argv)
+{
+	struct xvtep_vni v;
+	struct jw *jw;
+	__u32 vni, *keys;
+	size_t n, i;
+
+	if (argc > 0 && is_kw(argv[0], "vni")) {	/* `vni show vni 10` reads naturally too */
+		argc--;
+		argv++;
+		if (!argc)
+			return xv_arg_err("vni", "missing value");
+	}
+	if (argc > 0 && parse_vni_arg(argv[0], &vni, false))
+		return -1;
+	if (argc > 1)
+		return xv_arg_err(argv[1], "unknown keyword");
+	if (ctl_open(false))
+		return -1;
+
+	if (argc > 0) {
+		if (vni_get(vni, &v))
+			return xv_err("VNI %u does not exist", vni);
+		jw = json_open();
+		if (jw)
+			jw_start_array(jw);
+		print_vni(jw, vni, &v);
+		if (jw) {
+			jw_end_array(jw);
+			jw_destroy(&jw);
+		}
+		return 0;
+	}
+
+	if (map_keys_u32(ctl.maps.vnis, &keys, &n))
+		return -1;
+	jw = json_open();
+	if (jw)
+		jw_start_array(jw);
+	for (i = 0; i < n; i++)
+		if (!vni_get(keys[i], &v))
+			print_vni(jw, keys[i], &v);
+	if (jw) {
+		jw_end_array(jw);
+		jw_destroy(&jw);
+	}
+	free(keys);
+	return 0;
+}
+
+int do_vni(int argc, char **argv)
+{
+	if (argc < 1 || is_kw(argv[0], "show") || is_kw(argv[0], "list") || is_kw(argv[0], "ls"))
+		return vni_show(argc ? argc - 1 : 0, argv + (argc ? 1 : 0));
+	if (is_help(argv[0])) {
+		printf("Usage:\n");
+		usage_vni(stdout);
+		return 0;
+	}
+	if (is_kw(argv[0], "add"))
+		return vni_add(argc - 1, argv + 1);
+	if (is_kw(argv[0], "set") || is_kw(argv[0], "change"))
+		return vni_set(argc - 1, argv + 1);
+	if (is_kw(argv[0], "del") || is_kw(argv[0], "delete"))
+		return vni_del(argc - 1, argv + 1);
+	return xv_arg_err(argv[0], "unknown command, expected add, set, del or show");
+}

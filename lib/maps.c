@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Pinned map access shared by the loader, the CLI and the tests. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "xvtep_lib.h"
+
+struct map_desc {
+	const char *name;
+	size_t off;		/* field in struct xv_maps */
+	__u32 key_size, value_size;
+};
+
+/* Sizes are checked so that a CLI never misreads a map of another layout
+ * (the ABI version only guards what the loader wrote). */
+static const struct map_desc map_descs[] = {
+	{ XVTEP_MAP_META,   offsetof(struct xv_maps, meta),   4, sizeof(struct xvtep_meta) },
+	{ XVTEP_MAP_VNIS,   offsetof(struct xv_maps, vnis),   4, sizeof(struct xvtep_vni) },
+	{ XVTEP_MAP_VSTATE, offsetof(struct xv_maps, vstate), 4, sizeof(struct xvtep_vstate) },
+	{ XVTEP_MAP_PORTS,  offsetof(struct xv_maps, ports),  4, sizeof(struct xvtep_port) },
+	{ XVTEP_MAP_FDB,    offsetof(struct xv_maps, fdb),
+	  sizeof(struct xvtep_fdb_key), sizeof(struct xvtep_fdb_entry) },
+	{ XVTEP_MAP_STATS,  offsetof(struct xv_maps, stats),  4, sizeof(struct xvtep_stats) },
+	{ XVTEP_MAP_DEVMAP, offsetof(struct xv_maps, devmap), 4, 4 },
+	{ XVTEP_MAP_GC,     offsetof(struct xv_maps, gc),     4, sizeof(struct xvtep_gc) },
+};
+
+#define MAP_FD(m, d) (*(int *)((char *)(m) + (d)->off))
+
+void xv_maps_close(struct xv_maps *m)
+{
+	for (size_t i = 0; i < sizeof(map_descs) / sizeof(map_descs[0]); i++) {
+		int *fd = &MAP_FD(m, &map_descs[i]);
+
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+	}
+}
+
+int xv_maps_open(const char *pin, struct xv_maps *m)
+{
+	char path[PATH_MAX];
+	struct xvtep_meta meta;
+
+	for (size_t i = 0; i < sizeof(map_descs) / sizeof(map_descs[0]); i++)
+		MAP_FD(m, &map_descs[i]) = -1;
+
+	for (size_t i = 0; i < sizeof(map_descs) / sizeof(map_descs[0]); i++) {
+		const struct map_desc *d = &map_descs[i];
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		int fd;
+
+		if (xv_pin_path(path, sizeof(path), pin, NULL, d->name)) {
+			xv_err("pin path too long: %s", pin);
+			goto err;
+		}
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			if (errno == ENOENT) {
+				if (i == 0)
+					xv_err("xvtep is not attached (no %s; run xvtep-loader attach)",
+					       path);
+				else
+					xv_err("pinned map %s is missing (partial install; "
+					       "re-run xvtep-loader attach)", path);
+			} else {
+				xv_err_errno(errno, "cannot open %s", path);
+			}
+			goto err;
+		}
+		MAP_FD(m, d) = fd;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			xv_err_errno(errno, "cannot read info of %s", path);
+			goto err;
+		}
+		if (info.key_size != d->key_size || info.value_size != d->value_size) {
+			xv_err("map %s has key/value size %u/%u, this build expects %u/%u "
+			       "(incompatible xvtep version)", path, info.key_size,
+			       info.value_size, d->key_size, d->value_size);
+			goto err;
+		}
+	}
+	if (xv_read_meta(m, &meta)) {
+		xv_err_errno(errno, "cannot read %s[0]", XVTEP_MAP_META);
+		goto err;
+	}
+	if (meta.abi_version != XVTEP_ABI_VERSION) {
+		if (meta.abi_version == 0)
+			xv_err("xvtep at %s is not fully attached (%s not written); "
+			       "re-run xvtep-loader attach", pin, XVTEP_MAP_META);
+		else
+			xv_err("pinned maps under %s have ABI version %u, this build uses %u "
+			       "(detach and re-attach with a matching xvtep)", pin,
+			       meta.abi_version, XVTEP_ABI_VERSION);
+		goto err;
+	}
+	return 0;
+err:
+	xv_maps_close(m);
+	return -1;
+}
+
+int xv_read_meta(const struct xv_maps *m, struct xvtep_meta *meta)
+{
+	__u32 key = 0;
+
+	if (m->meta < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	return bpf_map_lookup_elem(m->meta, &key, meta) ? -1 : 0;
+}
+
+int xv_stats_read(int stats_fd, __u32 vni, struct xvtep_stats *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct xvtep_stats *vals;
+	int err = 0;
+
+	if (ncpu <= 0)
+		return ncpu < 0 ? ncpu : -EINVAL;
+	/* Per-CPU lookups return one value per possible CPU, each rounded up
+	 * to 8 bytes (struct xvtep_stats is a multiple of 8 already). */
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(stats_fd, &vni, vals)) {
+		err = -errno;
+		goto out;
+	}
+	memset(out, 0, sizeof(*out));
+	for (int c = 0; c < ncpu; c++) {
+		const __u64 *src = (const __u64 *)&vals[c];
+		__u64 *dst = (__u64 *)out;
+
+		for (size_t i = 0; i < sizeof(*out) / sizeof(__u64); i++)
+			dst[i] += src[i];
+	}
+out:
+	free(vals);
+	return err;
+}
+
+int xv_link_info(int link_fd, __u32 *type, __u32 *link_id, __u32 *prog_id, __u32 *ifindex)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(link_fd, &info, &len))
+		return -errno;
+	if (type)
+		*type = info.type;
+	if (link_id)
+		*link_id = info.id;
+	if (prog_id)
+		*prog_id = info.prog_id;
+	if (ifindex) {
+		/* xdp.ifindex and tcx.ifindex are both the first word of the
+		 * union; older headers only know the xdp one. */
+		*ifindex = (info.type == XV_LINK_TYPE_XDP || info.type == XV_LINK_TYPE_TCX) ?
+			   info.xdp.ifindex : 0;
+	}
+	return 0;
+}
+
+void xv_prog_name(__u32 prog_id, char name[16])
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd;
+
+	name[0] = '\0';
+	if (!prog_id)
+		return;
+	fd = bpf_prog_get_fd_by_id(prog_id);
+	if (fd < 0)
+		return;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		snprintf(name, 16, "%s", info.name);
+	close(fd);
+}
+
+long xv_map_count(int map_fd, __u32 key_size)
+{
+	unsigned char kbuf[2][64];
+	void *prev = NULL, *key = kbuf[0];
+	long n = 0;
+
+	if (key_size > sizeof(kbuf[0]))
+		return -EINVAL;
+	/* A NULL previous key returns the first key. */
+	while (!bpf_map_get_next_key(map_fd, prev, key)) {
+		n++;
+		prev = key;
+		key = (key == kbuf[0]) ? kbuf[1] : kbuf[0];
+	}
+	if (errno != ENOENT)
+		return -errno;
+	return n;
+}

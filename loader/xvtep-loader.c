@@ -1,0 +1,1569 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xvtep-loader: load the xvtep BPF object, pin its maps and links under a
+ * bpffs directory and exit. The pins keep the dataplane running; xvtepctl
+ * edits the pinned maps afterwards.
+ *
+ *   xvtep-loader [--pin DIR] [-n NETNS] attach --uplink DEV --local IPV4 ...
+ *   xvtep-loader [--pin DIR] [-n NETNS] detach
+ *   xvtep-loader [--pin DIR] [-n NETNS] [-j] [-p] status
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "xvtep.skel.h"
+#include "xvtep_lib.h"
+#include "json.h"
+
+#define XDP_MODE_NATIVE		0
+#define XDP_MODE_GENERIC	1
+#define FDB_SIZE_MAX		(1U << 24)
+#define MAX_MAPS		16
+
+static const char *const decap_names[] = {
+	[XVTEP_DECAP_HYBRID] = "hybrid",
+	[XVTEP_DECAP_XDP] = "xdp",
+	[XVTEP_DECAP_TC] = "tc",
+};
+static const char *const xdp_mode_names[] = {
+	[XDP_MODE_NATIVE] = "native",
+	[XDP_MODE_GENERIC] = "generic",
+};
+
+struct config {
+	const char *pin;
+	const char *netns;
+	bool json, pretty, verbose, force;
+	bool keep_maps;		/* detach: stop the dataplane, keep the state pinned */
+	const char *uplink;
+	__be32 local_ip;
+	__u16 dstport;
+	__u16 sport_min, sport_max;
+	int xdp_mode;		/* -1: not given (adopt the attached one, else native) */
+	int decap;
+	__u32 fdb_size;		/* 0: not given (adopt the pinned map's, else default) */
+};
+
+static struct config cfg = {
+	.pin = XVTEP_PIN_DEFAULT,
+	.dstport = XVTEP_DSTPORT_DEFAULT,
+	.sport_min = XVTEP_SPORT_MIN_DEFAULT,
+	.sport_max = XVTEP_SPORT_MAX_DEFAULT,
+	.xdp_mode = -1,
+	.decap = XVTEP_DECAP_HYBRID,
+};
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	/* Warnings carry the verifier log on load failures: always show them. */
+	if (level == LIBBPF_DEBUG && !cfg.verbose)
+		return 0;
+	if (level == LIBBPF_INFO && !cfg.verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: xvtep-loader [--pin DIR] [-n NETNS] [-v] attach --uplink DEV --local IPV4\n"
+		"                    [--dstport N] [--xdp-mode native|generic] [--decap hybrid|xdp|tc]\n"
+		"                    [--sport-range MIN-MAX] [--fdb-size N] [--force]\n"
+		"       xvtep-loader [--pin DIR] [-n NETNS] detach [--keep-maps]\n"
+		"       xvtep-loader [--pin DIR] [-n NETNS] [-j] [-p] status\n"
+		"\n"
+		"  --pin DIR    bpffs directory of the pins (default %s)\n"
+		"  -n NETNS     work in network namespace /run/netns/NETNS\n"
+		"  -j, -p       JSON output, -p pretty-printed (status)\n"
+		"  -v           show libbpf debug messages\n",
+		XVTEP_PIN_DEFAULT);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Small helpers                                                            */
+
+static int pin_path(char *buf, const char *sub, const char *name)
+{
+	if (xv_pin_path(buf, PATH_MAX, cfg.pin, sub, name))
+		return xv_err("pin path too long under %s", cfg.pin);
+	return 0;
+}
+
+static bool path_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/* True if FD refers to a BPF object of KIND ("map", "prog", "link"):
+ * a pin path could hold any object type, and info calls do not say which. */
+static bool fd_is(int fd, const char *kind)
+{
+	char link[64], target[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return true;	/* no /proc: trust the caller */
+	target[n] = '\0';
+	snprintf(link, sizeof(link), "anon_inode:bpf-%s", kind);
+	return strcmp(target, link) == 0;
+}
+
+static __u32 prog_id_of(int prog_fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (prog_fd < 0 || bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return 0;
+	return info.id;
+}
+
+/* mkdir that remembers whether this run created the directory (for undo). */
+static int make_dir(const char *path, bool *created)
+{
+	*created = false;
+	if (!mkdir(path, 0700)) {
+		*created = true;
+		return 0;
+	}
+	if (errno == EEXIST)
+		return 0;
+	return xv_err_errno(errno, "cannot create %s", path);
+}
+
+static int get_uplink(const char *dev, int *ifindex, __u8 mac[6])
+{
+	struct ifreq ifr = {};
+	int fd, ret = -1;
+
+	if (strlen(dev) >= IFNAMSIZ)
+		return xv_arg_err(dev, "device name longer than %d characters", IFNAMSIZ - 1);
+	*ifindex = if_nametoindex(dev);
+	if (!*ifindex) {
+		if (cfg.netns)
+			return xv_err("device \"%s\" does not exist in network namespace \"%s\"",
+				      dev, cfg.netns);
+		return xv_err("device \"%s\" does not exist", dev);
+	}
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return xv_err_errno(errno, "socket");
+	strcpy(ifr.ifr_name, dev);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr)) {
+		xv_err_errno(errno, "cannot read the MAC address of %s", dev);
+		goto out;
+	}
+	/* The encapsulation writes an Ethernet header: other link types cannot work. */
+	if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER) {
+		xv_err("device \"%s\" is not an Ethernet device (link type %u)", dev,
+		       ifr.ifr_hwaddr.sa_family);
+		goto out;
+	}
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	ret = 0;
+out:
+	close(fd);
+	return ret;
+}
+
+/* ------------------------------------------------------------------------ */
+/* attach                                                                   */
+
+struct map_slot {
+	struct bpf_map *map;
+	char path[PATH_MAX];
+	bool existed;		/* pinned before this run: never removed on undo */
+};
+
+struct link_update {
+	int link_fd;
+	int old_prog_fd;	/* to swap back on undo */
+};
+
+/* Everything attach changed, so a failure can put it back. */
+struct undo {
+	char pin_dir[PATH_MAX], links_dir[PATH_MAX], progs_dir[PATH_MAX];
+	bool made_pin_dir, made_links_dir, made_progs_dir;
+
+	struct map_slot maps[MAX_MAPS];
+	int nr_maps;
+	bool load_tried;	/* every map was checked, libbpf may have pinned new ones */
+
+	/* Port program pin: replaced (old fd kept) or created. */
+	bool port_pin_done;
+	int old_port_prog_fd;
+
+	struct link_update updates[XVTEP_MAX_PORTS + 2];
+	int nr_updates;
+
+	/* Links created by this run and where they were pinned. */
+	int new_tc_fd, new_xdp_fd;
+	__u32 new_ports[XVTEP_MAX_PORTS];	/* links/port_<ifindex> created */
+	int nr_new_ports;
+	bool tc_pinned, xdp_pinned;
+
+	bool meta_written, meta_existed;
+	struct xvtep_meta old_meta;
+
+	__be32 joined[XVTEP_MAX_VNIS];
+	int nr_joined;
+};
+
+static struct undo undo = {
+	.old_port_prog_fd = -1, .new_tc_fd = -1, .new_xdp_fd = -1,
+};
+
+/* A pinned uplink link as found before the attach. */
+struct old_link {
+	char path[PATH_MAX];
+	int fd;			/* -1: no pin */
+	__u32 prog_id;
+	__u32 ifindex;		/* 0: the device is gone (defunct link) */
+};
+
+static void undo_all(int ifindex)
+{
+	char path[PATH_MAX];
+
+	for (int i = 0; i < undo.nr_joined; i++)
+		xv_mcast_leave(ifindex, undo.joined[i]);
+
+	if (undo.meta_written && undo.meta_existed) {
+		int fd = bpf_obj_get(undo.maps[0].path);	/* slot 0 is the meta map */
+		__u32 key = 0;
+
+		if (fd >= 0) {
+			bpf_map_update_elem(fd, &key, &undo.old_meta, BPF_ANY);
+			close(fd);
+		}
+	}
+
+	if (undo.xdp_pinned && !pin_path(path, "links", XVTEP_LINK_XDP))
+		unlink(path);
+	if (undo.new_xdp_fd >= 0)
+		close(undo.new_xdp_fd);	/* last reference: detaches */
+	if (undo.tc_pinned && !pin_path(path, "links", XVTEP_LINK_TC_UPLINK))
+		unlink(path);
+	if (undo.new_tc_fd >= 0)
+		close(undo.new_tc_fd);
+
+	for (int i = 0; i < undo.nr_new_ports; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), XVTEP_LINK_PORT_FMT, undo.new_ports[i]);
+		if (!pin_path(path, "links", name))
+			unlink(path);
+	}
+
+	for (int i = undo.nr_updates - 1; i >= 0; i--) {
+		struct link_update *u = &undo.updates[i];
+
+		if (u->old_prog_fd >= 0 && bpf_link_update(u->link_fd, u->old_prog_fd, NULL))
+			fprintf(stderr, "Warning: could not restore the previous program of a "
+				"link: %s\n", strerror(errno));
+	}
+
+	if (undo.port_pin_done && !pin_path(path, "progs", XVTEP_PROG_PORT)) {
+		if (undo.old_port_prog_fd >= 0) {
+			char tmp[PATH_MAX];
+
+			if (!pin_path(tmp, "progs", XVTEP_PROG_PORT "_old")) {
+				unlink(tmp);
+				if (!bpf_obj_pin(undo.old_port_prog_fd, tmp))
+					rename(tmp, path);
+			}
+		} else {
+			unlink(path);
+		}
+	}
+
+	/* Only maps this run created: pre-existing state always survives
+	 * (before the load, maps not yet checked are not known to be new). */
+	for (int i = 0; i < undo.nr_maps && undo.load_tried; i++)
+		if (!undo.maps[i].existed)
+			unlink(undo.maps[i].path);
+
+	if (undo.made_progs_dir)
+		rmdir(undo.progs_dir);
+	if (undo.made_links_dir)
+		rmdir(undo.links_dir);
+	if (undo.made_pin_dir)
+		rmdir(undo.pin_dir);
+}
+
+/*
+ * Compare a pinned map with the one this build would create, so that an
+ * incompatible pin gets a clear error instead of libbpf's generic refusal
+ * (and is never silently reused).
+ */
+static int check_pinned_map(struct map_slot *s)
+{
+	const char *name = bpf_map__name(s->map);
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), map_flags;
+	int fd, ret = -1;
+
+	fd = bpf_obj_get(s->path);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return xv_err_errno(errno, "cannot open pinned map %s", s->path);
+	}
+	s->existed = true;
+	if (!fd_is(fd, "map")) {
+		xv_err("%s is pinned but is not a map; remove it or use another --pin", s->path);
+		goto out;
+	}
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		xv_err_errno(errno, "cannot read info of pinned map %s", s->path);
+		goto out;
+	}
+
+#define MISMATCH(what, have, want) do {						\
+		xv_err("pinned map %s (%s) is incompatible: %s %u, this build needs %u; " \
+		       "run detach first (drops its state) or use another --pin",	\
+		       name, s->path, what, (unsigned)(have), (unsigned)(want));	\
+		goto out;							\
+	} while (0)
+	if (info.type != (__u32)bpf_map__type(s->map))
+		MISMATCH("map type", info.type, bpf_map__type(s->map));
+	if (info.key_size != bpf_map__key_size(s->map))
+		MISMATCH("key size", info.key_size, bpf_map__key_size(s->map));
+	if (info.value_size != bpf_map__value_size(s->map))
+		MISMATCH("value size", info.value_size, bpf_map__value_size(s->map));
+	map_flags = info.map_flags;
+	if (info.type == BPF_MAP_TYPE_DEVMAP || info.type == BPF_MAP_TYPE_DEVMAP_HASH)
+		map_flags &= ~BPF_F_RDONLY_PROG;	/* added by the kernel, see below */
+	if (map_flags != bpf_map__map_flags(s->map))
+		MISMATCH("map flags", map_flags, bpf_map__map_flags(s->map));
+	/* The kernel adds BPF_F_RDONLY_PROG to every devmap but refuses it at
+	 * creation, and libbpf 1.1 compares flags verbatim when reusing a pin:
+	 * mirror the pinned flags onto this map (reused, so never created). */
+	if (map_flags != info.map_flags && bpf_map__set_map_flags(s->map, info.map_flags)) {
+		xv_err_errno(errno, "cannot set the flags of map %s", name);
+		goto out;
+	}
+	if (!strcmp(name, XVTEP_MAP_FDB)) {
+		/* The FDB size is chosen at the first attach; later attaches keep it. */
+		if (cfg.fdb_size && cfg.fdb_size != info.max_entries) {
+			xv_err("pinned map %s (%s) has %u entries, not --fdb-size %u: the FDB "
+			       "cannot be resized in place; run detach first (drops the FDB) "
+			       "or omit --fdb-size", name, s->path, info.max_entries,
+			       cfg.fdb_size);
+			goto out;
+		}
+		if (bpf_map__set_max_entries(s->map, info.max_entries)) {
+			xv_err_errno(errno, "cannot size map %s", name);
+			goto out;
+		}
+	} else if (info.max_entries != bpf_map__max_entries(s->map)) {
+		MISMATCH("max_entries", info.max_entries, bpf_map__max_entries(s->map));
+	}
+#undef MISMATCH
+
+	if (!strcmp(name, XVTEP_MAP_META)) {
+		struct xvtep_meta meta = {};
+		__u32 key = 0;
+
+		if (bpf_map_lookup_elem(fd, &key, &meta)) {
+			xv_err_errno(errno, "cannot read pinned map %s", s->path);
+			goto out;
+		}
+		/* 0: created by an attach that failed before writing it. */
+		if (meta.abi_version && meta.abi_version != XVTEP_ABI_VERSION) {
+			xv_err("pinned map %s (%s) has ABI version %u, this build uses %u; "
+			       "run detach first (drops all state) or use another --pin",
+			       name, s->path, meta.abi_version, XVTEP_ABI_VERSION);
+			goto out;
+		}
+		undo.meta_existed = true;
+		undo.old_meta = meta;
+	}
+	ret = 0;
+out:
+	close(fd);
+	return ret;
+}
+
+/* Open a pinned uplink link if there is one and check it is what we expect. */
+static int open_old_link(struct old_link *l, const char *name, __u32 want_type, int ifindex)
+{
+	__u32 type;
+	int err;
+
+	l->fd = -1;
+	l->prog_id = l->ifindex = 0;
+	if (pin_path(l->path, "links", name))
+		return -1;
+	l->fd = bpf_obj_get(l->path);
+	if (l->fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return xv_err_errno(errno, "cannot open pinned link %s", l->path);
+	}
+	if (!fd_is(l->fd, "link"))
+		return xv_err("%s is pinned but is not a BPF link; detach first", l->path);
+	err = xv_link_info(l->fd, &type, NULL, &l->prog_id, &l->ifindex);
+	if (err)
+		return xv_err_errno(err, "cannot read info of %s", l->path);
+	if (type != want_type)
+		return xv_err("%s is a link of type %u, expected %u; detach first",
+			      l->path, type, want_type);
+	if (l->ifindex && l->ifindex != (__u32)ifindex) {
+		char other[IF_NAMESIZE] = "?";
+
+		if_indextoname(l->ifindex, other);
+		return xv_err("%s is attached to device %s (ifindex %u), not %s; "
+			      "detach first to move xvtep to another uplink",
+			      l->path, other, l->ifindex, cfg.uplink);
+	}
+	return 0;
+}
+
+/* Swap the program of an existing link, remembering the old one for undo. */
+static int update_link(int link_fd, __u32 old_prog_id, int new_prog_fd, const char *what)
+{
+	struct link_update *u = &undo.updates[undo.nr_updates];
+	int old_fd;
+
+	if (undo.nr_updates == (int)(sizeof(undo.updates) / sizeof(undo.updates[0]))) {
+		errno = E2BIG;
+		return -1;
+	}
+	old_fd = old_prog_id ? bpf_prog_get_fd_by_id(old_prog_id) : -1;
+
+	if (bpf_link_update(link_fd, new_prog_fd, NULL)) {
+		int err = errno;
+
+		if (old_fd >= 0)
+			close(old_fd);
+		errno = err;
+		return -1;
+	}
+	u->link_fd = link_fd;
+	u->old_prog_fd = old_fd;
+	undo.nr_updates++;
+	if (cfg.verbose)
+		fprintf(stderr, "updated %s to the new program\n", what);
+	return 0;
+}
+
+/* Pin FD at PATH, replacing whatever is there in one rename(). */
+static int pin_replace(int fd, const char *path, const char *tmp)
+{
+	unlink(tmp);
+	if (bpf_obj_pin(fd, tmp))
+		return -1;
+	if (rename(tmp, path)) {
+		int err = errno;
+
+		unlink(tmp);
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+/* Update every links/port_<ifindex> (made by `xvtepctl port add`) to the new port program. */
+static int update_port_links(int port_prog_fd)
+{
+	DIR *d = opendir(undo.links_dir);
+	struct dirent *de;
+	int ret = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : xv_err_errno(errno, "cannot read %s", undo.links_dir);
+	while ((de = readdir(d))) {
+		char path[PATH_MAX], rest;
+		__u32 port_ifindex, prog_id, type, link_ifindex;
+		int fd;
+
+		if (sscanf(de->d_name, "port_%u%c", &port_ifindex, &rest) != 1)
+			continue;
+		if (pin_path(path, "links", de->d_name)) {
+			ret = -1;
+			break;
+		}
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			ret = xv_err_errno(errno, "cannot open pinned link %s", path);
+			break;
+		}
+		if (!fd_is(fd, "link") || xv_link_info(fd, &type, NULL, &prog_id, &link_ifindex)) {
+			close(fd);
+			ret = xv_err("%s is not a readable BPF link; detach first", path);
+			break;
+		}
+		if (!link_ifindex) {
+			/* The port device is gone; `xvtepctl port del` cleans it up. */
+			fprintf(stderr, "Warning: %s: port device is gone, link left as is\n", path);
+			close(fd);
+			continue;
+		}
+		if (update_link(fd, prog_id, port_prog_fd, path)) {
+			ret = xv_err_errno(errno, "cannot update %s to the new port program", path);
+			close(fd);
+			break;
+		}
+		/* fd stays open: undo may need it. */
+	}
+	closedir(d);
+	return ret;
+}
+
+/*
+ * A port configured in xvtep_ports but without links/port_<ifindex> (its
+ * links were removed, e.g. by a detach that kept the maps): attach it again
+ * so that an attach from the pins restores forwarding without the CLI.
+ */
+static int link_missing_ports(int ports_fd, int port_prog_fd)
+{
+	__u32 ifindex, *prev = NULL;
+
+	while (!bpf_map_get_next_key(ports_fd, prev, &ifindex)) {
+		char path[PATH_MAX], name[32], dev[IF_NAMESIZE];
+		int fd;
+
+		prev = &ifindex;
+		snprintf(name, sizeof(name), XVTEP_LINK_PORT_FMT, ifindex);
+		if (pin_path(path, "links", name))
+			return -1;
+		if (path_exists(path))
+			continue;	/* updated by update_port_links() */
+		if (!if_indextoname(ifindex, dev)) {
+			fprintf(stderr, "Warning: port ifindex %u is configured but has no device; "
+				"not attached\n", ifindex);
+			continue;
+		}
+		if (undo.nr_new_ports == XVTEP_MAX_PORTS)
+			return xv_err("too many ports");
+		fd = xv_tcx_attach(port_prog_fd, ifindex, true);
+		if (fd < 0)
+			return xv_err_errno(fd, "cannot attach the port program to %s", dev);
+		if (bpf_obj_pin(fd, path)) {
+			int err = errno;
+
+			close(fd);
+			return xv_err_errno(err, "cannot pin %s", path);
+		}
+		close(fd);	/* the pin holds it */
+		undo.new_ports[undo.nr_new_ports++] = ifindex;
+		if (cfg.verbose)
+			fprintf(stderr, "attached port %s (ifindex %u)\n", dev, ifindex);
+	}
+	return 0;
+}
+
+/* The XDP program ids currently on the device, by mode. */
+static int query_xdp(int ifindex, struct bpf_xdp_query_opts *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->sz = sizeof(*q);
+	if (bpf_xdp_query(ifindex, 0, q))
+		return xv_err_errno(errno, "cannot query the XDP programs of %s", cfg.uplink);
+	return 0;
+}
+
+static __u32 foreign_xdp_id(const struct bpf_xdp_query_opts *q, __u32 ours)
+{
+	__u32 ids[] = { q->drv_prog_id, q->skb_prog_id, q->hw_prog_id, q->prog_id };
+
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		if (ids[i] && ids[i] != ours)
+			return ids[i];
+	return 0;
+}
+
+static int join_groups(int vnis_fd, int ifindex)
+{
+	__u32 key, *prev = NULL;
+	struct xvtep_vni v;
+
+	while (!bpf_map_get_next_key(vnis_fd, prev, &key)) {
+		bool created, dup = false;
+		int err;
+
+		prev = &key;
+		if (bpf_map_lookup_elem(vnis_fd, &key, &v) || !v.group || !xv_ipv4_is_mcast(v.group))
+			continue;
+		for (int i = 0; i < undo.nr_joined; i++)
+			dup |= undo.joined[i] == v.group;
+		if (dup)
+			continue;
+		err = xv_mcast_join_ex(ifindex, v.group, &created);
+		if (err) {
+			char g[16];
+
+			xv_fmt_ipv4(v.group, g);
+			return xv_err_errno(err, "cannot join multicast group %s (VNI %u) on %s",
+					    g, key, cfg.uplink);
+		}
+		if (created && undo.nr_joined < XVTEP_MAX_VNIS)
+			undo.joined[undo.nr_joined++] = v.group;
+	}
+	return 0;
+}
+
+static int run_gc_start(int prog_fd)
+{
+	unsigned char pkt[64] = {};
+	LIBBPF_OPTS(bpf_test_run_opts, topts,
+		    .data_in = pkt,
+		    .data_size_in = sizeof(pkt),
+		    .repeat = 1);
+
+	/* Arms the ageing timer; it then lives with the pinned xvtep_gc map. */
+	if (bpf_prog_test_run_opts(prog_fd, &topts))
+		return xv_err_errno(errno, "cannot start the ageing sweep (xvtep_gc_start)");
+	return 0;
+}
+
+static int cmd_attach(void)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	struct old_link old_xdp = { .fd = -1 }, old_tc = { .fd = -1 };
+	struct bpf_xdp_query_opts q;
+	struct xvtep *skel = NULL;
+	struct xvtep_meta meta = {};
+	struct bpf_map *map;
+	int ifindex = 0, err, ret = 1;
+	int xdp_fd, tc_up_fd, port_fd, gc_fd;
+	bool xdp_wanted = cfg.decap != XVTEP_DECAP_TC;
+	bool committed = false;
+	__u32 foreign, key = 0;
+	__u8 mac[6];
+
+	if (!cfg.uplink) {
+		xv_err("attach needs --uplink DEV");
+		return 1;
+	}
+	if (!cfg.local_ip) {
+		xv_err("attach needs --local IPV4");
+		return 1;
+	}
+	if (cfg.netns && xv_enter_netns(cfg.netns))
+		return 1;
+	if (xv_check_bpffs(cfg.pin))
+		return 1;
+	if (xv_check_privileges())
+		return 1;
+	if (get_uplink(cfg.uplink, &ifindex, mac))
+		return 1;
+
+	skel = xvtep__open();
+	if (!skel) {
+		xv_err_errno(errno, "cannot open the BPF object");
+		goto cleanup;
+	}
+
+	/* Look at the pinned state first: refuse before changing anything. */
+	bpf_object__for_each_map(map, skel->obj) {
+		struct map_slot *s;
+
+		if (bpf_map__is_internal(map))
+			continue;
+		if (undo.nr_maps == MAX_MAPS) {
+			xv_err("too many maps in the BPF object");
+			goto cleanup;
+		}
+		s = &undo.maps[undo.nr_maps++];
+		s->map = map;
+		if (pin_path(s->path, NULL, bpf_map__name(map)))
+			goto cleanup;
+		if (check_pinned_map(s))
+			goto cleanup;
+	}
+	/* undo_all() restores meta through slot 0. */
+	for (int i = 1; i < undo.nr_maps; i++) {
+		if (!strcmp(bpf_map__name(undo.maps[i].map), XVTEP_MAP_META)) {
+			struct map_slot t = undo.maps[0];
+
+			undo.maps[0] = undo.maps[i];
+			undo.maps[i] = t;
+		}
+	}
+	/* A pinned FDB of another size was refused above: this one is new. */
+	if (cfg.fdb_size && bpf_map__max_entries(skel->maps.xvtep_fdb) != cfg.fdb_size &&
+	    bpf_map__set_max_entries(skel->maps.xvtep_fdb, cfg.fdb_size)) {
+		xv_err_errno(errno, "cannot size map %s", XVTEP_MAP_FDB);
+		goto cleanup;
+	}
+
+	/* One pin dir serves one uplink: moving it needs a detach. */
+	if (undo.meta_existed && undo.old_meta.abi_version &&
+	    undo.old_meta.uplink_ifindex && undo.old_meta.uplink_ifindex != (__u32)ifindex) {
+		char other[IF_NAMESIZE];
+
+		if (if_indextoname(undo.old_meta.uplink_ifindex, other)) {
+			xv_err("%s is already attached to uplink %s (ifindex %u); run detach "
+			       "first to use %s", cfg.pin, other, undo.old_meta.uplink_ifindex,
+			       cfg.uplink);
+			goto cleanup;
+		}
+	}
+
+	if (open_old_link(&old_xdp, XVTEP_LINK_XDP, XV_LINK_TYPE_XDP, ifindex) ||
+	    open_old_link(&old_tc, XVTEP_LINK_TC_UPLINK, XV_LINK_TYPE_TCX, ifindex))
+		goto cleanup;
+
+	if (query_xdp(ifindex, &q))
+		goto cleanup;
+	if (old_xdp.fd >= 0 && old_xdp.ifindex) {
+		/* A link cannot change mode: keep the attached one unless told otherwise. */
+		int cur = q.skb_prog_id == old_xdp.prog_id ? XDP_MODE_GENERIC : XDP_MODE_NATIVE;
+
+		if (cfg.xdp_mode < 0) {
+			cfg.xdp_mode = cur;
+		} else if (xdp_wanted && cfg.xdp_mode != cur) {
+			xv_err("xvtep's XDP program is attached to %s in %s mode; run detach "
+			       "first to switch to --xdp-mode %s", cfg.uplink,
+			       xdp_mode_names[cur], xdp_mode_names[cfg.xdp_mode]);
+			goto cleanup;
+		}
+	}
+	if (cfg.xdp_mode < 0)
+		cfg.xdp_mode = XDP_MODE_NATIVE;
+
+	foreign = foreign_xdp_id(&q, old_xdp.ifindex ? old_xdp.prog_id : 0);
+	if (foreign) {
+		char name[16];
+
+		xv_prog_name(foreign, name);
+		if (!cfg.force) {
+			xv_err("device %s already has a foreign XDP program (id %u \"%s\"); "
+			       "use --force to %s", cfg.uplink, foreign, name,
+			       xdp_wanted ? "replace it" : "attach anyway");
+			goto cleanup;
+		}
+		if (!xdp_wanted)
+			fprintf(stderr, "Warning: leaving foreign XDP program id %u \"%s\" on %s: "
+				"it sees VXLAN traffic before xvtep\n", foreign, name, cfg.uplink);
+	}
+
+	/* Configuration fixed at load time. */
+	skel->rodata->cfg_uplink_ifindex = ifindex;
+	skel->rodata->cfg_local_ip = cfg.local_ip;
+	skel->rodata->cfg_dstport = cfg.dstport;
+	skel->rodata->cfg_sport_min = cfg.sport_min;
+	skel->rodata->cfg_sport_max = cfg.sport_max;
+	memcpy((void *)skel->rodata->cfg_uplink_mac, mac, 6);
+	skel->rodata->cfg_xdp_tcp = cfg.decap == XVTEP_DECAP_XDP;
+	skel->rodata->cfg_gc_interval_ns = XVTEP_GC_INTERVAL_NS;
+
+	for (int i = 0; i < undo.nr_maps; i++) {
+		if (bpf_map__set_pin_path(undo.maps[i].map, undo.maps[i].path)) {
+			xv_err_errno(errno, "cannot set the pin path of %s",
+				     bpf_map__name(undo.maps[i].map));
+			goto cleanup;
+		}
+	}
+
+	snprintf(undo.pin_dir, sizeof(undo.pin_dir), "%s", cfg.pin);
+	if (pin_path(undo.links_dir, NULL, "links") || pin_path(undo.progs_dir, NULL, "progs"))
+		goto cleanup;
+	if (make_dir(undo.pin_dir, &undo.made_pin_dir) ||
+	    make_dir(undo.links_dir, &undo.made_links_dir) ||
+	    make_dir(undo.progs_dir, &undo.made_progs_dir))
+		goto cleanup;
+
+	/* Reuses the compatible pinned maps, creates and pins the missing ones. */
+	undo.load_tried = true;
+	err = xvtep__load(skel);
+	if (err) {
+		if (err == -EPERM)
+			xv_err("cannot load the BPF programs: missing privileges (need "
+			       "CAP_BPF/CAP_NET_ADMIN)");
+		else
+			xv_err("cannot load the BPF programs: %s (libbpf messages above)",
+			       strerror(-err));
+		goto cleanup;
+	}
+
+	xdp_fd = bpf_program__fd(skel->progs.xvtep_xdp_up);
+	tc_up_fd = bpf_program__fd(skel->progs.xvtep_tc_up);
+	port_fd = bpf_program__fd(skel->progs.xvtep_tc_port);
+	gc_fd = bpf_program__fd(skel->progs.xvtep_gc_start);
+
+	/* Port program: replace the pin in one step so `port add` always finds one. */
+	if (pin_path(path, "progs", XVTEP_PROG_PORT) ||
+	    pin_path(tmp, "progs", XVTEP_PROG_PORT "_new"))
+		goto cleanup;
+	undo.old_port_prog_fd = bpf_obj_get(path);
+	if (pin_replace(port_fd, path, tmp)) {
+		xv_err_errno(errno, "cannot pin %s", path);
+		goto cleanup;
+	}
+	undo.port_pin_done = true;
+
+	if (update_port_links(port_fd) ||
+	    link_missing_ports(bpf_map__fd(skel->maps.xvtep_ports), port_fd))
+		goto cleanup;
+
+	/* Uplink tcx ingress: atomic program swap when re-attaching. */
+	if (old_tc.fd >= 0 && old_tc.ifindex) {
+		if (update_link(old_tc.fd, old_tc.prog_id, tc_up_fd, old_tc.path)) {
+			xv_err_errno(errno, "cannot update %s", old_tc.path);
+			goto cleanup;
+		}
+	} else {
+		err = xv_tcx_attach(tc_up_fd, ifindex, true);
+		if (err < 0) {
+			xv_err_errno(err, "cannot attach the tcx ingress program to %s", cfg.uplink);
+			goto cleanup;
+		}
+		undo.new_tc_fd = err;
+		if (pin_path(tmp, "links", XVTEP_LINK_TC_UPLINK "_new") ||
+		    pin_replace(undo.new_tc_fd, old_tc.path, tmp)) {
+			xv_err_errno(errno, "cannot pin %s", old_tc.path);
+			goto cleanup;
+		}
+		undo.tc_pinned = true;
+	}
+
+	if (xdp_wanted) {
+		if (old_xdp.fd >= 0 && old_xdp.ifindex) {
+			if (update_link(old_xdp.fd, old_xdp.prog_id, xdp_fd, old_xdp.path)) {
+				xv_err_errno(errno, "cannot update %s", old_xdp.path);
+				goto cleanup;
+			}
+		} else {
+			LIBBPF_OPTS(bpf_link_create_opts, lopts,
+				    .flags = cfg.xdp_mode == XDP_MODE_GENERIC ?
+					     XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
+
+			if (foreign) {
+				/* --force: drop the foreign program (only possible when it
+				 * was attached through netlink, not held by a bpf_link). */
+				__u32 mode = q.skb_prog_id == foreign ? XDP_FLAGS_SKB_MODE :
+					     q.hw_prog_id == foreign ? XDP_FLAGS_HW_MODE :
+					     XDP_FLAGS_DRV_MODE;
+
+				if (bpf_xdp_detach(ifindex, mode, NULL)) {
+					xv_err_errno(errno, "cannot remove the foreign XDP program "
+						     "id %u from %s (a bpf_link owned by another "
+						     "tool must be removed by that tool)",
+						     foreign, cfg.uplink);
+					goto cleanup;
+				}
+				fprintf(stderr, "Warning: removed foreign XDP program id %u from %s\n",
+					foreign, cfg.uplink);
+			}
+			err = bpf_link_create(xdp_fd, ifindex, BPF_XDP, &lopts);
+			if (err < 0) {
+				if (err == -EOPNOTSUPP && cfg.xdp_mode == XDP_MODE_NATIVE)
+					xv_err("device %s does not support native XDP; use "
+					       "--xdp-mode generic", cfg.uplink);
+				else if (err == -ERANGE)
+					xv_err("cannot attach the XDP program to %s: MTU too large "
+					       "for XDP on this device (lower the MTU, or use "
+					       "--decap tc)", cfg.uplink);
+				else if (err == -EBUSY || err == -EEXIST)
+					xv_err("device %s already has an XDP program attached "
+					       "(use --force to replace it)", cfg.uplink);
+				else
+					xv_err_errno(err, "cannot attach the XDP program to %s "
+						     "(%s mode)", cfg.uplink,
+						     xdp_mode_names[cfg.xdp_mode]);
+				goto cleanup;
+			}
+			undo.new_xdp_fd = err;
+			if (pin_path(tmp, "links", XVTEP_LINK_XDP "_new") ||
+			    pin_replace(undo.new_xdp_fd, old_xdp.path, tmp)) {
+				xv_err_errno(errno, "cannot pin %s", old_xdp.path);
+				goto cleanup;
+			}
+			undo.xdp_pinned = true;
+		}
+	}
+
+	meta.abi_version = XVTEP_ABI_VERSION;
+	meta.uplink_ifindex = ifindex;
+	meta.local_ip = cfg.local_ip;
+	meta.dstport = cfg.dstport;
+	meta.sport_min = cfg.sport_min;
+	meta.sport_max = cfg.sport_max;
+	meta.decap_mode = cfg.decap;
+	meta.xdp_mode = cfg.xdp_mode;
+	memcpy(meta.uplink_mac, mac, 6);
+	meta.xdp_prog_id = xdp_wanted ? prog_id_of(xdp_fd) : 0;
+	meta.tc_uplink_prog_id = prog_id_of(tc_up_fd);
+	meta.port_prog_id = prog_id_of(port_fd);
+	meta.attached_at = (__u64)time(NULL);
+	snprintf(meta.uplink_name, sizeof(meta.uplink_name), "%s", cfg.uplink);
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.xvtep_meta), &key, &meta, BPF_ANY)) {
+		xv_err_errno(errno, "cannot write %s", XVTEP_MAP_META);
+		goto cleanup;
+	}
+	undo.meta_written = true;
+
+	/* Global counters (VNI 0) must exist: the dataplane only updates entries. */
+	{
+		int ncpu = libbpf_num_possible_cpus();
+		struct xvtep_stats *zero = ncpu > 0 ? calloc(ncpu, sizeof(*zero)) : NULL;
+
+		if (!zero) {
+			xv_err("cannot allocate per-CPU stats");
+			goto cleanup;
+		}
+		err = bpf_map_update_elem(bpf_map__fd(skel->maps.xvtep_stats), &key, zero,
+					  BPF_NOEXIST);
+		err = err ? -errno : 0;
+		free(zero);
+		if (err && err != -EEXIST) {
+			xv_err_errno(err, "cannot create %s[0]", XVTEP_MAP_STATS);
+			goto cleanup;
+		}
+	}
+
+	if (run_gc_start(gc_fd))
+		goto cleanup;
+
+	if (join_groups(bpf_map__fd(skel->maps.xvtep_vnis), ifindex))
+		goto cleanup;
+
+	/* Past the point of failure: drop what the new configuration no longer uses. */
+	committed = true;
+	if (!xdp_wanted && old_xdp.fd >= 0) {
+		unlink(old_xdp.path);	/* the link dies with its last reference */
+		close(old_xdp.fd);
+		old_xdp.fd = -1;
+	}
+
+	{
+		char ip[16];
+
+		xv_fmt_ipv4(cfg.local_ip, ip);
+		printf("xvtep attached: uplink %s (ifindex %d) local %s dstport %u decap %s",
+		       cfg.uplink, ifindex, ip, cfg.dstport, decap_names[cfg.decap]);
+		if (xdp_wanted)
+			printf(" xdp %s", xdp_mode_names[cfg.xdp_mode]);
+		printf(" fdb-size %u, pinned under %s\n",
+		       bpf_map__max_entries(skel->maps.xvtep_fdb), cfg.pin);
+	}
+	ret = 0;
+
+cleanup:
+	if (ret && !committed)
+		undo_all(ifindex);
+	for (int i = 0; i < undo.nr_updates; i++) {
+		/* Port link fds are owned here; uplink ones by old_*. */
+		if (undo.updates[i].link_fd != old_tc.fd && undo.updates[i].link_fd != old_xdp.fd)
+			close(undo.updates[i].link_fd);
+		if (undo.updates[i].old_prog_fd >= 0)
+			close(undo.updates[i].old_prog_fd);
+	}
+	if (!ret) {
+		/* Pinned now: our references are no longer needed. */
+		if (undo.new_tc_fd >= 0)
+			close(undo.new_tc_fd);
+		if (undo.new_xdp_fd >= 0)
+			close(undo.new_xdp_fd);
+	}
+	if (undo.old_port_prog_fd >= 0)
+		close(undo.old_port_prog_fd);
+	if (old_xdp.fd >= 0)
+		close(old_xdp.fd);
+	if (old_tc.fd >= 0)
+		close(old_tc.fd);
+	xvtep__destroy(skel);
+	return ret;
+}
+
+/* ------------------------------------------------------------------------ */
+/* detach                                                                   */
+
+/* Leave the groups of every VNI; best effort, the pins go anyway. */
+static void leave_groups(void)
+{
+	char path[PATH_MAX], name[IF_NAMESIZE];
+	struct xvtep_meta meta = {};
+	__u32 key = 0, *prev = NULL;
+	int meta_fd, vnis_fd;
+	struct xvtep_vni v;
+
+	if (pin_path(path, NULL, XVTEP_MAP_META))
+		return;
+	meta_fd = bpf_obj_get(path);
+	if (meta_fd < 0)
+		return;
+	if (bpf_map_lookup_elem(meta_fd, &key, &meta) || meta.abi_version != XVTEP_ABI_VERSION ||
+	    !meta.uplink_ifindex) {
+		close(meta_fd);
+		return;
+	}
+	close(meta_fd);
+	/* The ifindex only means something in the uplink's own namespace. */
+	if (!if_indextoname(meta.uplink_ifindex, name) ||
+	    strncmp(name, meta.uplink_name, sizeof(meta.uplink_name))) {
+		fprintf(stderr, "Warning: uplink %.16s (ifindex %u) not found in this network "
+			"namespace%s; multicast groups not left\n", meta.uplink_name,
+			meta.uplink_ifindex, cfg.netns ? "" : " (missing -n NETNS?)");
+		return;
+	}
+	if (pin_path(path, NULL, XVTEP_MAP_VNIS))
+		return;
+	vnis_fd = bpf_obj_get(path);
+	if (vnis_fd < 0)
+		return;
+	{
+		/* Lookups write value_size bytes: never trust a foreign layout. */
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(vnis_fd, &info, &len) || info.key_size != sizeof(key) ||
+		    info.value_size != sizeof(v)) {
+			fprintf(stderr, "Warning: %s has an unexpected layout; multicast groups "
+				"not left\n", path);
+			close(vnis_fd);
+			return;
+		}
+	}
+	while (!bpf_map_get_next_key(vnis_fd, prev, &key)) {
+		prev = &key;
+		if (bpf_map_lookup_elem(vnis_fd, &key, &v) || !xv_ipv4_is_mcast(v.group))
+			continue;
+		int err = xv_mcast_leave(meta.uplink_ifindex, v.group);
+
+		if (err) {
+			char g[16];
+
+			xv_fmt_ipv4(v.group, g);
+			fprintf(stderr, "Warning: cannot leave group %s on %s: %s\n", g, name,
+				strerror(-err));
+		}
+	}
+	close(vnis_fd);
+}
+
+static int unpin(const char *path, int *count)
+{
+	if (!unlink(path)) {
+		(*count)++;
+		return 0;
+	}
+	if (errno == ENOENT)
+		return 0;
+	fprintf(stderr, "Warning: cannot remove %s: %s\n", path, strerror(errno));
+	return -1;
+}
+
+static int cmd_detach(void)
+{
+	static const char *const maps[] = {
+		XVTEP_MAP_META, XVTEP_MAP_VNIS, XVTEP_MAP_VSTATE, XVTEP_MAP_PORTS,
+		XVTEP_MAP_FDB, XVTEP_MAP_STATS, XVTEP_MAP_DEVMAP, XVTEP_MAP_GC,
+	};
+	char path[PATH_MAX], dir[PATH_MAX];
+	int removed = 0, failed = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (cfg.netns && xv_enter_netns(cfg.netns))
+		return 1;
+	if (xv_check_bpffs(cfg.pin))
+		return 1;
+	if (!path_exists(cfg.pin)) {
+		xv_err("nothing attached at %s (no such directory)", cfg.pin);
+		return 1;
+	}
+	if (xv_check_privileges())
+		return 1;
+
+	leave_groups();
+
+	/* Links first: removing their pins detaches the programs. Only names
+	 * xvtep creates are touched, whatever else lives in the directory. */
+	if (pin_path(dir, NULL, "links"))
+		return 1;
+	d = opendir(dir);
+	if (d) {
+		while ((de = readdir(d))) {
+			__u32 ifindex;
+			char rest;
+
+			if (strcmp(de->d_name, XVTEP_LINK_XDP) &&
+			    strcmp(de->d_name, XVTEP_LINK_TC_UPLINK) &&
+			    strcmp(de->d_name, XVTEP_LINK_XDP "_new") &&
+			    strcmp(de->d_name, XVTEP_LINK_TC_UPLINK "_new") &&
+			    sscanf(de->d_name, "port_%u%c", &ifindex, &rest) != 1)
+				continue;
+			if (pin_path(path, "links", de->d_name))
+				continue;
+			failed |= unpin(path, &removed);
+		}
+		closedir(d);
+	}
+	if (!pin_path(path, "progs", XVTEP_PROG_PORT))
+		failed |= unpin(path, &removed);
+	if (!pin_path(path, "progs", XVTEP_PROG_PORT "_new"))
+		failed |= unpin(path, &removed);
+	if (!pin_path(path, "progs", XVTEP_PROG_PORT "_old"))
+		failed |= unpin(path, &removed);
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]) && !cfg.keep_maps; i++)
+		if (!pin_path(path, NULL, maps[i]))
+			failed |= unpin(path, &removed);
+
+	if (!pin_path(path, NULL, "links") && rmdir(path) && errno != ENOENT)
+		fprintf(stderr, "Warning: %s left in place: %s\n", path, strerror(errno));
+	if (!pin_path(path, NULL, "progs") && rmdir(path) && errno != ENOENT)
+		fprintf(stderr, "Warning: %s left in place: %s\n", path, strerror(errno));
+
+	if (!removed) {
+		xv_err("nothing attached at %s", cfg.pin);
+		return 1;
+	}
+	if (cfg.keep_maps) {
+		printf("xvtep detached from %s (%d pins removed, maps kept: attach again "
+		       "to resume)\n", cfg.pin, removed);
+		return failed ? 1 : 0;
+	}
+	if (rmdir(cfg.pin) && errno != ENOENT)
+		fprintf(stderr, "Warning: %s left in place: %s\n", cfg.pin, strerror(errno));
+	if (failed) {
+		xv_err("detach incomplete: some pins under %s could not be removed", cfg.pin);
+		return 1;
+	}
+	printf("xvtep detached from %s (%d pins removed)\n", cfg.pin, removed);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* status                                                                   */
+
+struct link_status {
+	bool present, defunct;
+	__u32 link_id, prog_id, ifindex;
+	char prog_name[16];
+};
+
+static void read_link(const char *name, struct link_status *ls)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	memset(ls, 0, sizeof(*ls));
+	if (pin_path(path, "links", name))
+		return;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return;
+	if (fd_is(fd, "link") && !xv_link_info(fd, NULL, &ls->link_id, &ls->prog_id, &ls->ifindex)) {
+		ls->present = true;
+		ls->defunct = ls->ifindex == 0;
+		xv_prog_name(ls->prog_id, ls->prog_name);
+	}
+	close(fd);
+}
+
+struct port_link {
+	__u32 ifindex;
+	struct link_status ls;
+};
+
+static int read_port_links(struct port_link *out, int max)
+{
+	char dir[PATH_MAX];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	if (pin_path(dir, NULL, "links"))
+		return 0;
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && n < max) {
+		__u32 ifindex;
+		char rest;
+
+		if (sscanf(de->d_name, "port_%u%c", &ifindex, &rest) != 1)
+			continue;
+		out[n].ifindex = ifindex;
+		read_link(de->d_name, &out[n].ls);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static void json_link(struct jw *jw, const char *name, const struct link_status *ls)
+{
+	if (!ls->present) {
+		jw_null_field(jw, name);
+		return;
+	}
+	jw_object_field(jw, name);
+	jw_uint_field(jw, "link_id", ls->link_id);
+	jw_uint_field(jw, "prog_id", ls->prog_id);
+	jw_string_field(jw, "prog_name", ls->prog_name);
+	jw_uint_field(jw, "ifindex", ls->ifindex);
+	jw_bool_field(jw, "defunct", ls->defunct);
+	jw_end_object(jw);
+}
+
+static void text_link(const char *name, const struct link_status *ls)
+{
+	if (!ls->present) {
+		printf("  %-14s -\n", name);
+		return;
+	}
+	printf("  %-14s link %u prog %u %s%s\n", name, ls->link_id, ls->prog_id, ls->prog_name,
+	       ls->defunct ? " (defunct: device gone)" : "");
+}
+
+static int cmd_status(void)
+{
+	static struct port_link ports[XVTEP_MAX_PORTS];
+	struct link_status xdp, tc, port_prog = {};
+	struct bpf_map_info fdb_info = {};
+	__u32 info_len = sizeof(fdb_info);
+	struct xvtep_fdb_key fk, *prev = NULL;
+	struct xvtep_fdb_entry fe;
+	struct xvtep_gc gc = {};
+	struct xvtep_meta meta;
+	struct xv_maps m;
+	__u64 fdb_static = 0, fdb_dynamic = 0, fdb_remote = 0;
+	char path[PATH_MAX], ip[16], macs[18], devname[IF_NAMESIZE] = "";
+	long nr_vnis, nr_ports;
+	int nr_port_links, ret = 1;
+	bool uplink_ok;
+	__u32 key = 0;
+
+	if (cfg.netns && xv_enter_netns(cfg.netns))
+		return 1;
+	if (xv_check_bpffs(cfg.pin))
+		return 1;
+	if (xv_maps_open(cfg.pin, &m))
+		return 1;
+	if (xv_read_meta(&m, &meta)) {
+		xv_err_errno(errno, "cannot read %s", XVTEP_MAP_META);
+		goto cleanup;
+	}
+
+	read_link(XVTEP_LINK_XDP, &xdp);
+	read_link(XVTEP_LINK_TC_UPLINK, &tc);
+	if (!pin_path(path, "progs", XVTEP_PROG_PORT)) {
+		int fd = bpf_obj_get(path);
+
+		if (fd >= 0) {
+			port_prog.present = true;
+			port_prog.prog_id = prog_id_of(fd);
+			xv_prog_name(port_prog.prog_id, port_prog.prog_name);
+			close(fd);
+		}
+	}
+	nr_port_links = read_port_links(ports, XVTEP_MAX_PORTS);
+
+	nr_vnis = xv_map_count(m.vnis, sizeof(__u32));
+	nr_ports = xv_map_count(m.ports, sizeof(__u32));
+	bpf_obj_get_info_by_fd(m.fdb, &fdb_info, &info_len);
+	while (!bpf_map_get_next_key(m.fdb, prev, &fk)) {
+		prev = &fk;
+		if (bpf_map_lookup_elem(m.fdb, &fk, &fe))
+			continue;	/* aged out meanwhile */
+		if (fe.flags & XVTEP_FDB_F_STATIC)
+			fdb_static++;
+		else
+			fdb_dynamic++;
+		if (fe.flags & XVTEP_FDB_F_REMOTE)
+			fdb_remote++;
+	}
+	bpf_map_lookup_elem(m.gc, &key, &gc);
+	__u64 now = xv_now_ns();
+	double last_run_s = gc.last_run_ns && now >= gc.last_run_ns ?
+			    (now - gc.last_run_ns) / 1e9 : -1;
+
+	/* The uplink may have been renamed or removed since the attach. */
+	uplink_ok = if_indextoname(meta.uplink_ifindex, devname) != NULL;
+	xv_fmt_ipv4(meta.local_ip, ip);
+	xv_fmt_mac(meta.uplink_mac, macs);
+	const char *decap = meta.decap_mode <= XVTEP_DECAP_TC ? decap_names[meta.decap_mode] : "?";
+	const char *xmode = meta.decap_mode == XVTEP_DECAP_TC ? "none" :
+			    meta.xdp_mode <= XDP_MODE_GENERIC ? xdp_mode_names[meta.xdp_mode] : "?";
+
+	if (cfg.json) {
+		struct jw *jw = jw_new(stdout, cfg.pretty);
+
+		if (!jw) {
+			xv_err("out of memory");
+			goto cleanup;
+		}
+		jw_start_object(jw);
+		jw_string_field(jw, "pin", cfg.pin);
+		jw_uint_field(jw, "abi_version", meta.abi_version);
+		jw_object_field(jw, "uplink");
+		jw_string_field(jw, "name", meta.uplink_name);
+		jw_uint_field(jw, "ifindex", meta.uplink_ifindex);
+		jw_string_field(jw, "mac", macs);
+		jw_bool_field(jw, "present", uplink_ok);
+		jw_end_object(jw);
+		jw_string_field(jw, "local_ip", ip);
+		jw_uint_field(jw, "dstport", meta.dstport);
+		jw_object_field(jw, "sport_range");
+		jw_uint_field(jw, "min", meta.sport_min);
+		jw_uint_field(jw, "max", meta.sport_max);
+		jw_end_object(jw);
+		jw_string_field(jw, "decap_mode", decap);
+		jw_string_field(jw, "xdp_mode", xmode);
+		jw_uint_field(jw, "attached_at", meta.attached_at);
+		jw_object_field(jw, "programs");
+		json_link(jw, XVTEP_LINK_XDP, &xdp);
+		json_link(jw, XVTEP_LINK_TC_UPLINK, &tc);
+		if (port_prog.present) {
+			jw_object_field(jw, XVTEP_PROG_PORT);
+			jw_uint_field(jw, "prog_id", port_prog.prog_id);
+			jw_string_field(jw, "prog_name", port_prog.prog_name);
+			jw_end_object(jw);
+		} else {
+			jw_null_field(jw, XVTEP_PROG_PORT);
+		}
+		jw_array_field(jw, "port_links");
+		for (int i = 0; i < nr_port_links; i++) {
+			jw_start_object(jw);
+			jw_uint_field(jw, "ifindex", ports[i].ifindex);
+			jw_uint_field(jw, "link_id", ports[i].ls.link_id);
+			jw_uint_field(jw, "prog_id", ports[i].ls.prog_id);
+			jw_bool_field(jw, "defunct", ports[i].ls.defunct);
+			jw_end_object(jw);
+		}
+		jw_end_array(jw);
+		jw_end_object(jw);
+		jw_object_field(jw, "counts");
+		jw_int_field(jw, "vnis", nr_vnis);
+		jw_int_field(jw, "ports", nr_ports);
+		jw_uint_field(jw, "fdb_static", fdb_static);
+		jw_uint_field(jw, "fdb_dynamic", fdb_dynamic);
+		jw_uint_field(jw, "fdb_remote", fdb_remote);
+		jw_uint_field(jw, "fdb_total", fdb_static + fdb_dynamic);
+		jw_uint_field(jw, "fdb_size", fdb_info.max_entries);
+		jw_end_object(jw);
+		jw_object_field(jw, "ageing");
+		jw_uint_field(jw, "runs", gc.runs);
+		jw_uint_field(jw, "aged", gc.aged);
+		jw_uint_field(jw, "interval_ns", gc.interval_ns);
+		if (last_run_s >= 0)
+			jw_float_field(jw, "last_run_s_ago", last_run_s);
+		else
+			jw_null_field(jw, "last_run_s_ago");
+		jw_end_object(jw);
+		jw_end_object(jw);
+		jw_destroy(&jw);
+	} else {
+		printf("pin %s (ABI %u)\n", cfg.pin, meta.abi_version);
+		printf("uplink %.16s ifindex %u mac %s", meta.uplink_name, meta.uplink_ifindex, macs);
+		/* Without -n the ifindex is looked up in the wrong namespace. */
+		if (!uplink_ok)
+			printf(" (not found: device gone%s)", cfg.netns ? "" : ", or use -n NETNS");
+		else if (strncmp(devname, meta.uplink_name, sizeof(meta.uplink_name)))
+			printf(" (ifindex %u is now %s: renamed%s)", meta.uplink_ifindex, devname,
+			       cfg.netns ? "" : ", or use -n NETNS");
+		printf("\n");
+		printf("local %s dstport %u sport %u-%u\n", ip, meta.dstport, meta.sport_min,
+		       meta.sport_max);
+		printf("decap %s xdp %s\n", decap, xmode);
+		printf("programs:\n");
+		text_link(XVTEP_LINK_XDP, &xdp);
+		text_link(XVTEP_LINK_TC_UPLINK, &tc);
+		if (port_prog.present)
+			printf("  %-14s prog %u %s, %d port link%s\n", XVTEP_PROG_PORT,
+			       port_prog.prog_id, port_prog.prog_name, nr_port_links,
+			       nr_port_links == 1 ? "" : "s");
+		else
+			printf("  %-14s -\n", XVTEP_PROG_PORT);
+		printf("vnis %ld ports %ld\n", nr_vnis, nr_ports);
+		printf("fdb %llu/%u entries: static %llu dynamic %llu (remote %llu)\n",
+		       (unsigned long long)(fdb_static + fdb_dynamic), fdb_info.max_entries,
+		       (unsigned long long)fdb_static, (unsigned long long)fdb_dynamic,
+		       (unsigned long long)fdb_remote);
+		printf("ageing runs %llu aged %llu", (unsigned long long)gc.runs,
+		       (unsigned long long)gc.aged);
+		if (last_run_s >= 0)
+			printf(" last %.1fs ago", last_run_s);
+		if (gc.interval_ns)
+			printf(" every %.1fs", gc.interval_ns / 1e9);
+		printf("\n");
+	}
+	ret = 0;
+cleanup:
+	xv_maps_close(&m);
+	return ret;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Arguments                                                                */
+
+enum {
+	OPT_PIN = 256, OPT_UPLINK, OPT_LOCAL, OPT_DSTPORT, OPT_XDP_MODE, OPT_DECAP,
+	OPT_SPORT, OPT_FDB_SIZE, OPT_FORCE, OPT_KEEP_MAPS,
+};
+
+static int parse_args(int argc, char **argv, const char **cmd)
+{
+	static const struct option opts[] = {
+		{ "pin",         required_argument, NULL, OPT_PIN },
+		{ "netns",       required_argument, NULL, 'n' },
+		{ "json",        no_argument,       NULL, 'j' },
+		{ "pretty",      no_argument,       NULL, 'p' },
+		{ "verbose",     no_argument,       NULL, 'v' },
+		{ "help",        no_argument,       NULL, 'h' },
+		{ "uplink",      required_argument, NULL, OPT_UPLINK },
+		{ "local",       required_argument, NULL, OPT_LOCAL },
+		{ "dstport",     required_argument, NULL, OPT_DSTPORT },
+		{ "xdp-mode",    required_argument, NULL, OPT_XDP_MODE },
+		{ "decap",       required_argument, NULL, OPT_DECAP },
+		{ "sport-range", required_argument, NULL, OPT_SPORT },
+		{ "fdb-size",    required_argument, NULL, OPT_FDB_SIZE },
+		{ "force",       no_argument,       NULL, OPT_FORCE },
+		{ "keep-maps",   no_argument,       NULL, OPT_KEEP_MAPS },
+		{}
+	};
+	bool attach_opt = false;
+	__u32 v, lo, hi;
+	int c;
+
+	opterr = 0;	/* our own "Error:" messages */
+	while ((c = getopt_long(argc, argv, ":n:jpvh", opts, NULL)) != -1) {
+		if (c >= OPT_UPLINK && c <= OPT_FORCE)
+			attach_opt = true;
+		switch (c) {
+		case OPT_PIN:
+			if (optarg[0] != '/')
+				return xv_arg_err(optarg, "--pin needs an absolute path");
+			cfg.pin = optarg;
+			break;
+		case 'n':
+			cfg.netns = optarg;
+			break;
+		case 'p':
+			cfg.pretty = true;	/* implies JSON */
+			cfg.json = true;
+			break;
+		case 'j':
+			cfg.json = true;
+			break;
+		case 'v':
+			cfg.verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case OPT_UPLINK:
+			cfg.uplink = optarg;
+			break;
+		case OPT_LOCAL:
+			if (xv_parse_ipv4(optarg, &cfg.local_ip))
+				return xv_arg_err(optarg, "--local needs an IPv4 address");
+			if (!cfg.local_ip || xv_ipv4_is_mcast(cfg.local_ip) ||
+			    cfg.local_ip == 0xffffffff)
+				return xv_arg_err(optarg, "--local must be a unicast address");
+			break;
+		case OPT_DSTPORT:
+			if (xv_parse_u32(optarg, 1, 65535, &v))
+				return xv_arg_err(optarg, "--dstport must be a port number 1-65535");
+			cfg.dstport = v;
+			break;
+		case OPT_XDP_MODE:
+			if (!strcmp(optarg, "native"))
+				cfg.xdp_mode = XDP_MODE_NATIVE;
+			else if (!strcmp(optarg, "generic"))
+				cfg.xdp_mode = XDP_MODE_GENERIC;
+			else
+				return xv_arg_err(optarg, "--xdp-mode must be native or generic");
+			break;
+		case OPT_DECAP:
+			if (!strcmp(optarg, "hybrid"))
+				cfg.decap = XVTEP_DECAP_HYBRID;
+			else if (!strcmp(optarg, "xdp"))
+				cfg.decap = XVTEP_DECAP_XDP;
+			else if (!strcmp(optarg, "tc"))
+				cfg.decap = XVTEP_DECAP_TC;
+			else
+				return xv_arg_err(optarg, "--decap must be hybrid, xdp or tc");
+			break;
+		case OPT_SPORT: {
+			char buf[32], *dash;
+
+			if (strlen(optarg) >= sizeof(buf))
+				return xv_arg_err(optarg, "--sport-range must be MIN-MAX");
+			strcpy(buf, optarg);
+			dash = strchr(buf, '-');
+			if (!dash)
+				return xv_arg_err(optarg, "--sport-range must be MIN-MAX");
+			*dash = '\0';
+			if (xv_parse_u32(buf, 1, 65535, &lo) || xv_parse_u32(dash + 1, 1, 65535, &hi))
+				return xv_arg_err(optarg, "--sport-range ports must be 1-65535");
+			if (lo > hi)
+				return xv_arg_err(optarg, "--sport-range MIN is above MAX");
+			cfg.sport_min = lo;
+			cfg.sport_max = hi;
+			break;
+		}
+		case OPT_FDB_SIZE:
+			if (xv_parse_u32(optarg, 1, FDB_SIZE_MAX, &v))
+				return xv_arg_err(optarg, "--fdb-size must be 1-%u", FDB_SIZE_MAX);
+			cfg.fdb_size = v;
+			break;
+		case OPT_FORCE:
+			cfg.force = true;
+			break;
+		case OPT_KEEP_MAPS:
+			cfg.keep_maps = true;
+			break;
+		case ':':
+			return xv_err("option \"%s\" needs a value", argv[optind - 1]);
+		default:
+			xv_err("unknown option \"%s\" (try --help)", argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return -1;
+	}
+	if (optind + 1 < argc)
+		return xv_err("unexpected argument \"%s\"", argv[optind + 1]);
+	*cmd = argv[optind];
+	if (attach_opt && strcmp(*cmd, "attach"))
+		return xv_err("--uplink, --local, --dstport, --xdp-mode, --decap, --sport-range, "
+			      "--fdb-size and --force only apply to attach");
+	if (cfg.keep_maps && strcmp(*cmd, "detach"))
+		return xv_err("--keep-maps only applies to detach");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = NULL;
+
+	if (parse_args(argc, argv, &cmd))
+		return 1;
+	libbpf_set_print(libbpf_print);
+
+	if (!strcmp(cmd, "attach"))
+		return cmd_attach();
+	if (!strcmp(cmd, "detach"))
+		return cmd_detach();
+	if (!strcmp(cmd, "status"))
+		return cmd_status();
+	xv_err("unknown command \"%s\" (attach, detach or status)", cmd);
+	return 1;
+}
