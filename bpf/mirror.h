@@ -26,6 +26,8 @@ static __always_inline void mirror_copies(struct __sk_buff *skb, __u32 sessions,
 	if (likely(!sessions))
 		return;
 	mark = skb->mark;
+	if (mark == XVTEP_MIRROR_MARK_OUT)
+		return;	/* a copy leaving through a mirrored port: no copies of copies */
 	for (__u32 slot = 0; slot < XVTEP_MAX_MIRRORS; slot++) {
 		if (!(sessions & (1U << slot)))
 			continue;

@@ -253,6 +253,7 @@ int xvtep_tc_port(struct __sk_buff *skb)
 		count_drop(stats_get(0), XVTEP_DROP_PORT_UNKNOWN);
 		return TC_ACT_SHOT;
 	}
+	mirror_copies(skb, port->mirror_rx, XVTEP_MIRROR_DIR_RX);
 	vni = port->vni;
 	vcfg = bpf_map_lookup_elem(&xvtep_vnis, &vni);
 	st = stats_get(vcfg ? vni : 0);

@@ -49,6 +49,8 @@ int xvtep_tc_up(struct __sk_buff *skb)
 	__u32 ifindex;
 	int verdict;
 
+	mirror_copies(skb, uplink_mirror_sessions(false), XVTEP_MIRROR_DIR_RX);
+
 	if (skb->len > ETH_HLEN + 20 + 8 &&
 	    (long)skb->data + DECAP_PULL_LEN > (long)skb->data_end)
 		bpf_skb_pull_data(skb, skb->len < DECAP_PULL_LEN ? skb->len : DECAP_PULL_LEN);

@@ -22,6 +22,9 @@ int xvtep_xdp_up(struct xdp_md *ctx)
 	__u32 ifindex;
 	int verdict;
 
+	/* Frames mirrored as received on the uplink are copied in TC. */
+	if (uplink_mirror_sessions(false))
+		return XDP_PASS;
 	verdict = parse_vxlan(data, data_end, &rx);
 	if (verdict == VXLAN_NOT_OURS)
 		return XDP_PASS;

@@ -5,6 +5,7 @@
  *   tc_uplink.c   TC ingress on the uplink: full decap, flooding
  *   tc_port.c     TC ingress on VM-facing ports: learning, switching, encap
  *   gc.c          ageing sweep (bpf_timer)
+ *   tc_mirror.c   mirror sources on egress, and the copies' shaping (SPAN/RSPAN/ERSPAN)
  */
 #include "common.h"
 #include "maps.h"
@@ -12,10 +13,12 @@
 #include "csum.h"
 #include "fdb.h"
 #include "vxlan.h"
+#include "mirror.h"
 
 #include "xdp_uplink.c"
 #include "tc_uplink.c"
 #include "tc_port.c"
 #include "gc.c"
+#include "tc_mirror.c"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -250,6 +250,7 @@ static const char *const xvtep_event_names[XVTEP_EV__MAX] = {
  * XVTEP_MIRROR_MARK | dir << 8 | slot. */
 #define XVTEP_MIRROR_MARK	0x58560000U
 #define XVTEP_MIRROR_MARK_MASK	0xffff0000U
+#define XVTEP_MIRROR_MARK_OUT	(XVTEP_MIRROR_MARK | 0x8000U)	/* a finished copy: never mirrored again */
 #define XVTEP_MIRROR_DEV	"xvtep-mir"	/* veth; its peer is xvtep-mirp */
 #define XVTEP_MIRROR_PEER	"xvtep-mirp"
 

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Mirroring. Sources (see mirror.h): port ingress (rx) in xvtep_tc_port,
+ * port egress (tx) here, uplink ingress (rx) in xvtep_tc_up and uplink egress
+ * (tx) here. Each copy then arrives, marked, at the mirror device's ingress,
+ * where xvtep_tc_mirror truncates it and turns it into SPAN, RSPAN or ERSPAN.
+ */
+
+#define GRE_S_FLAG		0x1000
+#define GRE_PROTO_ERSPAN2	0x88BE
+#define GRE_PROTO_ERSPAN3	0x22EB
+#define IPPROTO_GRE_NR		47
+
+struct erspan_outer {
+	struct ethhdr eth;
+	struct iphdr ip;
+	__be16 gre_flags;
+	__be16 gre_proto;
+	__be32 gre_seq;
+	__be32 w0;		/* Ver, VLAN, COS, En/BSO, T, session id */
+	__be32 w1;		/* II: index; III: timestamp */
+	__be32 w2;		/* III: SGT, P, FT, HW ID, D, Gra, O */
+} __attribute__((packed));
+
+#define ERSPAN2_LEN	(sizeof(struct erspan_outer) - 4)
+#define ERSPAN3_LEN	(sizeof(struct erspan_outer))
+
+SEC("tc")
+int xvtep_tc_port_eg(struct __sk_buff *skb)
+{
+	__u32 ifindex = skb->ifindex;
+	struct xvtep_port *port = bpf_map_lookup_elem(&xvtep_ports, &ifindex);
+
+	if (port)
+		mirror_copies(skb, port->mirror_tx, XVTEP_MIRROR_DIR_TX);
+	return TC_ACT_OK;
+}
+
+SEC("tc")
+int xvtep_tc_up_eg(struct __sk_buff *skb)
+{
+	mirror_copies(skb, uplink_mirror_sessions(true), XVTEP_MIRROR_DIR_TX);
+	return TC_ACT_OK;
+}
+
+/* Route the ERSPAN copy like any packet of this host: FIB for the egress
+ * device and MACs (input lookup from the mirror device, which has IPv4
+ * forwarding on and forwards nothing else), neighbour resolution if needed. */
+static __always_inline int erspan_send(struct __sk_buff *skb, const struct xvtep_mirror *m,
+				       __u32 slot, __u32 dir, bool truncated, __u16 tci,
+				       bool tagged_in_frame, bool had_tag)
+{
+	struct xvtep_mirror_stats *ms = bpf_map_lookup_elem(&xvtep_mstats, &slot);
+	bool v3 = m->erspan_version == 3;
+	__u32 hlen = v3 ? ERSPAN3_LEN : ERSPAN2_LEN;
+	struct bpf_fib_lookup fib = {};
+	struct erspan_outer h = {};
+	struct iphdr ip = {};
+	__u32 mtu = 0, room, w0;
+	long rc;
+
+	fib.family = AF_INET_NR;
+	fib.l4_protocol = IPPROTO_GRE_NR;
+	fib.ipv4_src = cfg_local_ip;
+	fib.ipv4_dst = m->remote;
+	fib.ifindex = skb->ingress_ifindex;
+	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH &&
+	    rc != BPF_FIB_LKUP_RET_FRAG_NEEDED) {
+		mirror_count_drop(slot, XVTEP_MDROP_NO_ROUTE);
+		return TC_ACT_SHOT;
+	}
+
+	/* Never fragment a copy: cut it to what fits, and say so with T. */
+	bpf_check_mtu(skb, fib.ifindex, &mtu, 0, 0);
+	room = mtu > hlen - ETH_HLEN ? mtu - (hlen - ETH_HLEN) : 0;
+	if (skb->len > room) {
+		if (room < ETH_HLEN || bpf_skb_change_tail(skb, room, 0)) {
+			mirror_count_drop(slot, XVTEP_MDROP_ENCAP);
+			return TC_ACT_SHOT;
+		}
+		truncated = true;
+	}
+
+	__builtin_memcpy(h.eth.h_dest, fib.dmac, ETH_ALEN);
+	__builtin_memcpy(h.eth.h_source, fib.smac, ETH_ALEN);
+	h.eth.h_proto = bpf_htons(ETH_P_IP);
+	ip.version = 4;
+	ip.ihl = 5;
+	ip.ttl = XVTEP_TTL_DEFAULT;
+	ip.protocol = IPPROTO_GRE_NR;
+	ip.frag_off = bpf_htons(IP_DF);
+	ip.saddr = cfg_local_ip;
+	ip.daddr = m->remote;
+	ip.tot_len = bpf_htons(skb->len + hlen - ETH_HLEN);
+	ip.check = ipv4_csum(&ip);
+	h.ip = ip;
+	h.gre_flags = bpf_htons(GRE_S_FLAG);
+	h.gre_proto = bpf_htons(v3 ? GRE_PROTO_ERSPAN3 : GRE_PROTO_ERSPAN2);
+	/* m points into an array map value: the sequence is per session. */
+	h.gre_seq = bpf_htonl((__u32)__sync_fetch_and_add((__u64 *)&m->seq, 1));
+
+	w0 = (__u32)(tci & 0xfff) << 16 | (__u32)(tci >> 13) << 13 |
+	     (truncated ? 1U << 10 : 0) | (m->session & 0x3ff);
+	if (v3) {
+		w0 |= 2U << 28;	/* Ver 2 = Type III; BSO 0: a good frame */
+		h.w0 = bpf_htonl(w0);
+		/* Gra 0: 100 us units of the wall clock (TAI). */
+		h.w1 = bpf_htonl((__u32)(bpf_ktime_get_tai_ns() / 100000));
+		h.w2 = bpf_htonl((m->hwid & 0x3f) << 4 | (dir == XVTEP_MIRROR_DIR_TX ? 1U << 3 : 0));
+	} else {
+		/* En: 0 untagged, 3 tag kept in the frame, 2 tag reported here only. */
+		w0 |= 1U << 28 | (had_tag ? (tagged_in_frame ? 3U : 2U) << 11 : 0);
+		h.w0 = bpf_htonl(w0);
+		h.w1 = bpf_htonl(m->index & 0xfffff);
+	}
+
+	if (bpf_skb_change_head(skb, hlen, 0) ||
+	    bpf_skb_store_bytes(skb, 0, &h, hlen, 0)) {
+		mirror_count_drop(slot, XVTEP_MDROP_ENCAP);
+		return TC_ACT_SHOT;
+	}
+	if (ms) {
+		ms->packets++;
+		ms->bytes += skb->len;
+		ms->truncated += truncated;
+	}
+	skb->mark = XVTEP_MIRROR_MARK_OUT;
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
+		struct bpf_redir_neigh nh = { .nh_family = AF_INET_NR, .ipv4_nh = fib.ipv4_dst };
+
+		/* bpf_redirect_neigh routes IP-typed skbs only. */
+		if (skb->protocol != bpf_htons(ETH_P_IP)) {
+			mirror_count_drop(slot, XVTEP_MDROP_NEIGH);
+			return TC_ACT_SHOT;
+		}
+		return bpf_redirect_neigh(fib.ifindex, &nh, sizeof(nh), 0);
+	}
+	return bpf_redirect(fib.ifindex, 0);
+}
+
+SEC("tc")
+int xvtep_tc_mirror(struct __sk_buff *skb)
+{
+	const struct xvtep_mirror *m;
+	struct xvtep_mirror_stats *ms;
+	__u32 mark = skb->mark, slot, dir;
+	bool truncated = false, had_tag = false, tagged_in_frame = false;
+	__u16 tci = 0;
+
+	if ((mark & XVTEP_MIRROR_MARK_MASK) != XVTEP_MIRROR_MARK)
+		return TC_ACT_SHOT;	/* only our copies ever come here */
+	slot = mark & (XVTEP_MAX_MIRRORS - 1);
+	dir = (mark >> 8) & 3;
+	skb->mark = 0;
+	m = bpf_map_lookup_elem(&xvtep_mirrors, &slot);
+	if (!m || !m->id) {
+		mirror_count_drop(slot, XVTEP_MDROP_NO_SESSION);
+		return TC_ACT_SHOT;
+	}
+
+	if (skb->vlan_present) {
+		had_tag = true;
+		tci = skb->vlan_tci;
+	} else {
+		void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
+		struct ethhdr *eth = data;
+		__be16 *vtci = (void *)(eth + 1);
+
+		if ((void *)(vtci + 1) <= data_end && eth->h_proto == bpf_htons(ETH_P_8021Q)) {
+			had_tag = tagged_in_frame = true;
+			tci = bpf_ntohs(*vtci);
+		}
+	}
+
+	if (m->truncate && skb->len > m->truncate) {
+		if (bpf_skb_change_tail(skb, m->truncate, 0)) {
+			mirror_count_drop(slot, XVTEP_MDROP_ENCAP);
+			return TC_ACT_SHOT;
+		}
+		truncated = true;
+	}
+
+	if (m->kind == XVTEP_MIRROR_ERSPAN) {
+		/* An offloaded tag would be re-inserted as the outer frame's tag. */
+		if (had_tag && !tagged_in_frame)
+			bpf_skb_vlan_pop(skb);
+		return erspan_send(skb, m, slot, dir, truncated, tci, tagged_in_frame, had_tag);
+	}
+
+	if (m->kind == XVTEP_MIRROR_RSPAN) {
+		/* A tag already present stays inside: the RSPAN VID goes outermost. */
+		if (bpf_skb_vlan_push(skb, bpf_htons(ETH_P_8021Q), m->vlan & 0xfff)) {
+			mirror_count_drop(slot, XVTEP_MDROP_ENCAP);
+			return TC_ACT_SHOT;
+		}
+	}
+	ms = bpf_map_lookup_elem(&xvtep_mstats, &slot);
+	if (ms) {
+		ms->packets++;
+		ms->bytes += skb->len;
+		ms->truncated += truncated;
+	}
+	skb->mark = XVTEP_MIRROR_MARK_OUT;
+	return bpf_redirect(m->dest_ifindex, 0);
+}
