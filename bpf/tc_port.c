@@ -236,14 +236,13 @@ static __always_inline int port_flood(struct __sk_buff *skb, __u32 vni, const st
 SEC("tc")
 int xvtep_tc_port(struct __sk_buff *skb)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
 	__u32 in_ifindex = skb->ingress_ifindex;
 	const struct xvtep_port *port;
 	const struct xvtep_vni *vcfg;
 	struct xvtep_fdb_entry *dst;
 	struct xvtep_stats *st;
-	struct ethhdr *eth = data;
+	void *data, *data_end;
+	struct ethhdr *eth;
 	struct ethhdr inner;
 	__u32 vni;
 	int verdict;
@@ -254,6 +253,10 @@ int xvtep_tc_port(struct __sk_buff *skb)
 		return TC_ACT_SHOT;
 	}
 	mirror_copies(skb, port->mirror_rx, XVTEP_MIRROR_DIR_RX);
+	/* Only now: a clone_redirect invalidates earlier packet pointers. */
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	eth = data;
 	vni = port->vni;
 	vcfg = bpf_map_lookup_elem(&xvtep_vnis, &vni);
 	st = stats_get(vcfg ? vni : 0);

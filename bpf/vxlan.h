@@ -26,10 +26,14 @@ struct vxlan_rx {
  * cannot tell apart (too short for the UDP port, outer fragments, invalid
  * IHL) is left to the stack: we never drop traffic that is not ours.
  *
+ * frame_len is the whole frame: in TC, a GSO or paged skb has only its
+ * headers in [data, data_end).
+ *
  * Reserved bits: RFC 7348 says ignore on receipt; we do, and count them.
  * The I flag is required.
  */
-static __always_inline int parse_vxlan(void *data, void *data_end, struct vxlan_rx *rx)
+static __always_inline int parse_vxlan(void *data, void *data_end, __u32 frame_len,
+				       struct vxlan_rx *rx)
 {
 	struct ethhdr *eth = data;
 	struct vxlan_hdr *vx;
@@ -59,7 +63,7 @@ static __always_inline int parse_vxlan(void *data, void *data_end, struct vxlan_
 		return XVTEP_DROP_OWN_SOURCE;
 	ip_len = bpf_ntohs(ip->tot_len);
 	if (ip_len < ihl * 4 + sizeof(*udp) + sizeof(*vx) + ETH_HLEN ||
-	    (void *)ip + ip_len > data_end ||
+	    ETH_HLEN + ip_len > frame_len ||
 	    bpf_ntohs(udp->len) < sizeof(*udp) + sizeof(*vx) + ETH_HLEN ||
 	    bpf_ntohs(udp->len) > ip_len - ihl * 4)
 		return XVTEP_DROP_MALFORMED;

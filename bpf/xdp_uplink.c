@@ -25,7 +25,7 @@ int xvtep_xdp_up(struct xdp_md *ctx)
 	/* Frames mirrored as received on the uplink are copied in TC. */
 	if (uplink_mirror_sessions(false))
 		return XDP_PASS;
-	verdict = parse_vxlan(data, data_end, &rx);
+	verdict = parse_vxlan(data, data_end, data_end - data, &rx);
 	if (verdict == VXLAN_NOT_OURS)
 		return XDP_PASS;
 	if (verdict != XVTEP_DROP__MAX) {
