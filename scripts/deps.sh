@@ -1,0 +1,40 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install the Debian packages xvtep needs to build, test and demo, only those
+# missing (no apt-get at all when everything is there). Debian 12; run as root.
+#   scripts/deps.sh          build + tests + demo
+#   scripts/deps.sh --check  only report what is missing (exit 1 if anything)
+
+set -euo pipefail
+
+PKGS=(
+	# build
+	clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config make gcc
+	# tests and demo
+	iproute2 iputils-ping ethtool iperf3 tcpdump jq python3 python3-scapy
+	util-linux procps coreutils
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+if [ "${1:-}" == --check ]; then
+	echo "missing packages: ${missing[*]}"
+	exit 1
+fi
+if [ "$(id -u)" != 0 ]; then
+	echo "Error: missing packages (${missing[*]}); run $0 as root" >&2
+	exit 1
+fi
+echo "# installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

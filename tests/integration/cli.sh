@@ -1,0 +1,259 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# xvtepctl / xvtep-loader command line: JSON output and negative cases.
+#
+#   vm1a(ns) 192.0.2.11
+#      |eth0
+#   [h1: xvtep]  VNI 100 (port vm1a, remote 198.51.100.2), static fdb 02:00:00:00:09:01
+#       ul 198.51.100.1
+#          \___ [ul: bridge br0]
+#
+# Every negative case must: exit non-zero, print "Error: ..." on stderr, and
+# leave `fdb show -j`, `vni show -j` and `port show -j` unchanged.
+
+ALL_TESTS="
+	cli_json
+	cli_negative
+	loader_negative
+"
+
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/topology.sh"
+
+H1=$(h_ns 1)
+SMAC=02:00:00:00:09:01
+DROP_NAMES="malformed no_i_flag unknown_vni inner_vlan bad_src_mac static_conflict mtu_exceeded
+	no_route port_unknown no_destination encap_failed redirect_failed hairpin own_source neigh_unresolved"
+EVENT_NAMES="learned moved learn_limit fdb_full aged flooded reserved_bits xdp_to_tc"
+
+cli_topo()
+{
+	topo_underlay &&
+	xvtep_host 1 &&
+	topo_do xvc "$H1" vni add 100 remote "$(ul_ip 2)" &&
+	xvtep_vm 1 vm1a 100 &&
+	topo_do xvc "$H1" fdb add $SMAC vni 100 dev vm1a
+}
+
+# vni_obj VNI : the JSON object of VNI from `vni show -j`
+vni_obj()
+{
+	xvc "$H1" -j vni show "$1" | jq -c "[.. | objects | select(.vni? == $1)][0]"
+}
+
+cli_json()
+{
+	local T=cli_json out
+	cli_topo
+	topo_check $T $? || return
+
+	check "$T: vni add 200 with every option" xvc "$H1" vni add 200 group 239.1.1.2 \
+		remote "$(ul_ip 2)" remote "$(ul_ip 3)" nolearning ageing 60 mac-limit 10 ttl 5
+	check_eq "$T: vni show -j 200 fields" \
+		"$(vni_obj 200 | jq -c '{vni,group,remotes:(.remotes|sort),learning,ageing,mac_limit,ttl,nports:(.ports|length),learned}')" \
+		"{\"vni\":200,\"group\":\"239.1.1.2\",\"remotes\":[\"198.51.100.2\",\"198.51.100.3\"],\"learning\":false,\"ageing\":60,\"mac_limit\":10,\"ttl\":5,\"nports\":0,\"learned\":0}"
+	check_eq "$T: vni show -j 100 defaults" \
+		"$(vni_obj 100 | jq -c '{vni,remotes,learning,ageing,mac_limit,nports:(.ports|length),learned}')" \
+		"{\"vni\":100,\"remotes\":[\"198.51.100.2\"],\"learning\":true,\"ageing\":300,\"mac_limit\":0,\"nports\":1,\"learned\":0}"
+	check "$T: vni set 200 ageing 30" xvc "$H1" vni set 200 ageing 30
+	check_eq "$T: vni set changed only ageing" \
+		"$(vni_obj 200 | jq -c '{ageing,mac_limit,ttl,group,learning}')" \
+		'{"ageing":30,"mac_limit":10,"ttl":5,"group":"239.1.1.2","learning":false}'
+	check_eq "$T: vni show -j lists both VNIs" \
+		"$(xvc "$H1" -j vni show | jq -c '[.. | objects | .vni? // empty] | unique')" "[100,200]"
+
+	out=$(xvc "$H1" -j fdb show vni 100)
+	check_eq "$T: fdb show -j static entry" \
+		"$(jq -c --arg m $SMAC '[.. | objects | select(.mac? == $m)][0] | {vni,mac,dev,static,has_age:has("age")}' <<<"$out")" \
+		"{\"vni\":100,\"mac\":\"$SMAC\",\"dev\":\"vm1a\",\"static\":true,\"has_age\":true}"
+	check "$T: fdb add static remote" xvc "$H1" fdb add 02:00:00:00:09:02 vni 100 remote "$(ul_ip 2)"
+	check_eq "$T: fdb show -j remote entry" \
+		"$(fdb_get "$H1" 100 02:00:00:00:09:02 | jq -c '{vni,mac,remote,static}')" \
+		"{\"vni\":100,\"mac\":\"02:00:00:00:09:02\",\"remote\":\"$(ul_ip 2)\",\"static\":true}"
+
+	out=$(xvc "$H1" -j stats vni 100)
+	check_eq "$T: stats -j counters" \
+		"$(jq -c '[.. | objects | select(.vni? == 100)][0] | [has("rx_packets"),has("rx_bytes"),has("tx_packets"),has("tx_bytes"),has("local_packets"),has("local_bytes")] | all' <<<"$out")" true
+	local n missing=
+	for n in $DROP_NAMES; do
+		jq -e "[.. | objects | select(.vni? == 100)][0].drops | has(\"$n\")" <<<"$out" >/dev/null 2>&1 || missing+=" drops.$n"
+	done
+	for n in $EVENT_NAMES; do
+		jq -e "[.. | objects | select(.vni? == 100)][0].events | has(\"$n\")" <<<"$out" >/dev/null 2>&1 || missing+=" events.$n"
+	done
+	check_eq "$T: stats -j has every drop reason and event" "${missing:-none}" none "missing keys"
+	check "$T: stats -j (all VNIs) is JSON" sh -c "$CTL --pin $(pin_dir "$H1") -n $H1 -j stats | jq -e . >/dev/null"
+	check "$T: port show -j lists vm1a" sh -c "$CTL --pin $(pin_dir "$H1") -n $H1 -j port show | jq -e 'tostring | contains(\"vm1a\")' >/dev/null"
+	check "$T: status -j is JSON" sh -c "$LOADER --pin $(pin_dir "$H1") -n $H1 -j status | jq -e . >/dev/null"
+	check "$T: -j -p pretty JSON spans lines" sh -c "$CTL --pin $(pin_dir "$H1") -n $H1 -j -p vni show | jq -e . >/dev/null && [ \$($CTL --pin $(pin_dir "$H1") -n $H1 -j -p vni show | wc -l) -gt 3 ]"
+	local obj cmd
+	for cmd in "vni show" "port show" "fdb show" "stats"; do
+		# shellcheck disable=SC2086
+		obj=$(xvc "$H1" $cmd 2>&1)
+		if [ $? -eq 0 ] && [ -n "$obj" ]; then
+			check_pass "$T: text output of '$cmd'"
+		else
+			check_fail "$T: text output of '$cmd'" "empty or failed: $obj"
+		fi
+	done
+	check "$T: text status" xvl "$H1" status
+	check "$T: fdb del" xvc "$H1" fdb del 02:00:00:00:09:02 vni 100
+	check "$T: vni del 200 (no ports)" xvc "$H1" vni del 200
+	check_eq "$T: VNI 200 gone" "$(xvc "$H1" -j vni show | jq -c '[.. | objects | select(.vni? == 200)] | length')" 0
+	check "$T: port del vm1a" xvc "$H1" port del vm1a
+	check "$T: vni del 100 after its port is gone" xvc "$H1" vni del 100
+}
+
+# snapshot of the configuration (age fields removed: they tick)
+cli_state()
+{
+	local f v p
+	f=$(xvc "$H1" -j fdb show 2>&1 | jq -S -c 'walk(if type == "object" then del(.age) else . end)' 2>&1)
+	v=$(xvc "$H1" -j vni show 2>&1 | jq -S -c . 2>&1)
+	p=$(xvc "$H1" -j port show 2>&1 | jq -S -c . 2>&1)
+	echo "fdb=$f vni=$v port=$p"
+}
+
+# neg NAME ARGS... : xvtepctl ARGS must fail cleanly without changing state
+neg()
+{
+	local name="cli_negative: $1" before after rc why=
+	shift
+	before=$(cli_state)
+	xvc "$H1" "$@" >"$XVT_TMP/neg.out" 2>"$XVT_TMP/neg.err"
+	rc=$?
+	after=$(cli_state)
+	[ $rc -ne 0 ] || why+="exited 0; "
+	[ $rc -ne 124 ] || why+="timed out; "
+	head -n1 "$XVT_TMP/neg.err" | grep -q '^Error: ' ||
+		why+="stderr is not 'Error: ...': '$(head -c 200 "$XVT_TMP/neg.err")'; "
+	[ "$before" == "$after" ] || why+="state changed: before $before after $after; "
+	if [ -z "$why" ]; then
+		check_pass "$name"
+	else
+		check_fail "$name" "xvtepctl $*: $why"
+	fi
+}
+
+cli_negative()
+{
+	local T=cli_negative i many=()
+	cli_topo
+	topo_check $T $? || return
+	for ((i = 1; i <= 17; i++)); do
+		many+=(remote "198.51.100.$((100 + i))")
+	done
+
+	neg "vni 0" vni add 0
+	neg "vni 16777216" vni add 16777216
+	neg "vni abc" vni add abc
+	neg "vni -1" vni add -1
+	neg "unicast group" vni add 300 group 198.51.100.9
+	neg "malformed group" vni add 300 group 239.1.1.256
+	neg "multicast remote" vni add 300 remote 239.1.1.5
+	neg "17 remotes" vni add 300 "${many[@]}"
+	neg "bad ageing" vni add 300 ageing abc
+	neg "ttl 256" vni add 300 ttl 256
+	neg "unknown vni keyword" vni add 300 bogus
+	neg "duplicate vni add" vni add 100
+	neg "vni set absent" vni set 300 ageing 5
+	neg "vni del absent" vni del 300
+	neg "vni del with ports" vni del 100
+	neg "port add missing device" port add nosuchdev vni 100
+	neg "port add duplicate" port add vm1a vni 100
+	neg "port add to absent vni" port add lo vni 300
+	neg "port add the uplink" port add ul vni 100
+	neg "port del missing device" port del nosuchdev
+	neg "port del not a port" port del lo
+	neg "fdb bad mac" fdb add 02:00:00:00:00:zz vni 100 dev vm1a
+	neg "fdb short mac" fdb add 02:00:00:00:00 vni 100 dev vm1a
+	neg "fdb multicast mac" fdb add 01:00:5e:00:00:01 vni 100 dev vm1a
+	neg "fdb absent vni" fdb add 02:00:00:00:09:03 vni 300 dev vm1a
+	neg "fdb missing device" fdb add 02:00:00:00:09:03 vni 100 dev nosuchdev
+	neg "fdb device not a port" fdb add 02:00:00:00:09:03 vni 100 dev lo
+	neg "fdb multicast remote" fdb add 02:00:00:00:09:03 vni 100 remote 239.1.1.1
+	neg "fdb no destination" fdb add 02:00:00:00:09:03 vni 100
+	neg "fdb duplicate add" fdb add $SMAC vni 100 dev vm1a
+	neg "fdb del absent" fdb del 02:00:00:00:09:99 vni 100
+	neg "fdb show bad vni" fdb show vni abc
+	neg "unknown object" bogus show
+	neg "unknown command" vni frobnicate
+
+	local out rc
+	out=$(timeout 10 "$CTL" --pin "$XVT_BPFFS/${XVT_P}none" vni show 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc -ne 0 ] && [[ "$out" == Error:* ]]; then
+		check_pass "$T: not attached (pin dir absent)"
+	else
+		check_fail "$T: not attached (pin dir absent)" "rc=$rc stderr '$out'"
+	fi
+	out=$(timeout 10 "$CTL" -n "${XVT_P}nosuchns" --pin "$(pin_dir "$H1")" vni show 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc -ne 0 ] && [[ "$out" == Error:* ]]; then
+		check_pass "$T: missing netns"
+	else
+		check_fail "$T: missing netns" "rc=$rc stderr '$out'"
+	fi
+}
+
+# lneg NAME ARGS... : xvtep-loader attach with bad arguments (separate pin dir)
+lneg()
+{
+	local name="loader_negative: $1" pin="$XVT_BPFFS/${XVT_P}neg" rc out
+	shift
+	pin_register "$pin"
+	out=$(timeout 20 "$LOADER" --pin "$pin" -n "$H1" "$@" 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [[ "$(head -n1 <<<"$out")" == Error:* ]]; then
+		check_pass "$name"
+	else
+		check_fail "$name" "xvtep-loader $*: rc=$rc stderr '$(head -c 200 <<<"$out")'"
+	fi
+}
+
+loader_negative()
+{
+	local T=loader_negative
+	cli_topo
+	topo_check $T $? || return
+	local L
+	L="attach --uplink ul --local $(ul_ip 1)"
+
+	# shellcheck disable=SC2086
+	{
+	lneg "missing uplink" attach --uplink nosuchdev --local "$(ul_ip 1)"
+	lneg "multicast local" attach --uplink ul --local 239.1.1.1
+	lneg "malformed local" attach --uplink ul --local 198.51.100
+	lneg "dstport 0" $L --dstport 0
+	lneg "dstport 65536" $L --dstport 65536
+	lneg "sport range reversed" $L --sport-range 60000-50000
+	lneg "sport range junk" $L --sport-range abc
+	lneg "decap bogus" $L --decap bogus
+	lneg "xdp-mode bogus" $L --xdp-mode bogus
+	lneg "fdb-size 0" $L --fdb-size 0
+	lneg "no --local" attach --uplink ul
+	lneg "unknown command" frobnicate
+	}
+	local out rc
+	out=$(timeout 10 "$LOADER" --pin "$XVT_BPFFS/${XVT_P}none" status 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc -ne 0 ] && [[ "$out" == Error:* ]]; then
+		check_pass "$T: status when not attached"
+	else
+		check_fail "$T: status when not attached" "rc=$rc stderr '$out'"
+	fi
+	out=$(timeout 10 "$LOADER" --pin "$XVT_BPFFS/${XVT_P}none" -n "$H1" detach 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc -ne 0 ] && [[ "$out" == Error:* ]]; then
+		check_pass "$T: detach when not attached"
+	else
+		check_fail "$T: detach when not attached" "rc=$rc stderr '$out'"
+	fi
+	# the running instance was not disturbed
+	check "$T: h1 instance still attached" xvl "$H1" status
+	check_eq "$T: h1 config intact" "$(vni_obj 100 | jq -c '{vni,remotes}')" '{"vni":100,"remotes":["198.51.100.2"]}'
+}
+
+xvt_require_all
+tests_run

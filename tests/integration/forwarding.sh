@@ -1,0 +1,382 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# xvtep forwarding tests: xvtep <-> xvtep and xvtep <-> Linux kernel vxlan.
+#
+#   vm1a(ns) [vm1b(ns)]      vm2a(ns) [vm2b(ns)]      vm3a(ns)
+#   192.0.2.11 [.12]         192.0.2.21 [.22]         192.0.2.31     overlay, MTU 1450
+#      |eth0                    |eth0                    |eth0
+#   [h1: xvtep]              [h2: xvtep]              [h3: kernel vx100 + br100]
+#       ul 198.51.100.1          ul .2                    ul .3      underlay, MTU 1500
+#          \_______________ [ul: bridge br0] ______________/
+#
+# VNI 100 (and 200 in vni_isolation). Flooding per test: head-end replication
+# (remote list, kernel: all-zeros FDB entries) or multicast group 239.1.1.1.
+# Each test builds the topology, checks, and tears it down.
+
+ALL_TESTS="
+	ping_xvtep
+	ping_kernel
+	flood_learn_unicast
+	ageing
+	static_entries
+	vni_isolation
+	mcast_group
+	head_end_replication
+	learning_knobs
+	tcp_transfer
+	decap_modes
+"
+
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/topology.sh"
+
+H1=$(h_ns 1)
+H2=$(h_ns 2)
+H3=$(h_ns 3)
+MAC1A=$(vm_mac vm1a)
+MAC1B=$(vm_mac vm1b)
+MAC2A=$(vm_mac vm2a)
+MAC2B=$(vm_mac vm2b)
+MAC3A=$(vm_mac vm3a)
+IP1A=$(vm_ip vm1a)
+IP2A=$(vm_ip vm2a)
+IP3A=$(vm_ip vm3a)
+
+# xdp_prog_on NS DEV : exit 0 if an XDP program is attached to DEV
+xdp_prog_on()
+{
+	in_ns "$1" ip -j link show dev "$2" | jq -e '.[0].xdp != null' >/dev/null
+}
+
+ping_xvtep()
+{
+	local T=ping_xvtep
+	topo_std her
+	topo_check $T $? || return
+
+	vm_ping "$T: vm1a(h1) -> vm2a(h2)" vm1a "$IP2A" 3
+	vm_ping "$T: vm2a(h2) -> vm1a(h1)" vm2a "$IP1A" 3
+	vm_ping "$T: full-size 1450 B frame, DF set" vm1a "$IP2A" 2 -s 1422 -M "do"
+	check_eq "$T: h1 learned vm1a on its port" "$(fdb_where "$H1" 100 "$MAC1A")" "dev vm1a"
+	check_eq "$T: h1 learned vm2a behind h2" "$(fdb_where "$H1" 100 "$MAC2A")" "remote $(ul_ip 2)"
+	check_eq "$T: h2 learned vm1a behind h1" "$(fdb_where "$H2" 100 "$MAC1A")" "remote $(ul_ip 1)"
+	check_eq "$T: h2 learned vm2a on its port" "$(fdb_where "$H2" 100 "$MAC2A")" "dev vm2a"
+	check_cmp "$T: h1 stats count tx" "$(vni_stat "$H1" 100 tx_packets)" -ge 6
+	check_cmp "$T: h1 stats count rx" "$(vni_stat "$H1" 100 rx_packets)" -ge 6
+	check "$T: XDP program on h1 uplink (decap hybrid)" xdp_prog_on "$H1" ul
+}
+
+ping_kernel()
+{
+	local T=ping_kernel
+	topo_std her
+	topo_check $T $? || return
+
+	vm_ping "$T: vm1a(xvtep h1) -> vm3a(kernel h3)" vm1a "$IP3A" 3
+	vm_ping "$T: vm3a(kernel h3) -> vm1a(xvtep h1)" vm3a "$IP1A" 3
+	vm_ping "$T: vm3a(kernel h3) -> vm2a(xvtep h2)" vm3a "$IP2A" 3
+	vm_ping "$T: vm2a(xvtep h2) -> vm3a(kernel h3)" vm2a "$IP3A" 3
+	vm_ping "$T: full-size 1450 B frame to kernel, DF set" vm1a "$IP3A" 2 -s 1422 -M "do"
+	vm_ping "$T: full-size 1450 B frame from kernel, DF set" vm3a "$IP1A" 2 -s 1422 -M "do"
+	check_eq "$T: h1 learned vm3a behind h3" "$(fdb_where "$H1" 100 "$MAC3A")" "remote $(ul_ip 3)"
+	local kdst
+	kdst=$(in_ns "$H3" bridge -j fdb show dev vx100 | jq -r --arg m "$MAC1A" '.[] | select(.mac == $m) | .dst // empty' | head -n1)
+	check_eq "$T: kernel vxlan on h3 learned vm1a behind h1" "$kdst" "$(ul_ip 1)"
+}
+
+# The first ARP is flooded (one copy to each remote), the answer is learned,
+# every later frame goes to exactly one VTEP.
+flood_learn_unicast()
+{
+	local T=flood_learn_unicast
+	topo_std her
+	topo_check $T $? || return
+
+	check_eq "$T: h1 FDB of VNI 100 empty before traffic" "$(fdb_json "$H1" 100 | jq length)" 0
+	local k0 r0 t0 f0 k1 r1 t1 f1
+	k0=$(link_stat "$H3" vx100 rx packets)
+	r0=$(vni_stat "$H2" 100 rx_packets)
+	t0=$(vni_stat "$H1" 100 tx_packets)
+	f0=$(vni_stat "$H1" 100 events.flooded)
+	vm_ping "$T: first ping vm1a -> vm2a (ARP + echo)" vm1a "$IP2A" 1
+	sleep 0.3
+	k1=$(link_stat "$H3" vx100 rx packets)
+	r1=$(vni_stat "$H2" 100 rx_packets)
+	t1=$(vni_stat "$H1" 100 tx_packets)
+	f1=$(vni_stat "$H1" 100 events.flooded)
+	check_eq "$T: ARP flood reached kernel host h3 once" "$((k1 - k0))" 1 "h3 vx100 rx packets"
+	check_eq "$T: h2 delivered ARP + echo request" "$((r1 - r0))" 2 "h2 rx_packets"
+	check_eq "$T: h1 sent 2 ARP copies + 1 echo request" "$((t1 - t0))" 3 "h1 tx_packets"
+	check_eq "$T: h1 flooded one frame" "$((f1 - f0))" 1 "h1 events.flooded"
+	check_eq "$T: h1 learned vm2a behind h2" "$(fdb_where "$H1" 100 "$MAC2A")" "remote $(ul_ip 2)"
+	check_eq "$T: h1 learned vm1a on port vm1a" "$(fdb_where "$H1" 100 "$MAC1A")" "dev vm1a"
+	check_eq "$T: h2 learned vm1a from the flooded ARP" "$(fdb_where "$H2" 100 "$MAC1A")" "remote $(ul_ip 1)"
+	check_eq "$T: h1 knows nothing of silent vm3a" "$(fdb_where "$H1" 100 "$MAC3A")" absent
+
+	k0=$k1 r0=$r1 t0=$t1 f0=$f1
+	vm_ping "$T: 20 more pings vm1a -> vm2a" vm1a "$IP2A" 20
+	sleep 0.3
+	k1=$(link_stat "$H3" vx100 rx packets)
+	r1=$(vni_stat "$H2" 100 rx_packets)
+	t1=$(vni_stat "$H1" 100 tx_packets)
+	f1=$(vni_stat "$H1" 100 events.flooded)
+	check_eq "$T: unicast: kernel host h3 got no copy" "$((k1 - k0))" 0 "h3 vx100 rx packets"
+	check_eq "$T: unicast: h2 got exactly 20" "$((r1 - r0))" 20 "h2 rx_packets"
+	check_eq "$T: unicast: h1 sent exactly 20" "$((t1 - t0))" 20 "h1 tx_packets"
+	check_eq "$T: unicast: h1 flooded nothing" "$((f1 - f0))" 0 "h1 events.flooded"
+}
+
+# ageing 3: a learned entry is gone ~3-5 s after the last frame (1 s sweep);
+# an entry refreshed by traffic stays.
+ageing()
+{
+	local T=ageing
+	TOPO_VNI_ARGS="ageing 3" topo_std her
+	topo_check $T $? || return
+
+	check_eq "$T: vni show reports ageing 3" \
+		"$(xvc "$H1" -j vni show 100 | jq '[.. | objects | select(.vni? == 100)][0].ageing')" 3
+	local a0 start i gone=
+	a0=$(vni_stat "$H1" 100 events.aged)
+	# refreshed: 6 s of pings (one each 0.5 s) keep both entries alive
+	vm_ping "$T: pings for 6 s" vm1a "$IP2A" 12 -i 0.5
+	start=$(date +%s%N)
+	vms_quiet vm1a vm2a vm3a
+	check_eq "$T: refreshed remote entry outlives the ageing time" \
+		"$(fdb_where "$H1" 100 "$MAC2A")" "remote $(ul_ip 2)"
+	check_eq "$T: refreshed local entry outlives the ageing time" \
+		"$(fdb_where "$H1" 100 "$MAC1A")" "dev vm1a"
+	check_cmp "$T: learned count is 2" "$(xvc "$H1" -j vni show 100 | jq '[.. | objects | select(.vni? == 100)][0].learned')" -eq 2
+	start=$(date +%s%N)
+	for ((i = 0; i < 40; i++)); do
+		if [ "$(fdb_where "$H1" 100 "$MAC2A")" == absent ] &&
+		   [ "$(fdb_where "$H1" 100 "$MAC1A")" == absent ]; then
+			gone=$((($(date +%s%N) - start) / 1000000))
+			break
+		fi
+		sleep 0.25
+	done
+	if [ -z "$gone" ]; then
+		check_fail "$T: idle entries aged out" "still present 10 s after the last frame: $(fdb_json "$H1" 100)"
+	else
+		check_cmp "$T: idle entries aged out within 5 s" "$gone" -le 5000 "ms after last frame"
+		check_cmp "$T: idle entries not removed before 2.5 s" "$gone" -ge 2500 "ms after last frame"
+	fi
+	check_cmp "$T: aged event counted" "$(($(vni_stat "$H1" 100 events.aged) - a0))" -ge 2
+	check_eq "$T: learned count back to 0" \
+		"$(xvc "$H1" -j vni show 100 | jq '[.. | objects | select(.vni? == 100)][0].learned')" 0
+	vm_ping "$T: forwarding works again after ageing (re-flood, re-learn)" vm1a "$IP2A" 2
+}
+
+static_entries()
+{
+	local T=static_entries
+	TOPO_VNI_ARGS="ageing 3" topo_std her
+	topo_check $T $? || return
+
+	check "$T: fdb add static local" xvc "$H1" fdb add "$MAC1A" vni 100 dev vm1a
+	check "$T: fdb add static remote" xvc "$H1" fdb add "$MAC2A" vni 100 remote "$(ul_ip 2)"
+	check_eq "$T: static local entry shown" "$(fdb_where "$H1" 100 "$MAC1A")" "dev vm1a static"
+	check_eq "$T: static remote entry shown" "$(fdb_where "$H1" 100 "$MAC2A")" "remote $(ul_ip 2) static"
+	vm_ping "$T: vm1a -> vm2a over static entries" vm1a "$IP2A" 3
+	sleep 5
+	check_eq "$T: static entry survives ageing (local)" "$(fdb_where "$H1" 100 "$MAC1A")" "dev vm1a static"
+	check_eq "$T: static entry survives ageing (remote)" "$(fdb_where "$H1" 100 "$MAC2A")" "remote $(ul_ip 2) static"
+	check "$T: fdb flush vni 100 dynamic" xvc "$H1" fdb flush vni 100 dynamic
+	check_eq "$T: static entries survive a dynamic flush" \
+		"$(fdb_json "$H1" 100 | jq -c '[.[] | select(.static == true)] | length')" 2
+
+	# vm2b on h2 claims vm1a's MAC: its broadcast reaches h1 from the
+	# overlay, where the MAC is static on port vm1a -> static_conflict
+	local c0 c1
+	c0=$(vni_stat "$H1" 100 drops.static_conflict)
+	if vm_add 2 vm2b "" "$MAC1A" && topo_do xvc "$H2" port add vm2b vni 100; then
+		in_ns "$(vm_ns vm2b)" ping -q -c 2 -i 0.3 -W 1 192.0.2.99 >/dev/null 2>&1
+		sleep 0.5
+		c1=$(vni_stat "$H1" 100 drops.static_conflict)
+		check_cmp "$T: frame from the overlay with a static local MAC: static_conflict" "$((c1 - c0))" -ge 1
+		check_eq "$T: static local entry not moved by overlay traffic" "$(fdb_where "$H1" 100 "$MAC1A")" "dev vm1a static"
+	else
+		check_fail "$T: vm2b with a duplicate MAC" "$TOPO_ERR"
+	fi
+
+	# vm1b on h1 claims vm2a's MAC (static behind h2) on a local port
+	c0=$(vni_stat "$H1" 100 drops.static_conflict)
+	if xvtep_vm 1 vm1b 100 "" "$MAC2A"; then
+		in_ns "$(vm_ns vm1b)" ping -q -c 2 -i 0.3 -W 1 192.0.2.99 >/dev/null 2>&1
+		sleep 0.5
+		c1=$(vni_stat "$H1" 100 drops.static_conflict)
+		check_cmp "$T: frame from a port with a static remote MAC: static_conflict" "$((c1 - c0))" -ge 1
+		check_eq "$T: static remote entry not moved by local traffic" "$(fdb_where "$H1" 100 "$MAC2A")" "remote $(ul_ip 2) static"
+	else
+		check_fail "$T: vm1b with a duplicate MAC" "$TOPO_ERR"
+	fi
+
+	check "$T: fdb del static" xvc "$H1" fdb del "$MAC2A" vni 100
+	check_eq "$T: deleted static entry gone" "$(fdb_where "$H1" 100 "$MAC2A")" absent
+}
+
+# Same inner IP addresses in VNI 100 and 200: each VM reaches its own VNI's peer only.
+vni_isolation()
+{
+	local T=vni_isolation
+	topo_underlay &&
+	xvtep_host 1 && xvtep_host 2 &&
+	xvtep_vni 1 100 her && xvtep_vni 1 200 her &&
+	xvtep_vni 2 100 her && xvtep_vni 2 200 her &&
+	xvtep_vm 1 vm1a 100 192.0.2.11 && xvtep_vm 1 vm1b 200 192.0.2.11 &&
+	xvtep_vm 2 vm2a 100 192.0.2.21 && xvtep_vm 2 vm2b 200 192.0.2.21 &&
+	ul_prewarm
+	topo_check $T $? || return
+
+	local a0 b0
+	b0=$(link_stat "$(vm_ns vm2b)" eth0 rx packets)
+	vm_ping "$T: VNI 100: vm1a -> 192.0.2.21" vm1a 192.0.2.21 3
+	check_eq "$T: VNI 100 resolved 192.0.2.21 to vm2a" "$(neigh_mac vm1a 192.0.2.21)" "$MAC2A"
+	check_eq "$T: VNI 200 VM vm2b saw none of it" "$(($(link_stat "$(vm_ns vm2b)" eth0 rx packets) - b0))" 0 "vm2b rx packets"
+	a0=$(link_stat "$(vm_ns vm2a)" eth0 rx packets)
+	vm_ping "$T: VNI 200: vm1b -> 192.0.2.21" vm1b 192.0.2.21 3
+	check_eq "$T: VNI 200 resolved 192.0.2.21 to vm2b" "$(neigh_mac vm1b 192.0.2.21)" "$MAC2B"
+	check_eq "$T: VNI 100 VM vm2a saw none of it" "$(($(link_stat "$(vm_ns vm2a)" eth0 rx packets) - a0))" 0 "vm2a rx packets"
+	vm_ping "$T: VNI 200: vm2b -> 192.0.2.11" vm2b 192.0.2.11 2
+	check_eq "$T: VNI 200 resolved 192.0.2.11 to vm1b" "$(neigh_mac vm2b 192.0.2.11)" "$MAC1B"
+	check_eq "$T: h1 VNI 100 FDB: vm2a behind h2" "$(fdb_where "$H1" 100 "$MAC2A")" "remote $(ul_ip 2)"
+	check_eq "$T: h1 VNI 100 FDB: no vm2b" "$(fdb_where "$H1" 100 "$MAC2B")" absent
+	check_eq "$T: h1 VNI 200 FDB: vm2b behind h2" "$(fdb_where "$H1" 200 "$MAC2B")" "remote $(ul_ip 2)"
+	check_eq "$T: h1 VNI 200 FDB: no vm2a" "$(fdb_where "$H1" 200 "$MAC2A")" absent
+	check_cmp "$T: h2 VNI 200 rx counted" "$(vni_stat "$H2" 200 rx_packets)" -ge 3
+}
+
+# BUM to the multicast group only (no remote list); kernel VTEP in the same group.
+mcast_group()
+{
+	local T=mcast_group
+	topo_std group
+	topo_check $T $? || return
+
+	check "$T: h1 uplink joined 239.1.1.1" sh -c "nsenter --net=/run/netns/$H1 ip maddr show dev ul | grep -q 239.1.1.1"
+	check "$T: h2 uplink joined 239.1.1.1" sh -c "nsenter --net=/run/netns/$H2 ip maddr show dev ul | grep -q 239.1.1.1"
+	cap_start "$NS_UL" h1 "udp dst port $VXPORT"
+	vm_ping "$T: vm1a(h1) -> vm2a(h2)" vm1a "$IP2A" 1
+	cap_stop "$CAP_PID"
+	check_eq "$T: the ARP went once to the group" "$(cap_count "$CAP_FILE" "dst host $GROUP100")" 1
+	check_eq "$T: no unicast flood copies" "$(cap_count "$CAP_FILE" "dst host $(ul_ip 3)")" 0
+	check "$T: group copy sent with TTL 1" sh -c "tcpdump -nn -v -r '$CAP_FILE' 'dst host $GROUP100' 2>/dev/null | grep -q 'ttl 1,'"
+	check_eq "$T: h2 learned vm1a from the group copy" "$(fdb_where "$H2" 100 "$MAC1A")" "remote $(ul_ip 1)"
+	vm_ping "$T: vm2a(h2) -> vm1a(h1)" vm2a "$IP1A" 2
+	vm_ping "$T: vm1a(h1) -> vm3a(kernel h3)" vm1a "$IP3A" 2
+	vm_ping "$T: vm3a(kernel h3) -> vm2a(h2)" vm3a "$IP2A" 2
+	check_eq "$T: h2 learned vm3a behind h3" "$(fdb_where "$H2" 100 "$MAC3A")" "remote $(ul_ip 3)"
+	# leaving the group when the VNI goes away
+	xvc "$H1" port del vm1a >/dev/null 2>&1
+	check "$T: vni del 100" xvc "$H1" vni del 100
+	check_not "$T: h1 uplink left 239.1.1.1" sh -c "nsenter --net=/run/netns/$H1 ip maddr show dev ul | grep -q 239.1.1.1"
+}
+
+# BUM to the remote list only: one unicast copy per remote, nothing to a group.
+head_end_replication()
+{
+	local T=head_end_replication
+	topo_std her
+	topo_check $T $? || return
+
+	check_eq "$T: vni show lists 2 remotes" \
+		"$(xvc "$H1" -j vni show 100 | jq -c '[.. | objects | select(.vni? == 100)][0].remotes | sort')" \
+		"[\"$(ul_ip 2)\",\"$(ul_ip 3)\"]"
+	cap_start "$NS_UL" h1 "udp dst port $VXPORT"
+	vm_ping "$T: vm1a -> vm2a" vm1a "$IP2A" 1
+	cap_stop "$CAP_PID"
+	check_eq "$T: copies to h2 (ARP + echo)" "$(cap_count "$CAP_FILE" "dst host $(ul_ip 2)")" 2
+	check_eq "$T: copies to h3 (ARP only)" "$(cap_count "$CAP_FILE" "dst host $(ul_ip 3)")" 1
+	check_eq "$T: nothing to a multicast group" "$(cap_count "$CAP_FILE" "dst net 224.0.0.0/4")" 0
+	vm_ping "$T: vm3a(kernel) -> vm1a" vm3a "$IP1A" 2
+
+	# shrink the list: only h2 gets the next broadcast
+	check "$T: vni set 100 remote h2 only" xvc "$H1" vni set 100 remote "$(ul_ip 2)"
+	check_eq "$T: vni show lists 1 remote" \
+		"$(xvc "$H1" -j vni show 100 | jq -c '[.. | objects | select(.vni? == 100)][0].remotes')" \
+		"[\"$(ul_ip 2)\"]"
+	cap_start "$NS_UL" h1 "udp dst port $VXPORT"
+	in_ns "$(vm_ns vm1a)" ping -q -c 1 -W 1 192.0.2.99 >/dev/null 2>&1
+	cap_stop "$CAP_PID"
+	check_cmp "$T: after vni set: broadcast copies to h2" "$(cap_count "$CAP_FILE" "dst host $(ul_ip 2)")" -ge 1
+	check_eq "$T: after vni set: no copy to h3" "$(cap_count "$CAP_FILE" "dst host $(ul_ip 3)")" 0
+}
+
+learning_knobs()
+{
+	local T=learning_knobs
+	topo_underlay &&
+	xvtep_host 1 && xvtep_host 2 &&
+	xvtep_vni 1 100 her nolearning && xvtep_vni 2 100 her &&
+	xvtep_vm 1 vm1a 100 && xvtep_vm 1 vm1b 100 && xvtep_vm 2 vm2a 100 &&
+	ul_prewarm
+	topo_check $T $? || return
+
+	check_eq "$T: vni show: learning false" \
+		"$(xvc "$H1" -j vni show 100 | jq '[.. | objects | select(.vni? == 100)][0].learning')" false
+	vm_ping "$T: nolearning: vm1a -> vm2a by flooding" vm1a "$IP2A" 3
+	check_eq "$T: nolearning: h1 learned nothing" "$(fdb_json "$H1" 100 | jq length)" 0
+	check_eq "$T: h2 (learning) learned vm1a" "$(fdb_where "$H2" 100 "$MAC1A")" "remote $(ul_ip 1)"
+
+	check "$T: vni set mac-limit 2 on h2" xvc "$H2" vni set 100 mac-limit 2
+	local l0
+	l0=$(vni_stat "$H2" 100 events.learn_limit)
+	vm_ping "$T: mac-limit: vm1b -> vm2a still works" vm1b "$IP2A" 3
+	check_cmp "$T: mac-limit: learn_limit event counted" "$(($(vni_stat "$H2" 100 events.learn_limit) - l0))" -ge 1
+	check_eq "$T: mac-limit: vm1b not learned" "$(fdb_where "$H2" 100 "$MAC1B")" absent
+	check_eq "$T: mac-limit: learned count is 2" \
+		"$(xvc "$H2" -j vni show 100 | jq '[.. | objects | select(.vni? == 100)][0].learned')" 2
+}
+
+tcp_transfer()
+{
+	local T=tcp_transfer
+	topo_std her
+	topo_check $T $? || return
+
+	iperf "$T: iperf3 vm1a -> vm2a (xvtep both ends)" vm1a vm2a "$IP2A"
+	iperf "$T: iperf3 vm2a -> vm1a (reverse)" vm1a vm2a "$IP2A" -R
+	iperf "$T: iperf3 vm1a -> vm3a (xvtep -> kernel)" vm1a vm3a "$IP3A"
+	iperf "$T: iperf3 vm3a -> vm1a (kernel -> xvtep)" vm1a vm3a "$IP3A" -R
+	tcp_sha "$T: ${XFER_MB} MB file vm1a -> vm2a, sha256 equal" vm1a vm2a "$IP2A"
+	tcp_sha "$T: ${XFER_MB} MB file vm2a -> vm1a, sha256 equal" vm2a vm1a "$IP1A"
+	tcp_sha "$T: ${XFER_MB} MB file vm3a(kernel) -> vm2a, sha256 equal" vm3a vm2a "$IP2A"
+	check_eq "$T: no mtu_exceeded drops on h1" "$(vni_stat "$H1" 100 drops.mtu_exceeded)" 0
+}
+
+# decap xdp / tc and generic XDP: attach, hooks as documented, forwarding,
+# TCP (except in mode xdp, see below)
+decap_modes()
+{
+	local T mode
+	for mode in "xdp" "tc" "hybrid --xdp-mode generic"; do
+		T="decap_modes[${mode// /}]"
+		# shellcheck disable=SC2086
+		topo_std her --decap $mode
+		topo_check "$T" $? || { topo_destroy; continue; }
+		if [ "$mode" == tc ]; then
+			check_not "$T: no XDP program on the uplink" xdp_prog_on "$H1" ul
+		else
+			check "$T: XDP program on the uplink" xdp_prog_on "$H1" ul
+		fi
+		vm_ping "$T: vm1a -> vm2a" vm1a "$IP2A" 3
+		vm_ping "$T: vm3a(kernel) -> vm1a" vm3a "$IP1A" 3
+		vm_ping "$T: full-size 1450 B frames vm1a -> vm2a, DF set" vm1a "$IP2A" 2 -s 1422 -M "do"
+		if [ "$mode" == xdp ]; then
+			# Known limitation (README, "Decap modes"): on a veth uplink the
+			# XDP path loses CHECKSUM_PARTIAL, so TCP from a local socket
+			# arrives with a bad checksum (TcpInCsumErrors). Mode xdp is for
+			# physical NICs; TCP is not asserted here.
+			xvt_log "$T: TCP not tested in decap mode xdp on veth (CHECKSUM_PARTIAL limitation)"
+		else
+			tcp_sha "$T: ${XFER_MB} MB file vm1a -> vm2a, sha256 equal" vm1a vm2a "$IP2A"
+			tcp_sha "$T: ${XFER_MB} MB file vm3a(kernel) -> vm1a, sha256 equal" vm3a vm1a "$IP1A"
+		fi
+		topo_destroy
+	done
+}
+
+xvt_require_all
+tests_run

@@ -1,0 +1,133 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Loader restart: a second `attach` on a running instance keeps forwarding and
+# state; `detach --keep-maps` stops forwarding but keeps the pinned maps;
+# `attach` again from the pins restores the ports and forwarding without
+# reconfiguration; a plain `detach` removes everything (pin dir gone).
+#
+#   vm1a(ns) 192.0.2.11      vm2a(ns) 192.0.2.21      vm3a(ns) 192.0.2.31
+#      |eth0                    |eth0                    |eth0
+#   [h1: xvtep]              [h2: xvtep]              [h3: kernel vx100 + br100]
+#       ul 198.51.100.1          ul .2                    ul .3
+#          \_______________ [ul: bridge br0] ______________/
+
+ALL_TESTS="
+	reattach_live
+	detach_attach_from_pins
+"
+
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/topology.sh"
+
+H1=$(h_ns 1)
+H2=$(h_ns 2)
+MAC2A=$(vm_mac vm2a)
+IP2A=$(vm_ip vm2a)
+SMAC=02:00:00:00:09:01
+ATTACH1="attach --uplink ul --local 198.51.100.1"
+
+# config_state NS : VNI config + static FDB entries + ports (stable across restarts)
+config_state()
+{
+	local v f p
+	v=$(xvc "$1" -j vni show | jq -S -c '[.. | objects | select(has("vni") and has("remotes")) | del(.learned)]')
+	f=$(xvc "$1" -j fdb show | jq -S -c '[.. | objects | select(has("mac") and .static == true) | del(.age)]')
+	p=$(xvc "$1" -j port show | jq -S -c .)
+	echo "vni=$v static=$f ports=$p"
+}
+
+restart_topo()
+{
+	topo_std her &&
+	topo_do xvc "$H1" fdb add $SMAC vni 100 remote "$(ul_ip 2)"
+}
+
+# ping_loss VM DST COUNT INTERVAL : starts a background ping; sets PING_PID/PING_OUT
+ping_bg()
+{
+	PING_OUT=$XVT_TMP/ping.$RANDOM
+	bg_ns "$(vm_ns "$1")" ping -n -c "$3" -i "$4" -W 1 "$2" >"$PING_OUT" 2>&1
+	PING_PID=$XVT_LAST_PID
+}
+
+# ping_lost : wait for the background ping (in this shell, not a subshell:
+# only the parent can wait for it) and print how many replies were missing
+ping_lost()
+{
+	wait "$PING_PID"
+	sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' "$PING_OUT" |
+		awk '{ print $1 - $2 }'
+}
+
+reattach_live()
+{
+	local T=reattach_live before after lost id0 id1
+	restart_topo
+	topo_check $T $? || return
+	vm_ping "$T: warm-up vm1a -> vm2a" vm1a "$IP2A" 2
+	before=$(config_state "$H1")
+	check_eq "$T: learned entry present before" "$(fdb_where "$H1" 100 "$MAC2A")" "remote $(ul_ip 2)"
+	id0=$(in_ns "$H1" ip -j link show dev ul | jq -r '.[0].xdp.prog.id // empty')
+
+	ping_bg vm1a "$IP2A" 60 0.05
+	sleep 1
+	# shellcheck disable=SC2086
+	check "$T: second attach while forwarding" xvl "$H1" $ATTACH1
+	wait "$PING_PID"
+	lost=$(ping_lost)
+	check_cmp "$T: ping across the re-attach lost at most 2 of 60" "${lost:-60}" -le 2 "lost"
+	after=$(config_state "$H1")
+	check_eq "$T: VNI config, static FDB and ports unchanged" "$after" "$before"
+	check_eq "$T: learned entry survives the re-attach" "$(fdb_where "$H1" 100 "$MAC2A")" "remote $(ul_ip 2)"
+	check_eq "$T: static entry survives the re-attach" "$(fdb_where "$H1" 100 $SMAC)" "remote $(ul_ip 2) static"
+	id1=$(in_ns "$H1" ip -j link show dev ul | jq -r '.[0].xdp.prog.id // empty')
+	check "$T: XDP program still on the uplink" test -n "$id1"
+	xvt_log "$T: uplink XDP prog id before $id0, after $id1"
+	vm_ping "$T: vm1a -> vm2a after re-attach" vm1a "$IP2A" 3
+	vm_ping "$T: vm3a(kernel) -> vm1a after re-attach" vm3a "$(vm_ip vm1a)" 3
+
+	# ageing still runs after the restart (the bpf_timer lives with the pinned map)
+	check "$T: vni set ageing 2" xvc "$H1" vni set 100 ageing 2
+	vms_quiet vm1a vm2a vm3a
+	sleep 5
+	check_eq "$T: ageing sweep still runs after re-attach" "$(fdb_where "$H1" 100 "$MAC2A")" absent
+}
+
+detach_attach_from_pins()
+{
+	local T=detach_attach_from_pins before after
+	restart_topo
+	topo_check $T $? || return
+	vm_ping "$T: warm-up vm1a -> vm2a" vm1a "$IP2A" 2
+	before=$(config_state "$H1")
+
+	check "$T: detach --keep-maps" xvl "$H1" detach --keep-maps
+	check_not "$T: no XDP program on the uplink after detach" sh -c \
+		"nsenter --net=/run/netns/$H1 ip -j link show dev ul | jq -e '.[0].xdp != null' >/dev/null"
+	check "$T: maps stay pinned after detach" test -e "$(pin_dir "$H1")/xvtep_fdb"
+	check_not "$T: no forwarding while detached" in_ns "$(vm_ns vm1a)" ping -n -c 2 -i 0.2 -W 1 "$IP2A"
+
+	# shellcheck disable=SC2086
+	check "$T: attach again from the pins" xvl "$H1" $ATTACH1
+	after=$(config_state "$H1")
+	check_eq "$T: VNI config, static FDB and ports restored" "$after" "$before"
+	vm_ping "$T: vm1a -> vm2a after attach from pins (ports re-attached)" vm1a "$IP2A" 3
+	vm_ping "$T: vm2a -> vm1a after attach from pins" vm2a "$(vm_ip vm1a)" 3
+	check "$T: status after attach from pins" xvl "$H1" status
+
+	# restart h2 as well while h1 keeps state
+	check "$T: h2 detach --keep-maps" xvl "$H2" detach --keep-maps
+	check "$T: h2 attach" xvl "$H2" attach --uplink ul --local "$(ul_ip 2)"
+	vm_ping "$T: vm1a -> vm2a after h2 restart" vm1a "$IP2A" 3
+
+	# a plain detach removes the dataplane and all the state
+	check "$T: plain detach" xvl "$H1" detach
+	check_not "$T: pin dir removed by a plain detach" test -e "$(pin_dir "$H1")"
+	check_not "$T: no XDP program after a plain detach" sh -c \
+		"nsenter --net=/run/netns/$H1 ip -j link show dev ul | jq -e '.[0].xdp != null' >/dev/null"
+	check_not "$T: no forwarding after a plain detach" in_ns "$(vm_ns vm1a)" ping -n -c 2 -i 0.2 -W 1 "$IP2A"
+}
+
+xvt_require_all
+tests_run

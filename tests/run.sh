@@ -1,0 +1,142 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# xvtep test runner:  tests/run.sh [all|unit|integration] [FILE...]
+#
+#   unit         build/tests/unit_tests (through tests/unit/run.sh if present)
+#   integration  every tests/integration/*.sh that defines ALL_TESTS
+#                (or only the FILEs given, e.g. tests/run.sh integration cli)
+#
+# Installs missing packages (scripts/deps.sh) and builds (make) first, counts
+# the "PASS: " / "FAIL: " lines of everything it runs and ends with exactly
+#   N passed, N failed
+# Exit status: 0 only if nothing failed and at least one check ran.
+# Environment: TESTS="fn ..." runs only those test functions; XVT_NO_DEPS=1 and
+# XVT_NO_BUILD=1 skip the package / build steps; XVT_VERBOSE=1 logs commands.
+# Full logs: build/test-logs/.
+
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT" || exit 1
+MODE=${1:-all}
+[ $# -gt 0 ] && shift
+LOGDIR_FINAL=$ROOT/build/test-logs
+LOGDIR=$(mktemp -d /tmp/xvt-logs.XXXXXX)	# private: concurrent runs don't mix counts
+PASSED=0
+FAILED=0
+START=$(date +%s)
+FILE_TIMEOUT=${XVT_FILE_TIMEOUT:-600}
+
+case $MODE in
+all|unit|integration) ;;
+*) echo "usage: $0 [all|unit|integration] [FILE...]" >&2; exit 2 ;;
+esac
+
+if [ "$(id -u)" != 0 ]; then
+	echo "FAIL: prerequisites: tests/run.sh must run as root (network namespaces, BPF)"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+# count_log NAME LOG RC : add a log's PASS/FAIL lines to the totals; a runner
+# that died (non-zero exit, timeout) without reporting a failure counts as one
+count_log()
+{
+	local name=$1 log=$2 rc=$3 p f
+	p=$(grep -c '^PASS: ' "$log")
+	f=$(grep -c '^FAIL: ' "$log")
+	if [ "$rc" -eq 124 ]; then
+		echo "FAIL: $name: timed out after ${FILE_TIMEOUT}s"
+		f=$((f + 1))
+	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "FAIL: $name: exited $rc without a FAIL line"
+		f=$((f + 1))
+	elif [ "$rc" -eq 0 ] && [ "$p" -eq 0 ]; then
+		echo "FAIL: $name: ran no check"
+		f=$((f + 1))
+	fi
+	PASSED=$((PASSED + p))
+	FAILED=$((FAILED + f))
+	echo "# $name: $p passed, $f failed ($(($(date +%s) - START)) s elapsed)" >&2
+}
+
+finish()
+{
+	rm -rf "$LOGDIR_FINAL" && mkdir -p "$(dirname "$LOGDIR_FINAL")" &&
+		cp -r "$LOGDIR" "$LOGDIR_FINAL" 2>/dev/null
+	rm -rf "$LOGDIR"
+	echo "$PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]
+	exit $?
+}
+
+if [ "${XVT_NO_DEPS:-0}" != 1 ]; then
+	if ! "$ROOT/scripts/deps.sh" >&2; then
+		echo "FAIL: prerequisites: scripts/deps.sh could not install the packages"
+		FAILED=$((FAILED + 1))
+		finish
+	fi
+fi
+if [ "${XVT_NO_BUILD:-0}" != 1 ]; then
+	if ! make -C "$ROOT" -s >"$LOGDIR/build.log" 2>&1; then
+		echo "FAIL: build: make failed: $(tail -n 5 "$LOGDIR/build.log" | tr '\n' ' ' | cut -c1-400)"
+		FAILED=$((FAILED + 1))
+		finish
+	fi
+fi
+# bpffs for the pin dirs
+if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ]; then
+	mount -t bpf bpf /sys/fs/bpf || { echo "FAIL: prerequisites: cannot mount bpffs"; FAILED=$((FAILED + 1)); finish; }
+fi
+
+# Run the integration tests on a private copy of the tools (the BPF object is
+# embedded in the loader's skeleton), so that a rebuild during a run cannot
+# swap binaries under a test. LOADER/CTL from the environment win.
+BIN_COPY=$(mktemp -d /tmp/xvt-bin.XXXXXX)
+trap 'rm -rf "$BIN_COPY" "$LOGDIR"' EXIT
+for t in xvtep-loader xvtepctl; do
+	[ -x "build/$t" ] && cp "build/$t" "$BIN_COPY/$t"
+done
+export LOADER=${LOADER:-$BIN_COPY/xvtep-loader}
+export CTL=${CTL:-$BIN_COPY/xvtepctl}
+
+if [ "$MODE" == all ] || [ "$MODE" == unit ]; then
+	log=$LOGDIR/unit.log
+	echo "# unit tests" >&2
+	if [ -x tests/unit/run.sh ]; then
+		timeout "$FILE_TIMEOUT" tests/unit/run.sh 2>&1 | tee "$log"
+		rc=${PIPESTATUS[0]}
+	elif [ -x build/tests/unit_tests ]; then
+		timeout "$FILE_TIMEOUT" build/tests/unit_tests 2>&1 | tee "$log"
+		rc=${PIPESTATUS[0]}
+	else
+		echo "FAIL: unit: build/tests/unit_tests not built" | tee "$log"
+		rc=1
+	fi
+	count_log unit "$log" "$rc"
+fi
+
+if [ "$MODE" == all ] || [ "$MODE" == integration ]; then
+	files=()
+	if [ $# -gt 0 ]; then
+		for f in "$@"; do
+			[ -f "$f" ] || f=tests/integration/${f%.sh}.sh
+			files+=("$f")
+		done
+	else
+		for f in tests/integration/*.sh; do
+			grep -q '^ALL_TESTS=' "$f" && files+=("$f")
+		done
+	fi
+	for f in "${files[@]}"; do
+		name=$(basename "$f" .sh)
+		log=$LOGDIR/integration-$name.log
+		echo "# integration: $f" >&2
+		timeout -s TERM -k 30 "$FILE_TIMEOUT" bash "$f" 2>"$LOGDIR/integration-$name.err" | tee "$log"
+		rc=${PIPESTATUS[0]}
+		count_log "$name" "$log" "$rc"
+	done
+fi
+
+echo "# total time $(($(date +%s) - START)) s, logs in $LOGDIR_FINAL" >&2
+finish
