@@ -14,6 +14,7 @@
 
 ALL_TESTS="
 	cli_json
+	bpftool_dump
 	cli_negative
 	loader_negative
 "
@@ -34,6 +35,34 @@ cli_topo()
 	topo_do xvc "$H1" vni add 100 remote "$(ul_ip 2)" &&
 	xvtep_vm 1 vm1a 100 &&
 	topo_do xvc "$H1" fdb add $SMAC vni 100 dev vm1a
+}
+
+# The maps carry BTF: bpftool prints named, decoded fields for every pinned map.
+bpftool_dump()
+{
+	local T=bpftool_dump pin m out
+	cli_topo
+	topo_check $T $? || return
+	pin=$(pin_dir "$H1")
+	out=$(bpftool -j map dump pinned "$pin/xvtep_fdb" 2>&1)
+	check_eq "$T: xvtep_fdb key fields are named (vni, mac)" \
+		"$(jq -c '[.[] | .formatted.key | select(.vni == 100) | .mac | map(. | tonumber)]' <<<"$out")" \
+		"[[2,0,0,0,9,1]]"
+	check_eq "$T: xvtep_fdb value fields are named (ifindex, flags)" \
+		"$(jq -c '[.[] | .formatted.value | has("ifindex") and has("remote") and has("flags") and has("updated_ns")] | unique' <<<"$out")" \
+		"[true]"
+	check_eq "$T: xvtep_vnis decodes remotes and ageing" \
+		"$(bpftool -j map dump pinned "$pin/xvtep_vnis" | jq -c '[.[] | .formatted | select(.key == 100) | .value | {ageing, nr_remotes}]')" \
+		'[{"ageing":300,"nr_remotes":1}]'
+	for m in xvtep_meta xvtep_vstate xvtep_ports xvtep_stats xvtep_gc; do
+		out=$(bpftool -j map dump pinned "$pin/$m" 2>&1)
+		if jq -e '.[0].formatted' <<<"$out" >/dev/null 2>&1; then
+			check_pass "$T: $m dumps with BTF field names"
+		else
+			check_fail "$T: $m dumps with BTF field names" "$out"
+		fi
+	done
+	topo_destroy
 }
 
 # vni_obj VNI : the JSON object of VNI from `vni show -j`
