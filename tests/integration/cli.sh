@@ -17,6 +17,7 @@ ALL_TESTS="
 	bpftool_dump
 	cli_negative
 	loader_negative
+	loader_faults
 "
 
 source "$(dirname "$0")/../lib.sh"
@@ -282,6 +283,85 @@ loader_negative()
 	# the running instance was not disturbed
 	check "$T: h1 instance still attached" xvl "$H1" status
 	check_eq "$T: h1 config intact" "$(vni_obj 100 | jq -c '{vni,remotes}')" '{"vni":100,"remotes":["198.51.100.2"]}'
+}
+
+# Environment faults: each is refused with a clear error, nothing half-attached.
+loader_faults()
+{
+	local T=loader_faults H2 pin2 out rc fobj fpin
+	topo_underlay && topo_host 2
+	topo_check $T $? || return
+	H2=$(h_ns 2)
+	pin2=$(pin_dir "$H2")
+	pin_register "$pin2"
+
+	# A foreign XDP program on the uplink: refused, untouched; --force replaces it.
+	fobj=$XVT_TMP/foreign.bpf.o
+	fpin=$XVT_BPFFS/${XVT_P}foreign
+	pin_register "$fpin"
+	printf '%s\n' '#include <linux/bpf.h>' '__attribute__((section("xdp"), used)) int foreign(struct xdp_md *c) { return XDP_PASS; }' \
+		'char _license[] __attribute__((section("license"), used)) = "GPL";' >"$XVT_TMP/foreign.bpf.c"
+	if ! clang -O2 -target bpf -I/usr/include/x86_64-linux-gnu -c "$XVT_TMP/foreign.bpf.c" -o "$fobj" 2>"$XVT_TMP/foreign.err" ||
+	   ! bpftool prog load "$fobj" "$fpin" type xdp 2>>"$XVT_TMP/foreign.err" ||
+	   ! in_ns "$H2" ip link set dev ul xdpgeneric pinned "$fpin" 2>>"$XVT_TMP/foreign.err"; then
+		check_fail "$T: foreign XDP program set up" "$(cat "$XVT_TMP/foreign.err")"
+	else
+		out=$(timeout 20 "$LOADER" --pin "$pin2" -n "$H2" attach --uplink ul --local "$(ul_ip 2)" 2>&1 >/dev/null)
+		rc=$?
+		if [ $rc -ne 0 ] && [[ "$out" == Error:*foreign* || "$out" == Error:*XDP* ]]; then
+			check_pass "$T: foreign XDP program refused without --force"
+		else
+			check_fail "$T: foreign XDP program refused without --force" "rc=$rc '$out'"
+		fi
+		check_eq "$T: foreign program still attached" \
+			"$(in_ns "$H2" ip -j link show dev ul | jq -r '.[0].xdp.prog.name // empty')" foreign
+		check_not "$T: nothing pinned by the refused attach" test -e "$pin2/xvtep_fdb"
+		check "$T: --force replaces the foreign program" \
+			"$LOADER" --pin "$pin2" -n "$H2" attach --uplink ul --local "$(ul_ip 2)" --force
+		check_eq "$T: xvtep's XDP program now on the uplink" \
+			"$(in_ns "$H2" ip -j link show dev ul | jq -r '.[0].xdp.prog.name // empty')" xvtep_xdp_up
+		check "$T: detach after --force" "$LOADER" --pin "$pin2" -n "$H2" detach
+	fi
+
+	# Pin directory outside bpffs.
+	out=$(timeout 20 "$LOADER" --pin "$XVT_TMP/notbpf/x" -n "$H2" attach --uplink ul --local "$(ul_ip 2)" 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc -ne 0 ] && [[ "$out" == Error:*bpf* ]]; then
+		check_pass "$T: pin dir outside bpffs refused"
+	else
+		check_fail "$T: pin dir outside bpffs refused" "rc=$rc '$out'"
+	fi
+
+	# Missing privileges.
+	out=$(timeout 20 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		"$LOADER" --pin "$pin2" attach --uplink lo --local 198.51.100.2 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc -ne 0 ] && [[ "$out" == Error:*privilege* ]]; then
+		check_pass "$T: unprivileged attach refused with a privileges error"
+	else
+		check_fail "$T: unprivileged attach refused with a privileges error" "rc=$rc '$out'"
+	fi
+	check_not "$T: nothing pinned by the unprivileged attach" test -e "$pin2/xvtep_fdb"
+
+	# An incompatible pinned map (other value size) is never reused silently.
+	mkdir -p "$pin2"
+	if bpftool map create "$pin2/xvtep_vnis" type hash key 4 value 8 entries 16 name xvtep_vnis 2>"$XVT_TMP/mc.err"; then
+		out=$(timeout 20 "$LOADER" --pin "$pin2" -n "$H2" attach --uplink ul --local "$(ul_ip 2)" 2>&1 >/dev/null)
+		rc=$?
+		if [ $rc -ne 0 ] && [[ "$out" == Error:*xvtep_vnis* ]]; then
+			check_pass "$T: incompatible pinned map refused, named"
+		else
+			check_fail "$T: incompatible pinned map refused, named" "rc=$rc '$out'"
+		fi
+		check_eq "$T: the incompatible map is left alone" \
+			"$(bpftool -j map show pinned "$pin2/xvtep_vnis" | jq -r .bytes_value)" 8
+		check_not "$T: no program attached after the refusal" \
+			sh -c "nsenter --net=/run/netns/$H2 ip -j link show dev ul | jq -e '.[0].xdp'"
+	else
+		check_fail "$T: incompatible pinned map set up" "$(cat "$XVT_TMP/mc.err")"
+	fi
+	rm -rf "$pin2"
+	topo_destroy
 }
 
 xvt_require_all
