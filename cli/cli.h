@@ -19,6 +19,7 @@ struct ctl {
 	struct xv_maps maps;
 	bool maps_open;
 	int lock_fd;
+	const char *cmdline;	/* the whole command line as typed (audit log) */
 };
 
 extern struct ctl ctl;
@@ -28,11 +29,17 @@ int do_vni(int argc, char **argv);
 int do_port(int argc, char **argv);
 int do_fdb(int argc, char **argv);
 int do_stats(int argc, char **argv);
+int do_mirror(int argc, char **argv);
 
 void usage_vni(FILE *f);
 void usage_port(FILE *f);
 void usage_fdb(FILE *f);
 void usage_stats(FILE *f);
+void usage_mirror(FILE *f);
+
+/* port del: refuse (printing why, naming the session) while DEV is a mirror
+ * source or a SPAN/RSPAN destination. 0 = free to delete, -1 = refused/error. */
+int mirror_refuse_port_del(const char *dev, __u32 ifindex, const struct xvtep_port *port);
 
 /*
  * Enter the netns (if any), open the pinned maps and, for commands that

@@ -23,11 +23,12 @@ static void usage(FILE *f)
 		"         -n NETNS       run in network namespace /run/netns/NETNS\n"
 		"         -j, --json     JSON output\n"
 		"         -p, --pretty   pretty-printed JSON output (implies -j)\n"
-		"OBJECT := { vni | port | fdb | stats | help }\n\n");
+		"OBJECT := { vni | port | fdb | stats | mirror | help }\n\n");
 	usage_vni(f);
 	usage_port(f);
 	usage_fdb(f);
 	usage_stats(f);
+	usage_mirror(f);
 }
 
 bool is_kw(const char *arg, const char *kw)
@@ -174,11 +175,28 @@ static int parse_globals(int *argcp, char **argv)
 	return 0;
 }
 
+/* argv joined by spaces, before parse_globals() reorders it. */
+static const char *join_args(int argc, char **argv)
+{
+	static char buf[1024];
+	size_t off = 0;
+
+	for (int i = 0; i < argc && off < sizeof(buf) - 1; i++) {
+		int n = snprintf(buf + off, sizeof(buf) - off, "%s%s", i ? " " : "", argv[i]);
+
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+	return buf;
+}
+
 int main(int argc, char **argv)
 {
 	const char *obj;
 	int ret;
 
+	ctl.cmdline = join_args(argc, argv);
 	if (parse_globals(&argc, argv))
 		return 1;
 	if (argc < 2) {
@@ -204,8 +222,11 @@ int main(int argc, char **argv)
 		ret = do_fdb(argc, argv);
 	else if (is_kw(obj, "stats") || is_kw(obj, "statistics"))
 		ret = do_stats(argc, argv);
+	else if (is_kw(obj, "mirror"))
+		ret = do_mirror(argc, argv);
 	else
-		ret = xv_arg_err(obj, "unknown object, expected vni, port, fdb, stats or help");
+		ret = xv_arg_err(obj, "unknown object, expected vni, port, fdb, stats, mirror "
+				 "or help");
 
 	if (ctl.maps_open)
 		xv_maps_close(&ctl.maps);

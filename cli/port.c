@@ -21,11 +21,11 @@ void usage_port(FILE *f)
 		"       xvtepctl port show [DEV]\n");
 }
 
-static int link_path(char *buf, size_t len, __u32 ifindex)
+static int link_path(char *buf, size_t len, __u32 ifindex, bool egress)
 {
 	char name[32];
 
-	snprintf(name, sizeof(name), XVTEP_LINK_PORT_FMT, ifindex);
+	snprintf(name, sizeof(name), egress ? XVTEP_LINK_PORT_EG_FMT : XVTEP_LINK_PORT_FMT, ifindex);
 	if (xv_pin_path(buf, len, ctl.pin, "links", name) < 0)
 		return xv_err("pin path too long");
 	return 0;
@@ -105,10 +105,10 @@ static int port_add(int argc, char **argv)
 	struct xvtep_vni v, old;
 	struct xvtep_meta meta;
 	struct stat sb;
-	char prog_path[512], lpath[512];
+	char prog_path[512], lpath[512], eg_path[512];
 	const char *dev, *vni_arg = NULL, *val;
 	__u32 ifindex, vni = 0;
-	int i, prog_fd = -1, link_fd = -1, ret = -1;
+	int i, prog_fd = -1, link_fd = -1, eg_prog_fd = -1, eg_fd = -1, ret = -1;
 
 	i = parse_dev("add", argc, argv, &dev);
 	if (i < 0)
@@ -144,17 +144,33 @@ static int port_add(int argc, char **argv)
 		return xv_err("VNI %u does not exist", vni);
 	if (old.nr_ports >= XVTEP_MAX_VNI_PORTS)
 		return xv_err("VNI %u already has the maximum of %d ports", vni, XVTEP_MAX_VNI_PORTS);
-	if (link_path(lpath, sizeof(lpath), ifindex))
+	if (link_path(lpath, sizeof(lpath), ifindex, false) ||
+	    link_path(eg_path, sizeof(eg_path), ifindex, true))
 		return -1;
 	if (!stat(lpath, &sb))
 		return xv_err("%s already exists (stale link of a deleted port?): remove it first", lpath);
+	if (!stat(eg_path, &sb))
+		return xv_err("%s already exists (stale link of a deleted port?): remove it first",
+			      eg_path);
+	/* Egress: the port's tx mirror source. Needed before anything is written. */
+	if (xv_pin_path(prog_path, sizeof(prog_path), ctl.pin, "progs", XVTEP_PROG_PORT_EGRESS) < 0)
+		return xv_err("pin path too long");
+	eg_prog_fd = bpf_obj_get(prog_path);
+	if (eg_prog_fd < 0)
+		return errno == ENOENT ?
+		       xv_err("port egress program %s is missing (attached by an older loader? "
+			      "re-run xvtep-loader attach)", prog_path) :
+		       xv_err_errno(errno, "cannot open port egress program %s", prog_path);
 	if (xv_pin_path(prog_path, sizeof(prog_path), ctl.pin, "progs", XVTEP_PROG_PORT) < 0)
 		return xv_err("pin path too long");
 	prog_fd = bpf_obj_get(prog_path);
-	if (prog_fd < 0)
-		return errno == ENOENT ?
-		       xv_err("port program %s is missing (is xvtep attached?)", prog_path) :
-		       xv_err_errno(errno, "cannot open port program %s", prog_path);
+	if (prog_fd < 0) {
+		ret = errno == ENOENT ?
+		      xv_err("port program %s is missing (is xvtep attached?)", prog_path) :
+		      xv_err_errno(errno, "cannot open port program %s", prog_path);
+		close(eg_prog_fd);
+		return ret;
+	}
 
 	/* Configuration first, then the hook: the program finds its port from its first packet. */
 	memset(&port, 0, sizeof(port));
@@ -194,9 +210,23 @@ static int port_add(int argc, char **argv)
 		bpf_link_detach(link_fd);
 		goto undo_vni;
 	}
+	eg_fd = xv_tcx_attach(eg_prog_fd, ifindex, false);
+	if (eg_fd < 0) {
+		xv_err_errno(eg_fd, "cannot attach %s to tcx egress of %s", XVTEP_PROG_PORT_EGRESS,
+			     dev);
+		goto undo_link;
+	}
+	if (bpf_obj_pin(eg_fd, eg_path)) {
+		xv_err_errno(errno, "cannot pin link at %s", eg_path);
+		bpf_link_detach(eg_fd);
+		goto undo_link;
+	}
 	ret = 0;
 	goto out;
 
+undo_link:
+	bpf_link_detach(link_fd);
+	unlink(lpath);
 undo_vni:
 	vni_put(vni, &old, BPF_EXIST);
 undo_devmap:
@@ -206,7 +236,10 @@ undo_port:
 out:
 	if (link_fd >= 0)
 		close(link_fd);
+	if (eg_fd >= 0)
+		close(eg_fd);
 	close(prog_fd);
+	close(eg_prog_fd);
 	return ret;
 }
 
@@ -215,7 +248,7 @@ static int port_del(int argc, char **argv)
 	struct fdb_filter f = { .by_port = true };
 	struct xvtep_port port;
 	struct xvtep_vni v;
-	char lpath[512];
+	char lpath[512], eg_path[512];
 	const char *dev;
 	__u32 ifindex;
 	int i, fd;
@@ -233,17 +266,25 @@ static int port_del(int argc, char **argv)
 		return -1;
 	if (bpf_map_lookup_elem(ctl.maps.ports, &ifindex, &port))
 		return xv_err("device %s is not a port", dev);
-	if (link_path(lpath, sizeof(lpath), ifindex))
+	/* A session would keep the port's ifindex (and bits) after it is gone. */
+	if (mirror_refuse_port_del(dev, ifindex, &port))
+		return -1;
+	if (link_path(lpath, sizeof(lpath), ifindex, false) ||
+	    link_path(eg_path, sizeof(eg_path), ifindex, true))
 		return -1;
 
 	/* Unhook first so nothing is learned on the port while it is being removed. */
-	fd = bpf_obj_get(lpath);
-	if (fd >= 0) {
-		bpf_link_detach(fd);	/* fails harmlessly if the device is gone */
-		close(fd);
+	for (i = 0; i < 2; i++) {
+		const char *p = i ? eg_path : lpath;
+
+		fd = bpf_obj_get(p);
+		if (fd >= 0) {
+			bpf_link_detach(fd);	/* fails harmlessly if the device is gone */
+			close(fd);
+		}
+		if (unlink(p) && errno != ENOENT)
+			fprintf(stderr, "Warning: cannot remove %s: %s\n", p, strerror(errno));
 	}
-	if (unlink(lpath) && errno != ENOENT)
-		fprintf(stderr, "Warning: cannot remove %s: %s\n", lpath, strerror(errno));
 
 	if (!vni_get(port.vni, &v)) {
 		vni_ports_remove(&v, ifindex);

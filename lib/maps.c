@@ -204,3 +204,34 @@ long xv_map_count(int map_fd, __u32 key_size)
 		return -errno;
 	return n;
 }
+
+int xv_map_open_checked(const char *pin, const char *name, __u32 key_size, __u32 value_size)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	int fd;
+
+	if (xv_pin_path(path, sizeof(path), pin, NULL, name))
+		return xv_err("pin path too long: %s", pin);
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return xv_err("pinned map %s is missing (xvtep attached by an older "
+				      "loader? re-run xvtep-loader attach)", path);
+		return xv_err_errno(errno, "cannot open %s", path);
+	}
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		xv_err_errno(errno, "cannot read info of %s", path);
+		close(fd);
+		return -1;
+	}
+	if (info.key_size != key_size || info.value_size != value_size) {
+		xv_err("map %s has key/value size %u/%u, this build expects %u/%u "
+		       "(incompatible xvtep version)", path, info.key_size, info.value_size,
+		       key_size, value_size);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}

@@ -83,4 +83,16 @@ void xv_prog_name(__u32 prog_id, char name[16]);
 /* Number of entries of a hash/array-like map (iterates the keys); -errno on error. */
 long xv_map_count(int map_fd, __u32 key_size);
 
+/* ---- Mirroring ---- */
+
+/* Create veth pair NAME/PEER, both with MTU (rtnetlink). 0 or -errno (-EEXIST if present). */
+int xv_veth_create(const char *name, const char *peer, __u32 mtu);
+/* Set a device administratively up; delete a device (a veth takes its peer along). 0 or -errno. */
+int xv_link_set_up(int ifindex);
+int xv_link_del(int ifindex);
+
+/* Open pinned map <pin>/<name> and check its key/value sizes. Returns the fd, or -1 after
+ * printing "Error: ..." (missing: "re-run xvtep-loader attach"). */
+int xv_map_open_checked(const char *pin, const char *name, __u32 key_size, __u32 value_size);
+
 #endif

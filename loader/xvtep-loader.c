@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/if_link.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -34,6 +36,8 @@
 #define XDP_MODE_GENERIC	1
 #define FDB_SIZE_MAX		(1U << 24)
 #define MAX_MAPS		16
+/* tcx attach type, missing from older uapi headers. */
+#define XV_TCX_INGRESS		46
 
 static const char *const decap_names[] = {
 	[XVTEP_DECAP_HYBRID] = "hybrid",
@@ -212,14 +216,28 @@ struct undo {
 	bool port_pin_done;
 	int old_port_prog_fd;
 
-	struct link_update updates[XVTEP_MAX_PORTS + 2];
+	/* Port egress program pin (mirror tx sources), same scheme. */
+	bool port_eg_pin_done;
+	int old_port_eg_prog_fd;
+
+	/* Every port ingress and egress link, the uplink links and the mirror link. */
+	struct link_update updates[2 * XVTEP_MAX_PORTS + 4];
 	int nr_updates;
 
 	/* Links created by this run and where they were pinned. */
 	int new_tc_fd, new_xdp_fd;
 	__u32 new_ports[XVTEP_MAX_PORTS];	/* links/port_<ifindex> created */
 	int nr_new_ports;
+	__u32 new_port_egs[XVTEP_MAX_PORTS];	/* links/port_eg_<ifindex> created */
+	int nr_new_port_egs;
 	bool tc_pinned, xdp_pinned;
+	/* tcx links created for the mirror device and the uplink's egress. */
+	int new_mirror_fd, new_upeg_fd;
+	bool mirror_pinned, upeg_pinned;
+
+	/* The mirror veth pair, when this run created it. */
+	int mirror_ifindex;
+	bool mirror_created;
 
 	bool meta_written, meta_existed;
 	struct xvtep_meta old_meta;
@@ -230,6 +248,7 @@ struct undo {
 
 static struct undo undo = {
 	.old_port_prog_fd = -1, .new_tc_fd = -1, .new_xdp_fd = -1,
+	.old_port_eg_prog_fd = -1, .new_mirror_fd = -1, .new_upeg_fd = -1,
 };
 
 /* A pinned uplink link as found before the attach. */
@@ -239,6 +258,25 @@ struct old_link {
 	__u32 prog_id;
 	__u32 ifindex;		/* 0: the device is gone (defunct link) */
 };
+
+/* Put back progs/NAME as it was before this run: OLD_FD's program, or nothing. */
+static void restore_prog_pin(const char *name, int old_fd)
+{
+	char path[PATH_MAX], tmp[PATH_MAX], tmpname[64];
+
+	if (pin_path(path, "progs", name))
+		return;
+	if (old_fd < 0) {
+		unlink(path);
+		return;
+	}
+	snprintf(tmpname, sizeof(tmpname), "%s_old", name);
+	if (!pin_path(tmp, "progs", tmpname)) {
+		unlink(tmp);
+		if (!bpf_obj_pin(old_fd, tmp))
+			rename(tmp, path);
+	}
+}
 
 static void undo_all(int ifindex)
 {
@@ -266,10 +304,26 @@ static void undo_all(int ifindex)
 	if (undo.new_tc_fd >= 0)
 		close(undo.new_tc_fd);
 
+	if (undo.upeg_pinned && !pin_path(path, "links", XVTEP_LINK_TC_UPLINK_EG))
+		unlink(path);
+	if (undo.new_upeg_fd >= 0)
+		close(undo.new_upeg_fd);
+	if (undo.mirror_pinned && !pin_path(path, "links", XVTEP_LINK_MIRROR))
+		unlink(path);
+	if (undo.new_mirror_fd >= 0)
+		close(undo.new_mirror_fd);
+
 	for (int i = 0; i < undo.nr_new_ports; i++) {
 		char name[32];
 
 		snprintf(name, sizeof(name), XVTEP_LINK_PORT_FMT, undo.new_ports[i]);
+		if (!pin_path(path, "links", name))
+			unlink(path);
+	}
+	for (int i = 0; i < undo.nr_new_port_egs; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), XVTEP_LINK_PORT_EG_FMT, undo.new_port_egs[i]);
 		if (!pin_path(path, "links", name))
 			unlink(path);
 	}
@@ -282,25 +336,20 @@ static void undo_all(int ifindex)
 				"link: %s\n", strerror(errno));
 	}
 
-	if (undo.port_pin_done && !pin_path(path, "progs", XVTEP_PROG_PORT)) {
-		if (undo.old_port_prog_fd >= 0) {
-			char tmp[PATH_MAX];
-
-			if (!pin_path(tmp, "progs", XVTEP_PROG_PORT "_old")) {
-				unlink(tmp);
-				if (!bpf_obj_pin(undo.old_port_prog_fd, tmp))
-					rename(tmp, path);
-			}
-		} else {
-			unlink(path);
-		}
-	}
+	if (undo.port_pin_done)
+		restore_prog_pin(XVTEP_PROG_PORT, undo.old_port_prog_fd);
+	if (undo.port_eg_pin_done)
+		restore_prog_pin(XVTEP_PROG_PORT_EGRESS, undo.old_port_eg_prog_fd);
 
 	/* Only maps this run created: pre-existing state always survives
 	 * (before the load, maps not yet checked are not known to be new). */
 	for (int i = 0; i < undo.nr_maps && undo.load_tried; i++)
 		if (!undo.maps[i].existed)
 			unlink(undo.maps[i].path);
+
+	/* Links are gone by now; the veth goes last (it takes its peer along). */
+	if (undo.mirror_created && undo.mirror_ifindex)
+		xv_link_del(undo.mirror_ifindex);
 
 	if (undo.made_progs_dir)
 		rmdir(undo.progs_dir);
@@ -405,7 +454,8 @@ out:
 }
 
 /* Open a pinned uplink link if there is one and check it is what we expect. */
-static int open_old_link(struct old_link *l, const char *name, __u32 want_type, int ifindex)
+static int open_old_link(struct old_link *l, const char *name, __u32 want_type, int ifindex,
+			 bool strict)
 {
 	__u32 type;
 	int err;
@@ -428,6 +478,11 @@ static int open_old_link(struct old_link *l, const char *name, __u32 want_type, 
 	if (type != want_type)
 		return xv_err("%s is a link of type %u, expected %u; detach first",
 			      l->path, type, want_type);
+	if (l->ifindex && l->ifindex != (__u32)ifindex && !strict) {
+		/* On a device of ours that was recreated: a new link replaces it. */
+		l->ifindex = 0;
+		return 0;
+	}
 	if (l->ifindex && l->ifindex != (__u32)ifindex) {
 		char other[IF_NAMESIZE] = "?";
 
@@ -483,9 +538,11 @@ static int pin_replace(int fd, const char *path, const char *tmp)
 	return 0;
 }
 
-/* Update every links/port_<ifindex> (made by `xvtepctl port add`) to the new port program. */
-static int update_port_links(int port_prog_fd)
+/* Update every links/port_<ifindex> (made by `xvtepctl port add`) to the new port
+ * program; with EGRESS, every links/port_eg_<ifindex> to the port egress program. */
+static int update_port_links(int port_prog_fd, bool egress)
 {
+	const char *scan = egress ? "port_eg_%u%c" : "port_%u%c";
 	DIR *d = opendir(undo.links_dir);
 	struct dirent *de;
 	int ret = 0;
@@ -497,7 +554,7 @@ static int update_port_links(int port_prog_fd)
 		__u32 port_ifindex, prog_id, type, link_ifindex;
 		int fd;
 
-		if (sscanf(de->d_name, "port_%u%c", &port_ifindex, &rest) != 1)
+		if (sscanf(de->d_name, scan, &port_ifindex, &rest) != 1)
 			continue;
 		if (pin_path(path, "links", de->d_name)) {
 			ret = -1;
@@ -520,7 +577,8 @@ static int update_port_links(int port_prog_fd)
 			continue;
 		}
 		if (update_link(fd, prog_id, port_prog_fd, path)) {
-			ret = xv_err_errno(errno, "cannot update %s to the new port program", path);
+			ret = xv_err_errno(errno, "cannot update %s to the new %s program", path,
+					   egress ? "port egress" : "port");
 			close(fd);
 			break;
 		}
@@ -535,16 +593,19 @@ static int update_port_links(int port_prog_fd)
  * links were removed, e.g. by a detach that kept the maps): attach it again
  * so that an attach from the pins restores forwarding without the CLI.
  */
-static int link_missing_ports(int ports_fd, int port_prog_fd)
+static int link_missing_ports(int ports_fd, int port_prog_fd, bool egress)
 {
 	__u32 ifindex, *prev = NULL;
+	__u32 *created = egress ? undo.new_port_egs : undo.new_ports;
+	int *nr_created = egress ? &undo.nr_new_port_egs : &undo.nr_new_ports;
 
 	while (!bpf_map_get_next_key(ports_fd, prev, &ifindex)) {
 		char path[PATH_MAX], name[32], dev[IF_NAMESIZE];
 		int fd;
 
 		prev = &ifindex;
-		snprintf(name, sizeof(name), XVTEP_LINK_PORT_FMT, ifindex);
+		snprintf(name, sizeof(name), egress ? XVTEP_LINK_PORT_EG_FMT : XVTEP_LINK_PORT_FMT,
+			 ifindex);
 		if (pin_path(path, "links", name))
 			return -1;
 		if (path_exists(path))
@@ -554,11 +615,12 @@ static int link_missing_ports(int ports_fd, int port_prog_fd)
 				"not attached\n", ifindex);
 			continue;
 		}
-		if (undo.nr_new_ports == XVTEP_MAX_PORTS)
+		if (*nr_created == XVTEP_MAX_PORTS)
 			return xv_err("too many ports");
-		fd = xv_tcx_attach(port_prog_fd, ifindex, true);
+		fd = xv_tcx_attach(port_prog_fd, ifindex, !egress);
 		if (fd < 0)
-			return xv_err_errno(fd, "cannot attach the port program to %s", dev);
+			return xv_err_errno(fd, "cannot attach the port %s program to %s",
+					    egress ? "egress" : "ingress", dev);
 		if (bpf_obj_pin(fd, path)) {
 			int err = errno;
 
@@ -566,9 +628,10 @@ static int link_missing_ports(int ports_fd, int port_prog_fd)
 			return xv_err_errno(err, "cannot pin %s", path);
 		}
 		close(fd);	/* the pin holds it */
-		undo.new_ports[undo.nr_new_ports++] = ifindex;
+		created[(*nr_created)++] = ifindex;
 		if (cfg.verbose)
-			fprintf(stderr, "attached port %s (ifindex %u)\n", dev, ifindex);
+			fprintf(stderr, "attached port %s %s (ifindex %u)\n", dev,
+				egress ? "egress" : "ingress", ifindex);
 	}
 	return 0;
 }
@@ -637,16 +700,163 @@ static int run_gc_start(int prog_fd)
 	return 0;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Mirror device                                                            */
+
+/* Best effort "1" into a /proc/sys file; -errno on failure. */
+static int write_sysctl(const char *fmt, const char *dev)
+{
+	char path[128];
+	FILE *f;
+	int err = 0;
+
+	snprintf(path, sizeof(path), fmt, dev);
+	f = fopen(path, "we");
+	if (!f)
+		return -errno;
+	if (fputs("1", f) < 0)
+		err = -EIO;
+	if (fclose(f) && !err)
+		err = -errno;
+	return err;
+}
+
+/* Kernel driver name of DEV ("" if unknown). */
+static void dev_driver(const char *dev, char *drv, size_t len)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	drv[0] = '\0';
+	if (fd < 0)
+		return;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	ifr.ifr_data = (void *)&info;
+	if (!ioctl(fd, SIOCETHTOOL, &ifr))
+		snprintf(drv, len, "%s", info.driver);
+	close(fd);
+}
+
+/* Programs on the tcx ingress of IFINDEX; -errno on error. */
+static long tcx_ingress_count(int ifindex)
+{
+	__u32 ids[64], cnt = 64, flags = 0;
+
+	if (bpf_prog_query(ifindex, (enum bpf_attach_type)XV_TCX_INGRESS, 0, &flags, ids, &cnt))
+		return errno == ENOSPC ? (long)cnt : -errno;	/* cnt: the real count */
+	return cnt;
+}
+
+/*
+ * The veth whose ingress shapes mirror copies. Its MTU is the largest veth
+ * takes: a clone entering it bigger than MTU + headers is dropped by the
+ * kernel's forward check. The mirror program looks up routes with it as the
+ * input device, which needs IPv4 forwarding on it; it forwards nothing
+ * (everything arriving there is consumed by the program).
+ */
+static int mirror_dev_setup(int *ifindex_out)
+{
+	static const __u32 mtus[] = { 65535, 65000, 16384, 9000, 1500 };
+	int ifindex, peer, err = -EINVAL;
+	char drv[32];
+
+	ifindex = if_nametoindex(XVTEP_MIRROR_DEV);
+	if (ifindex) {
+		dev_driver(XVTEP_MIRROR_DEV, drv, sizeof(drv));
+		if (strcmp(drv, "veth"))
+			return xv_err("device %s exists but is not a veth (driver \"%s\"); "
+				      "it is reserved for xvtep's mirror copies", XVTEP_MIRROR_DEV, drv);
+	} else {
+		for (size_t i = 0; i < sizeof(mtus) / sizeof(mtus[0]); i++) {
+			err = xv_veth_create(XVTEP_MIRROR_DEV, XVTEP_MIRROR_PEER, mtus[i]);
+			if (err != -EINVAL && err != -ERANGE)
+				break;
+		}
+		if (err)
+			return xv_err_errno(err, "cannot create the mirror veth pair %s/%s",
+					    XVTEP_MIRROR_DEV, XVTEP_MIRROR_PEER);
+		ifindex = if_nametoindex(XVTEP_MIRROR_DEV);
+		if (!ifindex)
+			return xv_err("mirror device %s vanished after creation", XVTEP_MIRROR_DEV);
+		undo.mirror_created = true;
+		if (cfg.verbose)
+			fprintf(stderr, "created mirror veth pair %s/%s\n", XVTEP_MIRROR_DEV,
+				XVTEP_MIRROR_PEER);
+	}
+	undo.mirror_ifindex = ifindex;
+	peer = if_nametoindex(XVTEP_MIRROR_PEER);
+	err = xv_link_set_up(ifindex);
+	if (!err && peer)
+		err = xv_link_set_up(peer);
+	if (err)
+		return xv_err_errno(err, "cannot set %s up", XVTEP_MIRROR_DEV);
+	err = write_sysctl("/proc/sys/net/ipv4/conf/%s/forwarding", XVTEP_MIRROR_DEV);
+	if (err)
+		return xv_err_errno(err, "cannot enable IPv4 forwarding on %s", XVTEP_MIRROR_DEV);
+	/* Quiet: no router solicitations or MLD reports from the pair. */
+	write_sysctl("/proc/sys/net/ipv6/conf/%s/disable_ipv6", XVTEP_MIRROR_DEV);
+	write_sysctl("/proc/sys/net/ipv6/conf/%s/disable_ipv6", XVTEP_MIRROR_PEER);
+	*ifindex_out = ifindex;
+	return 0;
+}
+
+/*
+ * Our tcx link LINK_NAME on IFINDEX (ingress or egress) running PROG_FD: swap
+ * the program of the live pinned link OLD, else create a link and pin it over
+ * whatever OLD was (a link left defunct by a deleted device).
+ */
+static int tcx_link_ensure(struct old_link *old, const char *link_name, int prog_fd,
+			   int ifindex, bool ingress, const char *dev, int *new_fd, bool *pinned)
+{
+	char tmp[PATH_MAX], tmpname[64];
+	int fd;
+
+	if (old->fd >= 0 && old->ifindex) {
+		if (update_link(old->fd, old->prog_id, prog_fd, old->path))
+			return xv_err_errno(errno, "cannot update %s", old->path);
+		return 0;
+	}
+	fd = xv_tcx_attach(prog_fd, ifindex, ingress);
+	if (fd < 0)
+		return xv_err_errno(fd, "cannot attach a tcx %s program to %s",
+				    ingress ? "ingress" : "egress", dev);
+	*new_fd = fd;
+	snprintf(tmpname, sizeof(tmpname), "%s_new", link_name);
+	if (pin_path(tmp, "links", tmpname) || pin_replace(fd, old->path, tmp))
+		return xv_err_errno(errno, "cannot pin %s", old->path);
+	*pinned = true;
+	return 0;
+}
+
+/* Pin PROG_FD at progs/NAME in one step, keeping the old program for undo. */
+static int prog_pin_swap(const char *name, int prog_fd, int *old_fd, bool *done)
+{
+	char path[PATH_MAX], tmp[PATH_MAX], tmpname[64];
+
+	snprintf(tmpname, sizeof(tmpname), "%s_new", name);
+	if (pin_path(path, "progs", name) || pin_path(tmp, "progs", tmpname))
+		return -1;
+	*old_fd = bpf_obj_get(path);
+	if (pin_replace(prog_fd, path, tmp))
+		return xv_err_errno(errno, "cannot pin %s", path);
+	*done = true;
+	return 0;
+}
+
 static int cmd_attach(void)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
 	struct old_link old_xdp = { .fd = -1 }, old_tc = { .fd = -1 };
+	struct old_link old_upeg = { .fd = -1 }, old_mirror = { .fd = -1 };
 	struct bpf_xdp_query_opts q;
 	struct xvtep *skel = NULL;
 	struct xvtep_meta meta = {};
 	struct bpf_map *map;
 	int ifindex = 0, err, ret = 1;
-	int xdp_fd, tc_up_fd, port_fd, gc_fd;
+	int xdp_fd, tc_up_fd, port_fd, gc_fd, port_eg_fd, up_eg_fd, mirror_fd;
+	int mirror_ifindex = 0;
+	long nr_progs;
 	bool xdp_wanted = cfg.decap != XVTEP_DECAP_TC;
 	bool committed = false;
 	__u32 foreign, key = 0;
@@ -721,8 +931,9 @@ static int cmd_attach(void)
 		}
 	}
 
-	if (open_old_link(&old_xdp, XVTEP_LINK_XDP, XV_LINK_TYPE_XDP, ifindex) ||
-	    open_old_link(&old_tc, XVTEP_LINK_TC_UPLINK, XV_LINK_TYPE_TCX, ifindex))
+	if (open_old_link(&old_xdp, XVTEP_LINK_XDP, XV_LINK_TYPE_XDP, ifindex, true) ||
+	    open_old_link(&old_tc, XVTEP_LINK_TC_UPLINK, XV_LINK_TYPE_TCX, ifindex, true) ||
+	    open_old_link(&old_upeg, XVTEP_LINK_TC_UPLINK_EG, XV_LINK_TYPE_TCX, ifindex, true))
 		goto cleanup;
 
 	if (query_xdp(ifindex, &q))
@@ -759,8 +970,27 @@ static int cmd_attach(void)
 				"it sees VXLAN traffic before xvtep\n", foreign, name, cfg.uplink);
 	}
 
+	/* The mirror device, before the load: its ifindex is compiled in. */
+	if (mirror_dev_setup(&mirror_ifindex))
+		goto cleanup;
+	if (open_old_link(&old_mirror, XVTEP_LINK_MIRROR, XV_LINK_TYPE_TCX, mirror_ifindex, false))
+		goto cleanup;
+	/* One instance per network namespace can own the mirror device. */
+	nr_progs = tcx_ingress_count(mirror_ifindex);
+	if (nr_progs < 0) {
+		xv_err_errno(nr_progs, "cannot query the programs of %s", XVTEP_MIRROR_DEV);
+		goto cleanup;
+	}
+	if (nr_progs > (old_mirror.fd >= 0 && old_mirror.ifindex ? 1 : 0)) {
+		xv_err("%s already has a tcx ingress program not pinned under %s (another xvtep "
+		       "instance in this network namespace?); only one instance per namespace "
+		       "can mirror", XVTEP_MIRROR_DEV, cfg.pin);
+		goto cleanup;
+	}
+
 	/* Configuration fixed at load time. */
 	skel->rodata->cfg_uplink_ifindex = ifindex;
+	skel->rodata->cfg_mirror_ifindex = mirror_ifindex;
 	skel->rodata->cfg_local_ip = cfg.local_ip;
 	skel->rodata->cfg_dstport = cfg.dstport;
 	skel->rodata->cfg_sport_min = cfg.sport_min;
@@ -802,6 +1032,9 @@ static int cmd_attach(void)
 	tc_up_fd = bpf_program__fd(skel->progs.xvtep_tc_up);
 	port_fd = bpf_program__fd(skel->progs.xvtep_tc_port);
 	gc_fd = bpf_program__fd(skel->progs.xvtep_gc_start);
+	port_eg_fd = bpf_program__fd(skel->progs.xvtep_tc_port_eg);
+	up_eg_fd = bpf_program__fd(skel->progs.xvtep_tc_up_eg);
+	mirror_fd = bpf_program__fd(skel->progs.xvtep_tc_mirror);
 
 	/* Port program: replace the pin in one step so `port add` always finds one. */
 	if (pin_path(path, "progs", XVTEP_PROG_PORT) ||
@@ -814,8 +1047,23 @@ static int cmd_attach(void)
 	}
 	undo.port_pin_done = true;
 
-	if (update_port_links(port_fd) ||
-	    link_missing_ports(bpf_map__fd(skel->maps.xvtep_ports), port_fd))
+	if (update_port_links(port_fd, false) ||
+	    link_missing_ports(bpf_map__fd(skel->maps.xvtep_ports), port_fd, false))
+		goto cleanup;
+
+	/* Mirroring: the shaping program first, so copies never arrive unhandled;
+	 * then the egress sources (port egress links, uplink egress). */
+	if (tcx_link_ensure(&old_mirror, XVTEP_LINK_MIRROR, mirror_fd, mirror_ifindex, true,
+			    XVTEP_MIRROR_DEV, &undo.new_mirror_fd, &undo.mirror_pinned))
+		goto cleanup;
+	if (prog_pin_swap(XVTEP_PROG_PORT_EGRESS, port_eg_fd, &undo.old_port_eg_prog_fd,
+			  &undo.port_eg_pin_done))
+		goto cleanup;
+	if (update_port_links(port_eg_fd, true) ||
+	    link_missing_ports(bpf_map__fd(skel->maps.xvtep_ports), port_eg_fd, true))
+		goto cleanup;
+	if (tcx_link_ensure(&old_upeg, XVTEP_LINK_TC_UPLINK_EG, up_eg_fd, ifindex, false,
+			    cfg.uplink, &undo.new_upeg_fd, &undo.upeg_pinned))
 		goto cleanup;
 
 	/* Uplink tcx ingress: atomic program swap when re-attaching. */
@@ -966,7 +1214,9 @@ cleanup:
 		undo_all(ifindex);
 	for (int i = 0; i < undo.nr_updates; i++) {
 		/* Port link fds are owned here; uplink ones by old_*. */
-		if (undo.updates[i].link_fd != old_tc.fd && undo.updates[i].link_fd != old_xdp.fd)
+		if (undo.updates[i].link_fd != old_tc.fd && undo.updates[i].link_fd != old_xdp.fd &&
+		    undo.updates[i].link_fd != old_upeg.fd &&
+		    undo.updates[i].link_fd != old_mirror.fd)
 			close(undo.updates[i].link_fd);
 		if (undo.updates[i].old_prog_fd >= 0)
 			close(undo.updates[i].old_prog_fd);
@@ -977,9 +1227,19 @@ cleanup:
 			close(undo.new_tc_fd);
 		if (undo.new_xdp_fd >= 0)
 			close(undo.new_xdp_fd);
+		if (undo.new_upeg_fd >= 0)
+			close(undo.new_upeg_fd);
+		if (undo.new_mirror_fd >= 0)
+			close(undo.new_mirror_fd);
 	}
 	if (undo.old_port_prog_fd >= 0)
 		close(undo.old_port_prog_fd);
+	if (undo.old_port_eg_prog_fd >= 0)
+		close(undo.old_port_eg_prog_fd);
+	if (old_upeg.fd >= 0)
+		close(old_upeg.fd);
+	if (old_mirror.fd >= 0)
+		close(old_mirror.fd);
 	if (old_xdp.fd >= 0)
 		close(old_xdp.fd);
 	if (old_tc.fd >= 0)
@@ -1066,14 +1326,54 @@ static int unpin(const char *path, int *count)
 	return -1;
 }
 
+/*
+ * The mirror device, if only this instance uses it: its one tcx ingress
+ * program is ours (links/tc_mirror). Checked before the pins go, as link
+ * release after an unpin is asynchronous.
+ */
+static bool mirror_dev_owned(int *ifindex)
+{
+	__u32 link_ifindex = 0;
+	char path[PATH_MAX];
+	long nr;
+	int fd;
+
+	*ifindex = if_nametoindex(XVTEP_MIRROR_DEV);
+	if (!*ifindex || pin_path(path, "links", XVTEP_LINK_MIRROR))
+		return false;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return false;	/* not ours to delete */
+	if (!fd_is(fd, "link") || xv_link_info(fd, NULL, NULL, NULL, &link_ifindex))
+		link_ifindex = 0;
+	close(fd);
+	nr = tcx_ingress_count(*ifindex);
+	if (nr < 0)
+		return false;
+	/* nr == 0: our link went defunct when the device was recreated. */
+	return nr == 0 || (nr == 1 && link_ifindex == (__u32)*ifindex);
+}
+
 static int cmd_detach(void)
 {
 	static const char *const maps[] = {
 		XVTEP_MAP_META, XVTEP_MAP_VNIS, XVTEP_MAP_VSTATE, XVTEP_MAP_PORTS,
 		XVTEP_MAP_FDB, XVTEP_MAP_STATS, XVTEP_MAP_DEVMAP, XVTEP_MAP_GC,
+		XVTEP_MAP_MIRRORS, XVTEP_MAP_MSTATS, XVTEP_MAP_UPMIRROR,
+	};
+	static const char *const progs[] = {
+		XVTEP_PROG_PORT, XVTEP_PROG_PORT "_new", XVTEP_PROG_PORT "_old",
+		XVTEP_PROG_PORT_EGRESS, XVTEP_PROG_PORT_EGRESS "_new",
+		XVTEP_PROG_PORT_EGRESS "_old",
+	};
+	static const char *const links[] = {
+		XVTEP_LINK_XDP, XVTEP_LINK_TC_UPLINK, XVTEP_LINK_TC_UPLINK_EG, XVTEP_LINK_MIRROR,
+		XVTEP_LINK_XDP "_new", XVTEP_LINK_TC_UPLINK "_new",
+		XVTEP_LINK_TC_UPLINK_EG "_new", XVTEP_LINK_MIRROR "_new",
 	};
 	char path[PATH_MAX], dir[PATH_MAX];
-	int removed = 0, failed = 0;
+	int removed = 0, failed = 0, mirror_ifindex;
+	bool mirror_ours;
 	struct dirent *de;
 	DIR *d;
 
@@ -1089,6 +1389,7 @@ static int cmd_detach(void)
 		return 1;
 
 	leave_groups();
+	mirror_ours = mirror_dev_owned(&mirror_ifindex);
 
 	/* Links first: removing their pins detaches the programs. Only names
 	 * xvtep creates are touched, whatever else lives in the directory. */
@@ -1097,14 +1398,14 @@ static int cmd_detach(void)
 	d = opendir(dir);
 	if (d) {
 		while ((de = readdir(d))) {
+			bool known = false;
 			__u32 ifindex;
 			char rest;
 
-			if (strcmp(de->d_name, XVTEP_LINK_XDP) &&
-			    strcmp(de->d_name, XVTEP_LINK_TC_UPLINK) &&
-			    strcmp(de->d_name, XVTEP_LINK_XDP "_new") &&
-			    strcmp(de->d_name, XVTEP_LINK_TC_UPLINK "_new") &&
-			    sscanf(de->d_name, "port_%u%c", &ifindex, &rest) != 1)
+			for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+				known |= !strcmp(de->d_name, links[i]);
+			if (!known && sscanf(de->d_name, "port_%u%c", &ifindex, &rest) != 1 &&
+			    sscanf(de->d_name, "port_eg_%u%c", &ifindex, &rest) != 1)
 				continue;
 			if (pin_path(path, "links", de->d_name))
 				continue;
@@ -1112,12 +1413,16 @@ static int cmd_detach(void)
 		}
 		closedir(d);
 	}
-	if (!pin_path(path, "progs", XVTEP_PROG_PORT))
-		failed |= unpin(path, &removed);
-	if (!pin_path(path, "progs", XVTEP_PROG_PORT "_new"))
-		failed |= unpin(path, &removed);
-	if (!pin_path(path, "progs", XVTEP_PROG_PORT "_old"))
-		failed |= unpin(path, &removed);
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		if (!pin_path(path, "progs", progs[i]))
+			failed |= unpin(path, &removed);
+	if (mirror_ours) {
+		int err = xv_link_del(mirror_ifindex);
+
+		if (err && err != -ENODEV)
+			fprintf(stderr, "Warning: cannot delete %s: %s\n", XVTEP_MIRROR_DEV,
+				strerror(-err));
+	}
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]) && !cfg.keep_maps; i++)
 		if (!pin_path(path, NULL, maps[i]))
 			failed |= unpin(path, &removed);
@@ -1179,8 +1484,9 @@ struct port_link {
 	struct link_status ls;
 };
 
-static int read_port_links(struct port_link *out, int max)
+static int read_port_links(struct port_link *out, int max, bool egress)
 {
+	const char *scan = egress ? "port_eg_%u%c" : "port_%u%c";
 	char dir[PATH_MAX];
 	struct dirent *de;
 	int n = 0;
@@ -1195,7 +1501,7 @@ static int read_port_links(struct port_link *out, int max)
 		__u32 ifindex;
 		char rest;
 
-		if (sscanf(de->d_name, "port_%u%c", &ifindex, &rest) != 1)
+		if (sscanf(de->d_name, scan, &ifindex, &rest) != 1)
 			continue;
 		out[n].ifindex = ifindex;
 		read_link(de->d_name, &out[n].ls);
@@ -1220,20 +1526,115 @@ static void json_link(struct jw *jw, const char *name, const struct link_status 
 	jw_end_object(jw);
 }
 
+static void json_prog(struct jw *jw, const char *name, const struct link_status *ls)
+{
+	if (!ls->present) {
+		jw_null_field(jw, name);
+		return;
+	}
+	jw_object_field(jw, name);
+	jw_uint_field(jw, "prog_id", ls->prog_id);
+	jw_string_field(jw, "prog_name", ls->prog_name);
+	jw_end_object(jw);
+}
+
+static void json_port_links(struct jw *jw, const char *name, const struct port_link *pl, int n)
+{
+	jw_array_field(jw, name);
+	for (int i = 0; i < n; i++) {
+		jw_start_object(jw);
+		jw_uint_field(jw, "ifindex", pl[i].ifindex);
+		jw_uint_field(jw, "link_id", pl[i].ls.link_id);
+		jw_uint_field(jw, "prog_id", pl[i].ls.prog_id);
+		jw_bool_field(jw, "defunct", pl[i].ls.defunct);
+		jw_end_object(jw);
+	}
+	jw_end_array(jw);
+}
+
+static void text_prog(const char *name, const struct link_status *ls, int nr_links)
+{
+	if (!ls->present) {
+		printf("  %-16s -\n", name);
+		return;
+	}
+	printf("  %-16s prog %u %s, %d port link%s\n", name, ls->prog_id, ls->prog_name,
+	       nr_links, nr_links == 1 ? "" : "s");
+}
+
 static void text_link(const char *name, const struct link_status *ls)
 {
 	if (!ls->present) {
-		printf("  %-14s -\n", name);
+		printf("  %-16s -\n", name);
 		return;
 	}
-	printf("  %-14s link %u prog %u %s%s\n", name, ls->link_id, ls->prog_id, ls->prog_name,
+	printf("  %-16s link %u prog %u %s%s\n", name, ls->link_id, ls->prog_id, ls->prog_name,
 	       ls->defunct ? " (defunct: device gone)" : "");
+}
+
+/* A pinned program under progs/ (id and name). */
+static void read_prog(const char *name, struct link_status *ls)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	memset(ls, 0, sizeof(*ls));
+	if (pin_path(path, "progs", name))
+		return;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return;
+	ls->present = true;
+	ls->prog_id = prog_id_of(fd);
+	xv_prog_name(ls->prog_id, ls->prog_name);
+	close(fd);
+}
+
+struct mirror_status {
+	int ifindex;		/* 0: device absent */
+	int mtu;
+	bool up;
+	long sessions;		/* -1: map not readable */
+};
+
+static void read_mirror(struct mirror_status *ms)
+{
+	struct ifreq ifr = {};
+	struct xvtep_mirror m;
+	char path[PATH_MAX];
+	int fd;
+
+	memset(ms, 0, sizeof(*ms));
+	ms->sessions = -1;
+	ms->ifindex = if_nametoindex(XVTEP_MIRROR_DEV);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (ms->ifindex && fd >= 0) {
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", XVTEP_MIRROR_DEV);
+		if (!ioctl(fd, SIOCGIFMTU, &ifr))
+			ms->mtu = ifr.ifr_mtu;
+		if (!ioctl(fd, SIOCGIFFLAGS, &ifr))
+			ms->up = ifr.ifr_flags & IFF_UP;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (pin_path(path, NULL, XVTEP_MAP_MIRRORS))
+		return;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return;
+	ms->sessions = 0;
+	for (__u32 slot = 0; slot < XVTEP_MAX_MIRRORS; slot++)
+		if (!bpf_map_lookup_elem(fd, &slot, &m) && m.id)
+			ms->sessions++;
+	close(fd);
 }
 
 static int cmd_status(void)
 {
-	static struct port_link ports[XVTEP_MAX_PORTS];
-	struct link_status xdp, tc, port_prog = {};
+	static struct port_link ports[XVTEP_MAX_PORTS], port_egs[XVTEP_MAX_PORTS];
+	struct link_status xdp, tc, port_prog = {}, upeg, mirror_link, port_eg_prog;
+	struct mirror_status ms;
+	int nr_port_egs;
 	struct bpf_map_info fdb_info = {};
 	__u32 info_len = sizeof(fdb_info);
 	struct xvtep_fdb_key fk, *prev = NULL;
@@ -1242,7 +1643,7 @@ static int cmd_status(void)
 	struct xvtep_meta meta;
 	struct xv_maps m;
 	__u64 fdb_static = 0, fdb_dynamic = 0, fdb_remote = 0;
-	char path[PATH_MAX], ip[16], macs[18], devname[IF_NAMESIZE] = "";
+	char ip[16], macs[18], devname[IF_NAMESIZE] = "";
 	long nr_vnis, nr_ports;
 	int nr_port_links, ret = 1;
 	bool uplink_ok;
@@ -1261,17 +1662,13 @@ static int cmd_status(void)
 
 	read_link(XVTEP_LINK_XDP, &xdp);
 	read_link(XVTEP_LINK_TC_UPLINK, &tc);
-	if (!pin_path(path, "progs", XVTEP_PROG_PORT)) {
-		int fd = bpf_obj_get(path);
-
-		if (fd >= 0) {
-			port_prog.present = true;
-			port_prog.prog_id = prog_id_of(fd);
-			xv_prog_name(port_prog.prog_id, port_prog.prog_name);
-			close(fd);
-		}
-	}
-	nr_port_links = read_port_links(ports, XVTEP_MAX_PORTS);
+	read_link(XVTEP_LINK_TC_UPLINK_EG, &upeg);
+	read_link(XVTEP_LINK_MIRROR, &mirror_link);
+	read_prog(XVTEP_PROG_PORT, &port_prog);
+	read_prog(XVTEP_PROG_PORT_EGRESS, &port_eg_prog);
+	nr_port_links = read_port_links(ports, XVTEP_MAX_PORTS, false);
+	nr_port_egs = read_port_links(port_egs, XVTEP_MAX_PORTS, true);
+	read_mirror(&ms);
 
 	nr_vnis = xv_map_count(m.vnis, sizeof(__u32));
 	nr_ports = xv_map_count(m.ports, sizeof(__u32));
@@ -1328,24 +1725,24 @@ static int cmd_status(void)
 		jw_object_field(jw, "programs");
 		json_link(jw, XVTEP_LINK_XDP, &xdp);
 		json_link(jw, XVTEP_LINK_TC_UPLINK, &tc);
-		if (port_prog.present) {
-			jw_object_field(jw, XVTEP_PROG_PORT);
-			jw_uint_field(jw, "prog_id", port_prog.prog_id);
-			jw_string_field(jw, "prog_name", port_prog.prog_name);
-			jw_end_object(jw);
-		} else {
-			jw_null_field(jw, XVTEP_PROG_PORT);
-		}
-		jw_array_field(jw, "port_links");
-		for (int i = 0; i < nr_port_links; i++) {
-			jw_start_object(jw);
-			jw_uint_field(jw, "ifindex", ports[i].ifindex);
-			jw_uint_field(jw, "link_id", ports[i].ls.link_id);
-			jw_uint_field(jw, "prog_id", ports[i].ls.prog_id);
-			jw_bool_field(jw, "defunct", ports[i].ls.defunct);
-			jw_end_object(jw);
-		}
-		jw_end_array(jw);
+		json_link(jw, XVTEP_LINK_TC_UPLINK_EG, &upeg);
+		json_link(jw, XVTEP_LINK_MIRROR, &mirror_link);
+		json_prog(jw, XVTEP_PROG_PORT, &port_prog);
+		json_prog(jw, XVTEP_PROG_PORT_EGRESS, &port_eg_prog);
+		json_port_links(jw, "port_links", ports, nr_port_links);
+		json_port_links(jw, "port_eg_links", port_egs, nr_port_egs);
+		jw_end_object(jw);
+		jw_object_field(jw, "mirror");
+		jw_string_field(jw, "dev", XVTEP_MIRROR_DEV);
+		jw_string_field(jw, "peer", XVTEP_MIRROR_PEER);
+		jw_bool_field(jw, "present", ms.ifindex != 0);
+		jw_uint_field(jw, "ifindex", ms.ifindex);
+		jw_uint_field(jw, "mtu", ms.mtu);
+		jw_bool_field(jw, "up", ms.up);
+		if (ms.sessions >= 0)
+			jw_int_field(jw, "sessions", ms.sessions);
+		else
+			jw_null_field(jw, "sessions");
 		jw_end_object(jw);
 		jw_object_field(jw, "counts");
 		jw_int_field(jw, "vnis", nr_vnis);
@@ -1383,12 +1780,16 @@ static int cmd_status(void)
 		printf("programs:\n");
 		text_link(XVTEP_LINK_XDP, &xdp);
 		text_link(XVTEP_LINK_TC_UPLINK, &tc);
-		if (port_prog.present)
-			printf("  %-14s prog %u %s, %d port link%s\n", XVTEP_PROG_PORT,
-			       port_prog.prog_id, port_prog.prog_name, nr_port_links,
-			       nr_port_links == 1 ? "" : "s");
+		text_link(XVTEP_LINK_TC_UPLINK_EG, &upeg);
+		text_link(XVTEP_LINK_MIRROR, &mirror_link);
+		text_prog(XVTEP_PROG_PORT, &port_prog, nr_port_links);
+		text_prog(XVTEP_PROG_PORT_EGRESS, &port_eg_prog, nr_port_egs);
+		if (ms.ifindex)
+			printf("mirror dev %s ifindex %d mtu %d %s, sessions %ld\n", XVTEP_MIRROR_DEV,
+			       ms.ifindex, ms.mtu, ms.up ? "up" : "DOWN", ms.sessions);
 		else
-			printf("  %-14s -\n", XVTEP_PROG_PORT);
+			printf("mirror dev %s missing (re-run attach), sessions %ld\n",
+			       XVTEP_MIRROR_DEV, ms.sessions);
 		printf("vnis %ld ports %ld\n", nr_vnis, nr_ports);
 		printf("fdb %llu/%u entries: static %llu dynamic %llu (remote %llu)\n",
 		       (unsigned long long)(fdb_static + fdb_dynamic), fdb_info.max_entries,

@@ -12,7 +12,7 @@ PKGS=(
 	# build
 	clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config make gcc
 	# tests and demo
-	iproute2 iputils-ping ethtool iperf3 tcpdump jq python3 python3-scapy
+	iproute2 iputils-ping ethtool iperf3 tcpdump tshark jq python3 python3-scapy
 	util-linux procps coreutils
 )
 

@@ -846,6 +846,23 @@ static void test_ageing(void)
 	env_close(&e);
 }
 
+/* With a mirror device configured, every mirror source is live code: the
+ * verifier must accept them (an ifindex of 0 lets it prune them all). */
+static void test_mirror_load(void)
+{
+	struct xvtep *skel = xvtep__open();
+	int err = -1;
+
+	if (skel) {
+		skel->rodata->cfg_uplink_ifindex = if_nametoindex("ut-up");
+		skel->rodata->cfg_mirror_ifindex = if_nametoindex("ut-p2");
+		bpf_map__set_max_entries(skel->maps.xvtep_fdb, 1024);
+		err = xvtep__load(skel);
+		xvtep__destroy(skel);
+	}
+	CHECK(!err, "loads with mirroring enabled (cfg_mirror_ifindex set)", "load error %d", err);
+}
+
 int main(int argc, char **argv)
 {
 	ncpus = libbpf_num_possible_cpus();
@@ -861,6 +878,7 @@ int main(int argc, char **argv)
 	test_encap();
 	test_encap_flood();
 	test_ageing();
+	test_mirror_load();
 	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed ? 1 : 0;
 }

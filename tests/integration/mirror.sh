@@ -1,0 +1,551 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Port mirroring: SPAN, RSPAN and ERSPAN (Type II and III) sessions.
+#
+#                       col(ns): c1 c2 c3 c4        SPAN/RSPAN collector (no addresses)
+#                                |  |  |  |
+#   vm1a(ns)  vm1b(ns)    mcol1 mcol2 mcol3 mcol4   vm2a(ns)
+#   .11       .12            (plain veths)          .21          192.0.2.0/24 overlay, MTU 1500
+#     |eth0     |eth0          |                      |eth0
+#     |vm1a     |vm1b          |                      |vm2a
+#   [h1: xvtep ........... xvtep-mir/xvtep-mirp]   [h2: xvtep]
+#       ul 198.51.100.1                                ul .2     underlay, MTU 1600
+#         \________________ [ul: bridge br0] _________/
+#                                  |
+#                         erc(ns) eth0 198.51.100.9              ERSPAN collector
+#
+# Namespaces are prefixed "xvt-m" (xvt-mh1, xvt-mvm1a, xvt-mcol ...), pin dirs
+# /sys/fs/bpf/xvt-mh1 ..., so these tests can run next to the other suites.
+# VNI 100, head-end replication. The overlay MTU is 1500 (underlay 1600) so
+# that 1514-byte frames can be mirrored. Copies are checked from captures only
+# (tcpdump -w, decoded by scapy and tshark): the kernel here has no VLAN, GRE
+# or ERSPAN netdevs.
+
+ALL_TESTS="
+	span_directions
+	span_identical
+	rspan_vlan
+	erspan_types
+	erspan_unreachable
+	mirror_cli
+	mirror_reattach
+"
+
+XVT_P=${XVT_P:-xvt-m}
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/topology.sh"
+
+UL_MTU=1600
+VM_MTU=1500
+H1=$(h_ns 1)
+H2=$(h_ns 2)
+NS_COL=${XVT_P}col
+NS_ERC=${XVT_P}erc
+ERC_IP=198.51.100.9
+UNREACH=203.0.113.99
+IP1A=$(vm_ip vm1a)
+IP1B=$(vm_ip vm1b)
+IP2A=$(vm_ip vm2a)
+MPY=$XVT_ROOT/tests/integration/mirror_pcap.py
+
+# ---------------------------------------------------------------- topology
+
+# mirror_topo : the topology above, warmed up (ARP and FDB learned both ways)
+mirror_topo()
+{
+	local i
+	topo_underlay &&
+	xvtep_host 1 &&
+	xvtep_host 2 &&
+	xvtep_vni 1 100 her &&
+	xvtep_vni 2 100 her &&
+	xvtep_vm 1 vm1a 100 &&
+	xvtep_vm 1 vm1b 100 &&
+	xvtep_vm 2 vm2a 100 &&
+	topo_ns "$NS_COL" || return 1
+	for i in 1 2 3 4; do
+		topo_do ip link add "mcol$i" netns "$H1" type veth peer name "c$i" netns "$NS_COL" &&
+		topo_do in_ns "$H1" ip link set "mcol$i" up &&
+		topo_do in_ns "$NS_COL" ip link set "c$i" up || return 1
+	done
+	topo_ns "$NS_ERC" &&
+	topo_do ip link add eth0 netns "$NS_ERC" mtu $UL_MTU type veth peer name erc netns "$NS_UL" mtu $UL_MTU &&
+	topo_do in_ns "$NS_UL" ip link set erc master br0 up &&
+	topo_do in_ns "$NS_ERC" ip addr add "$ERC_IP/24" dev eth0 &&
+	topo_do in_ns "$NS_ERC" ip link set eth0 up &&
+	# The collector has no GRE: without a route back it cannot answer the
+	# copies with ICMP errors (which an uplink session would mirror again).
+	topo_do in_ns "$NS_ERC" ip route add blackhole "$(ul_ip 1)/32" &&
+	topo_do in_ns "$NS_ERC" ip route add blackhole "$(ul_ip 2)/32" &&
+	ul_prewarm &&
+	erc_neigh_resolve &&
+	topo_do in_ns "$(vm_ns vm1a)" ping -q -c 2 -i 0.2 -W 2 "$IP2A" &&
+	topo_do in_ns "$(vm_ns vm1a)" ping -q -c 2 -i 0.2 -W 2 "$IP1B"
+}
+
+# ---------------------------------------------------------------- helpers
+
+# erc_neigh_resolve : h1 learns the ERSPAN collector's MAC (the ping itself gets
+# no answer: the collector has no route back)
+erc_neigh_resolve()
+{
+	in_ns "$H1" ping -q -c 1 -W 1 "$ERC_IP" >/dev/null 2>&1
+	if ! in_ns "$H1" ip -j neigh show "$ERC_IP" dev ul | jq -e '.[0].lladdr' >/dev/null; then
+		TOPO_ERR="h1 did not resolve the collector $ERC_IP"
+		return 1
+	fi
+}
+
+# mcap_start NS DEV [FILTER] : full-size capture (tcpdump -s 0) in the
+# background; sets CAP_PID and CAP_FILE; returns once tcpdump listens
+mcap_start()
+{
+	local ns=$1 dev=$2 filter=$3 i
+	CAP_FILE=$XVT_TMP/mcap.$ns.$dev.$RANDOM.pcap
+	bg_ns "$ns" tcpdump -i "$dev" -nn -U --immediate-mode -s 0 -w "$CAP_FILE" $filter 2>"$CAP_FILE.err"
+	CAP_PID=$XVT_LAST_PID
+	for ((i = 0; i < 50; i++)); do
+		grep -q "listening on" "$CAP_FILE.err" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# caps_start NAME:NS:DEV[:FILTER] ... : start several captures; CAPS[NAME]=file
+declare -A CAPS CAP_PIDS
+caps_start()
+{
+	local spec name ns dev filter
+	for spec in "$@"; do
+		IFS=: read -r name ns dev filter <<<"$spec"
+		mcap_start "$ns" "$dev" "$filter"
+		CAPS[$name]=$CAP_FILE
+		CAP_PIDS[$name]=$CAP_PID
+	done
+}
+
+# caps_stop : stop every capture started by caps_start
+caps_stop()
+{
+	local n
+	sleep 0.5
+	for n in "${!CAP_PIDS[@]}"; do
+		bg_stop "${CAP_PIDS[$n]}" INT
+	done
+	CAP_PIDS=()
+}
+
+# icmp_count FILE : "REQ REP OTHER" (see mirror_pcap.py count)
+icmp_count() { "$PY" "$MPY" count "$1" 2>&1; }
+
+# frames FILE : number of frames in a capture
+frames() { tcpdump -nn -r "$1" 2>/dev/null | wc -l; }
+
+# ms NS ID FIELD : a field of `mirror show ID -j` (jq path, e.g. .drops.no_route)
+ms()
+{
+	xvc "$1" -j mirror show "$2" 2>/dev/null | jq -r ".[0]$3 // empty"
+}
+
+# vping VM DST COUNT [ping args] : ping quietly (10 per second); exit status of ping
+vping()
+{
+	local vm=$1 dst=$2 count=$3
+	shift 3
+	in_ns "$(vm_ns "$vm")" ping -q -n -c "$count" -i 0.1 -W 2 "$@" "$dst" >/dev/null 2>&1
+}
+
+# maps_snapshot NS : every mirror-related map of the instance, for "unchanged" checks
+maps_snapshot()
+{
+	local pin m
+	pin=$(pin_dir "$1")
+	# not xvtep_mstats: traffic may move the counters meanwhile
+	for m in xvtep_mirrors xvtep_upmirror xvtep_ports; do
+		bpftool -j map dump pinned "$pin/$m" 2>&1
+	done | sha256sum | cut -d' ' -f1
+}
+
+# syslog_of CMD... : run CMD with a private /dev/log (own mount namespace, a
+# tmpfs on /dev) and print what it sent to syslog, one message a line
+syslog_of()
+{
+	local out=$XVT_TMP/syslog.$RANDOM
+	unshare -m bash -c '
+		out=$1; shift
+		mount -t tmpfs tmpfs /dev || exit 1
+		"$PY" -c "
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(\"/dev/log\")
+s.settimeout(3)
+open(sys.argv[1] + \".ready\", \"w\").close()
+with open(sys.argv[1], \"w\") as f:
+    try:
+        while True:
+            f.write(s.recv(4096).decode(errors=\"replace\") + \"\\n\")
+            f.flush()
+    except socket.timeout:
+        pass
+" "$out" &
+		for i in $(seq 50); do [ -e "$out.ready" ] && break; sleep 0.1; done
+		"$@"
+		wait
+	' syslog_of "$out" "$@" >"$out.cmd" 2>&1
+	cat "$out" 2>/dev/null
+}
+
+# ---------------------------------------------------------------- tests
+
+# rx only, tx only, both (and the uplink as a source) while vm1a pings 10 times.
+span_directions()
+{
+	local T=span_directions c
+	mirror_topo
+	topo_check $T $? || return
+
+	check "$T: add rx session" xvc "$H1" mirror add 1 src vm1a dir rx span dev mcol1
+	check "$T: add tx session" xvc "$H1" mirror add 2 src vm1a dir tx span dev mcol2
+	check "$T: add both session" xvc "$H1" mirror add 3 src vm1a span dev mcol3
+	check "$T: add uplink session" xvc "$H1" mirror add 4 src ul dir both span dev mcol4
+	caps_start "c1:$NS_COL:c1" "c2:$NS_COL:c2" "c3:$NS_COL:c3" "c4:$NS_COL:c4"
+	check "$T: vm1a pings vm2a 10 times, no loss" vping vm1a "$IP2A" 10
+	caps_stop
+
+	c=$(icmp_count "${CAPS[c1]}")
+	check_eq "$T: rx session: 10 requests, 0 replies" "${c% *}" "10 0"
+	c=$(icmp_count "${CAPS[c2]}")
+	check_eq "$T: tx session: 0 requests, 10 replies" "${c% *}" "0 10"
+	c=$(icmp_count "${CAPS[c3]}")
+	check_eq "$T: both session: 10 requests, 10 replies" "${c% *}" "10 10"
+	c=$(icmp_count "${CAPS[c4]}")
+	check_eq "$T: uplink session: 10 encapsulated requests, 10 replies" "${c% *}" "10 10"
+
+	check_eq "$T: show -j packets = frames at the rx collector" \
+		"$(ms "$H1" 1 .packets)" "$(frames "${CAPS[c1]}")"
+	check_eq "$T: show -j packets = frames at the both collector" \
+		"$(ms "$H1" 3 .packets)" "$(frames "${CAPS[c3]}")"
+	local bytes
+	bytes=$(tcpdump -nn -e -r "${CAPS[c3]}" 2>/dev/null | sed -n 's/.*, length \([0-9]*\):.*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+	check_eq "$T: show -j bytes = bytes at the both collector" "$(ms "$H1" 3 .bytes)" "$bytes"
+	check_eq "$T: show -j no drops" "$(xvc "$H1" -j mirror show 3 | jq '[.[0].drops[]] | add')" 0
+	check_eq "$T: show -j fields" \
+		"$(xvc "$H1" -j mirror show 1 | jq -c '.[0] | [.id, .sources, .dir, .type, .dev, .vlan, .remote, .truncate]')" \
+		'[1,["vm1a"],"rx","span","mcol1",null,null,0]'
+
+	# Two sessions on one source both see everything; deleting one leaves the other.
+	check "$T: delete the both session" xvc "$H1" mirror del 3
+	caps_start "c1:$NS_COL:c1" "c3:$NS_COL:c3"
+	check "$T: vm1a pings again" vping vm1a "$IP2A" 10
+	caps_stop
+	c=$(icmp_count "${CAPS[c1]}")
+	check_eq "$T: rx session still gets the 10 requests" "${c% *}" "10 0"
+	check_eq "$T: deleted session's collector gets nothing" "$(frames "${CAPS[c3]}")" 0
+	check_not "$T: deleted session is gone from show" xvc "$H1" mirror show 3
+	check "$T: text show" sh -c "$CTL --pin $(pin_dir "$H1") -n $H1 mirror show | grep -q '^mirror 1 span src vm1a dir rx dev mcol1'"
+}
+
+# SPAN copies are the forwarded frames, byte for byte, at 64, 512 and 1514 bytes;
+# truncation cuts them.
+span_identical()
+{
+	local T=span_identical size out
+	mirror_topo
+	topo_check $T $? || return
+
+	check "$T: add session (both directions)" xvc "$H1" mirror add 5 src vm1a span dev mcol1
+	for size in 64 512 1514; do
+		caps_start "ref:$(vm_ns vm1a):eth0:icmp" "col:$NS_COL:c1"
+		check "$T: $size-byte frames vm1a -> vm2a" vping vm1a "$IP2A" 3 -s $((size - 42)) -M do
+		caps_stop
+		out=$("$PY" "$MPY" same "${CAPS[ref]}" "${CAPS[col]}" 2>&1)
+		check_eq "$T: $size-byte copies byte-identical to the VM's frames" "$out" "ok 6"
+		check_eq "$T: $size-byte copies have $size bytes" \
+			"$(tcpdump -nn -e -r "${CAPS[col]}" icmp 2>/dev/null | grep -c ", length $size:")" 6
+	done
+
+	check "$T: replace with a truncating session" sh -c \
+		"$CTL --pin $(pin_dir "$H1") -n $H1 mirror del 5 && $CTL --pin $(pin_dir "$H1") -n $H1 mirror add 5 src vm1a span dev mcol1 truncate 100"
+	check_eq "$T: counters start from zero in a reused slot" "$(ms "$H1" 5 .packets)" 0
+	# Local switching (vm1a <-> vm1b): frames that were decapsulated here keep
+	# skb->encapsulation over this veth-only underlay, and the kernel refuses to
+	# trim those (bpf_skb_change_tail: -ENOTSUPP; README "Port mirroring", Limits).
+	caps_start "ref:$(vm_ns vm1a):eth0:icmp" "col:$NS_COL:c1"
+	check "$T: 1514-byte frames vm1a -> vm1b with truncate 100" vping vm1a "$IP1B" 3 -s 1472
+	caps_stop
+	check_eq "$T: truncated copies have 100 bytes" \
+		"$(tcpdump -nn -e -r "${CAPS[col]}" 2>/dev/null | grep -c ', length 100:')" 6
+	out=$("$PY" "$MPY" same "${CAPS[ref]}" "${CAPS[col]}" --trunc 100 2>&1)
+	check_eq "$T: truncated copies are the frames' first 100 bytes" "$out" "ok 6"
+	check_eq "$T: show -j truncated counter" "$(ms "$H1" 5 .truncated)" 6
+}
+
+# RSPAN: the copies carry the session's VID, the frame inside is untouched.
+rspan_vlan()
+{
+	local T=rspan_vlan out
+	mirror_topo
+	topo_check $T $? || return
+
+	check "$T: add rspan session vlan 123" xvc "$H1" mirror add 7 src vm1a dir both rspan dev mcol2 vlan 123
+	caps_start "ref:$(vm_ns vm1a):eth0:icmp" "col:$NS_COL:c2"
+	check "$T: vm1a pings vm2a 10 times" vping vm1a "$IP2A" 10 -s 472
+	caps_stop
+	out=$(tshark -r "${CAPS[col]}" -Y icmp -T fields -e vlan.id 2>/dev/null | sort | uniq -c | awk '{print $1" "$2}')
+	check_eq "$T: tshark: 20 ICMP copies, all tagged VID 123" "$out" "20 123"
+	check_eq "$T: tcpdump -e: 802.1Q vlan 123 on every copy" \
+		"$(tcpdump -nn -e -r "${CAPS[col]}" 2>/dev/null | grep -c 'ethertype 802.1Q (0x8100), length 518: vlan 123, ')" 20
+	out=$("$PY" "$MPY" same "${CAPS[ref]}" "${CAPS[col]}" --strip-vlan 123 2>&1)
+	check_eq "$T: untagged copies byte-identical to the VM's frames" "$out" "ok 20"
+	check_eq "$T: show -j vlan" "$(ms "$H1" 7 .vlan)" 123
+}
+
+erspan_types()
+{
+	local T=erspan_types out j
+	mirror_topo
+	topo_check $T $? || return
+
+	# Type II
+	check "$T: add ERSPAN II session" xvc "$H1" mirror add 10 src vm1a erspan remote "$ERC_IP" session 5 index 0x12345
+	check_eq "$T: defaults: dir both, version 2" "$(xvc "$H1" -j mirror show 10 | jq -c '.[0] | [.dir, .version, .hwid, .truncate]')" '["both",2,0,0]'
+	caps_start "ref:$(vm_ns vm1a):eth0:icmp" "erc:$NS_ERC:eth0:proto gre"
+	check "$T: vm1a pings vm2a 10 times" vping vm1a "$IP2A" 10 -s 472
+	caps_stop
+	out=$(tshark -r "${CAPS[erc]}" -Y icmp -T fields -e erspan.version -e erspan.spanid -e erspan.index -e erspan.truncated 2>/dev/null | sort | uniq -c | awk '{$1=$1; print}')
+	check_eq "$T: tshark: 20 Type II copies (ver 1), span id 5, index 0x12345, not truncated" "$out" "20 1 5 74565 0"
+	j=$("$PY" "$MPY" erspan "${CAPS[erc]}" "${CAPS[ref]}" 2>&1)
+	check_eq "$T: scapy: ERSPAN_II, session 5, index 0x12345" \
+		"$(jq -c '[.count, .types, .session, .index, .t]' <<<"$j" 2>&1)" '[20,["II"],[5],[74565],[0]]'
+	check_eq "$T: scapy: GRE sequence numbers consecutive" "$(jq -r '.seq_consecutive' <<<"$j" 2>&1)" true
+	check_eq "$T: scapy: inner frames byte-identical" "$(jq -r '.inner_match' <<<"$j" 2>&1)" true
+	check_eq "$T: show -j counts the copies" "$(ms "$H1" 10 .packets)" 20
+	check "$T: delete the Type II session" xvc "$H1" mirror del 10
+
+	# Type III
+	check "$T: add ERSPAN III session" xvc "$H1" mirror add 11 src vm1a erspan remote "$ERC_IP" version 3 session 7 hwid 9
+	caps_start "ref:$(vm_ns vm1a):eth0:icmp" "erc:$NS_ERC:eth0:proto gre"
+	check "$T: vm1a pings vm2a 10 times" vping vm1a "$IP2A" 10 -s 1472
+	caps_stop
+	out=$(tshark -r "${CAPS[erc]}" -Y icmp -T fields -e erspan.version -e erspan.spanid -e erspan.hw -e erspan.direction -e icmp.type 2>/dev/null | sort | uniq -c | awk '{$1=$1; print}' | paste -sd'|')
+	# direction: rx copies (requests, type 8) D=0, tx copies (replies, type 0) D=1
+	check_eq "$T: tshark: Type III (ver 2), span id 7, hw id 9, direction by copy" "$out" "10 2 7 9 0 8|10 2 7 9 1 0"
+	j=$("$PY" "$MPY" erspan "${CAPS[erc]}" "${CAPS[ref]}" 2>&1)
+	check_eq "$T: scapy: ERSPAN_III, session 7, hw id 9, frame type Ethernet" \
+		"$(jq -c '[.count, .types, .session, .hwid, .ft, .t]' <<<"$j" 2>&1)" '[20,["III"],[7],[9],[0],[0]]'
+	check_eq "$T: scapy: D bit 0 on requests (rx), 1 on replies (tx)" \
+		"$(jq -c '.dir_by_icmp' <<<"$j" 2>&1)" '{"0":[1],"8":[0]}'
+	check_eq "$T: scapy: GRE sequence numbers consecutive" "$(jq -r '.seq_consecutive' <<<"$j" 2>&1)" true
+	check_eq "$T: scapy: 1514-byte inner frames byte-identical" \
+		"$(jq -c '[.inner_match, .inner_len]' <<<"$j" 2>&1)" '[true,[1514]]'
+	check "$T: delete the Type III session" xvc "$H1" mirror del 11
+
+	# Truncation: length and T bit
+	check "$T: add truncating ERSPAN II session" xvc "$H1" mirror add 12 src vm1a dir rx erspan remote "$ERC_IP" truncate 100
+	caps_start "ref:$(vm_ns vm1a):eth0:icmp" "erc:$NS_ERC:eth0:proto gre"
+	check "$T: vm1a pings vm2a 5 times" vping vm1a "$IP2A" 5 -s 472
+	caps_stop
+	out=$(tshark -r "${CAPS[erc]}" -Y icmp -T fields -e erspan.truncated -e erspan.spanid 2>/dev/null | sort | uniq -c | awk '{$1=$1; print}')
+	check_eq "$T: tshark: T bit set, default session 1" "$out" "5 1 1"
+	j=$("$PY" "$MPY" erspan "${CAPS[erc]}" "${CAPS[ref]}" 2>&1)
+	check_eq "$T: scapy: 100-byte inner frames, T bit set, prefix of the frames" \
+		"$(jq -c '[.count, .inner_len, .t, .inner_match]' <<<"$j" 2>&1)" '[5,[100],[1],true]'
+	check_eq "$T: show -j truncated counter" "$(ms "$H1" 12 .truncated)" 5
+}
+
+# An unreachable collector costs the copies, never the forwarded traffic.
+erspan_unreachable()
+{
+	local T=erspan_unreachable out lost
+	mirror_topo
+	topo_check $T $? || return
+
+	check "$T: add session to unreachable $UNREACH" xvc "$H1" mirror add 20 src vm1a erspan remote "$UNREACH"
+	out=$(in_ns "$(vm_ns vm1a)" ping -n -c 100 -i 0.01 -W 2 "$IP2A" 2>&1)
+	lost=$(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' <<<"$out" | awk '{print $1 - $2}')
+	check_eq "$T: 100 pings, forwarding loss 0" "$lost" 0
+	check_cmp "$T: session's no_route drops counted (requests + replies)" "$(ms "$H1" 20 .drops.no_route)" -ge 200
+	check_eq "$T: no copy counted as sent" "$(ms "$H1" 20 .packets)" 0
+
+	check "$T: blackhole route to the collector" in_ns "$H1" ip route add blackhole "$UNREACH/32"
+	out=$(in_ns "$(vm_ns vm1a)" ping -n -c 50 -i 0.01 -W 2 "$IP2A" 2>&1)
+	lost=$(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' <<<"$out" | awk '{print $1 - $2}')
+	check_eq "$T: blackhole: 50 pings, forwarding loss 0" "$lost" 0
+	check_cmp "$T: blackhole: drops keep rising" "$(ms "$H1" 20 .drops.no_route)" -ge 300
+}
+
+# neg NAME ARGS... : `mirror ARGS` must fail with an "argument ... is wrong" error
+# and leave every mirror map as it was
+neg()
+{
+	local name=$1 before after out rc
+	shift
+	before=$(maps_snapshot "$H1")
+	out=$(xvc "$H1" mirror "$@" 2>&1)
+	rc=$?
+	after=$(maps_snapshot "$H1")
+	if [ $rc -ne 0 ] && grep -q '^Error: argument ".*" is wrong: ' <<<"$out" && [ "$before" == "$after" ]; then
+		check_pass "mirror_cli: refused: $name"
+		return 0
+	fi
+	check_fail "mirror_cli: refused: $name" "rc=$rc maps $([ "$before" == "$after" ] && echo unchanged || echo CHANGED): $out"
+	return 1
+}
+
+mirror_cli()
+{
+	local T=mirror_cli i out
+	mirror_topo
+	topo_check $T $? || return
+
+	check "$T: add a session" xvc "$H1" mirror add 1 src vm1a span dev mcol1
+	neg "ID in use" add 1 src vm1b span dev mcol2
+	neg "ID 0" add 0 src vm1a span dev mcol2
+	neg "ID 65536" add 65536 src vm1a span dev mcol2
+	neg "ID not a number" add one src vm1a span dev mcol2
+	neg "source not a port" add 2 src mcol3 span dev mcol2
+	neg "source does not exist" add 2 src nosuchdev span dev mcol2
+	neg "duplicate source" add 2 src vm1a,vm1b,vm1a span dev mcol2
+	neg "9 sources" add 2 src a1,a2,a3,a4,a5,a6,a7,a8,a9 span dev mcol2
+	neg "destination is a source (loop)" add 2 src vm1a,vm1b span dev vm1b
+	neg "destination does not exist" add 2 src vm1a span dev nosuchdev
+	neg "mirror device as destination" add 2 src vm1a span dev xvtep-mir
+	neg "missing session type" add 2 src vm1a
+	neg "missing source" add 2 span dev mcol2
+	neg "span without dev" add 2 src vm1a span
+	neg "rspan without vlan" add 2 src vm1a rspan dev mcol2
+	neg "VID 0" add 2 src vm1a rspan dev mcol2 vlan 0
+	neg "VID 4095" add 2 src vm1a rspan dev mcol2 vlan 4095
+	neg "vlan on span" add 2 src vm1a span dev mcol2 vlan 10
+	neg "erspan without remote" add 2 src vm1a erspan
+	neg "remote multicast" add 2 src vm1a erspan remote 239.1.1.1
+	neg "remote broadcast" add 2 src vm1a erspan remote 255.255.255.255
+	neg "remote 0.0.0.0" add 2 src vm1a erspan remote 0.0.0.0
+	neg "remote not an address" add 2 src vm1a erspan remote 198.51.100
+	neg "session 1024" add 2 src vm1a erspan remote "$ERC_IP" session 1024
+	neg "index 0x100000" add 2 src vm1a erspan remote "$ERC_IP" index 0x100000
+	neg "hwid 64" add 2 src vm1a erspan remote "$ERC_IP" version 3 hwid 64
+	neg "version 1" add 2 src vm1a erspan remote "$ERC_IP" version 1
+	neg "version 4" add 2 src vm1a erspan remote "$ERC_IP" version 4
+	neg "truncate 13" add 2 src vm1a span dev mcol2 truncate 13
+	neg "dir sideways" add 2 src vm1a dir sideways span dev mcol2
+	neg "two session types" add 2 src vm1a span dev mcol2 erspan remote "$ERC_IP"
+	neg "unknown keyword" add 2 src vm1a span dev mcol2 colour blue
+	neg "del of an unknown session" del 99
+	neg "show of an unknown session" show 99
+
+	# The edges of the ranges are accepted.
+	check "$T: accepts session 1023, index 0xFFFFF, hwid 63, ID 65535" \
+		xvc "$H1" mirror add 65535 src vm1b,ul dir tx erspan remote "$ERC_IP" version 3 session 1023 index 0xFFFFF hwid 63 truncate 14
+	check_eq "$T: show -j of the edge session" \
+		"$(xvc "$H1" -j mirror show 65535 | jq -c '.[0] | [.sources, .dir, .type, .remote, .version, .session, .index, .hwid, .truncate, .dev]')" \
+		"[[\"vm1b\",\"ul\"],\"tx\",\"erspan\",\"$ERC_IP\",3,1023,1048575,63,14,null]"
+	check "$T: rspan with VID 4094" xvc "$H1" mirror add 3 src vm1b dir rx rspan dev mcol3 vlan 4094
+
+	# 32 slots: 3 used, 29 more fit, the 33rd session does not.
+	out=0
+	for ((i = 100; i < 129; i++)); do
+		xvc "$H1" mirror add $i src vm1a dir rx span dev mcol4 >/dev/null 2>&1 || out=$((out + 1))
+	done
+	check_eq "$T: 32 sessions fit" "$out" 0
+	neg "no free slot" add 200 src vm1a span dev mcol4
+	out=0
+	for ((i = 100; i < 129; i++)); do
+		xvc "$H1" mirror del $i >/dev/null 2>&1 || out=$((out + 1))
+	done
+	check_eq "$T: 29 sessions deleted" "$out" 0
+
+	# port del is refused while the port is used by a session.
+	out=$(xvc "$H1" port del vm1a 2>&1)
+	if [ $? -ne 0 ] && grep -q "mirror session 1" <<<"$out"; then
+		check_pass "$T: port del of a source refused, naming session 1"
+	else
+		check_fail "$T: port del of a source refused, naming session 1" "$out"
+	fi
+	check "$T: SPAN to an xvtep port" xvc "$H1" mirror add 4 src vm1a dir rx span dev vm1b
+	xvc "$H1" mirror del 3 >/dev/null 2>&1
+	xvc "$H1" mirror del 65535 >/dev/null 2>&1
+	out=$(xvc "$H1" port del vm1b 2>&1)
+	if [ $? -ne 0 ] && grep -q "destination of mirror session 4" <<<"$out"; then
+		check_pass "$T: port del of a SPAN destination refused, naming session 4"
+	else
+		check_fail "$T: port del of a SPAN destination refused, naming session 4" "$out"
+	fi
+	local idx link
+	idx=$(in_ns "$H1" ip -j link show vm1b | jq '.[0].ifindex')
+	link=$(bpftool -j link show pinned "$(pin_dir "$H1")/links/port_eg_$idx" 2>/dev/null | jq -r '.id // empty')
+	check "$T: vm1b has an egress link" test -n "$link"
+	check "$T: port del of vm1b once session 4 is gone" sh -c \
+		"$CTL --pin $(pin_dir "$H1") -n $H1 mirror del 4 && $CTL --pin $(pin_dir "$H1") -n $H1 port del vm1b"
+	check_not "$T: port del removed vm1b's egress link pin" test -e "$(pin_dir "$H1")/links/port_eg_$idx"
+	# the kernel frees a released link asynchronously
+	wait_for 5 sh -c "! bpftool link show id ${link:-0}"
+	check_not "$T: vm1b's egress link is gone from the kernel" bpftool link show id "${link:-0}"
+	check "$T: port add attaches the egress program again" sh -c \
+		"$CTL --pin $(pin_dir "$H1") -n $H1 port add vm1b vni 100 && test -e $(pin_dir "$H1")/links/port_eg_$idx"
+	check "$T: mirror del 1" xvc "$H1" mirror del 1
+	check "$T: port del of vm1a once unmirrored" xvc "$H1" port del vm1a
+	check_eq "$T: no bits left in the ports map" \
+		"$(bpftool -j map dump pinned "$(pin_dir "$H1")/xvtep_ports" | jq '[.[] | .formatted.value | .mirror_rx + .mirror_tx] | add // 0')" 0
+	check_eq "$T: no bits left on the uplink" \
+		"$(bpftool -j map dump pinned "$(pin_dir "$H1")/xvtep_upmirror" | jq '.[0].formatted.value | .mirror_rx + .mirror_tx')" 0
+	check_eq "$T: show -j with no session is an empty array" "$(xvc "$H1" -j mirror show)" "[]"
+
+	local log
+	log=$(PY=$PY syslog_of "$CTL" --pin "$(pin_dir "$H1")" -n "$H1" mirror add 9 src vm1b span dev mcol1)
+	check "$T: mirror add logged to syslog (authpriv.notice, uid, command line)" \
+		grep -q "^<85>.*xvtepctl\[[0-9]*\]: uid $(id -u): .* mirror add 9 src vm1b span dev mcol1: done" <<<"$log"
+	log=$(PY=$PY syslog_of "$CTL" --pin "$(pin_dir "$H1")" -n "$H1" mirror add 9 src vm1b span dev mcol1)
+	check "$T: refused mirror add logged too" grep -q "uid $(id -u): .* mirror add 9 .*: refused" <<<"$log"
+	log=$(PY=$PY syslog_of "$CTL" --pin "$(pin_dir "$H1")" -n "$H1" mirror del 9)
+	check "$T: mirror del logged" grep -q "^<85>.* mirror del 9: done" <<<"$log"
+}
+
+# Sessions survive a re-attach, and a detach --keep-maps + attach.
+mirror_reattach()
+{
+	local T=mirror_reattach before after c id1 id2
+	mirror_topo
+	topo_check $T $? || return
+
+	check "$T: add span session" xvc "$H1" mirror add 1 src vm1a dir rx span dev mcol1
+	check "$T: add erspan session" xvc "$H1" mirror add 2 src vm1a,ul erspan remote "$ERC_IP" version 3
+	check "$T: status shows the mirror device and programs" sh -c \
+		"$LOADER --pin $(pin_dir "$H1") -n $H1 -j status | jq -e '.mirror.present and .mirror.up and .mirror.sessions == 2 and .programs.tc_mirror.prog_name == \"xvtep_tc_mirror\" and .programs.tc_uplink_eg.prog_name == \"xvtep_tc_up_eg\" and (.programs.port_eg_links | length) == 2' >/dev/null"
+	before=$(xvc "$H1" -j mirror show | jq -c 'map(del(.packets, .bytes, .truncated, .drops))')
+	id1=$(xvl "$H1" -j status | jq -c '[.programs.tc_mirror.link_id, .programs.tc_uplink_eg.link_id, .mirror.ifindex]')
+
+	check "$T: re-attach" xvl "$H1" attach --uplink ul --local "$(ul_ip 1)"
+	after=$(xvc "$H1" -j mirror show | jq -c 'map(del(.packets, .bytes, .truncated, .drops))')
+	check_eq "$T: sessions unchanged by the re-attach" "$after" "$before"
+	id2=$(xvl "$H1" -j status | jq -c '[.programs.tc_mirror.link_id, .programs.tc_uplink_eg.link_id, .mirror.ifindex]')
+	check_eq "$T: links updated in place, same mirror device" "$id2" "$id1"
+	caps_start "c1:$NS_COL:c1" "erc:$NS_ERC:eth0:proto gre"
+	check "$T: ping after re-attach" vping vm1a "$IP2A" 10
+	caps_stop
+	c=$(icmp_count "${CAPS[c1]}")
+	check_eq "$T: span copies after re-attach" "${c% *}" "10 0"
+	c=$(icmp_count "${CAPS[erc]}")
+	# vm1a both ways (10 + 10) and the uplink both ways (10 + 10 encapsulated)
+	check_eq "$T: erspan copies after re-attach" "${c% *}" "20 20"
+
+	check "$T: detach --keep-maps" xvl "$H1" detach --keep-maps
+	check_not "$T: mirror device gone after detach" in_ns "$H1" ip link show xvtep-mir
+	check "$T: attach from the pins" xvl "$H1" attach --uplink ul --local "$(ul_ip 1)"
+	after=$(xvc "$H1" -j mirror show | jq -c 'map(del(.packets, .bytes, .truncated, .drops))')
+	check_eq "$T: sessions kept across detach --keep-maps" "$after" "$before"
+	caps_start "c1:$NS_COL:c1"
+	check "$T: ping after attach from the pins" vping vm1a "$IP2A" 10
+	caps_stop
+	c=$(icmp_count "${CAPS[c1]}")
+	check_eq "$T: span copies after attach from the pins" "${c% *}" "10 0"
+
+	check "$T: detach" xvl "$H1" detach
+	check_not "$T: mirror device deleted by detach" in_ns "$H1" ip link show xvtep-mir
+	check_not "$T: pin dir removed" test -e "$(pin_dir "$H1")"
+}
+
+xvt_require_all
+require_cmds tshark bpftool
+tests_run
