@@ -139,6 +139,28 @@ static __always_inline int erspan_send(struct __sk_buff *skb, const struct xvtep
 	return bpf_redirect(fib.ifindex, 0);
 }
 
+/* Put the RSPAN tag outermost; a tag the frame had stays inside it. Written
+ * into the frame itself (not the skb's offload field), so the copy is the
+ * same on every destination, offloading or not. An offloaded tag is first
+ * moved into the frame by bpf_skb_vlan_push, which offloads the new one. */
+static __always_inline int rspan_tag(struct __sk_buff *skb, __u16 vid)
+{
+	struct {
+		__u8 macs[2 * ETH_ALEN];
+		__be16 tpid;
+		__be16 tci;
+	} hdr;
+
+	if (skb->vlan_present)
+		return bpf_skb_vlan_push(skb, bpf_htons(ETH_P_8021Q), vid & 0xfff);
+	if (bpf_skb_load_bytes(skb, 0, hdr.macs, sizeof(hdr.macs)) ||
+	    bpf_skb_change_head(skb, 4, 0))
+		return -1;
+	hdr.tpid = bpf_htons(ETH_P_8021Q);
+	hdr.tci = bpf_htons(vid & 0xfff);
+	return bpf_skb_store_bytes(skb, 0, &hdr, sizeof(hdr), 0);
+}
+
 SEC("tc")
 int xvtep_tc_mirror(struct __sk_buff *skb)
 {
@@ -188,12 +210,9 @@ int xvtep_tc_mirror(struct __sk_buff *skb)
 		return erspan_send(skb, m, slot, dir, truncated, tci, tagged_in_frame, had_tag);
 	}
 
-	if (m->kind == XVTEP_MIRROR_RSPAN) {
-		/* A tag already present stays inside: the RSPAN VID goes outermost. */
-		if (bpf_skb_vlan_push(skb, bpf_htons(ETH_P_8021Q), m->vlan & 0xfff)) {
-			mirror_count_drop(slot, XVTEP_MDROP_ENCAP);
-			return TC_ACT_SHOT;
-		}
+	if (m->kind == XVTEP_MIRROR_RSPAN && rspan_tag(skb, m->vlan)) {
+		mirror_count_drop(slot, XVTEP_MDROP_ENCAP);
+		return TC_ACT_SHOT;
 	}
 	ms = bpf_map_lookup_elem(&xvtep_mstats, &slot);
 	if (ms) {

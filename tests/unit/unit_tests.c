@@ -41,6 +41,7 @@ struct env {
 };
 
 static int ncpus;
+static uint32_t env_mirror_ifindex;	/* cfg_mirror_ifindex for the next env_open() */
 
 static int env_open(struct env *e, uint16_t sport_min, uint16_t sport_max, uint8_t xdp_tcp)
 {
@@ -61,6 +62,7 @@ static int env_open(struct env *e, uint16_t sport_min, uint16_t sport_max, uint8
 	e->skel->rodata->cfg_sport_min = sport_min;
 	e->skel->rodata->cfg_sport_max = sport_max;
 	e->skel->rodata->cfg_xdp_tcp = xdp_tcp;
+	e->skel->rodata->cfg_mirror_ifindex = env_mirror_ifindex;
 	memcpy((void *)e->skel->rodata->cfg_uplink_mac, MAC_UPLINK, 6);
 	bpf_map__set_max_entries(e->skel->maps.xvtep_fdb, 1024);
 	if (xvtep__load(e->skel)) {
@@ -863,6 +865,197 @@ static void test_mirror_load(void)
 	CHECK(!err, "loads with mirroring enabled (cfg_mirror_ifindex set)", "load error %d", err);
 }
 
+
+/* ---------------------------------------------------------------- mirroring */
+
+#define TC_MIRROR(e) bpf_program__fd((e)->skel->progs.xvtep_tc_mirror)
+
+static void mirror_set(struct env *e, uint32_t slot, const struct xvtep_mirror *m)
+{
+	struct xvtep_mirror_stats zero[256] = {};
+
+	bpf_map_update_elem(bpf_map__fd(e->skel->maps.xvtep_mstats), &slot, zero, BPF_ANY);
+	bpf_map_update_elem(bpf_map__fd(e->skel->maps.xvtep_mirrors), &slot, m, BPF_ANY);
+}
+
+static struct xvtep_mirror_stats mirror_stats(struct env *e, uint32_t slot)
+{
+	struct xvtep_mirror_stats per[256], sum = {};
+
+	bpf_map_lookup_elem(bpf_map__fd(e->skel->maps.xvtep_mstats), &slot, per);
+	for (int c = 0; c < ncpus; c++) {
+		sum.packets += per[c].packets;
+		sum.truncated += per[c].truncated;
+		for (int i = 0; i < XVTEP_MDROP_SLOTS; i++)
+			sum.drops[i] += per[c].drops[i];
+	}
+	return sum;
+}
+
+/* A copy as it reaches the mirror device: marked with session slot and direction. */
+static struct run run_copy(struct env *e, uint32_t slot, uint32_t dir, const struct pkt *p)
+{
+	struct __sk_buff ctx = { .ifindex = e->ifi_p1, .ingress_ifindex = e->ifi_p1,
+				 .mark = XVTEP_MIRROR_MARK | dir << 8 | slot };
+	struct run r = {};
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->buf, .data_size_in = p->len,
+		    .data_out = r.out, .data_size_out = sizeof(r.out), .repeat = 1,
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
+
+	r.err = bpf_prog_test_run_opts(TC_MIRROR(e), &o);
+	r.retval = o.retval;
+	r.out_len = o.data_size_out;
+	return r;
+}
+
+struct erspan_view {
+	struct ethhdr eth;
+	struct iphdr ip;
+	uint16_t gre_flags, gre_proto;
+	uint32_t gre_seq, w0, w1, w2;
+} __attribute__((packed));
+
+static void test_mirror_shapes(void)
+{
+	struct inner_opts in = { .dst = MAC_VM2, .src = MAC_VM1, .proto = ETH_P_IP,
+				 .l4 = IPPROTO_UDP, .payload = 186, .fill = 0x33 };
+	struct xvtep_mirror m = {};
+	struct xvtep_mirror_stats ms;
+	struct erspan_view *ev;
+	struct pkt p = {}, tagged = {};
+	struct env e;
+	struct run r;
+
+	env_mirror_ifindex = if_nametoindex("ut-p2");
+	if (env_std(&e, 49152, 65535, 0))
+		return (void)CHECK(0, "mirror setup", "load failed");
+	p.len = build_inner(p.buf, &in);	/* 200 bytes */
+	/* The same frame with an 802.1Q tag (PCP 3, VID 5) in the frame. */
+	memcpy(tagged.buf, p.buf, 12);
+	tagged.buf[12] = 0x81;
+	tagged.buf[13] = 0x00;
+	tagged.buf[14] = 0x60;
+	tagged.buf[15] = 0x05;
+	memcpy(tagged.buf + 16, p.buf + 12, p.len - 12);
+	tagged.len = p.len + 4;
+
+	/* SPAN: the copy is the frame, byte for byte. */
+	m = (struct xvtep_mirror){ .id = 1, .kind = XVTEP_MIRROR_SPAN, .dir = 3,
+				   .dest_ifindex = e.ifi_p2 };
+	mirror_set(&e, 0, &m);
+	r = run_copy(&e, 0, XVTEP_MIRROR_DIR_RX, &p);
+	CHECK(r.retval == TC_ACT_REDIRECT && r.out_len == p.len && !memcmp(r.out, p.buf, p.len),
+	      "SPAN copy is byte-identical", "retval %u len %u", r.retval, r.out_len);
+
+	/* RSPAN: 802.1Q TPID and the VID right after the MACs, frame intact behind. */
+	m = (struct xvtep_mirror){ .id = 2, .kind = XVTEP_MIRROR_RSPAN, .dir = 3,
+				   .dest_ifindex = e.ifi_p2, .vlan = 999 };
+	mirror_set(&e, 1, &m);
+	r = run_copy(&e, 1, XVTEP_MIRROR_DIR_RX, &p);
+	CHECK(r.retval == TC_ACT_REDIRECT && r.out_len == p.len + 4 &&
+	      !memcmp(r.out, p.buf, 12) && r.out[12] == 0x81 && r.out[13] == 0x00 &&
+	      r.out[14] == 0x03 && r.out[15] == 0xe7 && !memcmp(r.out + 16, p.buf + 12, p.len - 12),
+	      "RSPAN tag: TPID 0x8100, PCP 0, VID 999, frame intact", "retval %u len %u",
+	      r.retval, r.out_len);
+	r = run_copy(&e, 1, XVTEP_MIRROR_DIR_RX, &tagged);
+	CHECK(r.out_len == tagged.len + 4 && r.out[14] == 0x03 && r.out[15] == 0xe7 &&
+	      !memcmp(r.out + 16, tagged.buf + 12, tagged.len - 12),
+	      "RSPAN keeps the frame's own tag inside", "len %u", r.out_len);
+
+	/* ERSPAN Type II. */
+	m = (struct xvtep_mirror){ .id = 3, .kind = XVTEP_MIRROR_ERSPAN, .dir = 3,
+				   .erspan_version = 2, .remote = htonl(IP_PEER), .session = 10,
+				   .index = 7, .hwid = 5 };
+	mirror_set(&e, 2, &m);
+	r = run_copy(&e, 2, XVTEP_MIRROR_DIR_RX, &p);
+	ev = (void *)r.out;
+	CHECK_EQ(r.retval, TC_ACT_REDIRECT, "ERSPAN II copy is sent");
+	CHECK(r.out_len == p.len + 50 && !memcmp(r.out + 50, p.buf, p.len),
+	      "ERSPAN II: 50 header bytes, then the frame intact", "len %u", r.out_len);
+	CHECK(!memcmp(ev->eth.h_dest, MAC_PEER, 6) && !memcmp(ev->eth.h_source, MAC_UPLINK, 6) &&
+	      ev->ip.protocol == 47 && ev->ip.saddr == htonl(IP_LOCAL) &&
+	      ev->ip.daddr == htonl(IP_PEER) && ntohs(ev->ip.tot_len) == r.out_len - 14 &&
+	      pkt_csum(&ev->ip, 20) == 0,
+	      "ERSPAN outer Ethernet/IPv4: routed to the collector, GRE, valid checksum", "%s", "");
+	CHECK(ntohs(ev->gre_flags) == 0x1000 && ntohs(ev->gre_proto) == 0x88be &&
+	      ntohl(ev->gre_seq) == 0,
+	      "ERSPAN II GRE: S bit only, protocol 0x88BE, sequence 0", "flags %04x proto %04x seq %u",
+	      ntohs(ev->gre_flags), ntohs(ev->gre_proto), ntohl(ev->gre_seq));
+	CHECK(ntohl(ev->w0) == (1u << 28 | 10) && ntohl(ev->w1) == 7,
+	      "ERSPAN II header: Ver 1, VLAN 0, COS 0, En 0, T 0, session 10, index 7",
+	      "w0 %08x w1 %08x", ntohl(ev->w0), ntohl(ev->w1));
+	r = run_copy(&e, 2, XVTEP_MIRROR_DIR_RX, &tagged);
+	ev = (void *)r.out;
+	CHECK(ntohl(ev->gre_seq) == 1 &&
+	      ntohl(ev->w0) == (1u << 28 | 5u << 16 | 3u << 13 | 3u << 11 | 10),
+	      "ERSPAN II: next sequence; VLAN 5, COS 3, En 3 from the frame's tag",
+	      "seq %u w0 %08x", ntohl(ev->gre_seq), ntohl(ev->w0));
+
+	/* Truncation: length and the T bit. */
+	m.truncate = 64;
+	mirror_set(&e, 2, &m);
+	r = run_copy(&e, 2, XVTEP_MIRROR_DIR_RX, &p);
+	ev = (void *)r.out;
+	ms = mirror_stats(&e, 2);
+	CHECK(r.out_len == 64 + 50 && !memcmp(r.out + 50, p.buf, 64) &&
+	      ntohl(ev->w0) == (1u << 28 | 1u << 10 | 10) && ms.truncated == 1,
+	      "truncate 64: 64 bytes of the frame, T bit set", "len %u w0 %08x", r.out_len,
+	      ntohl(ev->w0));
+
+	/* ERSPAN Type III, a tx copy. */
+	m = (struct xvtep_mirror){ .id = 4, .kind = XVTEP_MIRROR_ERSPAN, .dir = 3,
+				   .erspan_version = 3, .remote = htonl(IP_PEER), .session = 1023,
+				   .index = 7, .hwid = 0x2a };
+	mirror_set(&e, 3, &m);
+	r = run_copy(&e, 3, XVTEP_MIRROR_DIR_TX, &p);
+	ev = (void *)r.out;
+	CHECK(r.retval == TC_ACT_REDIRECT && r.out_len == p.len + 54 &&
+	      !memcmp(r.out + 54, p.buf, p.len),
+	      "ERSPAN III: 54 header bytes, then the frame intact", "len %u", r.out_len);
+	CHECK(ntohs(ev->gre_flags) == 0x1000 && ntohs(ev->gre_proto) == 0x22eb,
+	      "ERSPAN III GRE protocol 0x22EB with sequence", "proto %04x", ntohs(ev->gre_proto));
+	CHECK(ntohl(ev->w0) == (2u << 28 | 1023) && ntohl(ev->w1) != 0 &&
+	      ntohl(ev->w2) == (0x2au << 4 | 1u << 3),
+	      "ERSPAN III header: Ver 2, session 1023, timestamp, HW ID 42, D=1 (tx), Gra 0, O 0",
+	      "w0 %08x w1 %08x w2 %08x", ntohl(ev->w0), ntohl(ev->w1), ntohl(ev->w2));
+	r = run_copy(&e, 3, XVTEP_MIRROR_DIR_RX, &p);
+	ev = (void *)r.out;
+	CHECK_EQ(ntohl(ev->w2), 0x2au << 4, "ERSPAN III: D=0 for an rx copy");
+
+	/* Unreachable collector: the copy is counted, nothing else happens. */
+	m = (struct xvtep_mirror){ .id = 5, .kind = XVTEP_MIRROR_ERSPAN, .dir = 3,
+				   .erspan_version = 2, .remote = htonl(0xcb007163) };
+	mirror_set(&e, 4, &m);
+	r = run_copy(&e, 4, XVTEP_MIRROR_DIR_RX, &p);
+	ms = mirror_stats(&e, 4);
+	CHECK(r.retval == TC_ACT_SHOT && ms.drops[XVTEP_MDROP_NO_ROUTE] == 1,
+	      "unreachable collector: copy dropped, counted as no_route", "retval %u", r.retval);
+
+	/* Copies for a freed slot, and frames without our mark, are refused. */
+	m = (struct xvtep_mirror){};
+	mirror_set(&e, 5, &m);
+	r = run_copy(&e, 5, XVTEP_MIRROR_DIR_RX, &p);
+	ms = mirror_stats(&e, 5);
+	CHECK(r.retval == TC_ACT_SHOT && ms.drops[XVTEP_MDROP_NO_SESSION] == 1,
+	      "copy for a deleted session is dropped and counted", "retval %u", r.retval);
+	r = run_tc(&e, TC_MIRROR(&e), e.ifi_p1, &p);
+	CHECK_EQ(r.retval, TC_ACT_SHOT, "the mirror device takes only marked copies");
+
+	/* Source side: an rx session on a port leaves the forwarded frame alone. */
+	struct xvtep_port port = { .vni = VNI_A, .mirror_rx = 1 << 0 };
+	uint32_t ifi = e.ifi_p1;
+	bpf_map_update_elem(e.ports, &ifi, &port, BPF_ANY);
+	fdb_set(&e, VNI_A, MAC_VM2, e.ifi_p2, 0, XVTEP_FDB_F_STATIC);
+	r = run_tc(&e, TC_PORT(&e), e.ifi_p1, &p);
+	ms = mirror_stats(&e, 0);
+	CHECK(r.retval == TC_ACT_REDIRECT && r.out_len == p.len && !memcmp(r.out, p.buf, p.len) &&
+	      ms.drops[XVTEP_MDROP_CLONE] == 0,
+	      "rx mirroring on a port: frame forwarded unchanged, copy cloned", "retval %u",
+	      r.retval);
+	env_close(&e);
+	env_mirror_ifindex = 0;
+}
+
 int main(int argc, char **argv)
 {
 	ncpus = libbpf_num_possible_cpus();
@@ -879,6 +1072,7 @@ int main(int argc, char **argv)
 	test_encap_flood();
 	test_ageing();
 	test_mirror_load();
+	test_mirror_shapes();
 	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed ? 1 : 0;
 }
