@@ -9,6 +9,7 @@
  *   xvtep-loader [--pin DIR] [-n NETNS] [-j] [-p] status
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -17,6 +18,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -1951,6 +1953,39 @@ static int parse_args(int argc, char **argv, const char **cmd)
 	return 0;
 }
 
+/*
+ * One loader at a time per pin directory: two attaches interleaving their
+ * link swaps and pins would leave a mix of both. The lock file lives outside
+ * bpffs (which holds no regular files) and dies with the process, even on
+ * SIGKILL. The second loader fails at once and says why.
+ */
+static int loader_lock(void)
+{
+	char path[PATH_MAX], name[256];
+	size_t i;
+	int fd;
+
+	for (i = 0; cfg.pin[i] && i < sizeof(name) - 1; i++)
+		name[i] = cfg.pin[i] == '/' ? '_' : cfg.pin[i];
+	name[i] = '\0';
+	snprintf(path, sizeof(path), "/run/lock/xvtep-loader%s.lock", name);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		xv_err_errno(errno, "cannot open lock file %s", path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		if (errno == EWOULDBLOCK)
+			xv_err("another xvtep-loader is working on %s (lock %s is held); try again when it is done",
+			       cfg.pin, path);
+		else
+			xv_err_errno(errno, "cannot lock %s", path);
+		close(fd);
+		return -1;
+	}
+	return fd;	/* held until exit */
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = NULL;
@@ -1959,6 +1994,8 @@ int main(int argc, char **argv)
 		return 1;
 	libbpf_set_print(libbpf_print);
 
+	if ((!strcmp(cmd, "attach") || !strcmp(cmd, "detach")) && loader_lock() < 0)
+		return 1;
 	if (!strcmp(cmd, "attach"))
 		return cmd_attach();
 	if (!strcmp(cmd, "detach"))

@@ -15,6 +15,7 @@
 ALL_TESTS="
 	reattach_live
 	detach_attach_from_pins
+	loader_lock
 "
 
 source "$(dirname "$0")/../lib.sh"
@@ -127,6 +128,39 @@ detach_attach_from_pins()
 	check_not "$T: no XDP program after a plain detach" sh -c \
 		"nsenter --net=/run/netns/$H1 ip -j link show dev ul | jq -e '.[0].xdp != null' >/dev/null"
 	check_not "$T: no forwarding after a plain detach" in_ns "$(vm_ns vm1a)" ping -n -c 2 -i 0.2 -W 1 "$IP2A"
+}
+
+# Two loaders on one pin dir: the second is refused with a reason, the first's
+# work is undisturbed, and the lock is gone when its holder exits.
+loader_lock()
+{
+	local T=loader_lock lock out rc
+	topo_underlay && xvtep_host 1
+	topo_check $T $? || return
+	lock=/run/lock/xvtep-loader$(pin_dir "$H1" | tr / _).lock
+	flock "$lock" sleep 4 &
+	local holder=$!
+	wait_for 2 sh -c "! flock -n '$lock' true"
+	out=$(timeout 20 "$LOADER" --pin "$(pin_dir "$H1")" -n "$H1" attach --uplink ul --local "$(ul_ip 1)" 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc -ne 0 ] && [[ "$out" == Error:*another\ xvtep-loader* ]]; then
+		check_pass "$T: a second attach is refused while another loader holds the pin dir"
+	else
+		check_fail "$T: a second attach is refused while another loader holds the pin dir" "rc=$rc '$out'"
+	fi
+	out=$(timeout 20 "$LOADER" --pin "$(pin_dir "$H1")" -n "$H1" detach 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc -ne 0 ] && [[ "$out" == Error:*another\ xvtep-loader* ]]; then
+		check_pass "$T: a concurrent detach is refused too"
+	else
+		check_fail "$T: a concurrent detach is refused too" "rc=$rc '$out'"
+	fi
+	check "$T: the running instance is untouched" xvl "$H1" status
+	wait "$holder"
+	check "$T: attach works once the other loader is gone" \
+		xvl "$H1" attach --uplink ul --local "$(ul_ip 1)"
+	rm -f "$lock"
+	topo_destroy
 }
 
 xvt_require_all
