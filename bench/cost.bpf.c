@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Per-packet cost of the xvtep XDP decap fast path under BPF_PROG_TEST_RUN.
+ * The real xvtep_xdp_up source is compiled in here as an inlined function
+ * (SEC() redefined around the #include) and run on the pinned maps of a live
+ * instance (bench/xvb.c reuses every map by its pin). With repeat > 1 the
+ * kernel reruns on the same buffer, which the decap changed (adjust_head):
+ * each wrapper therefore undoes what the decap did before returning, and a
+ * control program does the same MAC rewrite and adjust_head pair without
+ * the decap, so that  decap cost = t(cost_decap) - t(cost_control).
+ */
+#include "common.h"
+#include "maps.h"
+#include "stats.h"
+#include "csum.h"
+#include "fdb.h"
+#include "vxlan.h"
+#include "mirror.h"
+
+#pragma push_macro("SEC")
+#undef SEC
+#define SEC(name) static __attribute__((noinline))	/* a subprogram: one BPF call (~1 ns) */
+#include "xdp_uplink.c"
+#pragma pop_macro("SEC")
+
+#define OUTER_LEN XVTEP_ENCAP_LEN	/* 50: outer Eth + IPv4 + UDP + VXLAN */
+
+const volatile __u32 nmacs = 0;
+__u32 seq = 0;
+
+static __always_inline int spread(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u8 *m = data + OUTER_LEN;
+	__u32 i = seq;
+
+	if ((void *)(m + 6) > data_end)
+		return -1;
+	if (nmacs > 1) {
+		seq = i + 1 >= nmacs ? 0 : i + 1;
+		m[3] = i >> 16;
+		m[4] = i >> 8;
+		m[5] = i;
+	}
+	return 0;
+}
+
+SEC("xdp")
+int cost_empty(struct xdp_md *ctx)
+{
+	return XDP_DROP;
+}
+
+SEC("xdp")
+int cost_control(struct xdp_md *ctx)
+{
+	if (spread(ctx))
+		return XDP_ABORTED;
+	if (bpf_xdp_adjust_head(ctx, OUTER_LEN))
+		return XDP_ABORTED;
+	bpf_xdp_adjust_head(ctx, -OUTER_LEN);
+	return XDP_REDIRECT;
+}
+
+SEC("xdp")
+int cost_decap(struct xdp_md *ctx)
+{
+	int v;
+
+	if (spread(ctx))
+		return XDP_ABORTED;
+	v = xvtep_xdp_up(ctx);
+	if (v == XDP_REDIRECT)
+		bpf_xdp_adjust_head(ctx, -OUTER_LEN);
+	return v;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Traffic generator, run by bench/xvb.c with BPF_PROG_TEST_RUN and
+ * BPF_F_TEST_XDP_LIVE_FRAMES: every run is one real frame redirected into a
+ * veth. The frame is built once in user space; per packet one MAC (at
+ * mac_off: the inner destination) is written whole: dmac_hi + a 24-bit index,
+ * so the traffic spreads over nmacs FDB entries. Live frames are recycled
+ * with whatever the previous run or a receiver left in them (the pass sink
+ * rewrites destination MACs in place, and xdp_frame-backed skbs return their
+ * pages to the test run's page pool), so the MAC is written on every run,
+ * also when nmacs <= 1.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+const volatile __u32 out_ifindex = 0;
+const volatile __u32 nmacs = 0;		/* 0/1: no rewrite */
+const volatile __u32 mac_off = 0;	/* 0 (encap: plain frame) or 50 (decap: inner) */
+const volatile __u8 dmac[6] = {};	/* base; the last 3 bytes are the index */
+
+__u32 seq = 0;				/* one generator thread: no atomics needed */
+
+SEC("xdp")
+int xvb_gen(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u8 *m = data + mac_off;
+	__u32 i = seq;
+
+	if ((void *)(m + 6) > data_end)
+		return XDP_DROP;
+	if (nmacs > 1) {
+		seq = i + 1 >= nmacs ? 0 : i + 1;
+	} else {
+		i = (__u32)dmac[3] << 16 | (__u32)dmac[4] << 8 | dmac[5];
+	}
+	m[0] = dmac[0];
+	m[1] = dmac[1];
+	m[2] = dmac[2];
+	m[3] = i >> 16;
+	m[4] = i >> 8;
+	m[5] = i;
+	return bpf_redirect(out_ifindex, 0);
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,546 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# xvtep benchmark: xvtep against the kernel's vxlan + bridge, side by side.
+#
+#   make bench                 full run (every point, 5 runs each, < 15 min on 2 cores)
+#   BENCH_QUICK=1 make bench   one point of each kind (< 2 min)
+#
+# Both systems are built at once, in namespaces xvb-x-* (xvtep) and xvb-k-*
+# (kernel vxlan + bridge), with the same addresses and the same FDB contents;
+# every point runs its repetitions interleaved (xvtep, kernel, xvtep, ...) so
+# that load from elsewhere on the machine hits both alike.
+#
+#   rate topology (per system)                TCP topology (per system)
+#
+#   vm1..vm4 (ns) eth0 192.0.2.1K MTU 1500     ta (ns) 192.0.2.1   tb (ns) 192.0.2.2
+#      |  XDP sinks (count at the receiver)       |eth0 MTU 1450         |eth0
+#   [h1] ports vm1..vm4, VNI 100               [t1] port vma          [t2] port vmb
+#      ul 198.51.100.1 MTU 1600                  ul .1 ---- veth ---- ul .2   MTU 1500
+#      |
+#   [ul] peer 198.51.100.2 (+ .3 .4 .5: the remote VTEPs): generator (decap) / sink (encap)
+#
+# Traffic: build/bench/xvb (bench/xvb.c) runs bench/gen.bpf.c with
+# BPF_PROG_TEST_RUN + BPF_F_TEST_XDP_LIVE_FRAMES, redirecting prebuilt frames
+# into a veth; bench/sink.bpf.c counts where they arrive. Results:
+# bench/results/latest.{json,md,svg} (bench/report.py).
+#
+# Pins: /sys/fs/bpf/xvb-*; everything is removed at exit (tests/lib.sh trap).
+
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT" || exit 1
+export XVT_P=xvb-
+# shellcheck source=../tests/lib.sh
+. "$ROOT/tests/lib.sh"
+# shellcheck source=../tests/integration/topology.sh
+. "$ROOT/tests/integration/topology.sh"	# topo_do, topo_ns
+
+QUICK=${BENCH_QUICK:-0}
+RUNS=${BENCH_RUNS:-5}
+if [ "$QUICK" = 1 ]; then
+	SECS=${BENCH_SECS:-0.5}
+	TCP_SECS=${BENCH_TCP_SECS:-2}
+	CP_N=${BENCH_CP_N:-1000}
+else
+	SECS=${BENCH_SECS:-1}
+	TCP_SECS=${BENCH_TCP_SECS:-3}
+	CP_N=${BENCH_CP_N:-100000}
+fi
+WARM=0.3
+CP_MAX_S=${BENCH_CP_MAX_S:-150}	# time budget of the one-process-per-entry CLI loop
+XVB=$ROOT/build/bench/xvb
+BPIN=$XVT_BPFFS/xvb-bench
+RES=$ROOT/bench/results
+PTS=$XVT_TMP/points.jsonl
+NCPU=$(nproc)
+GEN_CPU=$((NCPU - 1))
+T_START=$(date +%s)
+
+VNI=100
+UL_MTU=1600	# VXLAN-ready underlay; veth XDP without frags caps it near 3.5k
+VM_MTU=1500
+REMOTES=(198.51.100.2 198.51.100.3 198.51.100.4 198.51.100.5)
+LOCAL_IP=198.51.100.1
+REMOTE_VM_MAC=02:00:00:00:09:0a	# inner source of decap traffic (behind 198.51.100.2)
+REMOTE_VM_IP=192.0.2.99
+DECAP_BASE=02:d0:00:00:00:00	# local MACs (-> port vm1): decap destinations
+ENCAP_BASE=02:e0:00:00:00:00	# remote MACs (-> 198.51.100.2): encap destinations
+CP_BASE=02:c0:00		# control-plane test MACs
+
+log() { printf '[%4ds] %s\n' $(($(date +%s) - T_START)) "$*" >&2; }
+die() {
+	log "ERROR: $*"
+	exit 1
+}
+
+vm_mac_n() { printf '02:00:00:00:%02x:0a' "$1"; }
+dev_mac() { in_ns "$1" ip -o link show dev "$2" | sed -n "s/.*link\/ether \([0-9a-f:]*\).*/\1/p"; }
+mac_idx() { printf '%s:%02x:%02x:%02x' "${1:0:8}" $(($2 >> 16 & 255)) $(($2 >> 8 & 255)) $(($2 & 255)); }
+
+# ------------------------------------------------------------------ setup
+
+deps()
+{
+	local p missing=()
+	for p in gnuplot-nox iperf3 jq ethtool iproute2 python3; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	log "installing ${missing[*]}"
+	apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]}"
+}
+
+run() { topo_do "$@" || die "$TOPO_ERR"; }
+
+# veth_pair NS_A DEV_A NS_B DEV_B MTU
+veth_pair()
+{
+	run ip link add "$2" netns "$1" mtu "$5" type veth peer name "$4" netns "$3" mtu "$5"
+	run in_ns "$1" ip link set "$2" up
+	run in_ns "$3" ip link set "$4" up
+	# XDP_REDIRECT into a veth only arrives if the peer runs NAPI: GRO on
+	run in_ns "$1" ethtool -K "$2" gro on
+	run in_ns "$3" ethtool -K "$4" gro on
+}
+
+mkns() { topo_ns "$1" || die "$TOPO_ERR"; }
+
+# rate_topo x|k : the rate-test topology of one system
+rate_topo()
+{
+	local s=$1 P=xvb-$1- i ulmac upmac r
+	mkns "${P}ul"
+	mkns "${P}h1"
+	veth_pair "${P}ul" peer "${P}h1" ul $UL_MTU
+	run in_ns "${P}h1" ip addr add $LOCAL_IP/24 dev ul
+	run in_ns "${P}ul" ip addr add "${REMOTES[0]}/24" dev peer
+	for r in "${REMOTES[@]:1}"; do
+		run in_ns "${P}ul" ip addr add "$r/32" dev peer
+	done
+	ulmac=$(dev_mac "${P}h1" ul)
+	upmac=$(dev_mac "${P}ul" peer)
+	for r in "${REMOTES[@]}"; do
+		run in_ns "${P}h1" ip neigh replace "$r" lladdr "$upmac" dev ul nud permanent
+	done
+	run in_ns "${P}ul" ip neigh replace $LOCAL_IP lladdr "$ulmac" dev peer nud permanent
+	for i in 1 2 3 4; do
+		mkns "${P}vm$i"
+		run ip link add eth0 netns "${P}vm$i" mtu $VM_MTU address "$(vm_mac_n "$i")" type veth \
+			peer name "vm$i" netns "${P}h1" mtu $VM_MTU
+		run in_ns "${P}vm$i" ip addr add "192.0.2.1$i/24" dev eth0
+		run in_ns "${P}vm$i" ip link set eth0 up
+		run in_ns "${P}h1" ip link set "vm$i" up
+		run in_ns "${P}vm$i" ethtool -K eth0 gro on
+		run in_ns "${P}h1" ethtool -K "vm$i" gro on
+	done
+	# ICMP errors for the stack tests go back to a known neighbour (no ARP floods)
+	run in_ns "${P}vm1" ip neigh replace $REMOTE_VM_IP lladdr $REMOTE_VM_MAC dev eth0 nud permanent
+
+	if [ "$s" = x ]; then
+		pin_register "$(pin_dir "${P}h1")"
+		pins_destroy "${P}h1"
+		run xvl "${P}h1" attach --uplink ul --local $LOCAL_IP --fdb-size 524288	# 2 x 100k bench entries + the control-plane test's 100k
+		local args=()
+		for r in "${REMOTES[@]}"; do args+=(remote "$r"); done
+		run xvc "${P}h1" vni add $VNI "${args[@]}"
+		for i in 1 2 3 4; do
+			run xvc "${P}h1" port add "vm$i" vni $VNI
+		done
+	else
+		run in_ns "${P}h1" ip link add vx$VNI type vxlan id $VNI dstport 4789 local $LOCAL_IP dev ul
+		run in_ns "${P}h1" ip link add br$VNI type bridge mcast_snooping 0
+		run in_ns "${P}h1" ip link set vx$VNI master br$VNI up
+		for i in 1 2 3 4; do
+			run in_ns "${P}h1" ip link set "vm$i" master br$VNI
+		done
+		run in_ns "${P}h1" ip link set br$VNI up
+		for r in "${REMOTES[@]}"; do
+			run in_ns "${P}h1" bridge fdb append 00:00:00:00:00:00 dev vx$VNI dst "$r"
+		done
+	fi
+}
+
+# tcp_topo x|k : two VTEPs back to back, one VM behind each
+tcp_topo()
+{
+	local s=$1 P=xvb-$1- n
+	mkns "${P}t1"
+	mkns "${P}t2"
+	veth_pair "${P}t1" ul "${P}t2" ul 1500
+	run in_ns "${P}t1" ip addr add 198.51.100.1/24 dev ul
+	run in_ns "${P}t2" ip addr add 198.51.100.2/24 dev ul
+	# resolve the underlay neighbours first (a flooded ARP to an unresolved VTEP is dropped)
+	run in_ns "${P}t1" ping -q -c 1 -W 2 198.51.100.2
+	for n in 1 2; do
+		local vm=ta port=vma h=${P}t$n
+		[ $n = 2 ] && vm=tb port=vmb
+		mkns "${P}$vm"
+		run ip link add eth0 netns "${P}$vm" mtu 1450 address "$(vm_mac_n $((n + 4)))" type veth \
+			peer name $port netns "$h" mtu 1450
+		run in_ns "${P}$vm" ip addr add "192.0.2.$n/24" dev eth0
+		run in_ns "${P}$vm" ip link set eth0 up
+		run in_ns "$h" ip link set $port up
+		# xvtep's XDP fast path redirects into the port: the VM side needs NAPI
+		# (without it decapped non-TCP unicast is lost silently; see the report)
+		run in_ns "${P}$vm" ethtool -K eth0 gro on
+		if [ "$s" = x ]; then
+			pin_register "$(pin_dir "$h")"
+			pins_destroy "$h"
+			run xvl "$h" attach --uplink ul --local "198.51.100.$n" ${XVB_TCP_DECAP:+--decap $XVB_TCP_DECAP}
+			run xvc "$h" vni add $VNI remote "198.51.100.$((3 - n))"
+			run xvc "$h" port add $port vni $VNI
+		else
+			run in_ns "$h" ip link add vx$VNI type vxlan id $VNI dstport 4789 local "198.51.100.$n" dev ul
+			run in_ns "$h" ip link add br$VNI type bridge mcast_snooping 0
+			run in_ns "$h" ip link set vx$VNI master br$VNI up
+			run in_ns "$h" ip link set $port master br$VNI
+			run in_ns "$h" ip link set br$VNI up
+			run in_ns "$h" bridge fdb append 00:00:00:00:00:00 dev vx$VNI dst "198.51.100.$((3 - n))"
+		fi
+	done
+	run in_ns "${P}ta" ping -q -c 2 -i 0.2 -W 2 192.0.2.2
+}
+
+# fdb_grow FROM TO : FDB entries FROM..TO-1 of both kinds, on both systems.
+# xvtep: static entries written with bpf_map_update_batch (xvb fdb-fill: the
+# same key/value `xvtepctl fdb add` writes; the CLI path is timed separately).
+# kernel: bridge -batch (bridge master entries, vxlan self entries).
+fdb_grow()
+{
+	local from=$1 to=$2 P=xvb-x- f t0 t1
+	run "$XVB" fdb-fill --pin "$(pin_dir ${P}h1)" --ns ${P}h1 --vni $VNI --base $DECAP_BASE --n "$to" --dev vm1
+	run "$XVB" fdb-fill --pin "$(pin_dir ${P}h1)" --ns ${P}h1 --vni $VNI --base $ENCAP_BASE --n "$to" --remote "${REMOTES[0]}"
+	f=$XVT_TMP/kfdb.$to
+	awk -v a="$from" -v b="$to" -v d="${DECAP_BASE:0:8}" -v e="${ENCAP_BASE:0:8}" -v vx="vx$VNI" -v r="${REMOTES[0]}" 'BEGIN {
+		for (i = a; i < b; i++) {
+			m = sprintf("%02x:%02x:%02x", int(i / 65536) % 256, int(i / 256) % 256, i % 256)
+			printf "fdb add %s:%s dev vm1 master static\n", d, m
+			printf "fdb add %s:%s dev %s master static\n", e, m, vx
+			printf "fdb add %s:%s dev %s self dst %s\n", e, m, vx, r
+		} }' >"$f"
+	t0=$(date +%s.%N)
+	run in_ns xvb-k-h1 bridge -batch "$f"
+	t1=$(date +%s.%N)
+	log "FDB now $to MACs of each kind (kernel: $(wc -l <"$f") bridge commands in $(echo "$t1 - $t0" | bc -l | cut -c1-6) s)"
+	rm -f "$f"
+}
+
+# ------------------------------------------------------------------ points
+
+# record KIND SHAPE UNIT SYS VALUE... : one point's runs for one system
+record()
+{
+	local kind=$1 shape=$2 unit=$3 sys=$4
+	shift 4
+	printf '{"kind":"%s","shape":"%s","unit":"%s","system":"%s","runs":[%s]}\n' \
+		"$kind" "$shape" "$unit" "$sys" "$(printf '%.9g\n' "$@" | paste -sd,)" >>"$PTS"
+}
+
+# sink_on NS DEV drop|stack : drop = XDP counting sink; stack = TC ingress
+# program that makes every frame PACKET_HOST (frames to any FDB MAC reach IP/UDP)
+sink_on()
+{
+	if [ "$3" = stack ]; then
+		run in_ns "$1" tc qdisc replace dev "$2" clsact
+		run in_ns "$1" tc filter replace dev "$2" ingress bpf direct-action object-pinned "$BPIN/xvb_sink_stack"
+	else
+		run in_ns "$1" ip -force link set dev "$2" xdpdrv pinned "$BPIN/xvb_sink_$3"
+	fi
+}
+sink_off()
+{
+	in_ns "$1" ip link set dev "$2" xdp off 2>/dev/null
+	in_ns "$1" tc qdisc del dev "$2" clsact 2>/dev/null
+	return 0
+}
+
+# rate_args SYS KIND SIZE NMACS : xvb rate arguments for one system
+rate_args()
+{
+	local s=$1 kind=$2 size=$3 n=$4 P=xvb-$1-
+	case $kind in
+	decap | flood-decap)
+		local d=$DECAP_BASE
+		[ "$kind" = flood-decap ] && d=ff:ff:ff:ff:ff:ff && n=0
+		echo --ns "${P}ul" --dev peer --frame decap --size "$size" --nmacs "$n" \
+			--osmac "$(dev_mac "${P}ul" peer)" --odmac "$(dev_mac "${P}h1" ul)" \
+			--osip "${REMOTES[0]}" --odip $LOCAL_IP --vni $VNI \
+			--smac $REMOTE_VM_MAC --dmac $d --sip $REMOTE_VM_IP --dip 192.0.2.11
+		;;
+	encap | flood-encap)
+		local d=$ENCAP_BASE
+		[ "$kind" = flood-encap ] && d=ff:ff:ff:ff:ff:ff && n=0
+		echo --ns "${P}vm1" --dev eth0 --frame encap --size "$size" --nmacs "$n" \
+			--smac "$(vm_mac_n 1)" --dmac $d --sip 192.0.2.11 --dip $REMOTE_VM_IP
+		;;
+	esac
+}
+
+# sinks SYS KIND SINK on|off : attach/detach the receivers of a point
+sinks()
+{
+	local s=$1 kind=$2 sink=$3 op=$4 P=xvb-$1- i
+	case $kind in
+	decap) set -- "${P}vm1 eth0" ;;
+	encap) set -- "${P}ul peer" ;;
+	flood-decap) set -- "${P}vm1 eth0" "${P}vm2 eth0" "${P}vm3 eth0" "${P}vm4 eth0" ;;
+	flood-encap) set -- "${P}vm2 eth0" "${P}vm3 eth0" "${P}vm4 eth0" "${P}ul peer" ;;
+	esac
+	for i in "$@"; do
+		# shellcheck disable=SC2086
+		if [ "$op" = on ]; then sink_on $i "$sink"; else sink_off $i; fi
+	done
+}
+
+# rate_point KIND SIZE NMACS SINK(drop|stack) : one point, RUNS runs per system
+rate_point()
+{
+	local kind=$1 size=$2 n=$3 sink=$4 shape s r div=1 cnt out
+	local -A args vals
+	case $kind in
+	flood-decap) div=4; shape="${size}B BUM from uplink -> 4 local ports" ;;
+	flood-encap) div=7; shape="${size}B BUM from port -> 3 local ports + 4 remote VTEPs" ;;
+	*) shape="${size}B inner, FDB ${n} MACs, into ${sink/drop/XDP-drop sink}" ;;
+	esac
+	shape=${shape/into stack/into the receiver\'s stack}
+	for s in x k; do
+		args[$s]=$(rate_args $s "$kind" "$size" "$n")
+		sinks $s "$kind" "$sink" on
+	done
+	for ((r = 0; r < RUNS; r++)); do
+		for s in x k; do
+			if [ "$sink" = stack ]; then
+				[ "$kind" = decap ] && cnt=snmp:xvb-$s-vm1 || cnt=snmp:xvb-$s-ul
+			else
+				cnt=map:$BPIN/xvb_cnt
+			fi
+			# shellcheck disable=SC2086
+			out=$("$XVB" rate ${args[$s]} --count "$cnt" --secs "$SECS" --warmup $WARM \
+				--cpu $GEN_CPU --div $div 2>&1) || die "xvb rate: $out"
+			vals[$s]+="${vals[$s]:+ }${out%% *}"
+		done
+	done
+	for s in x k; do
+		sinks $s "$kind" "$sink" off
+	done
+	# shellcheck disable=SC2086
+	record "$kind" "$shape" pps xvtep ${vals[x]}
+	# shellcheck disable=SC2086
+	record "$kind" "$shape" pps kernel ${vals[k]}
+	log "$kind | $shape | xvtep ${vals[x]} | kernel ${vals[k]}"
+}
+
+# ceiling_point SIZE : the harness alone (generator -> veth -> XDP drop sink on
+# the kernel system's uplink, no VTEP in the path): every rate above includes
+# this fixed cost, so it bounds the ratios a faster dataplane can show
+ceiling_point()
+{
+	local size=$1 r out v=()
+	local args
+	args=$(rate_args k decap "$size" 1)
+	sink_on xvb-k-h1 ul drop
+	for ((r = 0; r < RUNS; r++)); do
+		# shellcheck disable=SC2086
+		out=$("$XVB" rate $args --count "map:$BPIN/xvb_cnt" --secs "$SECS" --warmup $WARM \
+			--cpu $GEN_CPU 2>&1) || die "xvb rate: $out"
+		v+=("${out%% *}")
+	done
+	sink_off xvb-k-h1 ul
+	record ceiling "${size}B inner (VXLAN frame), generator -> veth -> XDP-drop sink, no VTEP" pps harness "${v[@]}"
+	log "harness ceiling ${size}B: ${v[*]}"
+}
+
+# cpu_busy_jiffies / cpu_total_jiffies from /proc/stat (all CPUs)
+cpu_snap() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat; }
+
+# tcp_point STREAMS
+tcp_point()
+{
+	local streams=$1 r s port out gbps b0 t0 b1 t1 cores
+	local -A g c
+	for ((r = 0; r < RUNS; r++)); do
+		for s in x k; do
+			local P=xvb-$s-
+			port=$((5201 + RANDOM % 500))
+			bg_ns "${P}tb" timeout $((TCP_SECS + 20)) iperf3 -s -1 -B 192.0.2.2 -p $port >/dev/null 2>&1
+			local spid=$XVT_LAST_PID
+			wait_for 5 in_ns "${P}tb" sh -c "ss -Htln | grep -q ':$port '"
+			read -r b0 t0 < <(cpu_snap)
+			out=$(in_ns "${P}ta" timeout $((TCP_SECS + 15)) iperf3 -c 192.0.2.2 -p $port \
+				-t "$TCP_SECS" -P "$streams" -J 2>&1)
+			read -r b1 t1 < <(cpu_snap)
+			bg_stop "$spid"
+			gbps=$(jq -r '.end.sum_received.bits_per_second / 1e9' <<<"$out" 2>/dev/null)
+			[ -n "$gbps" ] && [ "$gbps" != null ] || die "iperf3 ($s): $(head -c 300 <<<"$out")"
+			cores=$(echo "($b1 - $b0) / ($t1 - $t0) * $NCPU" | bc -l)
+			g[$s]+="${g[$s]:+ }$(printf '%.3f' "$gbps")"
+			c[$s]+="${c[$s]:+ }$(printf '%.3f' "$(echo "$gbps / $cores" | bc -l)")"
+		done
+	done
+	local shape="TCP ${streams} stream(s), iperf3 VM->VM across two VTEPs (xvtep --decap ${XVB_TCP_DECAP:-hybrid}), VM MTU 1450"
+	# shellcheck disable=SC2086
+	record tcp "$shape" Gbit/s xvtep ${g[x]}
+	# shellcheck disable=SC2086
+	record tcp "$shape" Gbit/s kernel ${g[k]}
+	# shellcheck disable=SC2086
+	record tcp-per-core "$shape" "Gbit/s per busy core" xvtep ${c[x]}
+	# shellcheck disable=SC2086
+	record tcp-per-core "$shape" "Gbit/s per busy core" kernel ${c[k]}
+	log "tcp $streams: xvtep ${g[x]} Gbit/s (${c[x]} /core) | kernel ${g[k]} (${c[k]} /core)"
+}
+
+# cost_point NMACS : xvtep XDP decap program cost (ns/pkt), BPF_PROG_TEST_RUN
+cost_point()
+{
+	local n=$1 r out e=() c=() d=() net=() raw=() P=xvb-x-
+	for ((r = 0; r < RUNS; r++)); do
+		# shellcheck disable=SC2046
+		out=$("$XVB" cost $(rate_args x decap 64 "$n" | sed 's/--ns [^ ]* --dev [^ ]*//') \
+			--ns ${P}h1 --pin "$(pin_dir ${P}h1)" --repeat 1000000 2>&1) || die "xvb cost: $out"
+		read -r -a v <<<"$out"
+		[ "${v[3]}" = 4 ] || die "cost: decap returned ${v[3]}, not XDP_REDIRECT (4)"
+		e+=("${v[0]}")
+		c+=("${v[1]}")
+		d+=("${v[2]}")
+		net+=("$(echo "${v[2]} - ${v[1]}" | bc -l)")
+		raw+=("$(echo "${v[2]} - ${v[0]}" | bc -l)")
+	done
+	local shape="XDP decap+learn+lookup, 64B inner, FDB ${n} MACs"
+	record cost-empty "$shape" ns xvtep "${e[@]}"
+	record cost-control "$shape" ns xvtep "${c[@]}"
+	record cost-decap "$shape" ns xvtep "${d[@]}"
+	record cost-net "$shape" ns xvtep "${net[@]}"
+	record cost-vs-empty "$shape" ns xvtep "${raw[@]}"
+	log "cost FDB $n: empty ${e[*]} control ${c[*]} decap ${d[*]} ns"
+}
+
+# control_plane N : static FDB adds with the CLI (one process per entry: the
+# CLI has no batch mode), `fdb show -j`, and the kernel's bridge equivalents
+control_plane()
+{
+	local n=$1 P=xvb-x- i t0 t1 f cnt dt
+	local pin
+	pin=$(pin_dir ${P}h1)
+	f=$XVT_TMP/cp.sh
+	# bounded: stop after CP_MAX_S seconds and report the rate reached
+	local deadline=$(($(date +%s) + CP_MAX_S))
+	t0=$(date +%s.%N)
+	for ((i = 0; i < n; i++)); do
+		"$CTL" --pin "$pin" -n ${P}h1 fdb add "$(mac_idx $CP_BASE:00:00:00 $i)" vni $VNI dev vm2 ||
+			die "xvtepctl fdb add failed at entry $i"
+		if ((i % 1000 == 999)) && (($(date +%s) >= deadline)); then
+			i=$((i + 1))
+			break
+		fi
+	done
+	t1=$(date +%s.%N)
+	dt=$(echo "$t1 - $t0" | bc -l)
+	[ "$i" -lt "$n" ] && log "control plane: stopped after $i of $n entries ($CP_MAX_S s budget)"
+	n=$i
+	record cp-add "xvtepctl fdb add, ${n} static entries, one process each" s xvtep "$dt"
+	log "control plane: $n x 'xvtepctl fdb add' in $dt s"
+	t0=$(date +%s.%N)
+	cnt=$("$CTL" --pin "$pin" -n ${P}h1 -j fdb show | jq '[.. | objects | select(has("mac"))] | length')
+	t1=$(date +%s.%N)
+	dt=$(echo "$t1 - $t0" | bc -l)
+	record cp-show "xvtepctl -j fdb show (+ jq count), ${cnt} entries" s xvtep "$dt"
+	log "control plane: 'xvtepctl -j fdb show' of $cnt entries in $dt s"
+
+	# kernel: the same N entries with one `bridge -batch` (vxlan self + bridge master
+	# entry for a MAC behind a port = 1 entry: bridge master on vm2)
+	awk -v n="$n" -v b="$CP_BASE" 'BEGIN { for (i = 0; i < n; i++)
+		printf "fdb add %s:%02x:%02x:%02x dev vm2 master static\n", b, int(i / 65536) % 256, int(i / 256) % 256, i % 256 }' >"$f"
+	t0=$(date +%s.%N)
+	run in_ns xvb-k-h1 bridge -batch "$f"
+	t1=$(date +%s.%N)
+	dt=$(echo "$t1 - $t0" | bc -l)
+	record cp-add "bridge -batch fdb add, ${n} static entries, one process" s kernel "$dt"
+	t0=$(date +%s.%N)
+	cnt=$(in_ns xvb-k-h1 bridge -j fdb show | jq length)
+	t1=$(date +%s.%N)
+	dt=$(echo "$t1 - $t0" | bc -l)
+	record cp-show "bridge -j fdb show (+ jq count), ${cnt} entries" s kernel "$dt"
+	log "control plane kernel: bridge -batch $n adds, fdb show of $cnt entries done"
+	rm -f "$f"
+}
+
+# Leftovers of an earlier run that was killed or kept (XVT_KEEP=1): ours by prefix.
+clean_stale()
+{
+	local ns pin
+	for pin in "$XVT_BPFFS"/xvb-*; do
+		[ -d "$pin" ] || continue
+		ns=${pin##*/}
+		[ -e "/run/netns/$ns" ] && timeout 15 "$LOADER" --pin "$pin" -n "$ns" detach >/dev/null 2>&1
+	done
+	for ns in $(ip netns list | awk '$1 ~ /^xvb-/ { print $1 }'); do
+		ns_kill_pids "$ns"
+		ip netns del "$ns"
+	done
+	rm -rf "$XVT_BPFFS"/xvb-*
+}
+
+# ------------------------------------------------------------------ main
+
+require_root
+require_bpffs
+require_tools
+deps
+require_cmds ip bridge nsenter ethtool iperf3 jq bc awk gnuplot python3
+[ -x "$XVB" ] || die "$XVB not built (make bench-tools)"
+: >"$PTS"
+clean_stale
+
+log "building topologies (quick=$QUICK, runs=$RUNS, window=${SECS}s)"
+pin_register "$BPIN"
+rm -rf "$BPIN"
+mkdir -p "$BPIN"
+run "$XVB" load-sink "$BPIN"
+rate_topo x
+rate_topo k
+tcp_topo x
+tcp_topo k
+
+if [ "$QUICK" = 1 ]; then
+	PHASES=(1)
+	fdb_grow 0 1
+	ceiling_point 64
+	rate_point decap 64 1 drop
+	rate_point decap 64 1 stack
+	rate_point encap 64 1 drop
+	rate_point flood-encap 64 0 drop
+	tcp_point 1
+	cost_point 1
+	control_plane "$CP_N"
+else
+	prev=0
+	for n in 1 100 100000; do
+		fdb_grow $prev $n
+		prev=$n
+		for size in 64 1500; do
+			for sink in drop stack; do
+				rate_point decap $size $n $sink
+				rate_point encap $size $n $sink
+			done
+		done
+		cost_point $n
+		if [ $n = 1 ]; then
+			ceiling_point 64
+			ceiling_point 1500
+			rate_point flood-decap 64 0 drop
+			rate_point flood-encap 64 0 drop
+			tcp_point 1
+			tcp_point 4
+		fi
+	done
+	control_plane "$CP_N"
+fi
+
+mkdir -p "$RES"
+cp "$PTS" "$RES/latest.raw.jsonl"
+python3 "$ROOT/bench/report.py" "$PTS" "$RES" "$QUICK" "$(($(date +%s) - T_START))" || die "report failed"
+log "done: $RES/latest.md"
+cat "$RES/latest.md"

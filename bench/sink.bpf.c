@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Receiver-side counting sinks (XDP on the receiving veth). One per-CPU
+ * counter, shared by every device a sink is attached to; the bench reads it
+ * before and after a fixed window.
+ *   xvb_sink_drop  count, XDP_DROP
+ *   xvb_sink_pass  count, set the destination MAC to sink_cfg.mac, XDP_PASS
+ *                  (unused by run.sh: an skb that reached the veth as an skb
+ *                  keeps the PACKET_OTHERHOST it was given before XDP ran,
+ *                  so this only works for xdp_frames - not a fair sink)
+ *   xvb_sink_stack TC ingress (after eth_type_trans): mark the frame as
+ *                  addressed to this host, so frames sent to any FDB MAC
+ *                  reach IP and UDP of the namespace; counted there (UDP MIB)
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+struct xvb_sink_cfg {
+	__u8 mac[6];
+	__u16 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} xvb_cnt SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xvb_sink_cfg);
+} xvb_cfg SEC(".maps");
+
+static __always_inline void count(void)
+{
+	__u32 k = 0;
+	__u64 *c = bpf_map_lookup_elem(&xvb_cnt, &k);
+
+	if (c)
+		(*c)++;
+}
+
+SEC("xdp")
+int xvb_sink_drop(struct xdp_md *ctx)
+{
+	count();
+	return XDP_DROP;
+}
+
+SEC("xdp")
+int xvb_sink_pass(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 k = 0;
+	struct xvb_sink_cfg *cfg = bpf_map_lookup_elem(&xvb_cfg, &k);
+
+	count();
+	if (cfg && data + 6 <= data_end)
+		__builtin_memcpy(data, cfg->mac, 6);
+	return XDP_PASS;
+}
+
+#define TC_ACT_OK	0
+#define PACKET_HOST	0
+
+SEC("tc")
+int xvb_sink_stack(struct __sk_buff *skb)
+{
+	bpf_skb_change_type(skb, PACKET_HOST);
+	return TC_ACT_OK;
+}
+
+char LICENSE[] SEC("license") = "GPL";
