@@ -98,30 +98,7 @@ static int slot_of_id(const struct xvtep_mirror slots[XVTEP_MAX_MIRRORS], __u32 
 
 static int read_mstats(__u32 slot, struct xvtep_mirror_stats *out)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	struct xvtep_mirror_stats *vals;
-	int err = 0;
-
-	if (ncpu <= 0)
-		return -EINVAL;
-	vals = calloc(ncpu, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	memset(out, 0, sizeof(*out));
-	if (bpf_map_lookup_elem(mstats_fd, &slot, vals)) {
-		err = -errno;
-		goto out;
-	}
-	for (int c = 0; c < ncpu; c++) {
-		const __u64 *src = (const __u64 *)&vals[c];
-		__u64 *dst = (__u64 *)out;
-
-		for (size_t i = 0; i < sizeof(*out) / sizeof(__u64); i++)
-			dst[i] += src[i];
-	}
-out:
-	free(vals);
-	return err;
+	return xv_percpu_sum(mstats_fd, &slot, out, sizeof(*out));
 }
 
 /* Counters of a reused slot must start from zero, on every CPU. */

@@ -117,34 +117,39 @@ int xv_read_meta(const struct xv_maps *m, struct xvtep_meta *meta)
 	return bpf_map_lookup_elem(m->meta, &key, meta) ? -1 : 0;
 }
 
-int xv_stats_read(int stats_fd, __u32 vni, struct xvtep_stats *out)
+int xv_percpu_sum(int map_fd, const void *key, void *out, size_t size)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	struct xvtep_stats *vals;
+	size_t stride = (size + 7) & ~(size_t)7;
+	__u8 *vals;
 	int err = 0;
 
 	if (ncpu <= 0)
 		return ncpu < 0 ? ncpu : -EINVAL;
-	/* Per-CPU lookups return one value per possible CPU, each rounded up
-	 * to 8 bytes (struct xvtep_stats is a multiple of 8 already). */
-	vals = calloc(ncpu, sizeof(*vals));
+	/* Per-CPU lookups return one value per possible CPU, each rounded up to 8 bytes. */
+	vals = calloc(ncpu, stride);
 	if (!vals)
 		return -ENOMEM;
-	if (bpf_map_lookup_elem(stats_fd, &vni, vals)) {
+	if (bpf_map_lookup_elem(map_fd, key, vals)) {
 		err = -errno;
 		goto out;
 	}
-	memset(out, 0, sizeof(*out));
+	memset(out, 0, size);
 	for (int c = 0; c < ncpu; c++) {
-		const __u64 *src = (const __u64 *)&vals[c];
-		__u64 *dst = (__u64 *)out;
+		const __u64 *src = (const __u64 *)(vals + c * stride);
+		__u64 *dst = out;
 
-		for (size_t i = 0; i < sizeof(*out) / sizeof(__u64); i++)
+		for (size_t i = 0; i < size / sizeof(__u64); i++)
 			dst[i] += src[i];
 	}
 out:
 	free(vals);
 	return err;
+}
+
+int xv_stats_read(int stats_fd, __u32 vni, struct xvtep_stats *out)
+{
+	return xv_percpu_sum(stats_fd, &vni, out, sizeof(*out));
 }
 
 int xv_link_info(int link_fd, __u32 *type, __u32 *link_id, __u32 *prog_id, __u32 *ifindex)

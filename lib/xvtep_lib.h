@@ -52,6 +52,8 @@ int xv_tcx_attach(int prog_fd, int ifindex, bool ingress);
 
 /* Sum of a per-CPU xvtep_stats value into OUT; 0 or -errno (-ENOENT if absent). */
 int xv_stats_read(int stats_fd, __u32 vni, struct xvtep_stats *out);
+/* Sum a per-CPU value made of __u64 counters (SIZE a multiple of 8) into OUT; 0 or -errno. */
+int xv_percpu_sum(int map_fd, const void *key, void *out, size_t size);
 
 /* CLOCK_MONOTONIC now in ns (same clock as bpf_ktime_get_ns). */
 __u64 xv_now_ns(void);
