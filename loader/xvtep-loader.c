@@ -1994,7 +1994,10 @@ int main(int argc, char **argv)
 		return 1;
 	libbpf_set_print(libbpf_print);
 
-	if ((!strcmp(cmd, "attach") || !strcmp(cmd, "detach")) && loader_lock() < 0)
+	/* Privileges first: without them even the lock file cannot be opened,
+	 * and "missing privileges" is the error that explains it. */
+	if ((!strcmp(cmd, "attach") || !strcmp(cmd, "detach")) &&
+	    (xv_check_privileges() || loader_lock() < 0))
 		return 1;
 	if (!strcmp(cmd, "attach"))
 		return cmd_attach();
