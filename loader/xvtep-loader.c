@@ -876,8 +876,6 @@ static int cmd_attach(void)
 		return 1;
 	if (xv_check_bpffs(cfg.pin))
 		return 1;
-	if (xv_check_privileges())
-		return 1;
 	if (get_uplink(cfg.uplink, &ifindex, mac))
 		return 1;
 
@@ -1387,8 +1385,6 @@ static int cmd_detach(void)
 		xv_err("nothing attached at %s (no such directory)", cfg.pin);
 		return 1;
 	}
-	if (xv_check_privileges())
-		return 1;
 
 	leave_groups();
 	mirror_ours = mirror_dev_owned(&mirror_ifindex);

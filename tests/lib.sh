@@ -417,13 +417,15 @@ wait_for()
 
 # ---------------------------------------------------------------- capture
 
-# cap_start NS DEV FILTER : tcpdump to a pcap file in the background;
-# sets CAP_PID and CAP_FILE; returns once tcpdump listens
+# cap_start NS DEV [FILTER] [SNAPLEN] : tcpdump to a pcap file in the background
+# (SNAPLEN 128 by default, 0 = whole frames); sets CAP_PID and CAP_FILE;
+# returns once tcpdump listens
 cap_start()
 {
-	local ns=$1 dev=$2 filter=$3 i
+	local ns=$1 dev=$2 filter=$3 snaplen=${4:-128} i
 	CAP_FILE=$XVT_TMP/cap.$ns.$dev.$RANDOM.pcap
-	bg_ns "$ns" tcpdump -i "$dev" -nn -U --immediate-mode -s 128 -w "$CAP_FILE" "$filter" 2>"$CAP_FILE.err"
+	bg_ns "$ns" tcpdump -i "$dev" -nn -U --immediate-mode -s "$snaplen" -w "$CAP_FILE" \
+		${filter:+"$filter"} 2>"$CAP_FILE.err"
 	CAP_PID=$XVT_LAST_PID
 	for ((i = 0; i < 50; i++)); do
 		grep -q "listening on" "$CAP_FILE.err" 2>/dev/null && return 0

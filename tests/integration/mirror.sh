@@ -97,20 +97,8 @@ erc_neigh_resolve()
 	fi
 }
 
-# mcap_start NS DEV [FILTER] : full-size capture (tcpdump -s 0) in the
-# background; sets CAP_PID and CAP_FILE; returns once tcpdump listens
-mcap_start()
-{
-	local ns=$1 dev=$2 filter=$3 i
-	CAP_FILE=$XVT_TMP/mcap.$ns.$dev.$RANDOM.pcap
-	bg_ns "$ns" tcpdump -i "$dev" -nn -U --immediate-mode -s 0 -w "$CAP_FILE" $filter 2>"$CAP_FILE.err"
-	CAP_PID=$XVT_LAST_PID
-	for ((i = 0; i < 50; i++)); do
-		grep -q "listening on" "$CAP_FILE.err" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
+# mcap_start NS DEV [FILTER] : full-size capture (tcpdump -s 0), see cap_start
+mcap_start() { cap_start "$1" "$2" "${3:-}" 0; }
 
 # caps_start NAME:NS:DEV[:FILTER] ... : start several captures; CAPS[NAME]=file
 declare -A CAPS CAP_PIDS
