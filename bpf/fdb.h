@@ -4,6 +4,7 @@
 #define XVTEP_BPF_FDB_H
 
 #include "stats.h"
+#include "secure.h"
 
 /* Rewriting the timestamp of a hot entry on every packet would bounce its
  * cache line between CPUs; once a second is precise enough for ageing. */
@@ -50,6 +51,8 @@ static __always_inline int fdb_learn(__u32 vni, const struct xvtep_vni *vcfg, co
 
 	fdb_key_init(&key, vni, mac);
 	e = bpf_map_lookup_elem(&xvtep_fdb, &key);
+	if ((!e || !fdb_same_place(e, ifindex, remote)) && own_mac(mac))
+		return XVTEP_DROP_OWN_MAC;
 	if (e) {
 		if (fdb_same_place(e, ifindex, remote)) {
 			if (!(e->flags & XVTEP_FDB_F_STATIC) && now - e->updated_ns > FDB_REFRESH_NS)
@@ -60,6 +63,8 @@ static __always_inline int fdb_learn(__u32 vni, const struct xvtep_vni *vcfg, co
 			return XVTEP_DROP_STATIC_CONFLICT;
 		if (!(vcfg->flags & XVTEP_VNI_F_LEARNING))
 			return XVTEP_DROP__MAX;
+		if (move_refused(&key, e, now, st))
+			return XVTEP_DROP_MAC_FROZEN;
 		/* A move: replace the element whole so readers never see half of it. */
 		fresh.ifindex = remote ? 0 : ifindex;
 		fresh.remote = remote;

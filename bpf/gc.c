@@ -20,6 +20,7 @@ static long gc_visit(struct bpf_map *map, struct xvtep_fdb_key *key, struct xvte
 
 	if (e->flags & XVTEP_FDB_F_STATIC)
 		return 0;
+	frozen_thaw(e, pass->now);
 	vcfg = bpf_map_lookup_elem(&xvtep_vnis, &vni);
 	if (vcfg && pass->now - e->updated_ns <= (__u64)vcfg->ageing * 1000000000ULL)
 		return 0;

@@ -9,6 +9,7 @@
 #define XVTEP_BPF_MIRROR_H
 
 #include "maps.h"
+#include "secure.h"
 
 static __always_inline void mirror_count_drop(__u32 slot, enum xvtep_mirror_drop reason)
 {
@@ -31,6 +32,10 @@ static __always_inline void mirror_copies(struct __sk_buff *skb, __u32 sessions,
 	for (__u32 slot = 0; slot < XVTEP_MAX_MIRRORS; slot++) {
 		if (!(sessions & (1U << slot)))
 			continue;
+		if (!mirror_rate_ok(slot)) {
+			mirror_count_drop(slot, XVTEP_MDROP_RATE);
+			continue;
+		}
 		skb->mark = XVTEP_MIRROR_MARK | dir << 8 | slot;
 		if (!cfg_mirror_ifindex ||
 		    bpf_clone_redirect(skb, cfg_mirror_ifindex, BPF_F_INGRESS))

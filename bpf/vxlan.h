@@ -4,6 +4,7 @@
 #define XVTEP_BPF_VXLAN_H
 
 #include "common.h"
+#include "secure.h"
 
 /* What parse_vxlan() learned about a frame it accepted as ours. */
 struct vxlan_rx {
@@ -107,6 +108,8 @@ static __always_inline int vxlan_rx_check(const struct vxlan_rx *rx, const struc
 	/* Multicast to a group this VNI does not use is not ours to take. */
 	if (rx->outer_dst != cfg_local_ip && rx->outer_dst != vcfg->group)
 		return XVTEP_DROP_UNKNOWN_VNI;
+	if (peer_denied(rx->vni, vcfg, rx->outer_src))
+		return XVTEP_DROP_PEER_DENIED;
 	if (mac_is_multicast(ieth->h_source) || mac_is_zero(ieth->h_source))
 		return XVTEP_DROP_BAD_SRC_MAC;
 	return XVTEP_DROP__MAX;

@@ -77,6 +77,11 @@ struct xvtep_meta {
 };
 
 #define XVTEP_VNI_F_LEARNING	(1U << 0)
+/* Outer sources are checked against xvtep_peers: the VNI's own list when
+ * PEER_OWN is set, else the default list (key vni XVTEP_PEER_DEFAULT).
+ * Without PEER_FILTER the dataplane does no lookup at all. */
+#define XVTEP_VNI_F_PEER_FILTER	(1U << 1)
+#define XVTEP_VNI_F_PEER_OWN	(1U << 2)
 
 /* xvtep_vnis: key __u32 vni (host order). */
 struct xvtep_vni {
@@ -117,12 +122,17 @@ struct xvtep_fdb_key {
 
 #define XVTEP_FDB_F_STATIC	(1U << 0)
 #define XVTEP_FDB_F_REMOTE	(1U << 1)	/* behind a remote VTEP, else a local port */
+/* Moved too often (move dampening): stays put until frozen_until. */
+#define XVTEP_FDB_F_FROZEN	(1U << 2)
 
 struct xvtep_fdb_entry {
 	__u32 ifindex;		/* local port, when !REMOTE */
 	__be32 remote;		/* remote VTEP, when REMOTE */
 	__u32 flags;		/* XVTEP_FDB_F_* */
-	__u32 pad;
+	union {
+		__u32 pad;
+		__u32 frozen_until;	/* FROZEN: end of the hold, bpf_ktime_get_ns() seconds */
+	};
 	__u64 updated_ns;	/* CLOCK_MONOTONIC (bpf_ktime_get_ns) of the last refresh */
 };
 
@@ -143,6 +153,9 @@ enum xvtep_drop {
 	XVTEP_DROP_HAIRPIN,		/* destination is the ingress port */
 	XVTEP_DROP_OWN_SOURCE,		/* outer source is our own address */
 	XVTEP_DROP_NEIGH_UNRESOLVED,	/* flood copy to a VTEP whose neighbour is unknown */
+	XVTEP_DROP_PEER_DENIED,		/* outer source not in the VNI's VTEP allow-list */
+	XVTEP_DROP_MAC_FROZEN,		/* source MAC claimed from elsewhere while its entry is frozen */
+	XVTEP_DROP_OWN_MAC,		/* source MAC is the uplink's or a port's own */
 	XVTEP_DROP__MAX,
 };
 
@@ -156,6 +169,7 @@ enum xvtep_event {
 	XVTEP_EV_FLOODED,		/* BUM frames replicated */
 	XVTEP_EV_RESERVED_BITS,		/* VXLAN reserved bits set (ignored) */
 	XVTEP_EV_XDP_TO_TC,		/* XDP handed a VXLAN frame to TC */
+	XVTEP_EV_MOVE_FROZEN,		/* an entry moved too often and was frozen */
 	XVTEP_EV__MAX,
 };
 
@@ -220,6 +234,9 @@ static const char *const xvtep_drop_names[XVTEP_DROP__MAX] = {
 	[XVTEP_DROP_HAIRPIN] = "hairpin",
 	[XVTEP_DROP_OWN_SOURCE] = "own_source",
 	[XVTEP_DROP_NEIGH_UNRESOLVED] = "neigh_unresolved",
+	[XVTEP_DROP_PEER_DENIED] = "peer_denied",
+	[XVTEP_DROP_MAC_FROZEN] = "mac_frozen",
+	[XVTEP_DROP_OWN_MAC] = "own_mac",
 };
 
 static const char *const xvtep_event_names[XVTEP_EV__MAX] = {
@@ -231,6 +248,7 @@ static const char *const xvtep_event_names[XVTEP_EV__MAX] = {
 	[XVTEP_EV_FLOODED] = "flooded",
 	[XVTEP_EV_RESERVED_BITS] = "reserved_bits",
 	[XVTEP_EV_XDP_TO_TC] = "xdp_to_tc",
+	[XVTEP_EV_MOVE_FROZEN] = "move_frozen",
 };
 #endif
 
@@ -327,5 +345,71 @@ static const char *const xvtep_mdrop_names[XVTEP_MDROP__MAX] = {
 	[XVTEP_MDROP_RATE] = "rate_limited",
 };
 #endif
+
+/* ------------------------------------------------------------ hardening */
+
+#define XVTEP_MAP_PEERS		"xvtep_peers"
+#define XVTEP_MAP_VSEC		"xvtep_vsec"
+#define XVTEP_MAP_MOVES		"xvtep_moves"
+#define XVTEP_MAP_OWNMACS	"xvtep_ownmacs"
+#define XVTEP_MAP_MRATE		"xvtep_mrate"
+
+/* xvtep_peers: LPM_TRIE (no prealloc). prefixlen = 32 + IPv4 prefix length:
+ * the VNI part always matches whole. vni XVTEP_PEER_DEFAULT holds the
+ * default list. Value: __u32, always 0. */
+#define XVTEP_PEER_DEFAULT	0xffffffffU
+#define XVTEP_MAX_PEERS		16384
+
+struct xvtep_peer_key {
+	__u32 prefixlen;
+	__u32 vni;		/* host order, or XVTEP_PEER_DEFAULT */
+	__be32 addr;
+};
+
+/* xvtep_vsec: key __u32 vni. A VNI without an entry uses the defaults. */
+#define XVTEP_MOVE_LIMIT_DEFAULT	10	/* moves... */
+#define XVTEP_MOVE_WINDOW_DEFAULT	10	/* ...within this many seconds freeze the entry */
+#define XVTEP_MOVE_HOLD_DEFAULT		30	/* seconds an entry stays frozen */
+
+struct xvtep_vni_sec {
+	__u32 move_limit;	/* moves allowed per window, 0 = no dampening */
+	__u32 move_window;	/* seconds */
+	__u32 move_hold;	/* seconds */
+	__u32 pad;
+};
+
+/* xvtep_moves: LRU_HASH, key struct xvtep_fdb_key. Written on moves only. */
+#define XVTEP_MOVES_SIZE	16384
+
+struct xvtep_move {
+	__u64 window_start_ns;
+	__u64 moves;		/* moves since window_start_ns (64 bits: atomic fetch-add) */
+};
+
+/* xvtep_ownmacs: HASH -> __u32 ifindex of the port owning the MAC. The
+ * uplink MAC is rodata (cfg_uplink_mac). These are never learned. */
+struct xvtep_mac_key {
+	__u8 mac[6];
+	__u16 pad;		/* always 0 */
+};
+
+/* xvtep_mrate: ARRAY, key = mirror slot. Token bucket of the session, in
+ * nanoseconds of credit: a copy costs 1e9 / rate. */
+#define XVTEP_MIRROR_BURST_DIV	10	/* default burst: a tenth of a second */
+
+struct xvtep_mirror_rate {
+	struct bpf_spin_lock lock;
+	__u32 rate;		/* copies per second, 0 = unlimited */
+	__u32 burst;		/* bucket depth in copies (0 = 1) */
+	__u32 pad;
+	__u64 credit_ns;
+	__u64 last_ns;
+};
+
+_Static_assert(sizeof(struct xvtep_peer_key) == 12, "xvtep_peer_key layout");
+_Static_assert(sizeof(struct xvtep_vni_sec) == 16, "xvtep_vni_sec layout");
+_Static_assert(sizeof(struct xvtep_move) == 16, "xvtep_move layout");
+_Static_assert(sizeof(struct xvtep_mac_key) == 8, "xvtep_mac_key layout");
+_Static_assert(sizeof(struct xvtep_mirror_rate) == 32, "xvtep_mirror_rate layout");
 
 #endif /* XVTEP_H */
