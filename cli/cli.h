@@ -98,4 +98,31 @@ long fdb_remove(const struct fdb_filter *f);
 /* JSON writer for -j/-p; NULL in text mode. */
 struct jw *json_open(void);
 
+/* ---- hardening (secure.c) ---- */
+int do_peer(int argc, char **argv);
+void usage_peer(FILE *f);
+struct sec_prefix {
+	__be32 addr;
+	__u32 plen;
+};
+/* Open xvtep_peers, xvtep_vsec, xvtep_ownmacs (idempotent). */
+int sec_maps_open(void);
+/* IPV4[/PREFIX] (host bits cleared). */
+int parse_peer_arg(const char *s, struct sec_prefix *p);
+void fmt_prefix(const struct sec_prefix *p, char buf[20]);
+/* Prefixes of list VNI (or XVTEP_PEER_DEFAULT), sorted; at most MAX. */
+int peers_read(__u32 vni, struct sec_prefix *out, int max);
+int peers_insert(__u32 vni, const struct sec_prefix *l, int n);
+/* Remove every prefix of list VNI that is not in KEEP. */
+void peers_prune(__u32 vni, const struct sec_prefix *keep, int nkeep);
+/* FLAGS with the peer-filter bits for a VNI with (own) or without its own list. */
+__u32 peer_flags(__u32 flags, bool own, bool dflt);
+bool peer_default_active(void);
+void vsec_read(__u32 vni, struct xvtep_vni_sec *s);	/* defaults when absent */
+int vsec_write(__u32 vni, const struct xvtep_vni_sec *s);
+void sec_vni_gone(__u32 vni);
+void sec_show_vni(struct jw *jw, __u32 vni, const struct xvtep_vni *v);
+void ownmac_port_add(__u32 ifindex);
+void ownmac_port_del(__u32 ifindex);
+
 #endif

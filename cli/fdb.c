@@ -207,6 +207,9 @@ static int fdb_show(int argc, char **argv)
 		bool is_static = e->flags & XVTEP_FDB_F_STATIC;
 		bool remote = e->flags & XVTEP_FDB_F_REMOTE;
 		__u64 age = now > e->updated_ns ? (now - e->updated_ns) / 1000000000ULL : 0;
+		/* Move dampening: frozen until frozen_until (monotonic seconds). */
+		__u64 hold = (e->flags & XVTEP_FDB_F_FROZEN) && e->frozen_until > now / 1000000000ULL ?
+			     e->frozen_until - now / 1000000000ULL : 0;
 
 		if (a.vni_arg && r[i].key.vni != a.vni)
 			continue;
@@ -223,14 +226,19 @@ static int fdb_show(int argc, char **argv)
 				jw_string_field(jw, "dev", ifname(e->ifindex));
 			jw_bool_field(jw, "static", is_static);
 			jw_uint_field(jw, "age", age);
+			jw_bool_field(jw, "frozen", hold > 0);
+			jw_uint_field(jw, "frozen_for", hold);
 			jw_end_object(jw);
 		} else {
 			char dest[40];
 
 			snprintf(dest, sizeof(dest), "%s %s", remote ? "remote" : "dev",
 				 remote ? ip : ifname(e->ifindex));
-			printf("%-8u %-17s %-24s %-7s %llu\n", r[i].key.vni, mac, dest,
+			printf("%-8u %-17s %-24s %-7s %llu", r[i].key.vni, mac, dest,
 			       is_static ? "static" : "dynamic", (unsigned long long)age);
+			if (hold)
+				printf(" frozen %llus", (unsigned long long)hold);
+			printf("\n");
 		}
 	}
 	if (jw) {

@@ -23,12 +23,13 @@ static void usage(FILE *f)
 		"         -n NETNS       run in network namespace /run/netns/NETNS\n"
 		"         -j, --json     JSON output\n"
 		"         -p, --pretty   pretty-printed JSON output (implies -j)\n"
-		"OBJECT := { vni | port | fdb | stats | mirror | help }\n\n");
+		"OBJECT := { vni | port | fdb | stats | mirror | peer | help }\n\n");
 	usage_vni(f);
 	usage_port(f);
 	usage_fdb(f);
 	usage_stats(f);
 	usage_mirror(f);
+	usage_peer(f);
 }
 
 bool is_kw(const char *arg, const char *kw)
@@ -224,9 +225,11 @@ int main(int argc, char **argv)
 		ret = do_stats(argc, argv);
 	else if (is_kw(obj, "mirror"))
 		ret = do_mirror(argc, argv);
+	else if (is_kw(obj, "peer"))
+		ret = do_peer(argc, argv);
 	else
-		ret = xv_arg_err(obj, "unknown object, expected vni, port, fdb, stats, mirror "
-				 "or help");
+		ret = xv_arg_err(obj, "unknown object, expected vni, port, fdb, stats, mirror, "
+				 "peer or help");
 
 	if (ctl.maps_open)
 		xv_maps_close(&ctl.maps);

@@ -43,14 +43,41 @@ void usage_mirror(FILE *f)
 		"       xvtepctl mirror add ID src DEV[,DEV...] [dir rx|tx|both]\n"
 		"                ( span dev DEV | rspan dev DEV vlan VID |\n"
 		"                  erspan remote IPV4 [version 2|3] [session SID] [index N] [hwid N] )\n"
-		"                [truncate BYTES]\n"
+		"                [truncate BYTES] [rate PPS [burst N]]\n"
+		"       xvtepctl mirror set ID rate PPS [burst N]\n"
 		"       xvtepctl mirror del ID\n"
 		"       xvtepctl mirror show [ID]\n");
 }
 
 /* ---- maps ---- */
 
-static int mirrors_fd = -1, mstats_fd = -1, upmirror_fd = -1;
+static int mirrors_fd = -1, mstats_fd = -1, upmirror_fd = -1, mrate_fd = -1;
+
+/* The rate limits: opened only by the commands that use them. */
+static int mrate_open(void)
+{
+	if (mrate_fd < 0)
+		mrate_fd = xv_map_open_checked(ctl.pin, XVTEP_MAP_MRATE, 4,
+					       sizeof(struct xvtep_mirror_rate));
+	return mrate_fd < 0 ? -1 : 0;
+}
+
+/* A fresh bucket: last_ns 0 makes the first copy find it full. */
+static int mrate_write(__u32 slot, __u32 rate, __u32 burst)
+{
+	struct xvtep_mirror_rate r = { .rate = rate, .burst = burst };
+
+	if (bpf_map_update_elem(mrate_fd, &slot, &r, BPF_ANY))
+		return xv_err_errno(errno, "cannot write %s[%u]", XVTEP_MAP_MRATE, slot);
+	return 0;
+}
+
+static __u32 default_burst(__u32 rate)
+{
+	__u32 b = rate / XVTEP_MIRROR_BURST_DIV;
+
+	return b ? b : 1;
+}
 
 static int mirror_maps_open(void)
 {
@@ -70,7 +97,7 @@ static int mirror_maps_open(void)
 
 static void mirror_maps_close(void)
 {
-	int *fds[] = { &mirrors_fd, &mstats_fd, &upmirror_fd };
+	int *fds[] = { &mirrors_fd, &mstats_fd, &upmirror_fd, &mrate_fd };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
@@ -184,6 +211,8 @@ struct mirror_req {
 	const char *id_arg;
 	const char *src_arg, *dir_arg, *kind_arg, *dev_arg, *vlan_arg, *remote_arg;
 	const char *version_arg, *session_arg, *index_arg, *hwid_arg, *trunc_arg;
+	const char *rate_arg, *burst_arg;
+	__u32 rate, burst;
 	char *src_names[XVTEP_MIRROR_MAX_SRCS + 1];
 	int nr_src;
 	struct xvtep_mirror m;
@@ -198,6 +227,23 @@ static int kw_once(int argc, char **argv, int *i, const char **slot)
 		return dup_kw(kw);
 	*slot = kw_value(argc, argv, i);
 	return *slot ? 0 : -1;
+}
+
+/* rate PPS [burst N]: copies per second per session, 0 = unlimited. */
+static int parse_rate(struct mirror_req *r)
+{
+	r->rate = r->burst = 0;
+	if (r->burst_arg && !r->rate_arg)
+		return xv_arg_err(r->burst_arg, "\"burst\" needs \"rate PPS\"");
+	if (r->rate_arg && xv_parse_u32(r->rate_arg, 0, 1000000000U, &r->rate))
+		return xv_arg_err(r->rate_arg, "rate must be a number of copies per second "
+				  "in 0..1000000000 (0 = unlimited)");
+	if (r->burst_arg && (xv_parse_u32(r->burst_arg, 1, 1000000000U, &r->burst) || !r->rate))
+		return xv_arg_err(r->burst_arg, "burst must be a number of copies in "
+				  "1..1000000000, with a non-zero rate");
+	if (r->rate && !r->burst)
+		r->burst = default_burst(r->rate);
+	return 0;
 }
 
 /* Syntax and ranges: everything that needs no map. */
@@ -243,11 +289,15 @@ static int parse_add(int argc, char **argv, struct mirror_req *r, char *srcbuf, 
 			err = kw_once(argc, argv, &i, &r->hwid_arg);
 		else if (is_kw(a, "truncate"))
 			err = kw_once(argc, argv, &i, &r->trunc_arg);
+		else if (is_kw(a, "rate") || is_kw(a, "burst"))
+			err = kw_once(argc, argv, &i, is_kw(a, "rate") ? &r->rate_arg : &r->burst_arg);
 		else
 			return xv_arg_err(a, "unknown keyword");
 		if (err)
 			return -1;
 	}
+	if (parse_rate(r))
+		return -1;
 
 	if (!r->src_arg)
 		return xv_arg_err(r->id_arg, "\"src DEV[,DEV...]\" is required");
@@ -364,7 +414,7 @@ static int mirror_add(int argc, char **argv)
 
 	if (parse_add(argc, argv, &r, srcbuf, sizeof(srcbuf)))
 		return -1;
-	if (ctl_open(true) || mirror_maps_open())
+	if (ctl_open(true) || mirror_maps_open() || mrate_open())
 		return -1;
 	if (xv_read_meta(&ctl.maps, &meta))
 		return xv_err("cannot read %s/%s", ctl.pin, XVTEP_MAP_META);
@@ -414,6 +464,8 @@ static int mirror_add(int argc, char **argv)
 	err = zero_mstats(slot);
 	if (err)
 		return xv_err_errno(err, "cannot reset %s[%d]", XVTEP_MAP_MSTATS, slot);
+	if (mrate_write(slot, r.rate, r.burst))
+		return -1;
 	if (bpf_map_update_elem(mirrors_fd, &(__u32){ slot }, m, BPF_ANY))
 		return xv_err_errno(errno, "cannot write %s[%d]", XVTEP_MAP_MIRRORS, slot);
 	for (; done < (int)m->nr_sources; done++) {
@@ -431,6 +483,40 @@ undo:
 	memset(m, 0, sizeof(*m));
 	bpf_map_update_elem(mirrors_fd, &(__u32){ slot }, m, BPF_ANY);
 	return -1;
+}
+
+/* ---- set ---- */
+
+/* Only the rate changes in place: anything else is a new session. */
+static int mirror_set(int argc, char **argv)
+{
+	static struct xvtep_mirror slots[XVTEP_MAX_MIRRORS];
+	struct mirror_req r = {};
+	int slot, i;
+
+	if (argc < 1)
+		return xv_arg_err("set", "session ID is missing");
+	if (xv_parse_u32(argv[0], 1, 65535, &r.m.id))
+		return xv_arg_err(argv[0], "session ID must be a number in 1..65535");
+	for (i = 1; i < argc; i++) {
+		if (!is_kw(argv[i], "rate") && !is_kw(argv[i], "burst"))
+			return xv_arg_err(argv[i], "unknown keyword (mirror set changes rate and "
+					  "burst; delete and re-add the session for the rest)");
+		if (kw_once(argc, argv, &i, is_kw(argv[i], "rate") ? &r.rate_arg : &r.burst_arg))
+			return -1;
+	}
+	if (!r.rate_arg)
+		return xv_arg_err(argv[0], "\"rate PPS\" is required");
+	if (parse_rate(&r))
+		return -1;
+	if (ctl_open(true) || mirror_maps_open() || mrate_open())
+		return -1;
+	if (read_slots(slots))
+		return -1;
+	slot = slot_of_id(slots, r.m.id);
+	if (slot < 0)
+		return xv_arg_err(argv[0], "no mirror session %u", r.m.id);
+	return mrate_write(slot, r.rate, r.burst);
 }
 
 /* ---- del ---- */
@@ -463,12 +549,15 @@ static int mirror_del(int argc, char **argv)
 		return xv_err("mirror session %u kept: its sources could not all be cleared", id);
 	if (bpf_map_update_elem(mirrors_fd, &(__u32){ slot }, &free_slot, BPF_ANY))
 		return xv_err_errno(errno, "cannot free %s[%d]", XVTEP_MAP_MIRRORS, slot);
+	if (!mrate_open())
+		mrate_write(slot, 0, 0);
 	return 0;
 }
 
 /* ---- show ---- */
 
-static void show_one(struct jw *jw, const struct xvtep_mirror *m, const struct xvtep_mirror_stats *st)
+static void show_one(struct jw *jw, const struct xvtep_mirror *m, const struct xvtep_mirror_stats *st,
+		     const struct xvtep_mirror_rate *rt)
 {
 	const char *kind = m->kind < sizeof(kind_names) / sizeof(kind_names[0]) &&
 			   kind_names[m->kind] ? kind_names[m->kind] : "?";
@@ -510,6 +599,8 @@ static void show_one(struct jw *jw, const struct xvtep_mirror *m, const struct x
 			jw_null_field(jw, "hwid");
 		}
 		jw_uint_field(jw, "truncate", m->truncate);
+		jw_uint_field(jw, "rate", rt->rate);
+		jw_uint_field(jw, "burst", rt->rate ? rt->burst : 0);
 		jw_uint_field(jw, "packets", st->packets);
 		jw_uint_field(jw, "bytes", st->bytes);
 		jw_uint_field(jw, "truncated", st->truncated);
@@ -534,6 +625,8 @@ static void show_one(struct jw *jw, const struct xvtep_mirror *m, const struct x
 		printf(" vlan %u", m->vlan);
 	if (m->truncate)
 		printf(" truncate %u", m->truncate);
+	if (rt->rate)
+		printf(" rate %u burst %u", rt->rate, rt->burst);
 	printf("\n  packets %llu bytes %llu truncated %llu\n  drops",
 	       (unsigned long long)st->packets, (unsigned long long)st->bytes,
 	       (unsigned long long)st->truncated);
@@ -553,6 +646,7 @@ static int mirror_show(int argc, char **argv)
 {
 	static struct xvtep_mirror slots[XVTEP_MAX_MIRRORS];
 	struct xvtep_mirror_stats st[XVTEP_MAX_MIRRORS];
+	struct xvtep_mirror_rate rt[XVTEP_MAX_MIRRORS] = {};
 	struct xvtep_mirror *sorted[XVTEP_MAX_MIRRORS];
 	struct jw *jw;
 	__u32 want = 0;
@@ -562,7 +656,7 @@ static int mirror_show(int argc, char **argv)
 		return xv_arg_err(argv[0], "session ID must be a number in 1..65535");
 	if (argc > 1)
 		return xv_arg_err(argv[1], "unknown keyword");
-	if (ctl_open(false) || mirror_maps_open())
+	if (ctl_open(false) || mirror_maps_open() || mrate_open())
 		return -1;
 	if (read_slots(slots))
 		return -1;
@@ -575,6 +669,8 @@ static int mirror_show(int argc, char **argv)
 		err = read_mstats(slot, &st[slot]);
 		if (err)
 			return xv_err_errno(err, "cannot read %s[%u]", XVTEP_MAP_MSTATS, slot);
+		if (bpf_map_lookup_elem(mrate_fd, &slot, &rt[slot]))
+			return xv_err_errno(errno, "cannot read %s[%u]", XVTEP_MAP_MRATE, slot);
 		sorted[n++] = &slots[slot];
 	}
 	/* By session id: sort the pointers, the counters follow by slot. */
@@ -590,7 +686,7 @@ static int mirror_show(int argc, char **argv)
 	if (jw)
 		jw_start_array(jw);
 	for (int i = 0; i < n; i++)
-		show_one(jw, sorted[i], &st[sorted[i] - slots]);
+		show_one(jw, sorted[i], &st[sorted[i] - slots], &rt[sorted[i] - slots]);
 	if (jw) {
 		jw_end_array(jw);
 		jw_destroy(&jw);
@@ -647,11 +743,14 @@ int do_mirror(int argc, char **argv)
 	} else if (is_kw(argv[0], "add")) {
 		ret = mirror_add(argc - 1, argv + 1);
 		audit(ret);
+	} else if (is_kw(argv[0], "set") || is_kw(argv[0], "change")) {
+		ret = mirror_set(argc - 1, argv + 1);
+		audit(ret);
 	} else if (is_kw(argv[0], "del") || is_kw(argv[0], "delete")) {
 		ret = mirror_del(argc - 1, argv + 1);
 		audit(ret);
 	} else {
-		ret = xv_arg_err(argv[0], "unknown command, expected add, del or show");
+		ret = xv_arg_err(argv[0], "unknown command, expected add, set, del or show");
 	}
 	mirror_maps_close();
 	return ret;

@@ -221,6 +221,7 @@ static int port_add(int argc, char **argv)
 		bpf_link_detach(eg_fd);
 		goto undo_link;
 	}
+	ownmac_port_add(ifindex);
 	ret = 0;
 	goto out;
 
@@ -292,6 +293,7 @@ static int port_del(int argc, char **argv)
 			fprintf(stderr, "Warning: cannot update VNI %u port list\n", port.vni);
 	}
 	bpf_map_delete_elem(ctl.maps.devmap, &ifindex);
+	ownmac_port_del(ifindex);
 	if (bpf_map_delete_elem(ctl.maps.ports, &ifindex) && errno != ENOENT)
 		return xv_err_errno(errno, "cannot delete port %s", dev);
 	f.ifindex = ifindex;

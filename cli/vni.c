@@ -13,11 +13,17 @@ void usage_vni(FILE *f)
 	fprintf(f,
 		"       xvtepctl vni add VNI [group MCAST_IPV4] [remote IPV4]... [nolearning]\n"
 		"                            [ageing SECS] [mac-limit N] [ttl N]\n"
+		"                            [peer IPV4[/PREFIX]]... [move-limit N] [move-window SECS]\n"
+		"                            [move-hold SECS]\n"
 		"       xvtepctl vni set VNI [group MCAST_IPV4|none] [remote IPV4|none]...\n"
 		"                            [learning|nolearning] [ageing SECS] [mac-limit N] [ttl N]\n"
+		"                            [peer IPV4[/PREFIX]|none]... [move-limit N]\n"
+		"                            [move-window SECS] [move-hold SECS]\n"
 		"       xvtepctl vni del VNI\n"
 		"       xvtepctl vni show [VNI]\n");
 }
+
+#define XVTEP_MAX_VNI_PEERS_ARGS	256	/* prefixes on one command line */
 
 /* What `vni add/set` was asked to change; has_* tell which fields were given. */
 struct vni_args {
@@ -34,6 +40,12 @@ struct vni_args {
 	const char *learning_arg;
 	bool has_ageing, has_limit, has_ttl;
 	__u32 ageing, mac_limit, ttl;
+	/* VTEP allow-list: the VNI's own list replaces the default one. */
+	bool has_peers, peer_none;
+	int nr_peers;
+	struct sec_prefix peers[XVTEP_MAX_VNI_PEERS_ARGS];
+	bool has_move_limit, has_move_window, has_move_hold;
+	__u32 move_limit, move_window, move_hold;
 };
 
 /* Syntax and value checks only; nothing here looks at the maps. */
@@ -127,11 +139,68 @@ static int parse_vni_args(int argc, char **argv, bool set, struct vni_args *a)
 			else if (xv_parse_u32(v, 0, 255, &a->ttl))
 				return xv_arg_err(v, "ttl must be a number in 0..255 (0 = default)");
 			a->has_ttl = true;
+		} else if (is_kw(kw, "peer")) {
+			if (!(v = kw_value(argc, argv, &i)))
+				return -1;
+			if (is_kw(v, "none")) {
+				if (a->peer_none)
+					return xv_arg_err(v, "\"peer none\" given more than once");
+				if (a->nr_peers)
+					return xv_arg_err(v, "\"peer none\" conflicts with a peer prefix");
+				a->has_peers = a->peer_none = true;
+				continue;
+			}
+			if (a->peer_none)
+				return xv_arg_err(v, "peer prefix conflicts with \"peer none\"");
+			if (a->nr_peers >= XVTEP_MAX_VNI_PEERS_ARGS)
+				return xv_arg_err(v, "more than %d peer prefixes",
+						  XVTEP_MAX_VNI_PEERS_ARGS);
+			if (parse_peer_arg(v, &a->peers[a->nr_peers]))
+				return -1;
+			for (j = 0; j < a->nr_peers; j++)
+				if (a->peers[j].addr == a->peers[a->nr_peers].addr &&
+				    a->peers[j].plen == a->peers[a->nr_peers].plen)
+					return xv_arg_err(v, "duplicate peer prefix");
+			a->nr_peers++;
+			a->has_peers = true;
+		} else if (is_kw(kw, "move-limit")) {
+			if (a->has_move_limit)
+				return dup_kw(kw);
+			if (!(v = kw_value(argc, argv, &i)))
+				return -1;
+			if (xv_parse_u32(v, 0, 0xffffffffU, &a->move_limit))
+				return xv_arg_err(v, "move-limit must be a number (0 = no dampening)");
+			a->has_move_limit = true;
+		} else if (is_kw(kw, "move-window") || is_kw(kw, "move-hold")) {
+			bool win = is_kw(kw, "move-window");
+
+			if (win ? a->has_move_window : a->has_move_hold)
+				return dup_kw(kw);
+			if (!(v = kw_value(argc, argv, &i)))
+				return -1;
+			if (xv_parse_u32(v, 1, 86400, win ? &a->move_window : &a->move_hold))
+				return xv_arg_err(v, "%s must be a number of seconds in 1..86400", kw);
+			*(win ? &a->has_move_window : &a->has_move_hold) = true;
 		} else {
 			return xv_arg_err(kw, "unknown keyword");
 		}
 	}
+	if (!set && a->peer_none)
+		return xv_arg_err("none", "\"peer none\" applies to vni set only");
 	return 0;
+}
+
+/* Move-dampening settings: those given, the rest as they are (or the defaults). */
+static bool vsec_apply(const struct vni_args *a, struct xvtep_vni_sec *s)
+{
+	vsec_read(a->vni, s);
+	if (a->has_move_limit)
+		s->move_limit = a->move_limit;
+	if (a->has_move_window)
+		s->move_window = a->move_window;
+	if (a->has_move_hold)
+		s->move_hold = a->move_hold;
+	return a->has_move_limit || a->has_move_window || a->has_move_hold;
 }
 
 /* A remote equal to our own address would make us flood to ourselves. */
@@ -231,7 +300,7 @@ static int vni_add(int argc, char **argv)
 	bool joined;
 	int ret = 0;
 
-	if (parse_vni_args(argc, argv, false, &a) || ctl_open(true))
+	if (parse_vni_args(argc, argv, false, &a) || ctl_open(true) || sec_maps_open())
 		return -1;
 	if (xv_read_meta(&ctl.maps, &meta))
 		return xv_err("cannot read %s/%s", ctl.pin, XVTEP_MAP_META);
@@ -248,8 +317,20 @@ static int vni_add(int argc, char **argv)
 	v.ttl = a.ttl;
 	v.nr_remotes = a.nr_remotes;
 	memcpy(v.remotes, a.remotes, sizeof(v.remotes));
+	v.flags = peer_flags(v.flags, a.nr_peers > 0, peer_default_active());
 
 	/* State and counters first, the VNI itself last: the dataplane sees it complete. */
+	{
+		struct xvtep_vni_sec sec;
+
+		/* Leftovers of an earlier VNI with this number must not apply. */
+		sec_vni_gone(a.vni);
+		if ((vsec_apply(&a, &sec) && vsec_write(a.vni, &sec)) ||
+		    peers_insert(a.vni, a.peers, a.nr_peers)) {
+			sec_vni_gone(a.vni);
+			return -1;
+		}
+	}
 	if (zero_state(a.vni))
 		return -1;
 	if (group_join(&meta, a.group, &joined))
@@ -271,6 +352,7 @@ undo_state:
 	if (ret != -EEXIST) {
 		bpf_map_delete_elem(ctl.maps.vstate, &a.vni);
 		bpf_map_delete_elem(ctl.maps.stats, &a.vni);
+		sec_vni_gone(a.vni);
 	}
 	return -1;
 }
@@ -283,7 +365,7 @@ static int vni_set(int argc, char **argv)
 	bool joined = false;
 	int ret;
 
-	if (parse_vni_args(argc, argv, true, &a) || ctl_open(true))
+	if (parse_vni_args(argc, argv, true, &a) || ctl_open(true) || sec_maps_open())
 		return -1;
 	if (xv_read_meta(&ctl.maps, &meta))
 		return xv_err("cannot read %s/%s", ctl.pin, XVTEP_MAP_META);
@@ -308,6 +390,18 @@ static int vni_set(int argc, char **argv)
 		v.mac_limit = a.mac_limit;
 	if (a.has_ttl)
 		v.ttl = a.ttl;
+	{
+		struct xvtep_vni_sec sec;
+
+		if (vsec_apply(&a, &sec) && vsec_write(a.vni, &sec))
+			return -1;
+	}
+	/* New prefixes before the flags that use them; stale ones after. */
+	if (a.has_peers) {
+		if (peers_insert(a.vni, a.peers, a.nr_peers))
+			return -1;
+		v.flags = peer_flags(v.flags, a.nr_peers > 0, peer_default_active());
+	}
 
 	if (v.group != old.group && group_join(&meta, v.group, &joined))
 		return -1;
@@ -318,6 +412,8 @@ static int vni_set(int argc, char **argv)
 			group_leave(&meta, v.group, a.vni);
 		return -1;
 	}
+	if (a.has_peers)
+		peers_prune(a.vni, a.peers, a.nr_peers);
 	if (v.group != old.group)
 		group_leave(&meta, old.group, a.vni);
 	return 0;
@@ -337,7 +433,7 @@ static int vni_del(int argc, char **argv)
 		return -1;
 	if (argc > 1)
 		return xv_arg_err(argv[1], "unknown keyword");
-	if (ctl_open(true))
+	if (ctl_open(true) || sec_maps_open())
 		return -1;
 	if (xv_read_meta(&ctl.maps, &meta))
 		return xv_err("cannot read %s/%s", ctl.pin, XVTEP_MAP_META);
@@ -361,6 +457,7 @@ static int vni_del(int argc, char **argv)
 		fprintf(stderr, "Warning: FDB entries of VNI %u may remain\n", vni);
 	bpf_map_delete_elem(ctl.maps.vstate, &vni);
 	bpf_map_delete_elem(ctl.maps.stats, &vni);
+	sec_vni_gone(vni);
 	group_leave(&meta, v.group, vni);
 	return 0;
 }
@@ -401,6 +498,7 @@ static void print_vni(struct jw *jw, __u32 vni, const struct xvtep_vni *v)
 			jw_string(jw, ifname(v->ports[i]));
 		jw_end_array(jw);
 		jw_uint_field(jw, "learned", st.learned);
+		sec_show_vni(jw, vni, v);
 		jw_end_object(jw);
 		return;
 	}
@@ -426,7 +524,9 @@ static void print_vni(struct jw *jw, __u32 vni, const struct xvtep_vni *v)
 		printf("%s%s", i ? "," : "", ifname(v->ports[i]));
 	if (!nr_ports)
 		printf("none");
-	printf(" learned %llu\n", (unsigned long long)st.learned);
+	printf(" learned %llu", (unsigned long long)st.learned);
+	sec_show_vni(NULL, vni, v);
+	printf("\n");
 }
 
 static int vni_show(int argc, char **argv)
@@ -446,7 +546,7 @@ static int vni_show(int argc, char **argv)
 		return -1;
 	if (argc > 1)
 		return xv_arg_err(argv[1], "unknown keyword");
-	if (ctl_open(false))
+	if (ctl_open(false) || sec_maps_open())
 		return -1;
 
 	if (argc > 0) {
