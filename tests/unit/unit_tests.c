@@ -19,6 +19,7 @@
 #include "pkt.h"
 
 int unit_failed, unit_passed;
+void security_tests(void);	/* tests/unit/security.c */
 
 #define IP_LOCAL	0xc6336401	/* 198.51.100.1 */
 #define IP_PEER		0xc6336402	/* 198.51.100.2 (permanent neighbour) */
@@ -1073,6 +1074,7 @@ int main(int argc, char **argv)
 	test_ageing();
 	test_mirror_load();
 	test_mirror_shapes();
+	security_tests();
 	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed ? 1 : 0;
 }
