@@ -51,7 +51,10 @@ static __always_inline int fdb_learn(__u32 vni, const struct xvtep_vni *vcfg, co
 
 	fdb_key_init(&key, vni, mac);
 	e = bpf_map_lookup_elem(&xvtep_fdb, &key);
-	if ((!e || !fdb_same_place(e, ifindex, remote)) && own_mac(mac))
+	/* Learning VNIs only: a nolearning VNI learns nothing, and must not pay a
+	 * lookup per frame from its (all unknown) sources. */
+	if ((vcfg->flags & XVTEP_VNI_F_LEARNING) && (!e || !fdb_same_place(e, ifindex, remote)) &&
+	    own_mac(mac))
 		return XVTEP_DROP_OWN_MAC;
 	if (e) {
 		if (fdb_same_place(e, ifindex, remote)) {

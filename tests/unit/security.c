@@ -521,6 +521,17 @@ static void test_own_macs(void)
 	      "xdp %u port %u own_mac %llu", r.retval, rp.retval,
 	      (unsigned long long)s.drops[XVTEP_DROP_OWN_MAC]);
 
+	/* nolearning VNI: nothing is learned anyway, no lookup is paid, no own_mac. */
+	vni_flags(&e, VNI_A, 0, XVTEP_VNI_F_LEARNING);
+	s_vxlan(&p, IP_PEER, VNI_A, MAC_UPLINK, S_VM1);
+	r = s_xdp(&e, &p);
+	s = s_stats(&e, VNI_A);
+	CHECK(r.retval == XDP_REDIRECT && s.drops[XVTEP_DROP_OWN_MAC] == 4 &&
+	      s_fdb_get(&e, VNI_A, MAC_UPLINK, &fe) != 0,
+	      "own mac: a nolearning VNI skips the check and still learns nothing",
+	      "retval %u", r.retval);
+	vni_flags(&e, VNI_A, XVTEP_VNI_F_LEARNING, 0);
+
 	/* Everyone else is learned as before. */
 	s_eth(&p, S_FAR, S_VM1);
 	rp = s_tc(&e, S_TC_PORT(&e), e.ifi_p2, &p);
