@@ -155,28 +155,37 @@ int fdb_add_parse(int argc, char **argv, struct fdb_add_req *r)
 	return 0;
 }
 
+/*
+ * What one check run already looked up: a batch names few VNIs and ports but
+ * checks them 100k times. Zeroed per run (0 is never a VNI or an ifindex), as
+ * commands between two runs of a batch may delete VNIs or ports.
+ */
+struct add_cache {
+	__u32 vni_ok[64];
+	__u32 port_key[64], port_vni[64];
+};
+
 /* Map-dependent checks of one parsed add: VNI, port membership, local address. */
-static int fdb_add_check(const struct fdb_add_req *r, const struct xvtep_meta *meta)
+static int fdb_add_check(const struct fdb_add_req *r, const struct xvtep_meta *meta,
+			 struct add_cache *c)
 {
-	/* Small caches: a batch names few VNIs and ports, checked 100k times. */
-	static __u32 vni_ok[64], port_key[64], port_vni[64];
 	struct xvtep_port port;
 	struct xvtep_vni v;
 	__u32 vni = r->key.vni, ifx = r->ent.ifindex;
 
-	if (vni_ok[vni % 64] != vni) {
+	if (c->vni_ok[vni % 64] != vni) {
 		if (vni_get(vni, &v))
 			return xv_err("VNI %u does not exist", vni);
-		vni_ok[vni % 64] = vni;
+		c->vni_ok[vni % 64] = vni;
 	}
 	if (r->dev) {
-		if (port_key[ifx % 64] != ifx) {
+		if (c->port_key[ifx % 64] != ifx) {
 			if (bpf_map_lookup_elem(ctl.maps.ports, &ifx, &port))
 				return xv_arg_err(r->dev, "not a port of VNI %u", vni);
-			port_key[ifx % 64] = ifx;
-			port_vni[ifx % 64] = port.vni;
+			c->port_key[ifx % 64] = ifx;
+			c->port_vni[ifx % 64] = port.vni;
 		}
-		if (port_vni[ifx % 64] != vni)
+		if (c->port_vni[ifx % 64] != vni)
 			return xv_arg_err(r->dev, "not a port of VNI %u", vni);
 	} else if (meta && meta->local_ip == r->ent.remote) {
 		return xv_arg_err(r->remote_arg, "this is the local VTEP address");
@@ -187,6 +196,7 @@ static int fdb_add_check(const struct fdb_add_req *r, const struct xvtep_meta *m
 static int fdb_add(int argc, char **argv)
 {
 	struct xvtep_fdb_entry cur;
+	struct add_cache cache = {};
 	struct xvtep_meta meta;
 	struct fdb_add_req r;
 	char mac[18];
@@ -194,7 +204,7 @@ static int fdb_add(int argc, char **argv)
 
 	if (fdb_add_parse(argc, argv, &r) || ctl_open(true))
 		return -1;
-	if (fdb_add_check(&r, xv_read_meta(&ctl.maps, &meta) ? NULL : &meta))
+	if (fdb_add_check(&r, xv_read_meta(&ctl.maps, &meta) ? NULL : &meta, &cache))
 		return -1;
 	xv_fmt_mac(r.key.mac, mac);
 
@@ -274,6 +284,7 @@ int fdb_add_many(struct fdb_add_req *r, size_t n)
 	struct xvtep_meta meta;
 	const struct xvtep_meta *mp;
 	struct fdb_rec *all = NULL;
+	struct add_cache *cache = NULL;
 	size_t *idx = NULL, *ow = NULL, nall, i, now = 0, ow_done = 0;
 	bool *fresh = NULL;
 	__u32 nnew = 0, cnt, done, cap;
@@ -292,13 +303,14 @@ int fdb_add_many(struct fdb_add_req *r, size_t n)
 	keys = malloc(n * sizeof(*keys));
 	vals = malloc(n * sizeof(*vals));
 	fresh = calloc(n, sizeof(*fresh));
-	if (!idx || !ow || !old || !keys || !vals || !fresh) {
+	cache = calloc(1, sizeof(*cache));
+	if (!idx || !ow || !old || !keys || !vals || !fresh || !cache) {
 		xv_err("out of memory");
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
 		xv_err_line = r[i].line;
-		if (fdb_add_check(&r[i], mp))
+		if (fdb_add_check(&r[i], mp, cache))
 			goto out;
 		idx[i] = i;
 	}
@@ -402,6 +414,7 @@ out:
 	free(keys);
 	free(vals);
 	free(fresh);
+	free(cache);
 	return ret;
 }
 
