@@ -138,6 +138,10 @@ cli_badargs()
 	bad "remote loopback" vni add 300 remote 127.0.0.1
 	bad "remote trailing dot" vni add 300 remote 198.51.100.2.
 	bad "group as a prefix" vni add 300 group 239.1.1.1/32
+	# (peer and rate are keywords being added elsewhere: these values stay bad either way)
+	bad "peer prefix /33" vni add 300 peer 198.51.100.0/33
+	bad "peer prefix with garbage" vni add 300 peer 198.51.100.0/24x
+	bad "peer not a prefix" vni add 300 peer subnet
 	bad "same remote twice" vni add 300 remote "$(ul_ip 2)" remote "$(ul_ip 2)"
 	bad "vni as raw bytes" vni add $'\xff\xfe\x01'
 
