@@ -48,7 +48,7 @@ else
 	CP_N=${BENCH_CP_N:-100000}
 fi
 WARM=0.3
-CP_MAX_S=${BENCH_CP_MAX_S:-150}	# time budget of the one-process-per-entry CLI loop
+TCP_DECAP=${XVB_TCP_DECAP:-auto}	# the default: TC decap on these veth uplinks
 XVB=$ROOT/build/bench/xvb
 BPIN=$XVT_BPFFS/xvb-bench
 RES=$ROOT/bench/results
@@ -67,6 +67,8 @@ REMOTE_VM_IP=192.0.2.99
 DECAP_BASE=02:d0:00:00:00:00	# local MACs (-> port vm1): decap destinations
 ENCAP_BASE=02:e0:00:00:00:00	# remote MACs (-> 198.51.100.2): encap destinations
 CP_BASE=02:c0:00		# control-plane test MACs
+COLLECTOR_NET=203.0.113.0/24	# ERSPAN collector (unreachable beyond the next hop: copies are dropped there)
+COLLECTOR=203.0.113.50
 
 log() { printf '[%4ds] %s\n' $(($(date +%s) - T_START)) "$*" >&2; }
 die() {
@@ -136,13 +138,18 @@ rate_topo()
 		run in_ns "${P}vm$i" ethtool -K eth0 gro on
 		run in_ns "${P}h1" ethtool -K "vm$i" gro on
 	done
+	# ERSPAN copies (mirror points) leave through the uplink toward the peer
+	run in_ns "${P}h1" ip route add $COLLECTOR_NET via "${REMOTES[0]}" dev ul
 	# ICMP errors for the stack tests go back to a known neighbour (no ARP floods)
 	run in_ns "${P}vm1" ip neigh replace $REMOTE_VM_IP lladdr $REMOTE_VM_MAC dev eth0 nud permanent
 
 	if [ "$s" = x ]; then
 		pin_register "$(pin_dir "${P}h1")"
 		pins_destroy "${P}h1"
-		run xvl "${P}h1" attach --uplink ul --local $LOCAL_IP --fdb-size 524288	# 2 x 100k bench entries + the control-plane test's 100k
+		# The rate points measure the XDP fast path: the default on a NIC; on
+		# this veth uplink the default (auto) would pick TC decap, so ask for it.
+		run xvl "${P}h1" attach --uplink ul --local $LOCAL_IP --decap hybrid \
+			--fdb-size 524288	# 2 x 100k bench entries + the control-plane test's 100k
 		local args=()
 		for r in "${REMOTES[@]}"; do args+=(remote "$r"); done
 		run xvc "${P}h1" vni add $VNI "${args[@]}"
@@ -189,7 +196,7 @@ tcp_topo()
 		if [ "$s" = x ]; then
 			pin_register "$(pin_dir "$h")"
 			pins_destroy "$h"
-			run xvl "$h" attach --uplink ul --local "198.51.100.$n" ${XVB_TCP_DECAP:+--decap $XVB_TCP_DECAP}
+			run xvl "$h" attach --uplink ul --local "198.51.100.$n" --decap "$TCP_DECAP"
 			run xvc "$h" vni add $VNI remote "198.51.100.$((3 - n))"
 			run xvc "$h" port add $port vni $VNI
 		else
@@ -201,6 +208,7 @@ tcp_topo()
 			run in_ns "$h" bridge fdb append 00:00:00:00:00:00 dev vx$VNI dst "198.51.100.$((3 - n))"
 		fi
 	done
+	run in_ns "${P}t1" ip route add $COLLECTOR_NET via 198.51.100.2 dev ul
 	run in_ns "${P}ta" ping -q -c 2 -i 0.2 -W 2 192.0.2.2
 }
 
@@ -380,7 +388,7 @@ tcp_point()
 			c[$s]+="${c[$s]:+ }$(printf '%.3f' "$(echo "$gbps / $cores" | bc -l)")"
 		done
 	done
-	local shape="TCP ${streams} stream(s), iperf3 VM->VM across two VTEPs (xvtep --decap ${XVB_TCP_DECAP:-hybrid}), VM MTU 1450"
+	local shape="TCP ${streams} stream(s), iperf3 VM->VM across two VTEPs (xvtep --decap $(tcp_decap_label)), VM MTU 1450"
 	# shellcheck disable=SC2086
 	record tcp "$shape" Gbit/s xvtep ${g[x]}
 	# shellcheck disable=SC2086
@@ -390,6 +398,98 @@ tcp_point()
 	# shellcheck disable=SC2086
 	record tcp-per-core "$shape" "Gbit/s per busy core" kernel ${c[k]}
 	log "tcp $streams: xvtep ${g[x]} Gbit/s (${c[x]} /core) | kernel ${g[k]} (${c[k]} /core)"
+}
+
+tcp_decap_label()
+{
+	[ "$TCP_DECAP" = auto ] && echo "auto = tc on veth" || echo "$TCP_DECAP"
+}
+
+# tcp_redecap MODE : re-attach both xvtep TCP hosts in decap MODE (in place)
+tcp_redecap()
+{
+	local n
+	TCP_DECAP=$1
+	for n in 1 2; do
+		run xvl "xvb-x-t$n" attach --uplink ul --local "198.51.100.$n" --decap "$TCP_DECAP"
+	done
+}
+
+# iperf_gbps NS_PREFIX STREAMS : one iperf3 run ta -> tb, prints Gbit/s
+iperf_gbps()
+{
+	local P=$1 streams=$2 port out spid gbps
+	port=$((5201 + RANDOM % 500))
+	bg_ns "${P}tb" timeout $((TCP_SECS + 20)) iperf3 -s -1 -B 192.0.2.2 -p $port >/dev/null 2>&1
+	spid=$XVT_LAST_PID
+	wait_for 5 in_ns "${P}tb" sh -c "ss -Htln | grep -q ':$port '"
+	out=$(in_ns "${P}ta" timeout $((TCP_SECS + 15)) iperf3 -c 192.0.2.2 -p $port \
+		-t "$TCP_SECS" -P "$streams" -J 2>&1)
+	bg_stop "$spid"
+	gbps=$(jq -r '.end.sum_received.bits_per_second / 1e9' <<<"$out" 2>/dev/null)
+	[ -n "$gbps" ] && [ "$gbps" != null ] || die "iperf3 ($P): $(head -c 300 <<<"$out")"
+	printf '%.3f' "$gbps"
+}
+
+# mirror_session NS on|off SPEC... : one mirror session (id 9) on xvtep host NS
+mirror_session()
+{
+	local ns=$1 op=$2
+	shift 2
+	if [ "$op" = on ]; then
+		run xvc "$ns" mirror add 9 "$@"
+	else
+		run xvc "$ns" mirror del 9
+	fi
+}
+
+# mirror_rate_point span|erspan : 64 B decap rate into the drop sink with one
+# session copying vm1's traffic, against the same point without it, interleaved
+mirror_rate_point()
+{
+	local type=$1 r out with=() without=() spec args
+	case $type in
+	span) spec="src vm1 dir tx span dev vm4" ;;
+	erspan) spec="src vm1 dir tx erspan remote $COLLECTOR session 10" ;;
+	esac
+	args=$(rate_args x decap 64 1)
+	sinks x decap drop on
+	for ((r = 0; r < RUNS; r++)); do
+		# shellcheck disable=SC2086
+		out=$("$XVB" rate $args --count "map:$BPIN/xvb_cnt" --secs "$SECS" --warmup $WARM \
+			--cpu $GEN_CPU 2>&1) || die "xvb rate: $out"
+		without+=("${out%% *}")
+		# shellcheck disable=SC2086
+		mirror_session xvb-x-h1 on $spec
+		# shellcheck disable=SC2086
+		out=$("$XVB" rate $args --count "map:$BPIN/xvb_cnt" --secs "$SECS" --warmup $WARM \
+			--cpu $GEN_CPU 2>&1) || die "xvb rate: $out"
+		mirror_session xvb-x-h1 off
+		with+=("${out%% *}")
+	done
+	sinks x decap drop off
+	local shape="64B decap into XDP-drop sink, one ${type^^} session on the port (mirror add $spec)"
+	record mirror-rate "$shape" pps xvtep "${with[@]}"
+	record mirror-rate "$shape" pps baseline "${without[@]}"
+	log "mirror $type rate: with ${with[*]} | without ${without[*]}"
+}
+
+# mirror_tcp_point : TCP 1 stream with one ERSPAN session (both directions) on
+# the sender's port, against the same without it, interleaved
+mirror_tcp_point()
+{
+	local r with=() without=() spec="src vma dir both erspan remote $COLLECTOR session 10"
+	for ((r = 0; r < RUNS; r++)); do
+		without+=("$(iperf_gbps xvb-x- 1)")
+		# shellcheck disable=SC2086
+		mirror_session xvb-x-t1 on $spec
+		with+=("$(iperf_gbps xvb-x- 1)")
+		mirror_session xvb-x-t1 off
+	done
+	local shape="TCP 1 stream (xvtep --decap $(tcp_decap_label)), one ERSPAN session on the sender's port (mirror add $spec)"
+	record mirror-tcp "$shape" Gbit/s xvtep "${with[@]}"
+	record mirror-tcp "$shape" Gbit/s baseline "${without[@]}"
+	log "mirror erspan tcp: with ${with[*]} | without ${without[*]} Gbit/s"
 }
 
 # cost_point NMACS : xvtep XDP decap program cost (ns/pkt), BPF_PROG_TEST_RUN
@@ -424,24 +524,16 @@ control_plane()
 	local n=$1 P=xvb-x- i t0 t1 f cnt dt
 	local pin
 	pin=$(pin_dir ${P}h1)
-	f=$XVT_TMP/cp.sh
-	# bounded: stop after CP_MAX_S seconds and report the rate reached
-	local deadline=$(($(date +%s) + CP_MAX_S))
+	f=$XVT_TMP/cp.batch
+	# the same N entries the kernel side adds with bridge -batch, one process each side
+	awk -v n="$n" -v b="$CP_BASE" -v vni=$VNI 'BEGIN { for (i = 0; i < n; i++)
+		printf "fdb add %s:%02x:%02x:%02x vni %d dev vm2\n", b, int(i / 65536) % 256, int(i / 256) % 256, i % 256, vni }' >"$f"
 	t0=$(date +%s.%N)
-	for ((i = 0; i < n; i++)); do
-		"$CTL" --pin "$pin" -n ${P}h1 fdb add "$(mac_idx $CP_BASE:00:00:00 $i)" vni $VNI dev vm2 ||
-			die "xvtepctl fdb add failed at entry $i"
-		if ((i % 1000 == 999)) && (($(date +%s) >= deadline)); then
-			i=$((i + 1))
-			break
-		fi
-	done
+	"$CTL" --pin "$pin" -n ${P}h1 -b "$f" || die "xvtepctl -b: fdb add batch failed"
 	t1=$(date +%s.%N)
 	dt=$(echo "$t1 - $t0" | bc -l)
-	[ "$i" -lt "$n" ] && log "control plane: stopped after $i of $n entries ($CP_MAX_S s budget)"
-	n=$i
-	record cp-add "xvtepctl fdb add, ${n} static entries, one process each" s xvtep "$dt"
-	log "control plane: $n x 'xvtepctl fdb add' in $dt s"
+	record cp-add "xvtepctl -batch fdb add, ${n} static entries, one process" s xvtep "$dt"
+	log "control plane: xvtepctl -b with $n fdb add lines in $dt s"
 	t0=$(date +%s.%N)
 	cnt=$("$CTL" --pin "$pin" -n ${P}h1 -j fdb show | jq '[.. | objects | select(has("mac"))] | length')
 	t1=$(date +%s.%N)
@@ -504,17 +596,26 @@ rate_topo k
 tcp_topo x
 tcp_topo k
 
+# BENCH_ONLY="cost tcp ..." (quick mode): only these kinds of point, for
+# development; the published results always come from a full run.
+want()
+{
+	[ -z "${BENCH_ONLY:-}" ] || [[ " $BENCH_ONLY " == *" $1 "* ]]
+}
+
 if [ "$QUICK" = 1 ]; then
 	PHASES=(1)
 	fdb_grow 0 1
-	ceiling_point 64
-	rate_point decap 64 1 drop
-	rate_point decap 64 1 stack
-	rate_point encap 64 1 drop
-	rate_point flood-encap 64 0 drop
-	tcp_point 1
-	cost_point 1
-	control_plane "$CP_N"
+	want ceiling && ceiling_point 64
+	want decap && rate_point decap 64 1 drop
+	want decap && rate_point decap 64 1 stack
+	want encap && rate_point encap 64 1 drop
+	want flood && rate_point flood-encap 64 0 drop
+	want tcp && tcp_point 1
+	want mirror && mirror_rate_point erspan
+	want mirror && mirror_tcp_point
+	want cost && cost_point 1
+	want cp && control_plane "$CP_N"
 else
 	prev=0
 	for n in 1 100 100000; do
@@ -534,6 +635,13 @@ else
 			rate_point flood-encap 64 0 drop
 			tcp_point 1
 			tcp_point 4
+			mirror_rate_point span
+			mirror_rate_point erspan
+			mirror_tcp_point
+			# the trade-off behind auto: XDP on a veth uplink costs TCP
+			tcp_redecap hybrid
+			tcp_point 1
+			tcp_redecap auto
 		fi
 	done
 	control_plane "$CP_N"

@@ -10,6 +10,77 @@
  * cache line between CPUs; once a second is precise enough for ageing. */
 #define FDB_REFRESH_NS	1000000000ULL
 
+/*
+ * The clock of learning: the start of the last ageing sweep (xvtep_gc, an
+ * inlined array lookup) instead of bpf_ktime_get_ns(), a helper call that
+ * costs ~30 ns per packet on a VM. It lags real time by at most one sweep
+ * interval, which the sweep allows for (gc.c). Before the first sweep it is
+ * 0 and the real clock is used.
+ */
+static __always_inline __u64 fdb_clock(__u64 *epoch)
+{
+	__u32 zero = 0;
+	struct xvtep_gc *gc = bpf_map_lookup_elem(&xvtep_gc, &zero);
+	__u64 t = gc ? *(volatile __u64 *)&gc->last_run_ns : 0;
+
+	*epoch = t;
+	return t ? t : bpf_ktime_get_ns();
+}
+
+/*
+ * A per-CPU, direct-mapped memory of sources confirmed in place during the
+ * current sweep epoch: a source seen again at the same place (the common
+ * case, every packet of a flow) skips the FDB lookup altogether. An entry
+ * is trusted only within the epoch it was confirmed in, so a change made by
+ * the CLI (a static entry elsewhere, a deletion) takes effect at the next
+ * sweep at the latest (<= 1 s); moves and new sources always take the full
+ * path because the place is part of the match.
+ */
+#define FDB_SEEN_SLOTS	256
+
+struct fdb_seen {
+	__u64 epoch;
+	__u32 vni;
+	__u32 place;		/* ifindex, or the remote VTEP address */
+	__u8 mac[ETH_ALEN];
+	__u8 remote;
+	__u8 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FDB_SEEN_SLOTS);
+	__type(key, __u32);
+	__type(value, struct fdb_seen);
+} xvtep_fdb_seen SEC(".maps");
+
+static __always_inline struct fdb_seen *fdb_seen_slot(const __u8 *mac)
+{
+	__u32 idx = (mac[3] ^ mac[4] ^ mac[5]) & (FDB_SEEN_SLOTS - 1);
+
+	return bpf_map_lookup_elem(&xvtep_fdb_seen, &idx);
+}
+
+static __always_inline bool fdb_seen_match(const struct fdb_seen *s, __u64 epoch, __u32 vni,
+					   const __u8 *mac, __u32 place, bool remote)
+{
+	return s && epoch && s->epoch == epoch && s->vni == vni && s->place == place &&
+	       s->remote == remote && *(const __u32 *)s->mac == *(const __u32 *)mac &&
+	       *(const __u16 *)(s->mac + 4) == *(const __u16 *)(mac + 4);
+}
+
+static __always_inline void fdb_seen_note(struct fdb_seen *s, __u64 epoch, __u32 vni,
+					  const __u8 *mac, __u32 place, bool remote)
+{
+	if (!s || !epoch)
+		return;
+	s->epoch = epoch;
+	s->vni = vni;
+	s->place = place;
+	s->remote = remote;
+	__builtin_memcpy(s->mac, mac, ETH_ALEN);
+}
+
 static __always_inline void fdb_key_init(struct xvtep_fdb_key *key, __u32 vni, const __u8 *mac)
 {
 	key->vni = vni;
@@ -44,10 +115,17 @@ static __always_inline int fdb_learn(__u32 vni, const struct xvtep_vni *vcfg, co
 				     __u32 ifindex, __be32 remote, struct xvtep_stats *st)
 {
 	struct xvtep_fdb_entry *e, fresh = {};
+	__u32 place = remote ? (__u32)remote : ifindex;
 	struct xvtep_fdb_key key;
 	struct xvtep_vstate *vs;
-	__u64 now = bpf_ktime_get_ns();
+	struct fdb_seen *seen;
+	__u64 epoch, now;
 	long err;
+
+	now = fdb_clock(&epoch);
+	seen = fdb_seen_slot(mac);
+	if (fdb_seen_match(seen, epoch, vni, mac, place, remote))
+		return XVTEP_DROP__MAX;
 
 	fdb_key_init(&key, vni, mac);
 	e = bpf_map_lookup_elem(&xvtep_fdb, &key);
@@ -58,8 +136,11 @@ static __always_inline int fdb_learn(__u32 vni, const struct xvtep_vni *vcfg, co
 		return XVTEP_DROP_OWN_MAC;
 	if (e) {
 		if (fdb_same_place(e, ifindex, remote)) {
-			if (!(e->flags & XVTEP_FDB_F_STATIC) && now - e->updated_ns > FDB_REFRESH_NS)
+			/* Signed: an entry stamped by the real clock is ahead of ours. */
+			if (!(e->flags & XVTEP_FDB_F_STATIC) &&
+			    (__s64)(now - e->updated_ns) > (__s64)FDB_REFRESH_NS)
 				e->updated_ns = now;
+			fdb_seen_note(seen, epoch, vni, mac, place, remote);
 			return XVTEP_DROP__MAX;
 		}
 		if (e->flags & XVTEP_FDB_F_STATIC)

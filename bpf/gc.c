@@ -8,6 +8,7 @@
 
 struct gc_pass {
 	__u64 now;
+	__u64 slack;
 	__u64 aged;
 };
 
@@ -22,7 +23,11 @@ static long gc_visit(struct bpf_map *map, struct xvtep_fdb_key *key, struct xvte
 		return 0;
 	frozen_thaw(e, pass->now);
 	vcfg = bpf_map_lookup_elem(&xvtep_vnis, &vni);
-	if (vcfg && pass->now - e->updated_ns <= (__u64)vcfg->ageing * 1000000000ULL)
+	/* Refreshes are stamped with the start of the previous sweep (fdb.h),
+	 * up to one interval early: allow that interval, so an entry ages
+	 * between `ageing` and `ageing` + one interval after its last frame. */
+	if (vcfg && (__s64)(pass->now - e->updated_ns) <=
+		    (__s64)((__u64)vcfg->ageing * 1000000000ULL + pass->slack))
 		return 0;
 	if (bpf_map_delete_elem(&xvtep_fdb, key))
 		return 0;
@@ -38,6 +43,8 @@ static long gc_visit(struct bpf_map *map, struct xvtep_fdb_key *key, struct xvte
 static int gc_timer_fired(void *map, int *key, struct xvtep_gc *gc)
 {
 	struct gc_pass pass = { .now = bpf_ktime_get_ns() };
+
+	pass.slack = gc->interval_ns ? gc->interval_ns : XVTEP_GC_INTERVAL_NS;
 
 	bpf_for_each_map_elem(&xvtep_fdb, gc_visit, &pass, 0);
 	gc->runs++;

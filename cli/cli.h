@@ -95,6 +95,19 @@ struct fdb_filter {
 };
 long fdb_remove(const struct fdb_filter *f);
 
+/* One `fdb add` (static entry), parsed without looking at the maps. */
+struct fdb_add_req {
+	struct xvtep_fdb_key key;
+	struct xvtep_fdb_entry ent;	/* updated_ns set when written */
+	const char *dev;		/* the "dev" argument, or NULL for a remote */
+	const char *remote_arg;
+	int line;			/* batch input line, for errors */
+};
+/* Parse `fdb add` arguments (argv[0] = MAC). 0, or -1 after printing the error. */
+int fdb_add_parse(int argc, char **argv, struct fdb_add_req *r);
+/* Check all N against the maps, then write all of them, or none (see fdb.c). */
+int fdb_add_many(struct fdb_add_req *r, size_t n);
+
 /* JSON writer for -j/-p; NULL in text mode. */
 struct jw *json_open(void);
 

@@ -23,6 +23,7 @@ static void usage(FILE *f)
 		"         -n NETNS       run in network namespace /run/netns/NETNS\n"
 		"         -j, --json     JSON output\n"
 		"         -p, --pretty   pretty-printed JSON output (implies -j)\n"
+		"         -b, -batch FILE  run the commands of FILE (\"-\" = stdin), one per line\n"
 		"OBJECT := { vni | port | fdb | stats | mirror | peer | help }\n\n");
 	usage_vni(f);
 	usage_port(f);
@@ -124,6 +125,9 @@ int ctl_open(bool write)
 	return 0;
 }
 
+static const char *batch_file;
+static bool pin_given;
+
 /* Global options may also follow OBJECT (`xvtepctl fdb show -j`): pull them out of argv. */
 static int parse_globals(int *argcp, char **argv)
 {
@@ -148,13 +152,27 @@ static int parse_globals(int *argcp, char **argv)
 		} else if (is_kw(a, "--pin") || is_kw(a, "-P")) {
 			if (i + 1 >= argc)
 				return xv_arg_err(a, "missing value");
+			if (pin_given)
+				return dup_kw(a);
+			pin_given = true;
 			ctl.pin = argv[++i];
 			if (!ctl.pin[0])
 				return xv_arg_err(a, "empty pin directory");
 		} else if (!strncmp(a, "--pin=", 6)) {
+			if (pin_given)
+				return dup_kw(a);
+			pin_given = true;
 			ctl.pin = a + 6;
 			if (!ctl.pin[0])
 				return xv_arg_err(a, "empty pin directory");
+		} else if (is_kw(a, "-b") || is_kw(a, "-batch") || is_kw(a, "--batch")) {
+			if (i + 1 >= argc)
+				return xv_arg_err(a, "missing value");
+			if (batch_file)
+				return dup_kw(a);
+			batch_file = argv[++i];
+			if (!batch_file[0])
+				return xv_arg_err(a, "empty file name");
 		} else if (is_kw(a, "-n") || is_kw(a, "--netns") || is_kw(a, "-netns")) {
 			if (i + 1 >= argc)
 				return xv_arg_err(a, "missing value");
@@ -192,6 +210,210 @@ static const char *join_args(int argc, char **argv)
 	return buf;
 }
 
+static int dispatch(int argc, char **argv)
+{
+	const char *obj = argv[0];
+
+	argc--;
+	argv++;
+	if (is_kw(obj, "vni"))
+		return do_vni(argc, argv);
+	if (is_kw(obj, "port"))
+		return do_port(argc, argv);
+	if (is_kw(obj, "fdb"))
+		return do_fdb(argc, argv);
+	if (is_kw(obj, "stats") || is_kw(obj, "statistics"))
+		return do_stats(argc, argv);
+	if (is_kw(obj, "mirror"))
+		return do_mirror(argc, argv);
+	if (is_kw(obj, "peer"))
+		return do_peer(argc, argv);
+	return xv_arg_err(obj, "unknown object, expected vni, port, fdb, stats, mirror, peer or help");
+}
+
+/* ---- batch ---- */
+
+struct bline {
+	int no;			/* line number in the file */
+	int argc;
+	char **argv;		/* into the line's own buffer */
+	char *buf;
+};
+
+/* Split LINE in place: blanks separate words, "..." and '...' quote, # starts a comment. */
+static int split_line(char *line, struct bline *bl)
+{
+	size_t cap = 8;
+	char *p = line, *out;
+
+	bl->argc = 0;
+	bl->argv = malloc(cap * sizeof(*bl->argv));
+	if (!bl->argv)
+		return xv_err("out of memory");
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			p++;
+		if (!*p || *p == '#')
+			break;
+		if ((size_t)bl->argc + 1 >= cap) {
+			char **t = realloc(bl->argv, (cap *= 2) * sizeof(*t));
+
+			if (!t)
+				return xv_err("out of memory");
+			bl->argv = t;
+		}
+		bl->argv[bl->argc++] = out = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') {
+			if (*p == '"' || *p == '\'') {
+				char q = *p++;
+
+				while (*p && *p != q)
+					*out++ = *p++;
+				if (!*p)
+					return xv_err("unterminated quote");
+				p++;
+			} else {
+				*out++ = *p++;
+			}
+		}
+		if (*p)
+			p++;
+		*out = '\0';
+	}
+	bl->argv[bl->argc] = NULL;
+	return 0;
+}
+
+static bool is_fdb_add(const struct bline *bl)
+{
+	return bl->argc >= 2 && is_kw(bl->argv[0], "fdb") && is_kw(bl->argv[1], "add");
+}
+
+/*
+ * Semantics (also in README):
+ *  1. The whole file is read and every `fdb add` line parsed before anything
+ *     runs: a syntax error anywhere writes nothing.
+ *  2. Lines run in order; the first failing line stops the run (exit 1) and
+ *     the lines before it stay applied, as with `ip -batch`.
+ *  3. A run of consecutive `fdb add` lines is one all-or-nothing step: all of
+ *     it is checked against the maps, then written with batch updates; if any
+ *     line of the run is refused, none of the run is written.
+ * Every error names its line: "Error: line N: ...".
+ */
+static int run_batch(const char *file)
+{
+	struct bline *lines = NULL;
+	struct fdb_add_req *reqs = NULL;
+	size_t nl = 0, capl = 0, nreq = 0, i, j, k;
+	FILE *f = stdin;
+	char *buf = NULL;
+	size_t bufsz = 0;
+	ssize_t len;
+	int no = 0, ret = -1;
+
+	if (strcmp(file, "-")) {
+		f = fopen(file, "r");
+		if (!f)
+			return xv_err_errno(errno, "cannot open batch file %s", file);
+	}
+	while ((len = getline(&buf, &bufsz, f)) >= 0) {
+		struct bline bl = { .no = ++no };
+
+		if ((size_t)len != strlen(buf)) {
+			xv_err_line = no;
+			xv_err("NUL byte in the line");
+			goto out;
+		}
+		bl.buf = buf;
+		buf = NULL;
+		bufsz = 0;
+		xv_err_line = no;
+		if (split_line(bl.buf, &bl)) {
+			free(bl.argv);
+			free(bl.buf);
+			goto out;
+		}
+		if (!bl.argc) {
+			free(bl.argv);
+			free(bl.buf);
+			continue;
+		}
+		if (nl == capl) {
+			struct bline *t = realloc(lines, (capl = capl ? capl * 2 : 256) * sizeof(*t));
+
+			if (!t) {
+				free(bl.argv);
+				free(bl.buf);
+				xv_err("out of memory");
+				goto out;
+			}
+			lines = t;
+		}
+		lines[nl++] = bl;
+	}
+	xv_err_line = 0;
+	if (ferror(f)) {
+		xv_err_errno(errno, "reading batch file %s", file);
+		goto out;
+	}
+
+	/* Pass 1: every fdb add parsed up front; objects known. */
+	for (i = 0; i < nl; i++)
+		nreq += is_fdb_add(&lines[i]);
+	if (nreq && !(reqs = calloc(nreq, sizeof(*reqs)))) {
+		xv_err("out of memory");
+		goto out;
+	}
+	for (i = 0, k = 0; i < nl; i++) {
+		struct bline *bl = &lines[i];
+		const char *o = bl->argv[0];
+
+		xv_err_line = bl->no;
+		if (!is_kw(o, "vni") && !is_kw(o, "port") && !is_kw(o, "fdb") && !is_kw(o, "stats") &&
+		    !is_kw(o, "statistics") && !is_kw(o, "mirror") && !is_kw(o, "peer")) {
+			xv_arg_err(o, "unknown object, expected vni, port, fdb, stats, mirror or peer");
+			goto out;
+		}
+		if (is_fdb_add(bl)) {
+			if (fdb_add_parse(bl->argc - 2, bl->argv + 2, &reqs[k]))
+				goto out;
+			reqs[k++].line = bl->no;
+		}
+	}
+
+	/* Pass 2: run. */
+	for (i = 0, k = 0; i < nl; i = j) {
+		struct bline *bl = &lines[i];
+
+		xv_err_line = bl->no;
+		if (is_fdb_add(bl)) {
+			for (j = i; j < nl && is_fdb_add(&lines[j]); j++)
+				;
+			if (fdb_add_many(reqs + k, j - i))
+				goto out;
+			k += j - i;
+			continue;
+		}
+		j = i + 1;
+		ctl.cmdline = bl->buf;
+		if (dispatch(bl->argc, bl->argv))
+			goto out;
+	}
+	ret = 0;
+out:
+	xv_err_line = 0;
+	for (i = 0; i < nl; i++) {
+		free(lines[i].argv);
+		free(lines[i].buf);
+	}
+	free(lines);
+	free(reqs);
+	free(buf);
+	if (f != stdin)
+		fclose(f);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	const char *obj;
@@ -200,12 +422,17 @@ int main(int argc, char **argv)
 	ctl.cmdline = join_args(argc, argv);
 	if (parse_globals(&argc, argv))
 		return 1;
-	if (argc < 2) {
+	if (batch_file && argc > 1) {
+		xv_arg_err(argv[1], "no command allowed with -batch FILE");
+		return 1;
+	}
+	if (argc < 2 && !batch_file) {
+		xv_err("OBJECT is missing");
 		usage(stderr);
 		return 1;
 	}
 	obj = argv[1];
-	if (is_help(obj)) {
+	if (!batch_file && is_help(obj)) {
 		usage(stdout);
 		return 0;
 	}
@@ -213,23 +440,7 @@ int main(int argc, char **argv)
 	if (ctl.netns && xv_enter_netns(ctl.netns))
 		return 1;
 
-	argc -= 2;
-	argv += 2;
-	if (is_kw(obj, "vni"))
-		ret = do_vni(argc, argv);
-	else if (is_kw(obj, "port"))
-		ret = do_port(argc, argv);
-	else if (is_kw(obj, "fdb"))
-		ret = do_fdb(argc, argv);
-	else if (is_kw(obj, "stats") || is_kw(obj, "statistics"))
-		ret = do_stats(argc, argv);
-	else if (is_kw(obj, "mirror"))
-		ret = do_mirror(argc, argv);
-	else if (is_kw(obj, "peer"))
-		ret = do_peer(argc, argv);
-	else
-		ret = xv_arg_err(obj, "unknown object, expected vni, port, fdb, stats, mirror, "
-				 "peer or help");
+	ret = batch_file ? run_batch(batch_file) : dispatch(argc - 1, argv + 1);
 
 	if (ctl.maps_open)
 		xv_maps_close(&ctl.maps);

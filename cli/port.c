@@ -60,6 +60,14 @@ static bool is_loopback(const char *dev)
 	return lo;
 }
 
+/* The mirror veth pair carries mirror copies; as a port it would switch them back into the overlay. */
+static bool is_mirror_pair(__u32 ifindex)
+{
+	__u32 mir = if_nametoindex(XVTEP_MIRROR_DEV), peer = if_nametoindex(XVTEP_MIRROR_PEER);
+
+	return (mir && ifindex == mir) || (peer && ifindex == peer);
+}
+
 /* DEV, optionally written as `dev DEV`. Returns the index after it, or -1. */
 static int parse_dev(const char *cmd, int argc, char **argv, const char **dev)
 {
@@ -138,6 +146,8 @@ static int port_add(int argc, char **argv)
 		return xv_arg_err(dev, "this is the uplink");
 	if (is_loopback(dev))
 		return xv_arg_err(dev, "a loopback device cannot be a port");
+	if (is_mirror_pair(ifindex))
+		return xv_arg_err(dev, "xvtep's mirror device cannot be a port");
 	if (!bpf_map_lookup_elem(ctl.maps.ports, &ifindex, &port))
 		return xv_err("device %s is already a port of VNI %u", dev, port.vni);
 	if (vni_get(vni, &old))

@@ -43,6 +43,7 @@
 #define XVTEP_MAP_STATS		"xvtep_stats"
 #define XVTEP_MAP_DEVMAP	"xvtep_devmap"
 #define XVTEP_MAP_GC		"xvtep_gc"
+#define XVTEP_MAP_FDB_SEEN	"xvtep_fdb_seen"	/* per-CPU learning cache (bpf/fdb.h) */
 
 /* Program pins (<pin>/progs/<name>) and link pins (<pin>/links/<name>). */
 #define XVTEP_PROG_PORT		"xvtep_tc_port"

@@ -26,11 +26,21 @@
 
 #define XV_PRIV_MSG "missing privileges (need CAP_BPF/CAP_NET_ADMIN)"
 
+int xv_err_line;
+
+/* "Error: " and, in batch mode, the line the error belongs to. */
+static void err_start(void)
+{
+	fputs("Error: ", stderr);
+	if (xv_err_line > 0)
+		fprintf(stderr, "line %d: ", xv_err_line);
+}
+
 int xv_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("Error: ", stderr);
+	err_start();
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -42,7 +52,8 @@ int xv_arg_err(const char *arg, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "Error: argument \"%s\" is wrong: ", arg);
+	err_start();
+	fprintf(stderr, "argument \"%s\" is wrong: ", arg);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -56,7 +67,7 @@ int xv_err_errno(int err, const char *fmt, ...)
 
 	if (err < 0)
 		err = -err;
-	fputs("Error: ", stderr);
+	err_start();
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

@@ -85,6 +85,9 @@ void xv_prog_name(__u32 prog_id, char name[16]);
 /* Number of entries of a hash/array-like map (iterates the keys); -errno on error. */
 long xv_map_count(int map_fd, __u32 key_size);
 
+/* When > 0, every "Error: " message names this input line (xvtepctl -batch). */
+extern int xv_err_line;
+
 /* ---- Mirroring ---- */
 
 /* Create veth pair NAME/PEER, both with MTU (rtnetlink). 0 or -errno (-EEXIST if present). */

@@ -317,7 +317,8 @@ loader_faults()
 			"$(in_ns "$H2" ip -j link show dev ul | jq -r '.[0].xdp.prog.name // empty')" foreign
 		check_not "$T: nothing pinned by the refused attach" test -e "$pin2/xvtep_fdb"
 		check "$T: --force replaces the foreign program" \
-			"$LOADER" --pin "$pin2" -n "$H2" attach --uplink ul --local "$(ul_ip 2)" --force
+			"$LOADER" --pin "$pin2" -n "$H2" attach --uplink ul --local "$(ul_ip 2)" --force \
+			--decap hybrid
 		check_eq "$T: xvtep's XDP program now on the uplink" \
 			"$(in_ns "$H2" ip -j link show dev ul | jq -r '.[0].xdp.prog.name // empty')" xvtep_xdp_up
 		check "$T: detach after --force" "$LOADER" --pin "$pin2" -n "$H2" detach

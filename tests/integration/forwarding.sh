@@ -351,16 +351,19 @@ tcp_transfer()
 decap_modes()
 {
 	local T mode
-	for mode in "xdp" "tc" "hybrid --xdp-mode generic"; do
+	for mode in "xdp" "tc" "hybrid --xdp-mode generic" "auto"; do
 		T="decap_modes[${mode// /}]"
 		# shellcheck disable=SC2086
 		topo_std her --decap $mode
 		topo_check "$T" $? || { topo_destroy; continue; }
-		if [ "$mode" == tc ]; then
+		if [ "$mode" == tc ] || [ "$mode" == auto ]; then
 			check_not "$T: no XDP program on the uplink" xdp_prog_on "$H1" ul
 		else
 			check "$T: XDP program on the uplink" xdp_prog_on "$H1" ul
 		fi
+		# auto on a veth uplink: TC decap (TSO on the peer survives), recorded in status
+		[ "$mode" == auto ] && check_eq "$T: auto chose tc for a veth uplink" \
+			"$(xvl "$H1" -j status | jq -r .decap_mode)" tc
 		vm_ping "$T: vm1a -> vm2a" vm1a "$IP2A" 3
 		vm_ping "$T: vm3a(kernel) -> vm1a" vm3a "$IP1A" 3
 		vm_ping "$T: full-size 1450 B frames vm1a -> vm2a, DF set" vm1a "$IP2A" 2 -s 1422 -M "do"

@@ -98,7 +98,9 @@ xvtep_host()
 	pin_register "$(pin_dir "$(h_ns "$n")")"
 	pins_destroy "$(h_ns "$n")"	# stale pins of an earlier run would be reused
 	topo_host "$n" &&
-	topo_do xvl "$(h_ns "$n")" attach --uplink ul --local "$(ul_ip "$n")" "$@"
+	# The tests exercise the XDP fast path on veth uplinks, where the default
+	# (auto) would choose TC decap; a --decap in the arguments overrides this.
+	topo_do xvl "$(h_ns "$n")" attach --uplink ul --local "$(ul_ip "$n")" --decap hybrid "$@"
 }
 
 # vm_add N VM [IP] [MAC] : VM namespace with eth0, and its port "VM" in host N

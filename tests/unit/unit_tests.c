@@ -544,6 +544,83 @@ static void test_learning_rules(void)
 	env_close(&e);
 }
 
+/*
+ * Learning within a sweep epoch (bpf/fdb.h): refreshes are stamped with the
+ * start of the last sweep (xvtep_gc.last_run_ns), and a source confirmed in
+ * place is not looked up again in that epoch. Moves and static conflicts must
+ * still be seen: the place is part of the cache match, and a new epoch
+ * revalidates against the FDB.
+ */
+static void gc_set_epoch(struct env *e, uint64_t t)
+{
+	struct xvtep_gc gc;
+	uint32_t zero = 0;
+
+	bpf_map_lookup_elem(bpf_map__fd(e->skel->maps.xvtep_gc), &zero, &gc);
+	gc.last_run_ns = t;
+	bpf_map_update_elem(bpf_map__fd(e->skel->maps.xvtep_gc), &zero, &gc, BPF_ANY);
+}
+
+static void test_learning_epoch(void)
+{
+	struct outer_opts o = out_std();
+	struct xvtep_fdb_entry fe;
+	struct xvtep_stats s;
+	struct timespec ts;
+	struct pkt p = {};
+	struct env e;
+	struct run r;
+	uint64_t t0;
+
+	if (env_std(&e, 49152, 65535, 0))
+		return (void)CHECK(0, "learning epoch setup", "load failed");
+	fdb_set(&e, VNI_A, MAC_VM1, e.ifi_p1, 0, XVTEP_FDB_F_STATIC);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t0 = ts.tv_sec * 1000000000ULL + ts.tv_nsec - 5000000000ULL;	/* 5 s ago */
+	gc_set_epoch(&e, t0);
+	build_vxlan(&p, &o, &IN_UNICAST);
+	r = run_xdp(&e, &p);
+	CHECK(r.retval == XDP_REDIRECT && fdb_get(&e, VNI_A, MAC_FAR, &fe) == 0 &&
+	      fe.updated_ns == t0, "a learned entry is stamped with the sweep clock",
+	      "retval %u updated %llu want %llu", r.retval, (unsigned long long)fe.updated_ns,
+	      (unsigned long long)t0);
+
+	/* The same source again, same epoch: nothing to change. */
+	r = run_xdp(&e, &p);
+	s = stats_of(&e, VNI_A);
+	CHECK(r.retval == XDP_REDIRECT && s.events[XVTEP_EV_LEARNED] == 1 &&
+	      s.events[XVTEP_EV_MOVED] == 0, "a known source in place is neither relearned nor moved",
+	      "learned %llu moved %llu", (unsigned long long)s.events[XVTEP_EV_LEARNED],
+	      (unsigned long long)s.events[XVTEP_EV_MOVED]);
+
+	/* A move within the epoch is seen at once: the place is in the match. */
+	o.src = IP_OTHER;
+	build_vxlan(&p, &o, &IN_UNICAST);
+	run_xdp(&e, &p);
+	s = stats_of(&e, VNI_A);
+	CHECK(fdb_get(&e, VNI_A, MAC_FAR, &fe) == 0 && fe.remote == htonl(IP_OTHER) &&
+	      s.events[XVTEP_EV_MOVED] == 1, "a move within the epoch is applied",
+	      "remote %x moved %llu", ntohl(fe.remote), (unsigned long long)s.events[XVTEP_EV_MOVED]);
+
+	/* The next epoch refreshes the stamp once. */
+	gc_set_epoch(&e, t0 + 2000000000ULL);
+	run_xdp(&e, &p);
+	CHECK(fdb_get(&e, VNI_A, MAC_FAR, &fe) == 0 && fe.updated_ns == t0 + 2000000000ULL,
+	      "a new epoch refreshes the entry", "updated %llu", (unsigned long long)fe.updated_ns);
+
+	/* The operator pins the MAC elsewhere: the next epoch enforces it. */
+	fdb_set(&e, VNI_A, MAC_FAR, 0, IP_PEER, XVTEP_FDB_F_STATIC);
+	gc_set_epoch(&e, t0 + 3000000000ULL);
+	r = run_xdp(&e, &p);
+	s = stats_of(&e, VNI_A);
+	CHECK(r.retval == XDP_DROP && s.drops[XVTEP_DROP_STATIC_CONFLICT] == 1 &&
+	      fdb_get(&e, VNI_A, MAC_FAR, &fe) == 0 && fe.remote == htonl(IP_PEER),
+	      "a static entry made by the operator is enforced from the next epoch on",
+	      "retval %u conflicts %llu", r.retval,
+	      (unsigned long long)s.drops[XVTEP_DROP_STATIC_CONFLICT]);
+	env_close(&e);
+}
+
 /* ---------------------------------------------------------------- decap, TC */
 
 static void test_tc_decap(void)
@@ -1068,6 +1145,7 @@ int main(int argc, char **argv)
 	test_xdp_drops();
 	test_xdp_fast_path();
 	test_learning_rules();
+	test_learning_epoch();
 	test_tc_decap();
 	test_encap();
 	test_encap_flood();
