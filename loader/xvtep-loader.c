@@ -37,7 +37,7 @@
 #define XDP_MODE_NATIVE		0
 #define XDP_MODE_GENERIC	1
 #define FDB_SIZE_MAX		(1U << 24)
-#define MAX_MAPS		16
+#define MAX_MAPS		32
 /* tcx attach type, missing from older uapi headers. */
 #define XV_TCX_INGRESS		46
 
