@@ -98,7 +98,7 @@ static __always_inline bool move_refused(const struct xvtep_fdb_key *key,
 	struct xvtep_move *mv, fresh = {};
 	struct xvtep_vni_sec *sec;
 
-	if ((e->flags & XVTEP_FDB_F_FROZEN) && now_s < e->frozen_until)
+	if ((e->flags & XVTEP_FDB_F_FROZEN) && now_s < e->pad)
 		return true;
 	sec = bpf_map_lookup_elem(&xvtep_vsec, &vni);
 	if (sec) {
@@ -117,7 +117,7 @@ static __always_inline bool move_refused(const struct xvtep_fdb_key *key,
 	}
 	if (__sync_add_and_fetch(&mv->moves, 1) <= limit)
 		return false;
-	e->frozen_until = now_s + (hold ? hold : 1);
+	e->pad = now_s + (hold ? hold : 1);
 	e->flags |= XVTEP_FDB_F_FROZEN;
 	mv->moves = 0;
 	mv->window_start_ns = now;
@@ -128,7 +128,7 @@ static __always_inline bool move_refused(const struct xvtep_fdb_key *key,
 /* Ageing sweep: an expired hold ends even if nobody claims the MAC again. */
 static __always_inline void frozen_thaw(struct xvtep_fdb_entry *e, __u64 now)
 {
-	if ((e->flags & XVTEP_FDB_F_FROZEN) && now / NSEC_PER_SEC >= e->frozen_until)
+	if ((e->flags & XVTEP_FDB_F_FROZEN) && now / NSEC_PER_SEC >= e->pad)
 		e->flags &= ~XVTEP_FDB_F_FROZEN;
 }
 

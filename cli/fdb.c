@@ -482,9 +482,9 @@ static int fdb_show(int argc, char **argv)
 		bool is_static = e->flags & XVTEP_FDB_F_STATIC;
 		bool remote = e->flags & XVTEP_FDB_F_REMOTE;
 		__u64 age = now > e->updated_ns ? (now - e->updated_ns) / 1000000000ULL : 0;
-		/* Move dampening: frozen until frozen_until (monotonic seconds). */
-		__u64 hold = (e->flags & XVTEP_FDB_F_FROZEN) && e->frozen_until > now / 1000000000ULL ?
-			     e->frozen_until - now / 1000000000ULL : 0;
+		/* Move dampening: frozen until `pad` (monotonic seconds). */
+		__u64 hold = (e->flags & XVTEP_FDB_F_FROZEN) && e->pad > now / 1000000000ULL ?
+			     e->pad - now / 1000000000ULL : 0;
 
 		if (a.vni_arg && r[i].key.vni != a.vni)
 			continue;

@@ -123,17 +123,16 @@ struct xvtep_fdb_key {
 
 #define XVTEP_FDB_F_STATIC	(1U << 0)
 #define XVTEP_FDB_F_REMOTE	(1U << 1)	/* behind a remote VTEP, else a local port */
-/* Moved too often (move dampening): stays put until frozen_until. */
+/* Moved too often (move dampening): stays put until `pad` (seconds). */
 #define XVTEP_FDB_F_FROZEN	(1U << 2)
 
 struct xvtep_fdb_entry {
 	__u32 ifindex;		/* local port, when !REMOTE */
 	__be32 remote;		/* remote VTEP, when REMOTE */
 	__u32 flags;		/* XVTEP_FDB_F_* */
-	union {
-		__u32 pad;
-		__u32 frozen_until;	/* FROZEN: end of the hold, bpf_ktime_get_ns() seconds */
-	};
+	/* FROZEN: end of the hold, in bpf_ktime_get_ns() seconds; else unused.
+	 * Kept named `pad` so FDBs pinned by earlier builds stay reusable. */
+	__u32 pad;
 	__u64 updated_ns;	/* CLOCK_MONOTONIC (bpf_ktime_get_ns) of the last refresh */
 };
 

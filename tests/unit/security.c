@@ -421,7 +421,7 @@ static void test_move_dampening(void)
 
 	/* Hold over (frozen_until in the past): the next claim moves it, unfrozen. */
 	s_fdb_get(&e, VNI_A, S_FAR, &fe);
-	fe.frozen_until = 1;
+	fe.pad = 1;	/* the hold's end, in the past */
 	{
 		struct xvtep_fdb_key k = { .vni = VNI_A };
 
