@@ -419,7 +419,7 @@ static void test_move_dampening(void)
 	r = s_xdp(&e, &p);
 	CHECK_EQ(r.retval, XDP_REDIRECT, "frozen: frames from where the entry is still pass");
 
-	/* Hold over (frozen_until in the past): the next claim moves it, unfrozen. */
+	/* Hold over (its end in the past): the next claim moves it, unfrozen. */
 	s_fdb_get(&e, VNI_A, S_FAR, &fe);
 	fe.pad = 1;	/* the hold's end, in the past */
 	{
