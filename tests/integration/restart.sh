@@ -103,7 +103,8 @@ links_progs()
 	xvl "$1" -j status | jq -r '.programs | [
 		(to_entries[] | select(.value | type == "object" and has("link_id")) |
 			"\(.key)=\(.value.link_id)/\(.value.prog_id)"),
-		(.port_links[], .port_eg_links[] | "port\(.ifindex)=\(.link_id)/\(.prog_id)")
+		(.port_links[] | "port_\(.ifindex)=\(.link_id)/\(.prog_id)"),
+		(.port_eg_links[] | "port_eg_\(.ifindex)=\(.link_id)/\(.prog_id)")
 	] | sort | join(" ")'
 }
 
@@ -127,7 +128,9 @@ upgrade_under_load()
 		sleep 1
 		check "$T #$round: attach over the running instance under a 100 pps ping" \
 			xvl "$H1" $ATTACH1
+		wait "$PING_PID"
 		lost=$(ping_lost)
+		xvt_log "$T #$round: $lost of 300 pings lost"
 		check_cmp "$T #$round: ping at 100 pps across the upgrade lost at most 1 of 300" \
 			"${lost:-300}" -le 1 "lost"
 		lp1=$(links_progs "$H1")
