@@ -27,6 +27,7 @@ fi
 
 cleanup() { ip netns del "$ns" 2>/dev/null; }
 trap cleanup EXIT
+trap 'exit 1' INT TERM	# so that the EXIT trap runs
 ip netns add "$ns" || { echo "FAIL: fuzz: setup: cannot create netns $ns"; exit 1; }
 n() { ip -n "$ns" "$@"; }
 n link set lo up
