@@ -42,7 +42,7 @@ n addr add 198.51.100.1/24 dev ut-up
 n neigh replace 198.51.100.2 lladdr 02:00:00:00:00:02 dev ut-up nud permanent
 
 # Seeds first, alone: every seed must pass the oracles.
-if nsenter --net=/run/netns/"$ns" "$bin" -runs=0 "$top/tests/fuzz/corpus" >"$log.seeds" 2>&1; then
+if nsenter --net=/run/netns/"$ns" "$bin" -runs=0 -artifact_prefix="$out/" "$top/tests/fuzz/corpus" >"$log.seeds" 2>&1; then
 	echo "PASS: fuzz: $(ls "$top/tests/fuzz/corpus" | wc -l) seed inputs pass every oracle"
 else
 	echo "FAIL: fuzz: a seed input fails: $(grep -m1 'ORACLE FAILED' "$log.seeds")"
