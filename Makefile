@@ -36,7 +36,7 @@ CLI       := $(OUTPUT)/xvtepctl
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT      := $(OUTPUT)/tests/unit_tests
 
-.PHONY: all clean install test unit integration bench bench-tools demo vmlinux fuzz
+.PHONY: all clean install test unit integration bench bench-tools demo vmlinux fuzz fuzz-build
 all: $(BPF_OBJS) $(SKELS) $(LOADER) $(CLI) $(UNIT)
 
 $(OUTPUT) $(OUTPUT)/lib $(OUTPUT)/tests:
@@ -65,6 +65,20 @@ $(CLI): $(wildcard cli/*.c cli/*.h) $(LIB_OBJS) $(SKELS)
 $(UNIT): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(SKELS) | $(OUTPUT)/tests
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $(filter %.c %.o,$^) $(LIBBPF_LIBS) -o $@
+
+# libFuzzer target (clang + libclang-rt-14-dev); not part of `all`.
+FUZZ      := $(OUTPUT)/tests/fuzz_dataplane
+FUZZ_TIME ?= 600
+$(FUZZ): tests/fuzz/fuzz_dataplane.c $(SKELS) include/xvtep.h | $(OUTPUT)/tests
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address -Wall -Werror -Iinclude -I$(OUTPUT) \
+		$(LIBBPF_CFLAGS) $< $(LIBBPF_LIBS) -o $@
+
+fuzz-build: $(FUZZ)
+
+# A long run (`make test` does a 60 s one); FUZZ_TIME in seconds.
+fuzz: $(FUZZ)
+	$(Q)FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run.sh
 
 # vmlinux.h is committed; regenerate it from the running kernel's BTF.
 vmlinux:

@@ -62,10 +62,18 @@ static __always_inline int parse_vxlan(void *data, void *data_end, __u32 frame_l
 	/* From here on the frame is addressed to our VXLAN port. */
 	if (ip->saddr == cfg_local_ip)
 		return XVTEP_DROP_OWN_SOURCE;
+	/* No VTEP has 0.0.0.0 or a multicast/class E/broadcast address: learning
+	 * one would store remote 0 (read back as a local port with ifindex 0) or a
+	 * group as a unicast VTEP. */
+	if (!ip->saddr || bpf_ntohl(ip->saddr) >= 0xe0000000)
+		return XVTEP_DROP_MALFORMED;
 	ip_len = bpf_ntohs(ip->tot_len);
-	if (ip_len < ihl * 4 + sizeof(*udp) + sizeof(*vx) + ETH_HLEN ||
+	/* The inner frame needs 20 bytes after its Ethernet header: TC decap
+	 * (bpf_skb_adjust_room) cannot shrink below that and would drop it only
+	 * after learning; no real Ethernet frame is that short (60 bytes min). */
+	if (ip_len < ihl * 4 + sizeof(*udp) + sizeof(*vx) + ETH_HLEN + 20 ||
 	    ETH_HLEN + ip_len > frame_len ||
-	    bpf_ntohs(udp->len) < sizeof(*udp) + sizeof(*vx) + ETH_HLEN ||
+	    bpf_ntohs(udp->len) < sizeof(*udp) + sizeof(*vx) + ETH_HLEN + 20 ||
 	    bpf_ntohs(udp->len) > ip_len - ihl * 4)
 		return XVTEP_DROP_MALFORMED;
 	vx = (void *)(udp + 1);

@@ -49,6 +49,9 @@ int xv_maps_open(const char *pin, struct xv_maps *m)
 
 	for (size_t i = 0; i < sizeof(map_descs) / sizeof(map_descs[0]); i++)
 		MAP_FD(m, &map_descs[i]) = -1;
+	/* "not a BPF filesystem" says more than "no xvtep_meta" for a wrong --pin. */
+	if (xv_check_bpffs(pin))
+		return -1;
 
 	for (size_t i = 0; i < sizeof(map_descs) / sizeof(map_descs[0]); i++) {
 		const struct map_desc *d = &map_descs[i];

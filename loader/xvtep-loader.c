@@ -28,6 +28,7 @@
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "xvtep.skel.h"
@@ -172,17 +173,39 @@ static __u32 prog_id_of(int prog_fd)
 	return info.id;
 }
 
-/* mkdir that remembers whether this run created the directory (for undo). */
+/*
+ * mkdir mode 0700 that remembers whether this run created the directory (for
+ * undo). The pins are the control plane (whoever can write them can add
+ * mirror sessions or rewrite the FDB): an existing directory owned by another
+ * user is refused, a looser mode is tightened to 0700 with a warning.
+ */
 static int make_dir(const char *path, bool *created)
 {
+	struct stat st;
+
 	*created = false;
 	if (!mkdir(path, 0700)) {
 		*created = true;
-		return 0;
+	} else if (errno != EEXIST) {
+		return xv_err_errno(errno, "cannot create %s", path);
 	}
-	if (errno == EEXIST)
-		return 0;
-	return xv_err_errno(errno, "cannot create %s", path);
+	if (lstat(path, &st))
+		return xv_err_errno(errno, "cannot access %s", path);
+	if (!S_ISDIR(st.st_mode))
+		return xv_err("%s exists but is not a directory", path);
+	if (st.st_uid != geteuid())
+		return xv_err("%s is owned by uid %u, not by this user (uid %u): anyone owning it "
+			      "controls xvtep; remove it or chown it", path, (unsigned)st.st_uid,
+			      (unsigned)geteuid());
+	if ((st.st_mode & 07777) != 0700) {
+		if (chmod(path, 0700))
+			return xv_err_errno(errno, "cannot set mode 0700 on %s", path);
+		/* The umask may have masked our own mkdir: only warn about others'. */
+		if (!*created)
+			fprintf(stderr, "Warning: %s had mode %04o, tightened to 0700\n", path,
+				(unsigned)(st.st_mode & 07777));
+	}
+	return 0;
 }
 
 static int get_uplink(const char *dev, int *ifindex, __u8 mac[6])
@@ -390,6 +413,169 @@ static void undo_all(int ifindex)
 		rmdir(undo.pin_dir);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Pinned map layouts                                                       */
+
+static __u32 btf_skip_mods(const struct btf *btf, __u32 id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+
+	while (t && (btf_is_mod(t) || btf_is_typedef(t))) {
+		id = t->type;
+		t = btf__type_by_id(btf, id);
+	}
+	return id;
+}
+
+static const char *btf_kind_str(const struct btf_type *t)
+{
+	static const char *const kinds[] = {
+		[BTF_KIND_INT] = "int", [BTF_KIND_PTR] = "pointer", [BTF_KIND_ARRAY] = "array",
+		[BTF_KIND_STRUCT] = "struct", [BTF_KIND_UNION] = "union", [BTF_KIND_ENUM] = "enum",
+	};
+
+	return btf_kind(t) < sizeof(kinds) / sizeof(kinds[0]) && kinds[btf_kind(t)] ?
+	       kinds[btf_kind(t)] : "type";
+}
+
+/*
+ * Same memory layout for type A (pinned map's BTF PA) and B (this build's BTF
+ * PB)? Compares kinds, names, sizes, members and offsets: two layouts of one
+ * size (a field reordered or renamed) are what the size checks cannot see.
+ * Returns 0 if equal, else 1 with WHY saying where they differ.
+ */
+static int btf_layout_diff(const struct btf *pa, __u32 a, const struct btf *pb, __u32 b,
+			   int depth, char *why, size_t len)
+{
+	const struct btf_type *ta, *tb;
+	const char *na, *nb;
+
+	if (depth > 8)
+		return 0;	/* deep enough: nothing of ours nests further */
+	a = btf_skip_mods(pa, a);
+	b = btf_skip_mods(pb, b);
+	ta = a ? btf__type_by_id(pa, a) : NULL;
+	tb = b ? btf__type_by_id(pb, b) : NULL;
+	if (!ta || !tb) {
+		if (ta == tb)
+			return 0;
+		snprintf(why, len, "%s type information", ta ? "this build has no" : "it has no");
+		return 1;
+	}
+	na = btf__name_by_offset(pa, ta->name_off) ?: "";
+	nb = btf__name_by_offset(pb, tb->name_off) ?: "";
+	if (btf_kind(ta) != btf_kind(tb) || strcmp(na, nb)) {
+		snprintf(why, len, "%s %s, this build has %s %s", btf_kind_str(ta), na,
+			 btf_kind_str(tb), nb);
+		return 1;
+	}
+	switch (btf_kind(ta)) {
+	case BTF_KIND_INT:
+		if (ta->size != tb->size || btf_int_encoding(ta) != btf_int_encoding(tb) ||
+		    btf_int_bits(ta) != btf_int_bits(tb)) {
+			snprintf(why, len, "int %s of %u bytes, this build %u bytes", na, ta->size,
+				 tb->size);
+			return 1;
+		}
+		return 0;
+	case BTF_KIND_ENUM:
+		if (ta->size != tb->size) {
+			snprintf(why, len, "enum %s of %u bytes, this build %u bytes", na, ta->size,
+				 tb->size);
+			return 1;
+		}
+		return 0;
+	case BTF_KIND_ARRAY: {
+		const struct btf_array *aa = btf_array(ta), *ab = btf_array(tb);
+
+		if (aa->nelems != ab->nelems) {
+			snprintf(why, len, "array of %u elements, this build %u", aa->nelems,
+				 ab->nelems);
+			return 1;
+		}
+		return btf_layout_diff(pa, aa->type, pb, ab->type, depth + 1, why, len);
+	}
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION: {
+		const struct btf_member *ma = btf_members(ta), *mb = btf_members(tb);
+		char inner[192];
+
+		if (ta->size != tb->size || btf_vlen(ta) != btf_vlen(tb)) {
+			snprintf(why, len, "%s %s has %u bytes and %u members, this build %u and %u",
+				 btf_kind_str(ta), na, ta->size, btf_vlen(ta), tb->size, btf_vlen(tb));
+			return 1;
+		}
+		for (int i = 0; i < btf_vlen(ta); i++) {
+			const char *fa = btf__name_by_offset(pa, ma[i].name_off) ?: "";
+			const char *fb = btf__name_by_offset(pb, mb[i].name_off) ?: "";
+			__u32 oa = btf_member_bit_offset(ta, i), ob = btf_member_bit_offset(tb, i);
+
+			if (strcmp(fa, fb) || oa != ob ||
+			    btf_member_bitfield_size(ta, i) != btf_member_bitfield_size(tb, i)) {
+				snprintf(why, len, "%s %s member %d is %s at bit %u, this build has "
+					 "%s at bit %u", btf_kind_str(ta), na, i, fa, oa, fb, ob);
+				return 1;
+			}
+			if (btf_layout_diff(pa, ma[i].type, pb, mb[i].type, depth + 1, inner,
+					    sizeof(inner))) {
+				snprintf(why, len, "%s %s member %s: %s", btf_kind_str(ta), na, fa,
+					 inner);
+				return 1;
+			}
+		}
+		return 0;
+	}
+	default:
+		return 0;	/* pointers and the rest: kind and name suffice */
+	}
+}
+
+/* This build's BTF (the opened object's), set before the pins are checked. */
+static const struct btf *our_btf;
+
+/* The pinned map's key and value BTF types must match this build's. */
+static int check_map_btf(struct map_slot *s, const struct bpf_map_info *info)
+{
+	const char *name = bpf_map__name(s->map);
+	const struct btf *ours = our_btf;
+	__u32 our_key = bpf_map__btf_key_type_id(s->map);
+	__u32 our_value = bpf_map__btf_value_type_id(s->map);
+	struct btf *theirs = NULL;
+	char why[256];
+	int ret = -1;
+
+	if (!ours || (!our_key && !our_value))
+		return 0;	/* this build has no types for it: sizes were checked */
+	if (!info->btf_id) {
+		/* libbpf creates device maps without BTF (the kernel refuses it). */
+		if (info->type == BPF_MAP_TYPE_DEVMAP || info->type == BPF_MAP_TYPE_DEVMAP_HASH)
+			return 0;
+		return xv_err("pinned map %s (%s) is incompatible: it has no BTF type information "
+			      "(not created by xvtep?); run detach first (drops its state) or use "
+			      "another --pin", name, s->path);
+	}
+	theirs = btf__load_from_kernel_by_id(info->btf_id);
+	if (!theirs) {
+		xv_err_errno(errno, "cannot read the BTF of pinned map %s", s->path);
+		goto cleanup;
+	}
+	if (btf_layout_diff(theirs, info->btf_key_type_id, ours, our_key, 0, why, sizeof(why))) {
+		xv_err("pinned map %s (%s) is incompatible: key layout differs: %s; run detach "
+		       "first (drops its state) or use another --pin", name, s->path, why);
+		goto cleanup;
+	}
+	if (btf_layout_diff(theirs, info->btf_value_type_id, ours, our_value, 0, why,
+			    sizeof(why))) {
+		xv_err("pinned map %s (%s) is incompatible: value layout differs: %s; run detach "
+		       "first (drops its state) or use another --pin", name, s->path, why);
+		goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	btf__free(theirs);
+	return ret;
+}
+
 /*
  * Compare a pinned map with the one this build would create, so that an
  * incompatible pin gets a clear error instead of libbpf's generic refusal
@@ -459,6 +645,8 @@ static int check_pinned_map(struct map_slot *s)
 		MISMATCH("max_entries", info.max_entries, bpf_map__max_entries(s->map));
 	}
 #undef MISMATCH
+	if (check_map_btf(s, &info))
+		goto out;
 
 	if (!strcmp(name, XVTEP_MAP_META)) {
 		struct xvtep_meta meta = {};
@@ -482,6 +670,46 @@ static int check_pinned_map(struct map_slot *s)
 out:
 	close(fd);
 	return ret;
+}
+
+/*
+ * An attach killed between pinning a new uplink link at links/NAME_new and
+ * renaming it over links/NAME leaves the live link under the temporary name:
+ * the next attach would take it for a foreign program (XDP) or add a second
+ * one (tcx). Finish the swap if NAME is missing or defunct, else drop the
+ * temporary pin (NAME is the link in use).
+ */
+static int recover_tmp_link(const char *name)
+{
+	char path[PATH_MAX], tmp[PATH_MAX], tmpname[64];
+	__u32 tmp_ifindex = 0, cur_ifindex = 0;
+	int fd;
+
+	snprintf(tmpname, sizeof(tmpname), "%s_new", name);
+	if (pin_path(path, "links", name) || pin_path(tmp, "links", tmpname))
+		return -1;
+	fd = bpf_obj_get(tmp);
+	if (fd < 0)
+		return 0;
+	if (!fd_is(fd, "link") || xv_link_info(fd, NULL, NULL, NULL, &tmp_ifindex))
+		tmp_ifindex = 0;
+	close(fd);
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		if (!fd_is(fd, "link") || xv_link_info(fd, NULL, NULL, NULL, &cur_ifindex))
+			cur_ifindex = 0;
+		close(fd);
+	}
+	if (tmp_ifindex && (fd < 0 || !cur_ifindex)) {
+		if (rename(tmp, path))
+			return xv_err_errno(errno, "cannot move %s to %s", tmp, path);
+		fprintf(stderr, "Warning: %s was left by an interrupted attach; now pinned as %s\n",
+			tmp, path);
+		return 0;
+	}
+	if (unlink(tmp) && errno != ENOENT)
+		return xv_err_errno(errno, "cannot remove %s", tmp);
+	return 0;
 }
 
 /* Open a pinned uplink link if there is one and check it is what we expect. */
@@ -915,6 +1143,7 @@ static int cmd_attach(void)
 	}
 
 	/* Look at the pinned state first: refuse before changing anything. */
+	our_btf = bpf_object__btf(skel->obj);
 	bpf_object__for_each_map(map, skel->obj) {
 		struct map_slot *s;
 
@@ -968,6 +1197,9 @@ static int cmd_attach(void)
 		}
 	}
 
+	if (recover_tmp_link(XVTEP_LINK_XDP) || recover_tmp_link(XVTEP_LINK_TC_UPLINK) ||
+	    recover_tmp_link(XVTEP_LINK_TC_UPLINK_EG) || recover_tmp_link(XVTEP_LINK_MIRROR))
+		goto cleanup;
 	if (open_old_link(&old_xdp, XVTEP_LINK_XDP, XV_LINK_TYPE_XDP, ifindex, true) ||
 	    open_old_link(&old_tc, XVTEP_LINK_TC_UPLINK, XV_LINK_TYPE_TCX, ifindex, true) ||
 	    open_old_link(&old_upeg, XVTEP_LINK_TC_UPLINK_EG, XV_LINK_TYPE_TCX, ifindex, true))
@@ -1391,6 +1623,26 @@ static bool mirror_dev_owned(int *ifindex)
 	return nr == 0 || (nr == 1 && link_ifindex == (__u32)*ifindex);
 }
 
+/*
+ * An attach killed between creating the mirror veth and pinning its link
+ * leaves the veth without any program: nobody uses it, remove it. Returns
+ * true if it was removed.
+ */
+static bool mirror_dev_remove_unused(void)
+{
+	int ifindex = if_nametoindex(XVTEP_MIRROR_DEV);
+	char drv[32];
+
+	if (!ifindex || tcx_ingress_count(ifindex) != 0)
+		return false;
+	dev_driver(XVTEP_MIRROR_DEV, drv, sizeof(drv));
+	if (strcmp(drv, "veth") || xv_link_del(ifindex))
+		return false;
+	fprintf(stderr, "Warning: removed %s, left without a program by an interrupted attach\n",
+		XVTEP_MIRROR_DEV);
+	return true;
+}
+
 static int cmd_detach(void)
 {
 	static const char *const maps[] = {
@@ -1420,6 +1672,8 @@ static int cmd_detach(void)
 	if (xv_check_bpffs(cfg.pin))
 		return 1;
 	if (!path_exists(cfg.pin)) {
+		if (mirror_dev_remove_unused())
+			return 0;
 		xv_err("nothing attached at %s (no such directory)", cfg.pin);
 		return 1;
 	}
@@ -1458,6 +1712,8 @@ static int cmd_detach(void)
 		if (err && err != -ENODEV)
 			fprintf(stderr, "Warning: cannot delete %s: %s\n", XVTEP_MIRROR_DEV,
 				strerror(-err));
+	} else if (!cfg.keep_maps && mirror_dev_remove_unused()) {
+		removed++;
 	}
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]) && !cfg.keep_maps; i++)
 		if (!pin_path(path, NULL, maps[i]))
@@ -1469,6 +1725,12 @@ static int cmd_detach(void)
 		fprintf(stderr, "Warning: %s left in place: %s\n", path, strerror(errno));
 
 	if (!removed) {
+		/* An attach killed right after making the directories: remove them. */
+		if (!cfg.keep_maps && !rmdir(cfg.pin)) {
+			printf("xvtep detached from %s (nothing was attached; removed the empty "
+			       "pin dir left by an interrupted attach)\n", cfg.pin);
+			return 0;
+		}
 		xv_err("nothing attached at %s", cfg.pin);
 		return 1;
 	}

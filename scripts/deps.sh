@@ -13,7 +13,9 @@ PKGS=(
 	clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config make gcc
 	# tests and demo
 	iproute2 iputils-ping ethtool iperf3 tcpdump tshark jq python3 python3-scapy
-	util-linux procps coreutils
+	util-linux procps coreutils strace
+	# fuzzing: libFuzzer runtime for clang 14 (tests/fuzz)
+	libclang-rt-14-dev
 )
 
 missing=()

@@ -4,6 +4,7 @@
 # xvtep test runner:  tests/run.sh [all|unit|integration] [FILE...]
 #
 #   unit         build/tests/unit_tests (through tests/unit/run.sh if present)
+#   fuzz         tests/fuzz/run.sh: libFuzzer on the dataplane for FUZZ_TIME s (60)
 #   integration  every tests/integration/*.sh that defines ALL_TESTS
 #                (or only the FILEs given, e.g. tests/run.sh integration cli)
 #
@@ -28,8 +29,8 @@ START=$(date +%s)
 FILE_TIMEOUT=${XVT_FILE_TIMEOUT:-600}
 
 case $MODE in
-all|unit|integration) ;;
-*) echo "usage: $0 [all|unit|integration] [FILE...]" >&2; exit 2 ;;
+all|unit|integration|fuzz) ;;
+*) echo "usage: $0 [all|unit|integration|fuzz] [FILE...]" >&2; exit 2 ;;
 esac
 
 if [ "$(id -u)" != 0 ]; then
@@ -114,6 +115,13 @@ if [ "$MODE" == all ] || [ "$MODE" == unit ]; then
 		rc=1
 	fi
 	count_log unit "$log" "$rc"
+fi
+
+# A short libFuzzer run of the dataplane (FUZZ_TIME, default 60 s); `make fuzz` runs longer.
+if [ "$MODE" == all ] || [ "$MODE" == fuzz ]; then
+	echo "# fuzz" >&2
+	timeout "$FILE_TIMEOUT" tests/fuzz/run.sh 2>&1 | tee "$LOGDIR/fuzz.log"
+	count_log fuzz "$LOGDIR/fuzz.log" "${PIPESTATUS[0]}"
 fi
 
 if [ "$MODE" == all ] || [ "$MODE" == integration ]; then

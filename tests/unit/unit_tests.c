@@ -1134,6 +1134,8 @@ static void test_mirror_shapes(void)
 	env_mirror_ifindex = 0;
 }
 
+void test_malformed(void);	/* malformed.c */
+
 int main(int argc, char **argv)
 {
 	ncpus = libbpf_num_possible_cpus();
@@ -1152,6 +1154,7 @@ int main(int argc, char **argv)
 	test_ageing();
 	test_mirror_load();
 	test_mirror_shapes();
+	test_malformed();
 	security_tests();
 	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed ? 1 : 0;

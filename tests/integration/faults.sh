@@ -1,0 +1,447 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Loader faults: SIGKILL of `attach` at every state-changing syscall (fresh and
+# over a running instance), incompatible pinned layouts, pin dir permissions,
+# devices deleted while attached, pin dir outside bpffs. After each fault the
+# old or the new dataplane forwards, a re-run of attach completes, and a detach
+# leaves nothing behind (no pins, no XDP/tcx program, no mirror veth).
+#
+#   vm1a(ns) 192.0.2.11              vm2a(ns) 192.0.2.21
+#      |eth0                            |eth0
+#      |vm1a (port, VNI 100)            |vm2a (port, VNI 100)
+#   [h1: xvtep]  <- faults here      [h2: xvtep]
+#       ul 198.51.100.1                  ul 198.51.100.2
+#          \______ [ul: bridge br0] ______/
+#
+# Fault injection: strace -e inject=SYSCALL:signal=KILL:when=N kills the loader
+# on entry to its Nth SYSCALL, before the syscall runs. The N are taken from a
+# traced successful run: every bpf() that changes state (MAP_UPDATE_ELEM,
+# OBJ_PIN, LINK_CREATE, LINK_UPDATE, PROG_TEST_RUN) and the call after it, and
+# every rename/unlink/mkdir/sendmsg (pin swaps, pin dirs, netlink).
+# FAULT_MAX=N limits the number of kill points per scenario (default: all),
+# FAULT_ONLY=REGEX keeps the matching ones ("SYSCALL N WHAT", e.g. "^rename"),
+# FAULT_STRIDE=K keeps every Kth of those (default 2, so the suite stays short;
+# FAULT_STRIDE=1 kills at every point, about 8 minutes).
+
+ALL_TESTS="
+	kill_reattach
+	kill_fresh
+	layout_refused
+	pin_dir_mode
+	port_deleted
+	uplink_deleted
+	not_bpffs
+"
+
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/topology.sh"
+
+H1=$(h_ns 1)
+H2=$(h_ns 2)
+PIN1=$(pin_dir "$H1")
+IP2A=$(vm_ip vm2a)
+ATTACH1=(attach --uplink ul --local "$(ul_ip 1)" --decap hybrid)	# every hook, XDP included
+FAULT_SYSCALLS=bpf,rename,renameat,renameat2,unlink,unlinkat,mkdir,mkdirat,sendmsg,sendto
+
+faults_topo()
+{
+	topo_underlay &&
+	xvtep_host 1 &&
+	xvtep_host 2 &&
+	xvtep_vni 1 100 her &&
+	xvtep_vni 2 100 her &&
+	xvtep_vm 1 vm1a 100 &&
+	xvtep_vm 2 vm2a 100 &&
+	ul_prewarm
+}
+
+# forwards : vm1a reaches vm2a across h1's dataplane (a few tries: the first
+# may wait for ARP)
+forwards()
+{
+	# one reply within 4 s: an XDP attach on a veth updates the peer's
+	# features, which can cost a ping or two right after an attach
+	in_ns "$(vm_ns vm1a)" ping -n -c 1 -i 0.2 -W 1 -w 4 "$IP2A" >/dev/null 2>&1
+}
+
+# bpf_progs NS : "DEV:xdp:ID" and "DEV:tcx_ingress|tcx_egress:COUNT" for every
+# XDP program and tcx attachment in NS (bpftool 7.1 does not list tcx: the
+# counts come from BPF_PROG_QUERY)
+bpf_progs()
+{
+	in_ns "$1" ip -j link show | jq -r '.[] | select(.xdp != null) | "\(.ifname):xdp:\(.xdp.prog.id // .xdp.attached // "?")"'
+	in_ns "$1" "$PY" -c '
+import ctypes, json, socket, struct, subprocess, sys
+libc = ctypes.CDLL(None, use_errno=True)
+for dev in socket.if_nameindex():
+    for atype, kind in ((46, "tcx_ingress"), (47, "tcx_egress")):
+        # union bpf_attr for BPF_PROG_QUERY: target_ifindex, attach_type,
+        # query_flags, attach_flags, prog_ids, prog_cnt (at offset 24)
+        attr = ctypes.create_string_buffer(struct.pack("IIIIQI", dev[0], atype, 0, 0, 0, 0), 64)
+        if libc.syscall(321, 16, attr, 64) == 0:
+            cnt = struct.unpack_from("I", attr.raw, 24)[0]
+            if cnt:
+                print("%s:%s:%d" % (dev[1], kind, cnt))
+'
+}
+
+# no_stale T : after a detach, nothing of h1's instance is left
+no_stale()
+{
+	local T=$1 left
+	check_not "$T: no pin dir left" test -e "$PIN1"
+	left=$(bpf_progs "$H1")
+	check_eq "$T: no XDP/tcx program left in h1" "$left" ""
+	check_not "$T: no mirror veth left" in_ns "$H1" ip link show xvtep-mir
+}
+
+# fault_points NS ARGS... : run the loader under strace once (a successful run)
+# and print the kill points "SYSCALL N CMD", one a line
+fault_points()
+{
+	local ns=$1 trace=$XVT_TMP/trace.$RANDOM
+	shift
+	strace -qq -o "$trace" -e trace=$FAULT_SYSCALLS -e signal=none \
+		"$LOADER" --pin "$PIN1" -n "$ns" "$@" >/dev/null 2>&1 || return 1
+	# per-syscall counters: strace's when=N counts each syscall separately
+	awk '{
+		name = $0; sub(/\(.*/, "", name)
+		n = ++count[name]
+		if (name == "bpf") {
+			cmd = $0; sub(/^bpf\(/, "", cmd); sub(/,.*/, "", cmd)
+			changes = cmd ~ /^BPF_(MAP_UPDATE_ELEM|OBJ_PIN|LINK_CREATE|LINK_UPDATE|PROG_TEST_RUN)$/
+			if (changes)
+				print "bpf", n, cmd
+			else if (prev_changed)
+				print "bpf", n, "after_" prev_cmd
+			prev_changed = changes
+			prev_cmd = cmd
+		} else {
+			arg = $0; sub(/^[^(]*\(/, "", arg); sub(/,.*/, "", arg); sub(/\).*/, "", arg)
+			print name, n, arg
+		}
+	}' "$trace" | grep -E -- "${FAULT_ONLY:-.}" | awk -v s="${FAULT_STRIDE:-2}" '(NR - 1) % s == 0'
+}
+
+# killed_attach NS SYSCALL N : attach under strace, SIGKILLed on entry to the
+# Nth SYSCALL; succeeds if the loader died of SIGKILL (strace re-raises it)
+killed_attach()
+{
+	local ns=$1 sc=$2 n=$3 out rc
+	out=$(timeout 60 strace -qq -o /dev/null -e trace="$sc" -e signal=none \
+		-e inject="$sc":signal=KILL:when="$n" \
+		"$LOADER" --pin "$PIN1" -n "$ns" "${ATTACH1[@]}" 2>&1)
+	rc=$?
+	[ $rc -eq 137 ] && ! grep -q "xvtep attached" <<<"$out" && return 0
+	echo "rc=$rc: $out"
+	return 1
+}
+
+# kill_scenario T MUST_FWD PREP : kill h1's attach at every point of
+# `fault_points`, PREP run before the traced run and before each kill;
+# MUST_FWD=1: forwarding must survive each kill (re-attach over a running one)
+kill_scenario()
+{
+	local T=$1 must_fwd=$2 prep=$3 sc n what fwd points=() old=0 partial=0
+	$prep >/dev/null 2>&1
+	mapfile -t points < <(fault_points "$H1" "${ATTACH1[@]}")
+	check_cmp "$T: kill points found in a traced attach" "${#points[@]}" -gt 5
+	points=("${points[@]:0:${FAULT_MAX:-${#points[@]}}}")
+	xvt_log "$T: kill points: $(printf "%s " "${points[@]}" | tr -s " ")"
+	for p in "${points[@]}"; do
+		read -r sc n what <<<"$p"
+		$prep >/dev/null 2>&1 || { check_fail "$T: prepare for $sc#$n" "prep failed"; continue; }
+		check "$T: attach killed at $sc#$n ($what)" killed_attach "$H1" "$sc" "$n"
+		fwd=no
+		forwards && fwd=yes
+		if [ "$must_fwd" = 1 ]; then
+			check_eq "$T: forwarding after kill at $sc#$n ($what)" $fwd yes
+		fi
+		[ $fwd = yes ] && old=$((old + 1)) || partial=$((partial + 1))
+		xvt_log "$T: killed at $sc#$n ($what): forwarding $fwd"
+		check "$T: re-run attach after kill at $sc#$n" xvl "$H1" "${ATTACH1[@]}"
+		check "$T: forwarding after re-run ($sc#$n)" forwards
+	done
+	xvt_log "$T: ${#points[@]} kill points: forwarding right after the kill at $old, not at $partial"
+}
+
+kill_reattach()
+{
+	local T=kill_reattach
+	faults_topo
+	topo_check $T $? || return
+	check "$T: forwarding before" forwards
+	kill_scenario $T 1 true
+	check "$T: xvtepctl status works" xvc "$H1" vni show
+	check "$T: detach" xvl "$H1" detach
+	no_stale $T
+}
+
+# From the pins kept by detach --keep-maps (the restart case), then plain
+# detach and a fresh attach into an empty pin dir.
+kill_fresh()
+{
+	local T=kill_fresh
+	faults_topo
+	topo_check $T $? || return
+	kill_scenario "$T: from pins" 0 "xvl $H1 detach --keep-maps"
+
+	check "$T: plain detach" xvl "$H1" detach
+	# Fresh: each kill leaves partial state; detach must remove all of it.
+	local p sc n what out rc points=()
+	mapfile -t points < <(fault_points "$H1" "${ATTACH1[@]}")
+	check "$T: detach after the traced fresh attach" xvl "$H1" detach
+	check_cmp "$T: kill points found in a traced fresh attach" "${#points[@]}" -gt 5
+	points=("${points[@]:0:${FAULT_MAX:-${#points[@]}}}")
+	xvt_log "$T: kill points: $(printf "%s " "${points[@]}" | tr -s " ")"
+	for p in "${points[@]}"; do
+		read -r sc n what <<<"$p"
+		check "$T: fresh attach killed at $sc#$n ($what)" killed_attach "$H1" "$sc" "$n"
+		# rc 1 "nothing attached" is right when the kill came before any pin
+		out=$(xvl "$H1" detach 2>&1)
+		rc=$?
+		if [ $rc -eq 0 ] || [[ $rc -eq 1 && "$out" == "Error: nothing attached"* ]]; then
+			check_pass "$T: detach after kill at $sc#$n"
+		else
+			check_fail "$T: detach after kill at $sc#$n" "rc=$rc '$out'"
+		fi
+		no_stale "$T: after kill at $sc#$n"
+	done
+	check "$T: fresh attach completes after all that" xvl "$H1" "${ATTACH1[@]}"
+	check "$T: vni add" xvc "$H1" vni add 100 remote "$(ul_ip 2)"
+	check "$T: port add" xvc "$H1" port add vm1a vni 100
+	check "$T: forwarding after the fresh attach" forwards
+}
+
+# xdp_id : id of the XDP program on h1's uplink (empty if none)
+xdp_id()
+{
+	in_ns "$H1" ip -j link show dev ul | jq -r '.[0].xdp.prog.id // empty'
+}
+
+# refused T WHAT MUST... : attach on h1 fails with "Error:" naming every MUST
+refused()
+{
+	local name="$1: $2" out rc m ok=1
+	shift 2
+	out=$(xvl "$H1" "${ATTACH1[@]}" 2>&1 >/dev/null)
+	rc=$?
+	[ $rc -ne 0 ] && [[ "$out" == Error:* ]] || ok=0
+	for m in "$@"; do
+		[[ "$out" == *"$m"* ]] || ok=0
+	done
+	if [ $ok = 1 ]; then
+		check_pass "$name"
+		xvt_log "$name: $out"
+	else
+		check_fail "$name" "rc=$rc, want Error naming '$*': '$out'"
+	fi
+}
+
+# Incompatible pins planted under a running instance (the real pin moved
+# aside, the dataplane keeps the map through its programs): attach refuses,
+# names the map and what differs, and changes nothing.
+layout_refused()
+{
+	local T=layout_refused saved=$XVT_BPFFS/${XVT_P}saved id0 meta0 meta99 fdb0 m
+	faults_topo
+	topo_check $T $? || return
+	pin_register "$saved"
+	mkdir -p "$saved"
+	id0=$(xdp_id)
+	fdb0=$(fdb_json "$H1" | jq -c 'sort_by(.mac) | map(del(.age))')
+
+	# ABI version in xvtep_meta
+	meta0=$(bpftool -j map lookup pinned "$PIN1/xvtep_meta" key 0 0 0 0 | jq -r '.value | join(" ")')
+	meta99="0x63 0x00 0x00 0x00 ${meta0#* * * * }"
+	# shellcheck disable=SC2086
+	check "$T: plant ABI version 99" bpftool map update pinned "$PIN1/xvtep_meta" key 0 0 0 0 value $meta99
+	refused $T "other ABI version refused" xvtep_meta "ABI version 99" "uses 1"
+	check_eq "$T: meta not rewritten" \
+		"$(bpftool -j map lookup pinned "$PIN1/xvtep_meta" key 0 0 0 0 | jq -r '.value | join(" ")')" "$meta99"
+	# shellcheck disable=SC2086
+	bpftool map update pinned "$PIN1/xvtep_meta" key 0 0 0 0 value $meta0
+
+	# key size, then BTF layout (same sizes, a renamed field), each in place
+	# of the real pin
+	local vsize
+	vsize=$(bpftool -j map show pinned "$PIN1/xvtep_ports" | jq -r .bytes_value)
+	mv "$PIN1/xvtep_ports" "$saved/"
+	if bpftool map create "$PIN1/xvtep_ports" type hash key 8 value "$vsize" entries 1024 \
+		name xvtep_ports 2>"$XVT_TMP/mc.err"; then
+		refused $T "other key size refused" xvtep_ports "key size 8" "needs 4"
+	else
+		check_fail "$T: plant xvtep_ports" "$(cat "$XVT_TMP/mc.err")"
+	fi
+	rm -f "$PIN1/xvtep_ports"
+	mv "$saved/xvtep_ports" "$PIN1/"
+
+	cat >"$XVT_TMP/vstate.bpf.c" <<-'EOC'
+	#include <linux/bpf.h>
+	#define SEC(n) __attribute__((section(n), used))
+	struct xvtep_vstate { unsigned long long count; unsigned long long pad; };
+	struct {
+		int (*type)[BPF_MAP_TYPE_HASH];
+		int (*max_entries)[4096];
+		unsigned int *key;
+		struct xvtep_vstate *value;
+	} xvtep_vstate SEC(".maps");
+	SEC("xdp") int planted(struct xdp_md *c) { return XDP_PASS; }
+	char _license[] SEC("license") = "GPL";
+	EOC
+	mv "$PIN1/xvtep_vstate" "$saved/"
+	if clang -O2 -g -target bpf -I/usr/include/x86_64-linux-gnu -c "$XVT_TMP/vstate.bpf.c" \
+		-o "$XVT_TMP/vstate.bpf.o" 2>"$XVT_TMP/mc.err" &&
+	   bpftool prog loadall "$XVT_TMP/vstate.bpf.o" "$saved/progs" type xdp \
+		pinmaps "$saved/maps" 2>>"$XVT_TMP/mc.err" &&
+	   mv "$saved/maps/xvtep_vstate" "$PIN1/xvtep_vstate"; then
+		refused $T "other BTF layout (same sizes) refused" xvtep_vstate "value layout differs" \
+			"count" "learned"
+	else
+		check_fail "$T: plant xvtep_vstate with another BTF" "$(cat "$XVT_TMP/mc.err")"
+	fi
+	rm -f "$PIN1/xvtep_vstate"
+	mv "$saved/xvtep_vstate" "$PIN1/"
+
+	check_eq "$T: XDP program unchanged by the refusals" "$(xdp_id)" "$id0"
+	check_eq "$T: FDB unchanged by the refusals" \
+		"$(fdb_json "$H1" | jq -c 'sort_by(.mac) | map(del(.age))')" "$fdb0"
+	for m in links/xdp_uplink_new links/tc_uplink_new progs/xvtep_tc_port_new; do
+		check_not "$T: no $m left" test -e "$PIN1/$m"
+	done
+	check "$T: forwarding after the refusals" forwards
+	check "$T: attach with the real pins back" xvl "$H1" "${ATTACH1[@]}"
+	check "$T: forwarding after that attach" forwards
+	rm -rf "$saved"
+}
+
+# The pin dir and its subdirectories are mode 0700; a looser existing dir is
+# tightened (with a warning), one owned by another user is refused.
+pin_dir_mode()
+{
+	local T=pin_dir_mode d out rc id0
+	faults_topo
+	topo_check $T $? || return
+	for d in "$PIN1" "$PIN1/links" "$PIN1/progs"; do
+		check_eq "$T: ${d#"$XVT_BPFFS"/} mode after a fresh attach" "$(stat -c %a "$d")" 700
+	done
+	chmod 755 "$PIN1"
+	chmod 777 "$PIN1/links"
+	out=$(xvl "$H1" "${ATTACH1[@]}" 2>&1)
+	rc=$?
+	check_eq "$T: re-attach over a loose pin dir succeeds" $rc 0 "$out"
+	if [[ "$out" == *"Warning: $PIN1 had mode 0755, tightened to 0700"* ]]; then
+		check_pass "$T: loosened mode reported"
+	else
+		check_fail "$T: loosened mode reported" "'$out'"
+	fi
+	check_eq "$T: pin dir tightened to 700" "$(stat -c %a "$PIN1")" 700
+	check_eq "$T: links dir tightened to 700" "$(stat -c %a "$PIN1/links")" 700
+
+	id0=$(xdp_id)
+	chown 65534 "$PIN1"
+	out=$(xvl "$H1" "${ATTACH1[@]}" 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc -ne 0 ] && [[ "$out" == Error:*"$PIN1 is owned by uid 65534"* ]]; then
+		check_pass "$T: pin dir owned by another user refused"
+	else
+		check_fail "$T: pin dir owned by another user refused" "rc=$rc '$out'"
+	fi
+	chown 0 "$PIN1"
+	check_eq "$T: running instance untouched by the refusal" "$(xdp_id)" "$id0"
+	check "$T: forwarding after the refusal" forwards
+
+	# a fresh pin dir is 0700 whatever the umask (0377 would make it 0400)
+	check "$T: detach" xvl "$H1" detach
+	out=$( (umask 0377; xvl "$H1" "${ATTACH1[@]}") 2>&1)
+	check_eq "$T: fresh attach with umask 0377" $? 0 "$out"
+	check_eq "$T: pin dir mode with umask 0377" "$(stat -c %a "$PIN1")" 700
+	check_not "$T: no warning for our own fresh dir" grep -q Warning <<<"$out"
+}
+
+# A port device deleted while attached.
+port_deleted()
+{
+	local T=port_deleted out rc ifi
+	faults_topo
+	topo_check $T $? || return
+	ifi=$(in_ns "$H1" ip -j link show dev vm1a | jq -r '.[0].ifindex')
+	check "$T: delete port vm1a" in_ns "$H1" ip link del vm1a
+	out=$(xvl "$H1" -j status)
+	check_eq "$T: status -j shows the port link defunct" \
+		"$(jq -c --argjson i "$ifi" '[.programs.port_links[] | select(.ifindex == $i) | .defunct]' <<<"$out")" \
+		"[true]"
+	out=$(xvl "$H1" "${ATTACH1[@]}" 2>&1)
+	rc=$?
+	check_eq "$T: re-attach with the port gone succeeds" $rc 0 "$out"
+	if [[ "$out" == *"links/port_$ifi: port device is gone"* ]]; then
+		check_pass "$T: re-attach warns about the gone port"
+	else
+		check_fail "$T: re-attach warns about the gone port" "'$out'"
+	fi
+	check_eq "$T: h1's uplink programs still attached" "$(bpf_progs "$H1" | grep -c '^ul:')" 3
+	check "$T: detach" xvl "$H1" detach
+	no_stale $T
+}
+
+# The uplink deleted while attached.
+uplink_deleted()
+{
+	local T=uplink_deleted out rc
+	faults_topo
+	topo_check $T $? || return
+	check "$T: delete uplink ul" in_ns "$H1" ip link del ul
+	out=$(xvl "$H1" status 2>&1)
+	if [[ "$out" == *"uplink ul"*"(not found: device gone)"* ]]; then
+		check_pass "$T: status says the uplink is gone"
+	else
+		check_fail "$T: status says the uplink is gone" "'$out'"
+	fi
+	check_eq "$T: status -j uplink.present" "$(xvl "$H1" -j status | jq -r .uplink.present)" false
+	out=$(xvl "$H1" "${ATTACH1[@]}" 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc -ne 0 ] && [[ "$out" == Error:*'device "ul" does not exist'* ]]; then
+		check_pass "$T: attach names the missing uplink"
+	else
+		check_fail "$T: attach names the missing uplink" "rc=$rc '$out'"
+	fi
+	out=$(xvl "$H1" detach 2>&1)
+	check_eq "$T: detach with the uplink gone" $? 0 "$out"
+	no_stale $T
+	check_eq "$T: no xvtep program left on the port" "$(bpf_progs "$H1" | grep -c vm1a)" 0
+}
+
+# A pin path not on bpffs: every command says so and creates nothing.
+not_bpffs()
+{
+	local T=not_bpffs pin=$XVT_TMP/notbpf/x out rc c
+	faults_topo
+	topo_check $T $? || return
+	for c in "attach --uplink ul --local $(ul_ip 1)" status detach; do
+		# shellcheck disable=SC2086
+		out=$(timeout 20 "$LOADER" --pin "$pin" -n "$H1" $c 2>&1 >/dev/null)
+		rc=$?
+		if [ $rc -ne 0 ] && [[ "$out" == Error:*"not a BPF filesystem"* ]]; then
+			check_pass "$T: loader ${c%% *} refused"
+		else
+			check_fail "$T: loader ${c%% *} refused" "rc=$rc '$out'"
+		fi
+	done
+	out=$(timeout 20 "$CTL" --pin "$pin" -n "$H1" vni show 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc -ne 0 ] && [[ "$out" == Error:*"not a BPF filesystem"* ]]; then
+		check_pass "$T: xvtepctl refused"
+	else
+		check_fail "$T: xvtepctl refused" "rc=$rc '$out'"
+	fi
+	check_not "$T: nothing created outside bpffs" test -e "$XVT_TMP/notbpf"
+	check_eq "$T: h1's running instance still has its one XDP program" \
+		"$(bpf_progs "$H1" | grep -c ':xdp:')" 1
+	check_eq "$T: h1's running instance still has its tcx programs on ul" \
+		"$(bpf_progs "$H1" | grep '^ul:tcx' | sort | tr '\n' ' ')" "ul:tcx_egress:1 ul:tcx_ingress:1 "
+}
+
+xvt_require_all
+require_cmds strace bpftool
+tests_run
