@@ -62,7 +62,7 @@ forwards()
 {
 	# one reply within 4 s: an XDP attach on a veth updates the peer's
 	# features, which can cost a ping or two right after an attach
-	in_ns "$(vm_ns vm1a)" ping -n -c 1 -i 0.2 -W 1 -w "${1:-4}" "$IP2A" >/dev/null 2>&1
+	in_ns "$(vm_ns vm1a)" ping -n -c 1 -i 0.2 -W 1 -w 4 "$IP2A" >/dev/null 2>&1
 }
 
 # bpf_progs NS : "DEV:xdp:ID" and "DEV:tcx_ingress|tcx_egress:COUNT" for every
@@ -161,9 +161,7 @@ kill_scenario()
 		[ $fwd = yes ] && old=$((old + 1)) || partial=$((partial + 1))
 		xvt_log "$T: killed at $sc#$n ($what): forwarding $fwd"
 		check "$T: re-run attach after kill at $sc#$n" xvl "$H1" "${ATTACH1[@]}"
-		# within 10 s: seen once in ~25 kill points on a loaded machine to take
-		# longer than 4 s after a re-run from pins (not reproduced alone)
-		check "$T: forwarding after re-run ($sc#$n)" forwards 10
+		check "$T: forwarding after re-run ($sc#$n)" forwards
 	done
 	xvt_log "$T: ${#points[@]} kill points: forwarding right after the kill at $old, not at $partial"
 }
