@@ -161,6 +161,9 @@ kill_scenario()
 		[ $fwd = yes ] && old=$((old + 1)) || partial=$((partial + 1))
 		xvt_log "$T: killed at $sc#$n ($what): forwarding $fwd"
 		check "$T: re-run attach after kill at $sc#$n" xvl "$H1" "${ATTACH1[@]}"
+		# Open bug: after a kill during an attach from pins, about one point
+		# in 25 (a different one each full run) does not forward after the
+		# re-run, even given 10 s; not reproduced with that point alone.
 		check "$T: forwarding after re-run ($sc#$n)" forwards
 	done
 	xvt_log "$T: ${#points[@]} kill points: forwarding right after the kill at $old, not at $partial"
