@@ -19,7 +19,7 @@
 #include "xvtep.h"
 #include "xvtep.skel.h"
 #include "unit.h"
-#include "pkt.h"
+#include "env.h"
 
 void test_malformed(void);
 
@@ -725,12 +725,6 @@ static const struct mrow rows[] = {
 
 /* ------------------------------------------------------------ environment */
 
-struct menv {
-	struct xvtep *skel;
-	int ifi_up, ifi_p1, ifi_p2, ncpus;
-	int fdb, vnis, vstate, ports, stats, devmap, mirrors, mstats;
-};
-
 static const uint32_t tracked_vnis[] = { 0, M_VNI_A, M_VNI_B, M_VNI_MAX };
 #define NTRACKED (sizeof(tracked_vnis) / sizeof(tracked_vnis[0]))
 #define NSLOTS 4
@@ -744,14 +738,14 @@ struct snap {
 	struct xvtep_fdb_entry vals[64];
 };
 
-static int m_stats_sum(struct menv *e, uint32_t vni, struct xvtep_stats *sum)
+static int m_stats_sum(struct env *e, uint32_t vni, struct xvtep_stats *sum)
 {
-	struct xvtep_stats *per = calloc(e->ncpus, sizeof(*per));
+	struct xvtep_stats *per = calloc(ncpus, sizeof(*per));
 	int err;
 
 	memset(sum, 0, sizeof(*sum));
 	err = per ? bpf_map_lookup_elem(e->stats, &vni, per) : -1;
-	for (int c = 0; !err && c < e->ncpus; c++) {
+	for (int c = 0; !err && c < ncpus; c++) {
 		for (int i = 0; i < XVTEP_DROP_SLOTS; i++)
 			sum->drops[i] += per[c].drops[i];
 		for (int i = 0; i < XVTEP_EVENT_SLOTS; i++)
@@ -761,19 +755,19 @@ static int m_stats_sum(struct menv *e, uint32_t vni, struct xvtep_stats *sum)
 	return err;
 }
 
-static void m_mstats_sum(struct menv *e, uint32_t slot, struct xvtep_mirror_stats *sum)
+static void m_mstats_sum(struct env *e, uint32_t slot, struct xvtep_mirror_stats *sum)
 {
-	struct xvtep_mirror_stats *per = calloc(e->ncpus, sizeof(*per));
+	struct xvtep_mirror_stats *per = calloc(ncpus, sizeof(*per));
 
 	memset(sum, 0, sizeof(*sum));
 	if (per && !bpf_map_lookup_elem(e->mstats, &slot, per))
-		for (int c = 0; c < e->ncpus; c++)
+		for (int c = 0; c < ncpus; c++)
 			for (int i = 0; i < XVTEP_MDROP_SLOTS; i++)
 				sum->drops[i] += per[c].drops[i];
 	free(per);
 }
 
-static void m_snap(struct menv *e, struct snap *s)
+static void m_snap(struct env *e, struct snap *s)
 {
 	struct xvtep_fdb_key k, next;
 	void *prev = NULL;
@@ -799,7 +793,7 @@ static void m_snap(struct menv *e, struct snap *s)
 	}
 }
 
-static void m_fdb_static(struct menv *e, uint32_t vni, const uint8_t *mac, uint32_t ifindex,
+static void m_fdb_static(struct env *e, uint32_t vni, const uint8_t *mac, uint32_t ifindex,
 			 uint32_t remote_host)
 {
 	struct xvtep_fdb_key k = { .vni = vni };
@@ -815,7 +809,7 @@ static void m_fdb_static(struct menv *e, uint32_t vni, const uint8_t *mac, uint3
 }
 
 /* Back to the baseline FDB (three static entries) and zero learned counts. */
-static void m_reset(struct menv *e)
+static void m_reset(struct env *e)
 {
 	struct xvtep_fdb_key k;
 	struct xvtep_vstate vs = {};
@@ -829,9 +823,9 @@ static void m_reset(struct menv *e)
 		bpf_map_update_elem(e->vstate, &tracked_vnis[i], &vs, BPF_ANY);
 }
 
-static int m_vni_add(struct menv *e, uint32_t vni, struct xvtep_vni *cfg)
+static int m_vni_add(struct env *e, uint32_t vni, struct xvtep_vni *cfg)
 {
-	struct xvtep_stats *zero = calloc(e->ncpus, sizeof(*zero));
+	struct xvtep_stats *zero = calloc(ncpus, sizeof(*zero));
 	struct xvtep_vstate vs = {};
 	int err;
 
@@ -842,7 +836,7 @@ static int m_vni_add(struct menv *e, uint32_t vni, struct xvtep_vni *cfg)
 	return err;
 }
 
-static int m_env_open(struct menv *e)
+static int m_env_open(struct env *e)
 {
 	struct xvtep_vni a = { .flags = XVTEP_VNI_F_LEARNING, .ageing = 300, .nr_ports = 2 };
 	struct xvtep_vni b = { .flags = XVTEP_VNI_F_LEARNING, .ageing = 300, .nr_remotes = 1 };
@@ -851,34 +845,8 @@ static int m_env_open(struct menv *e)
 	struct xvtep_port port = { .vni = M_VNI_A };
 	uint32_t slot;
 
-	memset(e, 0, sizeof(*e));
-	e->ncpus = libbpf_num_possible_cpus();
-	e->ifi_up = if_nametoindex("ut-up");
-	e->ifi_p1 = if_nametoindex("ut-p1");
-	e->ifi_p2 = if_nametoindex("ut-p2");
-	if (e->ncpus <= 0 || !e->ifi_up || !e->ifi_p1 || !e->ifi_p2)
+	if (env_load(e, &(struct env_cfg){}))
 		return -1;
-	e->skel = xvtep__open();
-	if (!e->skel)
-		return -1;
-	e->skel->rodata->cfg_uplink_ifindex = e->ifi_up;
-	e->skel->rodata->cfg_local_ip = htonl(M_IP_LOCAL);
-	e->skel->rodata->cfg_dstport = 4789;
-	memcpy((void *)e->skel->rodata->cfg_uplink_mac, MAC_UPLINK, 6);
-	bpf_map__set_max_entries(e->skel->maps.xvtep_fdb, 1024);
-	if (xvtep__load(e->skel)) {
-		xvtep__destroy(e->skel);
-		e->skel = NULL;
-		return -1;
-	}
-	e->fdb = bpf_map__fd(e->skel->maps.xvtep_fdb);
-	e->vnis = bpf_map__fd(e->skel->maps.xvtep_vnis);
-	e->vstate = bpf_map__fd(e->skel->maps.xvtep_vstate);
-	e->ports = bpf_map__fd(e->skel->maps.xvtep_ports);
-	e->stats = bpf_map__fd(e->skel->maps.xvtep_stats);
-	e->devmap = bpf_map__fd(e->skel->maps.xvtep_devmap);
-	e->mirrors = bpf_map__fd(e->skel->maps.xvtep_mirrors);
-	e->mstats = bpf_map__fd(e->skel->maps.xvtep_mstats);
 
 	a.ports[0] = e->ifi_p1;
 	a.ports[1] = e->ifi_p2;
@@ -910,7 +878,7 @@ static int m_env_open(struct menv *e)
 	return 0;
 }
 
-static int m_prog_fd(struct menv *e, enum mprog p)
+static int m_prog_fd(struct env *e, enum mprog p)
 {
 	switch (p) {
 	case XDP_UP: return bpf_program__fd(e->skel->progs.xvtep_xdp_up);
@@ -923,7 +891,7 @@ static int m_prog_fd(struct menv *e, enum mprog p)
 	return -1;
 }
 
-static int m_run(struct menv *e, const struct mrow *r, const struct pkt *p, uint32_t *retval)
+static int m_run(struct env *e, const struct mrow *r, const struct pkt *p, uint32_t *retval)
 {
 	static uint8_t out[PKT_MAX + 256];
 	uint32_t ifi = r->dev == DEV_UP ? e->ifi_up : e->ifi_p1;
@@ -1021,12 +989,12 @@ static bool m_check(const struct mrow *r, const struct snap *a, const struct sna
 void test_malformed(void)
 {
 	int per_prog[6] = { 0 };
-	struct menv e;
+	struct env e;
 
 	if (m_env_open(&e)) {
 		CHECK(0, "malformed: setup", "cannot load the skeleton or set up the maps");
 		if (e.skel)
-			xvtep__destroy(e.skel);
+			env_close(&e);
 		return;
 	}
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -1055,5 +1023,5 @@ void test_malformed(void)
 	printf("# malformed: rows: xdp_up %d, tc_up %d, tc_port %d, mirror %d\n",
 		per_prog[XDP_UP], per_prog[TC_UP], per_prog[TC_PORT],
 		per_prog[TC_MIRROR] + per_prog[TC_PORT_EG] + per_prog[TC_UP_EG]);
-	xvtep__destroy(e.skel);
+	env_close(&e);
 }

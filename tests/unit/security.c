@@ -18,7 +18,7 @@
 #include "xvtep.h"
 #include "xvtep.skel.h"
 #include "unit.h"
-#include "pkt.h"
+#include "env.h"
 
 #define IP_LOCAL	0xc6336401	/* 198.51.100.1 */
 #define IP_PEER		0xc6336402	/* 198.51.100.2 (permanent neighbour) */
@@ -33,97 +33,17 @@ static const uint8_t S_FAR[6] = { 0x02, 0xbb, 0, 0, 0, 0x01 };
 static const uint8_t S_FAR2[6] = { 0x02, 0xbb, 0, 0, 0, 0x02 };
 static const uint8_t S_FAR3[6] = { 0x02, 0xbb, 0, 0, 0, 0x03 };
 
-struct senv {
-	struct xvtep *skel;
-	int ifi_up, ifi_p1, ifi_p2;
-	int fdb, vnis, vstate, ports, stats, devmap, peers, vsec, ownmacs, mrate;
-};
-
-static int s_ncpus;
-
-static int senv_open(struct senv *e, uint32_t fdb_size, uint32_t mirror_ifindex)
+static int senv_open(struct env *e, uint32_t fdb_size, uint32_t mirror_ifindex)
 {
-	struct xvtep_stats zero[256] = {};
-	uint32_t k = 0;
+	struct env_cfg c = { .sport_min = 49152, .sport_max = 65535, .fdb_size = fdb_size,
+			     .mirror_ifindex = mirror_ifindex };
 
-	memset(e, 0, sizeof(*e));
-	e->ifi_up = if_nametoindex("ut-up");
-	e->ifi_p1 = if_nametoindex("ut-p1");
-	e->ifi_p2 = if_nametoindex("ut-p2");
-	if (!e->ifi_up || !e->ifi_p1 || !e->ifi_p2)
-		return -1;
-	e->skel = xvtep__open();
-	if (!e->skel)
-		return -1;
-	e->skel->rodata->cfg_uplink_ifindex = e->ifi_up;
-	e->skel->rodata->cfg_local_ip = htonl(IP_LOCAL);
-	e->skel->rodata->cfg_dstport = 4789;
-	e->skel->rodata->cfg_sport_min = 49152;
-	e->skel->rodata->cfg_sport_max = 65535;
-	e->skel->rodata->cfg_mirror_ifindex = mirror_ifindex;
-	memcpy((void *)e->skel->rodata->cfg_uplink_mac, MAC_UPLINK, 6);
-	bpf_map__set_max_entries(e->skel->maps.xvtep_fdb, fdb_size);
-	if (xvtep__load(e->skel)) {
-		xvtep__destroy(e->skel);
-		return -1;
-	}
-	e->fdb = bpf_map__fd(e->skel->maps.xvtep_fdb);
-	e->vnis = bpf_map__fd(e->skel->maps.xvtep_vnis);
-	e->vstate = bpf_map__fd(e->skel->maps.xvtep_vstate);
-	e->ports = bpf_map__fd(e->skel->maps.xvtep_ports);
-	e->stats = bpf_map__fd(e->skel->maps.xvtep_stats);
-	e->devmap = bpf_map__fd(e->skel->maps.xvtep_devmap);
-	e->peers = bpf_map__fd(e->skel->maps.xvtep_peers);
-	e->vsec = bpf_map__fd(e->skel->maps.xvtep_vsec);
-	e->ownmacs = bpf_map__fd(e->skel->maps.xvtep_ownmacs);
-	e->mrate = bpf_map__fd(e->skel->maps.xvtep_mrate);
-	return bpf_map_update_elem(e->stats, &k, zero, BPF_ANY);
-}
-
-static void s_vni_add(struct senv *e, uint32_t vni, const struct xvtep_vni *cfg)
-{
-	struct xvtep_stats zero[256] = {};
-	struct xvtep_vstate vs = {};
-
-	bpf_map_update_elem(e->vnis, &vni, cfg, BPF_ANY);
-	bpf_map_update_elem(e->vstate, &vni, &vs, BPF_ANY);
-	bpf_map_update_elem(e->stats, &vni, zero, BPF_ANY);
-}
-
-static void s_port_add(struct senv *e, uint32_t ifindex, uint32_t vni)
-{
-	struct xvtep_port port = { .vni = vni };
-	struct xvtep_vni cfg;
-
-	bpf_map_update_elem(e->ports, &ifindex, &port, BPF_ANY);
-	bpf_map_update_elem(e->devmap, &ifindex, &ifindex, BPF_ANY);
-	bpf_map_lookup_elem(e->vnis, &vni, &cfg);
-	cfg.ports[cfg.nr_ports++] = ifindex;
-	bpf_map_update_elem(e->vnis, &vni, &cfg, BPF_ANY);
+	return env_load(e, &c);
 }
 
 /* VNI A: learning, ports p1+p2, MAC_VM1 static on p1, MAC_VM2 static on p2.
  * VNI B: learning, no ports, remote PEER. */
-static int senv_std(struct senv *e, uint32_t fdb_size, uint32_t mirror_ifindex);
-
-static void s_fdb_set(struct senv *e, uint32_t vni, const uint8_t *mac, uint32_t ifindex,
-		      uint32_t remote_host, uint32_t flags)
-{
-	struct xvtep_fdb_key k = { .vni = vni };
-	struct xvtep_fdb_entry v = { .ifindex = ifindex, .flags = flags };
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	v.updated_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	if (remote_host) {
-		v.remote = htonl(remote_host);
-		v.flags |= XVTEP_FDB_F_REMOTE;
-	}
-	memcpy(k.mac, mac, 6);
-	bpf_map_update_elem(e->fdb, &k, &v, BPF_ANY);
-}
-
-static int senv_std(struct senv *e, uint32_t fdb_size, uint32_t mirror_ifindex)
+static int senv_std(struct env *e, uint32_t fdb_size, uint32_t mirror_ifindex)
 {
 	struct xvtep_vni a = { .flags = XVTEP_VNI_F_LEARNING, .ageing = 300 };
 	struct xvtep_vni b = { .flags = XVTEP_VNI_F_LEARNING, .ageing = 300, .nr_remotes = 1 };
@@ -131,61 +51,16 @@ static int senv_std(struct senv *e, uint32_t fdb_size, uint32_t mirror_ifindex)
 	if (senv_open(e, fdb_size, mirror_ifindex))
 		return -1;
 	b.remotes[0] = htonl(IP_PEER);
-	s_vni_add(e, VNI_A, &a);
-	s_vni_add(e, VNI_B, &b);
-	s_port_add(e, e->ifi_p1, VNI_A);
-	s_port_add(e, e->ifi_p2, VNI_A);
-	s_fdb_set(e, VNI_A, S_VM1, e->ifi_p1, 0, XVTEP_FDB_F_STATIC);
-	s_fdb_set(e, VNI_A, S_VM2, e->ifi_p2, 0, XVTEP_FDB_F_STATIC);
+	vni_add(e, VNI_A, &a);
+	vni_add(e, VNI_B, &b);
+	port_add(e, e->ifi_p1, VNI_A);
+	port_add(e, e->ifi_p2, VNI_A);
+	fdb_set(e, VNI_A, S_VM1, e->ifi_p1, 0, XVTEP_FDB_F_STATIC);
+	fdb_set(e, VNI_A, S_VM2, e->ifi_p2, 0, XVTEP_FDB_F_STATIC);
 	return 0;
 }
 
-static int s_fdb_get(struct senv *e, uint32_t vni, const uint8_t *mac, struct xvtep_fdb_entry *v)
-{
-	struct xvtep_fdb_key k = { .vni = vni };
-
-	memcpy(k.mac, mac, 6);
-	return bpf_map_lookup_elem(e->fdb, &k, v);
-}
-
-/* Entries of VNI (dynamic only if dyn), or of every VNI when vni == 0. */
-static int s_fdb_count(struct senv *e, uint32_t vni, bool dyn)
-{
-	struct xvtep_fdb_key k, next;
-	struct xvtep_fdb_entry v;
-	void *prev = NULL;
-	int n = 0;
-
-	while (!bpf_map_get_next_key(e->fdb, prev, &next)) {
-		k = next;
-		prev = &k;
-		if (vni && k.vni != vni)
-			continue;
-		if (dyn && (bpf_map_lookup_elem(e->fdb, &k, &v) || (v.flags & XVTEP_FDB_F_STATIC)))
-			continue;
-		n++;
-	}
-	return n;
-}
-
-static struct xvtep_stats s_stats(struct senv *e, uint32_t vni)
-{
-	struct xvtep_stats per[256], sum = {};
-
-	if (bpf_map_lookup_elem(e->stats, &vni, per))
-		return sum;
-	for (int c = 0; c < s_ncpus; c++) {
-		sum.rx_packets += per[c].rx_packets;
-		sum.tx_packets += per[c].tx_packets;
-		for (int i = 0; i < XVTEP_DROP_SLOTS; i++)
-			sum.drops[i] += per[c].drops[i];
-		for (int i = 0; i < XVTEP_EVENT_SLOTS; i++)
-			sum.events[i] += per[c].events[i];
-	}
-	return sum;
-}
-
-static uint64_t s_learned(struct senv *e, uint32_t vni)
+static uint64_t s_learned(struct env *e, uint32_t vni)
 {
 	struct xvtep_vstate vs = {};
 
@@ -193,44 +68,6 @@ static uint64_t s_learned(struct senv *e, uint32_t vni)
 	return vs.learned;
 }
 
-struct srun {
-	uint32_t retval;
-	uint8_t out[PKT_MAX];
-	uint32_t out_len;
-};
-
-static struct srun s_xdp(struct senv *e, const struct pkt *p)
-{
-	struct srun r = {};
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->buf, .data_size_in = p->len,
-		    .data_out = r.out, .data_size_out = sizeof(r.out), .repeat = 1);
-
-	if (bpf_prog_test_run_opts(bpf_program__fd(e->skel->progs.xvtep_xdp_up), &o))
-		r.retval = 0xdead;
-	else
-		r.retval = o.retval;
-	r.out_len = o.data_size_out;
-	return r;
-}
-
-static struct srun s_tc(struct senv *e, int prog_fd, uint32_t ifindex, const struct pkt *p)
-{
-	struct __sk_buff ctx = { .ifindex = ifindex, .ingress_ifindex = ifindex };
-	struct srun r = {};
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->buf, .data_size_in = p->len,
-		    .data_out = r.out, .data_size_out = sizeof(r.out), .repeat = 1,
-		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
-
-	if (bpf_prog_test_run_opts(prog_fd, &o))
-		r.retval = 0xdead;
-	else
-		r.retval = o.retval;
-	r.out_len = o.data_size_out;
-	return r;
-}
-
-#define S_TC_UP(e)   bpf_program__fd((e)->skel->progs.xvtep_tc_up)
-#define S_TC_PORT(e) bpf_program__fd((e)->skel->progs.xvtep_tc_port)
 
 /* VXLAN from outer source SRC into VNI, inner SMAC -> DMAC (UDP, not TCP: XDP fast path). */
 static void s_vxlan(struct pkt *p, uint32_t src, uint32_t vni, const uint8_t *smac,
@@ -252,7 +89,7 @@ static void s_eth(struct pkt *p, const uint8_t *smac, const uint8_t *dmac)
 	p->len = build_inner(p->buf, &in);
 }
 
-static void peer_put(struct senv *e, uint32_t vni, uint32_t addr_host, uint32_t plen)
+static void peer_put(struct env *e, uint32_t vni, uint32_t addr_host, uint32_t plen)
 {
 	struct xvtep_peer_key k = { .prefixlen = 32 + plen, .vni = vni, .addr = htonl(addr_host) };
 	uint32_t zero = 0;
@@ -260,7 +97,7 @@ static void peer_put(struct senv *e, uint32_t vni, uint32_t addr_host, uint32_t 
 	bpf_map_update_elem(e->peers, &k, &zero, BPF_ANY);
 }
 
-static void vni_flags(struct senv *e, uint32_t vni, uint32_t set, uint32_t clear)
+static void vni_flags(struct env *e, uint32_t vni, uint32_t set, uint32_t clear)
 {
 	struct xvtep_vni cfg;
 
@@ -276,9 +113,9 @@ static void test_peer_allow_list(void)
 	const uint32_t filt = XVTEP_VNI_F_PEER_FILTER, own = XVTEP_VNI_F_PEER_OWN;
 	struct xvtep_fdb_entry fe;
 	struct xvtep_stats s;
-	struct senv e;
+	struct env e;
 	struct pkt p = {};
-	struct srun r;
+	struct run r;
 
 	if (senv_std(&e, 1024, 0))
 		return (void)CHECK(0, "peer setup", "load failed");
@@ -286,8 +123,8 @@ static void test_peer_allow_list(void)
 	/* Entries in the map but no flag on the VNI: behaviour as before. */
 	peer_put(&e, VNI_A, IP_DOC3, 32);
 	s_vxlan(&p, IP_OTHER, VNI_A, S_FAR, S_VM1);
-	r = s_xdp(&e, &p);
-	CHECK(r.retval == XDP_REDIRECT && !s_fdb_get(&e, VNI_A, S_FAR, &fe),
+	r = run_xdp(&e, &p);
+	CHECK(r.retval == XDP_REDIRECT && !fdb_get(&e, VNI_A, S_FAR, &fe),
 	      "peer: VNI without the filter flag accepts any VTEP (no list = as before)",
 	      "retval %u", r.retval);
 
@@ -295,17 +132,17 @@ static void test_peer_allow_list(void)
 	peer_put(&e, VNI_A, IP_PEER, 32);
 	vni_flags(&e, VNI_A, filt | own, 0);
 	s_vxlan(&p, IP_OTHER, VNI_A, S_FAR2, S_VM1);
-	r = s_xdp(&e, &p);
-	s = s_stats(&e, VNI_A);
+	r = run_xdp(&e, &p);
+	s = stats_of(&e, VNI_A);
 	CHECK(r.retval == XDP_DROP && s.drops[XVTEP_DROP_PEER_DENIED] == 1 &&
-	      s_fdb_get(&e, VNI_A, S_FAR2, &fe) != 0,
+	      fdb_get(&e, VNI_A, S_FAR2, &fe) != 0,
 	      "peer: XDP drops a VTEP outside the VNI's list, counts peer_denied, learns nothing",
 	      "retval %u peer_denied %llu", r.retval,
 	      (unsigned long long)s.drops[XVTEP_DROP_PEER_DENIED]);
-	r = s_tc(&e, S_TC_UP(&e), e.ifi_up, &p);
-	s = s_stats(&e, VNI_A);
+	r = run_tc(&e, TC_UP(&e), e.ifi_up, &p);
+	s = stats_of(&e, VNI_A);
 	CHECK(r.retval == TC_ACT_SHOT && s.drops[XVTEP_DROP_PEER_DENIED] == 2 &&
-	      s_fdb_get(&e, VNI_A, S_FAR2, &fe) != 0,
+	      fdb_get(&e, VNI_A, S_FAR2, &fe) != 0,
 	      "peer: TC decap drops it too, counted once more, learns nothing",
 	      "retval %u peer_denied %llu", r.retval,
 	      (unsigned long long)s.drops[XVTEP_DROP_PEER_DENIED]);
@@ -314,50 +151,50 @@ static void test_peer_allow_list(void)
 		static const uint8_t bc[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
 		s_vxlan(&p, IP_OTHER, VNI_A, S_FAR2, bc);
-		r = s_tc(&e, S_TC_UP(&e), e.ifi_up, &p);
-		s = s_stats(&e, VNI_A);
+		r = run_tc(&e, TC_UP(&e), e.ifi_up, &p);
+		s = stats_of(&e, VNI_A);
 		CHECK(r.retval == TC_ACT_SHOT && s.drops[XVTEP_DROP_PEER_DENIED] == 3 &&
 		      s.events[XVTEP_EV_FLOODED] == 0,
 		      "peer: a refused broadcast is not flooded", "retval %u", r.retval);
 	}
 	s_vxlan(&p, IP_PEER, VNI_A, S_FAR2, S_VM1);
-	r = s_xdp(&e, &p);
-	CHECK(r.retval == XDP_REDIRECT && !s_fdb_get(&e, VNI_A, S_FAR2, &fe) &&
+	r = run_xdp(&e, &p);
+	CHECK(r.retval == XDP_REDIRECT && !fdb_get(&e, VNI_A, S_FAR2, &fe) &&
 	      fe.remote == htonl(IP_PEER),
 	      "peer: a listed VTEP is forwarded and learned", "retval %u", r.retval);
-	r = s_tc(&e, S_TC_UP(&e), e.ifi_up, &p);
+	r = run_tc(&e, TC_UP(&e), e.ifi_up, &p);
 	CHECK_EQ(r.retval, TC_ACT_REDIRECT, "peer: a listed VTEP passes TC decap");
 
 	/* Prefixes: 198.51.100.0/30 admits .3. */
 	peer_put(&e, VNI_A, 0xc6336400, 30);
 	s_vxlan(&p, IP_OTHER, VNI_A, S_FAR3, S_VM1);
-	r = s_xdp(&e, &p);
-	CHECK(r.retval == XDP_REDIRECT && !s_fdb_get(&e, VNI_A, S_FAR3, &fe),
+	r = run_xdp(&e, &p);
+	CHECK(r.retval == XDP_REDIRECT && !fdb_get(&e, VNI_A, S_FAR3, &fe),
 	      "peer: a prefix admits every address inside it", "retval %u", r.retval);
 
 	/* Default list: VNI B has no own list, the default holds 203.0.113.0/24. */
 	peer_put(&e, XVTEP_PEER_DEFAULT, 0xcb007100, 24);
 	vni_flags(&e, VNI_B, filt, own);
 	s_vxlan(&p, IP_PEER, VNI_B, S_FAR, S_VM1);
-	r = s_tc(&e, S_TC_UP(&e), e.ifi_up, &p);
-	s = s_stats(&e, VNI_B);
+	r = run_tc(&e, TC_UP(&e), e.ifi_up, &p);
+	s = stats_of(&e, VNI_B);
 	CHECK(r.retval == TC_ACT_SHOT && s.drops[XVTEP_DROP_PEER_DENIED] == 1 &&
-	      s_fdb_get(&e, VNI_B, S_FAR, &fe) != 0,
+	      fdb_get(&e, VNI_B, S_FAR, &fe) != 0,
 	      "peer: the default list applies to a VNI without its own", "retval %u", r.retval);
 	peer_put(&e, XVTEP_PEER_DEFAULT, IP_PEER, 32);
-	s_tc(&e, S_TC_UP(&e), e.ifi_up, &p);	/* B has no port: flooded nowhere */
-	s = s_stats(&e, VNI_B);
+	run_tc(&e, TC_UP(&e), e.ifi_up, &p);	/* B has no port: flooded nowhere */
+	s = stats_of(&e, VNI_B);
 	CHECK(s.drops[XVTEP_DROP_PEER_DENIED] == 1 && s.drops[XVTEP_DROP_NO_DEST] == 1 &&
-	      !s_fdb_get(&e, VNI_B, S_FAR, &fe) && fe.remote == htonl(IP_PEER),
+	      !fdb_get(&e, VNI_B, S_FAR, &fe) && fe.remote == htonl(IP_PEER),
 	      "peer: an address added to the default list is admitted and learned",
 	      "peer_denied %llu no_dest %llu", (unsigned long long)s.drops[XVTEP_DROP_PEER_DENIED],
 	      (unsigned long long)s.drops[XVTEP_DROP_NO_DEST]);
 	/* VNI A's own list replaces the default one: PEER is in the default... and in
 	 * A's; 203.0.113.1 is only in the default, so A refuses it. */
 	s_vxlan(&p, IP_DOC3 + 1, VNI_A, S_FAR, S_VM1);
-	r = s_xdp(&e, &p);
+	r = run_xdp(&e, &p);
 	CHECK_EQ(r.retval, XDP_DROP, "peer: a VNI's own list replaces the default list");
-	xvtep__destroy(e.skel);
+	env_close(&e);
 }
 
 /* ------------------------------------------------------------ move dampening */
@@ -367,9 +204,9 @@ static void test_move_dampening(void)
 	struct xvtep_vni_sec sec = { .move_limit = 3, .move_window = 60, .move_hold = 60 };
 	struct xvtep_fdb_entry fe;
 	struct xvtep_stats s;
-	struct senv e;
+	struct env e;
 	struct pkt p = {};
-	struct srun r;
+	struct run r;
 	uint32_t vni = VNI_A, where;
 	int ok = 0;
 
@@ -379,13 +216,13 @@ static void test_move_dampening(void)
 
 	/* Learn FAR behind PEER, then move it 3 times (PEER<->OTHER): allowed. */
 	s_vxlan(&p, IP_PEER, VNI_A, S_FAR, S_VM1);
-	s_xdp(&e, &p);
+	run_xdp(&e, &p);
 	for (int i = 0; i < 3; i++) {
 		s_vxlan(&p, i % 2 ? IP_PEER : IP_OTHER, VNI_A, S_FAR, S_VM1);
-		ok += s_xdp(&e, &p).retval == XDP_REDIRECT;
+		ok += run_xdp(&e, &p).retval == XDP_REDIRECT;
 	}
-	s = s_stats(&e, VNI_A);
-	CHECK(ok == 3 && s.events[XVTEP_EV_MOVED] == 3 && !s_fdb_get(&e, VNI_A, S_FAR, &fe) &&
+	s = stats_of(&e, VNI_A);
+	CHECK(ok == 3 && s.events[XVTEP_EV_MOVED] == 3 && !fdb_get(&e, VNI_A, S_FAR, &fe) &&
 	      fe.remote == htonl(IP_OTHER) && !(fe.flags & XVTEP_FDB_F_FROZEN),
 	      "move-limit 3: three moves are followed", "ok %d moved %llu flags %u", ok,
 	      (unsigned long long)s.events[XVTEP_EV_MOVED], fe.flags);
@@ -393,34 +230,34 @@ static void test_move_dampening(void)
 
 	/* The 4th move within the window freezes the entry where it is. */
 	s_vxlan(&p, IP_PEER, VNI_A, S_FAR, S_VM1);
-	r = s_xdp(&e, &p);
-	s = s_stats(&e, VNI_A);
+	r = run_xdp(&e, &p);
+	s = stats_of(&e, VNI_A);
 	CHECK(r.retval == XDP_DROP && s.drops[XVTEP_DROP_MAC_FROZEN] == 1 &&
 	      s.events[XVTEP_EV_MOVE_FROZEN] == 1 && s.events[XVTEP_EV_MOVED] == 3 &&
-	      !s_fdb_get(&e, VNI_A, S_FAR, &fe) && (fe.flags & XVTEP_FDB_F_FROZEN) &&
+	      !fdb_get(&e, VNI_A, S_FAR, &fe) && (fe.flags & XVTEP_FDB_F_FROZEN) &&
 	      fe.remote == where,
 	      "4th move in the window: dropped (mac_frozen), entry frozen in place",
 	      "retval %u frozen drops %llu flags %u", r.retval,
 	      (unsigned long long)s.drops[XVTEP_DROP_MAC_FROZEN], fe.flags);
 
 	/* While frozen: claims from elsewhere dropped in TC and on a port too... */
-	r = s_tc(&e, S_TC_UP(&e), e.ifi_up, &p);
+	r = run_tc(&e, TC_UP(&e), e.ifi_up, &p);
 	s_eth(&p, S_FAR, S_VM2);
-	struct srun rp = s_tc(&e, S_TC_PORT(&e), e.ifi_p1, &p);
-	s = s_stats(&e, VNI_A);
+	struct run rp = run_tc(&e, TC_PORT(&e), e.ifi_p1, &p);
+	s = stats_of(&e, VNI_A);
 	CHECK(r.retval == TC_ACT_SHOT && rp.retval == TC_ACT_SHOT &&
-	      s.drops[XVTEP_DROP_MAC_FROZEN] == 3 && !s_fdb_get(&e, VNI_A, S_FAR, &fe) &&
+	      s.drops[XVTEP_DROP_MAC_FROZEN] == 3 && !fdb_get(&e, VNI_A, S_FAR, &fe) &&
 	      fe.remote == where,
 	      "frozen: claims via TC decap and from a local port are dropped too",
 	      "tc %u port %u frozen drops %llu", r.retval, rp.retval,
 	      (unsigned long long)s.drops[XVTEP_DROP_MAC_FROZEN]);
 	/* ...while its owner keeps talking. */
 	s_vxlan(&p, ntohl(where), VNI_A, S_FAR, S_VM1);
-	r = s_xdp(&e, &p);
+	r = run_xdp(&e, &p);
 	CHECK_EQ(r.retval, XDP_REDIRECT, "frozen: frames from where the entry is still pass");
 
 	/* Hold over (its end in the past): the next claim moves it, unfrozen. */
-	s_fdb_get(&e, VNI_A, S_FAR, &fe);
+	fdb_get(&e, VNI_A, S_FAR, &fe);
 	fe.pad = 1;	/* the hold's end, in the past */
 	{
 		struct xvtep_fdb_key k = { .vni = VNI_A };
@@ -429,8 +266,8 @@ static void test_move_dampening(void)
 		bpf_map_update_elem(e.fdb, &k, &fe, BPF_EXIST);
 	}
 	s_vxlan(&p, IP_PEER, VNI_A, S_FAR, S_VM1);
-	r = s_xdp(&e, &p);
-	CHECK(r.retval == XDP_REDIRECT && !s_fdb_get(&e, VNI_A, S_FAR, &fe) &&
+	r = run_xdp(&e, &p);
+	CHECK(r.retval == XDP_REDIRECT && !fdb_get(&e, VNI_A, S_FAR, &fe) &&
 	      fe.remote == htonl(IP_PEER) && !(fe.flags & XVTEP_FDB_F_FROZEN),
 	      "after the hold the entry moves again and is no longer frozen", "flags %u",
 	      fe.flags);
@@ -441,26 +278,26 @@ static void test_move_dampening(void)
 	ok = 0;
 	for (int i = 0; i < 30; i++) {
 		s_vxlan(&p, i % 2 ? IP_PEER : IP_OTHER, VNI_A, S_FAR, S_VM1);
-		ok += s_xdp(&e, &p).retval == XDP_REDIRECT;
+		ok += run_xdp(&e, &p).retval == XDP_REDIRECT;
 	}
-	s = s_stats(&e, VNI_A);
+	s = stats_of(&e, VNI_A);
 	CHECK(ok == 30 && s.events[XVTEP_EV_MOVE_FROZEN] == 1,
 	      "move-limit 0: 30 moves, none refused", "ok %d", ok);
 
 	/* No settings for the VNI: the default (XVTEP_MOVE_LIMIT_DEFAULT moves). */
 	bpf_map_delete_elem(e.vsec, &vni);
 	s_vxlan(&p, IP_PEER, VNI_A, S_FAR2, S_VM1);
-	s_xdp(&e, &p);
+	run_xdp(&e, &p);
 	ok = 0;
 	for (int i = 0; i < XVTEP_MOVE_LIMIT_DEFAULT + 1; i++) {
 		s_vxlan(&p, i % 2 ? IP_PEER : IP_OTHER, VNI_A, S_FAR2, S_VM1);
-		ok += s_xdp(&e, &p).retval == XDP_REDIRECT;
+		ok += run_xdp(&e, &p).retval == XDP_REDIRECT;
 	}
-	CHECK(ok == XVTEP_MOVE_LIMIT_DEFAULT && !s_fdb_get(&e, VNI_A, S_FAR2, &fe) &&
+	CHECK(ok == XVTEP_MOVE_LIMIT_DEFAULT && !fdb_get(&e, VNI_A, S_FAR2, &fe) &&
 	      (fe.flags & XVTEP_FDB_F_FROZEN),
 	      "default dampening: the move after the default limit freezes", "ok %d flags %u",
 	      ok, fe.flags);
-	xvtep__destroy(e.skel);
+	env_close(&e);
 }
 
 /* ------------------------------------------------------------ own MACs */
@@ -485,9 +322,9 @@ static void test_own_macs(void)
 	struct xvtep_mac_key mk = {};
 	struct xvtep_fdb_entry fe;
 	struct xvtep_stats s;
-	struct senv e;
+	struct env e;
 	struct pkt p = {};
-	struct srun r;
+	struct run r;
 	uint8_t p1mac[6];
 
 	if (senv_std(&e, 1024, 0) || dev_mac("ut-p1", p1mac))
@@ -497,26 +334,26 @@ static void test_own_macs(void)
 
 	/* The uplink's MAC (rodata) from a remote VTEP: XDP and TC. */
 	s_vxlan(&p, IP_PEER, VNI_A, MAC_UPLINK, S_VM1);
-	r = s_xdp(&e, &p);
-	s = s_stats(&e, VNI_A);
+	r = run_xdp(&e, &p);
+	s = stats_of(&e, VNI_A);
 	CHECK(r.retval == XDP_DROP && s.drops[XVTEP_DROP_OWN_MAC] == 1 &&
-	      s_fdb_get(&e, VNI_A, MAC_UPLINK, &fe) != 0,
+	      fdb_get(&e, VNI_A, MAC_UPLINK, &fe) != 0,
 	      "own mac: the uplink MAC from a VTEP is dropped (XDP), counted, not learned",
 	      "retval %u own_mac %llu", r.retval, (unsigned long long)s.drops[XVTEP_DROP_OWN_MAC]);
-	r = s_tc(&e, S_TC_UP(&e), e.ifi_up, &p);
-	s = s_stats(&e, VNI_A);
+	r = run_tc(&e, TC_UP(&e), e.ifi_up, &p);
+	s = stats_of(&e, VNI_A);
 	CHECK(r.retval == TC_ACT_SHOT && s.drops[XVTEP_DROP_OWN_MAC] == 2 &&
-	      s_fdb_get(&e, VNI_A, MAC_UPLINK, &fe) != 0,
+	      fdb_get(&e, VNI_A, MAC_UPLINK, &fe) != 0,
 	      "own mac: ... and in TC decap", "retval %u", r.retval);
 
 	/* A port's MAC, from a VTEP and from another port. */
 	s_vxlan(&p, IP_PEER, VNI_A, p1mac, S_VM1);
-	r = s_xdp(&e, &p);
+	r = run_xdp(&e, &p);
 	s_eth(&p, p1mac, S_VM1);
-	struct srun rp = s_tc(&e, S_TC_PORT(&e), e.ifi_p2, &p);
-	s = s_stats(&e, VNI_A);
+	struct run rp = run_tc(&e, TC_PORT(&e), e.ifi_p2, &p);
+	s = stats_of(&e, VNI_A);
 	CHECK(r.retval == XDP_DROP && rp.retval == TC_ACT_SHOT &&
-	      s.drops[XVTEP_DROP_OWN_MAC] == 4 && s_fdb_get(&e, VNI_A, p1mac, &fe) != 0,
+	      s.drops[XVTEP_DROP_OWN_MAC] == 4 && fdb_get(&e, VNI_A, p1mac, &fe) != 0,
 	      "own mac: a port's MAC from a VTEP or another port is dropped, not learned",
 	      "xdp %u port %u own_mac %llu", r.retval, rp.retval,
 	      (unsigned long long)s.drops[XVTEP_DROP_OWN_MAC]);
@@ -524,21 +361,21 @@ static void test_own_macs(void)
 	/* nolearning VNI: nothing is learned anyway, no lookup is paid, no own_mac. */
 	vni_flags(&e, VNI_A, 0, XVTEP_VNI_F_LEARNING);
 	s_vxlan(&p, IP_PEER, VNI_A, MAC_UPLINK, S_VM1);
-	r = s_xdp(&e, &p);
-	s = s_stats(&e, VNI_A);
+	r = run_xdp(&e, &p);
+	s = stats_of(&e, VNI_A);
 	CHECK(r.retval == XDP_REDIRECT && s.drops[XVTEP_DROP_OWN_MAC] == 4 &&
-	      s_fdb_get(&e, VNI_A, MAC_UPLINK, &fe) != 0,
+	      fdb_get(&e, VNI_A, MAC_UPLINK, &fe) != 0,
 	      "own mac: a nolearning VNI skips the check and still learns nothing",
 	      "retval %u", r.retval);
 	vni_flags(&e, VNI_A, XVTEP_VNI_F_LEARNING, 0);
 
 	/* Everyone else is learned as before. */
 	s_eth(&p, S_FAR, S_VM1);
-	rp = s_tc(&e, S_TC_PORT(&e), e.ifi_p2, &p);
-	CHECK(rp.retval == TC_ACT_REDIRECT && !s_fdb_get(&e, VNI_A, S_FAR, &fe) &&
+	rp = run_tc(&e, TC_PORT(&e), e.ifi_p2, &p);
+	CHECK(rp.retval == TC_ACT_REDIRECT && !fdb_get(&e, VNI_A, S_FAR, &fe) &&
 	      fe.ifindex == (uint32_t)e.ifi_p2,
 	      "own mac: other sources are still learned", "retval %u", rp.retval);
-	xvtep__destroy(e.skel);
+	env_close(&e);
 }
 
 /* ------------------------------------------------------------ FDB exhaustion */
@@ -556,9 +393,9 @@ static void test_fdb_exhaustion(void)
 	struct xvtep_vni cfg;
 	struct xvtep_fdb_entry fe, b1, b2, b1_after, b2_after;
 	struct xvtep_stats s;
-	struct senv e;
+	struct env e;
 	struct pkt p = {};
-	struct srun r;
+	struct run r;
 	uint32_t vni = VNI_A, ifi;
 	uint8_t mac[6];
 	int redirected = 0, n = 100000;
@@ -569,39 +406,39 @@ static void test_fdb_exhaustion(void)
 	cfg.mac_limit = 1000;
 	bpf_map_update_elem(e.vnis, &vni, &cfg, BPF_ANY);
 	/* VNI B: a static entry and a learned one, which the flood must not touch. */
-	s_fdb_set(&e, VNI_B, S_FAR, 0, IP_PEER, XVTEP_FDB_F_STATIC);
+	fdb_set(&e, VNI_B, S_FAR, 0, IP_PEER, XVTEP_FDB_F_STATIC);
 	s_vxlan(&p, IP_OTHER, VNI_B, S_FAR2, S_VM1);
-	s_tc(&e, S_TC_UP(&e), e.ifi_up, &p);
-	s_fdb_get(&e, VNI_B, S_FAR, &b1);
-	s_fdb_get(&e, VNI_B, S_FAR2, &b2);
+	run_tc(&e, TC_UP(&e), e.ifi_up, &p);
+	fdb_get(&e, VNI_B, S_FAR, &b1);
+	fdb_get(&e, VNI_B, S_FAR2, &b2);
 	/* VNI A: a static entry behind a VTEP, for the encap check. */
-	s_fdb_set(&e, VNI_A, S_FAR3, 0, IP_PEER, XVTEP_FDB_F_STATIC);
+	fdb_set(&e, VNI_A, S_FAR3, 0, IP_PEER, XVTEP_FDB_F_STATIC);
 
 	srand(4789);
 	for (int i = 0; i < n; i++) {
 		rand_mac(mac);
 		s_vxlan(&p, IP_PEER, VNI_A, mac, S_VM1);
-		redirected += s_xdp(&e, &p).retval == XDP_REDIRECT;
+		redirected += run_xdp(&e, &p).retval == XDP_REDIRECT;
 	}
-	s = s_stats(&e, VNI_A);
-	CHECK(s_learned(&e, VNI_A) <= 1000 && s_fdb_count(&e, VNI_A, true) <= 1000 &&
-	      (uint64_t)s_fdb_count(&e, VNI_A, true) == s_learned(&e, VNI_A) &&
+	s = stats_of(&e, VNI_A);
+	CHECK(s_learned(&e, VNI_A) <= 1000 && fdb_count(&e, VNI_A, true) <= 1000 &&
+	      (uint64_t)fdb_count(&e, VNI_A, true) == s_learned(&e, VNI_A) &&
 	      s.events[XVTEP_EV_LEARNED] == s_learned(&e, VNI_A) &&
 	      s.events[XVTEP_EV_LEARN_LIMIT] + s.events[XVTEP_EV_LEARNED] == (uint64_t)n,
 	      "flood of 100000 MACs: learned entries stay at or below mac-limit 1000",
 	      "learned %llu entries %d learn_limit %llu", (unsigned long long)s_learned(&e, VNI_A),
-	      s_fdb_count(&e, VNI_A, true), (unsigned long long)s.events[XVTEP_EV_LEARN_LIMIT]);
+	      fdb_count(&e, VNI_A, true), (unsigned long long)s.events[XVTEP_EV_LEARN_LIMIT]);
 	CHECK_EQ(redirected, n, "flood: every flood frame to a known MAC was still forwarded");
-	CHECK(!s_fdb_get(&e, VNI_A, S_VM1, &fe) && (fe.flags & XVTEP_FDB_F_STATIC) &&
-	      fe.ifindex == (uint32_t)e.ifi_p1 && !s_fdb_get(&e, VNI_A, S_VM2, &fe) &&
-	      fe.ifindex == (uint32_t)e.ifi_p2 && !s_fdb_get(&e, VNI_A, S_FAR3, &fe) &&
+	CHECK(!fdb_get(&e, VNI_A, S_VM1, &fe) && (fe.flags & XVTEP_FDB_F_STATIC) &&
+	      fe.ifindex == (uint32_t)e.ifi_p1 && !fdb_get(&e, VNI_A, S_VM2, &fe) &&
+	      fe.ifindex == (uint32_t)e.ifi_p2 && !fdb_get(&e, VNI_A, S_FAR3, &fe) &&
 	      fe.remote == htonl(IP_PEER),
 	      "flood: static entries of the VNI untouched", "%s", "");
-	CHECK(!s_fdb_get(&e, VNI_B, S_FAR, &b1_after) && !memcmp(&b1, &b1_after, sizeof(b1)) &&
-	      !s_fdb_get(&e, VNI_B, S_FAR2, &b2_after) && !memcmp(&b2, &b2_after, sizeof(b2)) &&
-	      s_fdb_count(&e, VNI_B, false) == 2 && s_learned(&e, VNI_B) == 1,
+	CHECK(!fdb_get(&e, VNI_B, S_FAR, &b1_after) && !memcmp(&b1, &b1_after, sizeof(b1)) &&
+	      !fdb_get(&e, VNI_B, S_FAR2, &b2_after) && !memcmp(&b2, &b2_after, sizeof(b2)) &&
+	      fdb_count(&e, VNI_B, false) == 2 && s_learned(&e, VNI_B) == 1,
 	      "flood: the other VNI's entries and learned count untouched", "entries %d",
-	      s_fdb_count(&e, VNI_B, false));
+	      fdb_count(&e, VNI_B, false));
 
 	/* Forwarding to known MACs: with only p1 in the devmap, VM1 (p1) is
 	 * redirected and VM2 (p2) is not: the target comes from each entry. */
@@ -609,20 +446,20 @@ static void test_fdb_exhaustion(void)
 	bpf_map_delete_elem(e.devmap, &ifi);
 	rand_mac(mac);
 	s_vxlan(&p, IP_PEER, VNI_A, mac, S_VM1);
-	r = s_xdp(&e, &p);
+	r = run_xdp(&e, &p);
 	CHECK(r.retval == XDP_REDIRECT && r.out_len == p.len - 50 &&
 	      !memcmp(r.out, p.buf + 50, r.out_len),
 	      "after the flood: XDP redirects to VM1's port (p1), inner frame intact",
 	      "retval %u", r.retval);
 	s_vxlan(&p, IP_PEER, VNI_A, mac, S_VM2);
-	r = s_xdp(&e, &p);
+	r = run_xdp(&e, &p);
 	CHECK_EQ(r.retval, XDP_DROP, "after the flood: VM2's frame targets p2 (absent from devmap)");
 	bpf_map_update_elem(e.devmap, &ifi, &ifi, BPF_ANY);
-	r = s_tc(&e, S_TC_UP(&e), e.ifi_up, &p);
+	r = run_tc(&e, TC_UP(&e), e.ifi_up, &p);
 	CHECK_EQ(r.retval, TC_ACT_REDIRECT, "after the flood: TC decap redirects known unicast");
 	/* Encap from p1 toward FAR3 (static, behind PEER): outer header to PEER. */
 	s_eth(&p, S_VM1, S_FAR3);
-	r = s_tc(&e, S_TC_PORT(&e), e.ifi_p1, &p);
+	r = run_tc(&e, TC_PORT(&e), e.ifi_p1, &p);
 	{
 		struct iphdr *ip = (void *)(r.out + 14);
 
@@ -631,7 +468,7 @@ static void test_fdb_exhaustion(void)
 		      "after the flood: encap to a known remote MAC goes to its VTEP",
 		      "retval %u len %u", r.retval, r.out_len);
 	}
-	xvtep__destroy(e.skel);
+	env_close(&e);
 }
 
 /* The FDB map itself full: learning refused (fdb_full), static entries stay. */
@@ -639,7 +476,7 @@ static void test_fdb_full(void)
 {
 	struct xvtep_fdb_entry fe;
 	struct xvtep_stats s;
-	struct senv e;
+	struct env e;
 	struct pkt p = {};
 	uint8_t mac[6];
 	int redirected = 0, n = 1000, size = 256;
@@ -650,31 +487,31 @@ static void test_fdb_full(void)
 	for (int i = 0; i < n; i++) {
 		rand_mac(mac);
 		s_vxlan(&p, IP_PEER, VNI_A, mac, S_VM1);
-		redirected += s_xdp(&e, &p).retval == XDP_REDIRECT;
+		redirected += run_xdp(&e, &p).retval == XDP_REDIRECT;
 	}
-	s = s_stats(&e, VNI_A);
-	CHECK(s_fdb_count(&e, 0, false) == size && s_learned(&e, VNI_A) == (uint64_t)size - 2 &&
+	s = stats_of(&e, VNI_A);
+	CHECK(fdb_count(&e, 0, false) == size && s_learned(&e, VNI_A) == (uint64_t)size - 2 &&
 	      s.events[XVTEP_EV_FDB_FULL] == (uint64_t)(n - (size - 2)) && redirected == n,
 	      "full FDB map: learning refused and counted as fdb_full, forwarding goes on",
-	      "entries %d learned %llu fdb_full %llu redirected %d", s_fdb_count(&e, 0, false),
+	      "entries %d learned %llu fdb_full %llu redirected %d", fdb_count(&e, 0, false),
 	      (unsigned long long)s_learned(&e, VNI_A),
 	      (unsigned long long)s.events[XVTEP_EV_FDB_FULL], redirected);
-	CHECK(!s_fdb_get(&e, VNI_A, S_VM1, &fe) && (fe.flags & XVTEP_FDB_F_STATIC) &&
-	      !s_fdb_get(&e, VNI_A, S_VM2, &fe) && (fe.flags & XVTEP_FDB_F_STATIC),
+	CHECK(!fdb_get(&e, VNI_A, S_VM1, &fe) && (fe.flags & XVTEP_FDB_F_STATIC) &&
+	      !fdb_get(&e, VNI_A, S_VM2, &fe) && (fe.flags & XVTEP_FDB_F_STATIC),
 	      "full FDB map: static entries never evicted", "%s", "");
-	xvtep__destroy(e.skel);
+	env_close(&e);
 }
 
 /* ------------------------------------------------------------ mirror rate */
 
-static uint64_t mstat_drop(struct senv *e, uint32_t slot, int reason)
+static uint64_t mstat_drop(struct env *e, uint32_t slot, int reason)
 {
 	struct xvtep_mirror_stats per[256];
 	uint64_t n = 0;
 
 	if (bpf_map_lookup_elem(bpf_map__fd(e->skel->maps.xvtep_mstats), &slot, per))
 		return ~0ULL;
-	for (int c = 0; c < s_ncpus; c++)
+	for (int c = 0; c < ncpus; c++)
 		n += per[c].drops[reason];
 	return n;
 }
@@ -684,7 +521,7 @@ static void test_mirror_rate(void)
 	struct xvtep_mirror m = { .id = 1, .kind = XVTEP_MIRROR_SPAN, .dir = 3 };
 	struct xvtep_mirror_rate rate = { .rate = 1, .burst = 5 };
 	struct xvtep_port port = { .vni = VNI_A, .mirror_rx = 1 << 0 };
-	struct senv e;
+	struct env e;
 	struct pkt p = {};
 	struct timespec t0, t1;
 	uint32_t slot = 0, ifi;
@@ -704,7 +541,7 @@ static void test_mirror_rate(void)
 	s_eth(&p, S_FAR, S_VM2);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (int i = 0; i < 20; i++)
-		fwd += s_tc(&e, S_TC_PORT(&e), e.ifi_p1, &p).retval == TC_ACT_REDIRECT;
+		fwd += run_tc(&e, TC_PORT(&e), e.ifi_p1, &p).retval == TC_ACT_REDIRECT;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	limited = mstat_drop(&e, slot, XVTEP_MDROP_RATE);
 	clones = mstat_drop(&e, slot, XVTEP_MDROP_CLONE);
@@ -718,15 +555,14 @@ static void test_mirror_rate(void)
 	rate = (struct xvtep_mirror_rate){};
 	bpf_map_update_elem(e.mrate, &slot, &rate, BPF_ANY);
 	for (int i = 0; i < 20; i++)
-		s_tc(&e, S_TC_PORT(&e), e.ifi_p1, &p);
+		run_tc(&e, TC_PORT(&e), e.ifi_p1, &p);
 	CHECK_EQ(mstat_drop(&e, slot, XVTEP_MDROP_RATE), limited,
 		 "mirror rate 0: no copy rate-limited");
-	xvtep__destroy(e.skel);
+	env_close(&e);
 }
 
 void security_tests(void)
 {
-	s_ncpus = libbpf_num_possible_cpus();
 	test_peer_allow_list();
 	test_move_dampening();
 	test_own_macs();

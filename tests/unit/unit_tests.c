@@ -16,7 +16,7 @@
 #include "xvtep.h"
 #include "xvtep.skel.h"
 #include "unit.h"
-#include "pkt.h"
+#include "env.h"
 
 int unit_failed, unit_passed;
 void security_tests(void);	/* tests/unit/security.c */
@@ -35,79 +35,14 @@ static const uint8_t MAC_BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 static const uint8_t MAC_MCAST[6] = { 0x01, 0x00, 0x5e, 0, 0, 0x01 };
 static const uint8_t MAC_ZERO[6] = { 0 };
 
-struct env {
-	struct xvtep *skel;
-	int ifi_up, ifi_p1, ifi_p2;
-	int fdb, vnis, vstate, ports, stats, devmap;
-};
-
-static int ncpus;
 static uint32_t env_mirror_ifindex;	/* cfg_mirror_ifindex for the next env_open() */
 
 static int env_open(struct env *e, uint16_t sport_min, uint16_t sport_max, uint8_t xdp_tcp)
 {
-	memset(e, 0, sizeof(*e));
-	e->ifi_up = if_nametoindex("ut-up");
-	e->ifi_p1 = if_nametoindex("ut-p1");
-	e->ifi_p2 = if_nametoindex("ut-p2");
-	if (!e->ifi_up || !e->ifi_p1 || !e->ifi_p2) {
-		fprintf(stderr, "unit: devices missing: run through tests/unit/run.sh\n");
-		return -1;
-	}
-	e->skel = xvtep__open();
-	if (!e->skel)
-		return -1;
-	e->skel->rodata->cfg_uplink_ifindex = e->ifi_up;
-	e->skel->rodata->cfg_local_ip = htonl(IP_LOCAL);
-	e->skel->rodata->cfg_dstport = 4789;
-	e->skel->rodata->cfg_sport_min = sport_min;
-	e->skel->rodata->cfg_sport_max = sport_max;
-	e->skel->rodata->cfg_xdp_tcp = xdp_tcp;
-	e->skel->rodata->cfg_mirror_ifindex = env_mirror_ifindex;
-	memcpy((void *)e->skel->rodata->cfg_uplink_mac, MAC_UPLINK, 6);
-	bpf_map__set_max_entries(e->skel->maps.xvtep_fdb, 1024);
-	if (xvtep__load(e->skel)) {
-		xvtep__destroy(e->skel);
-		return -1;
-	}
-	e->fdb = bpf_map__fd(e->skel->maps.xvtep_fdb);
-	e->vnis = bpf_map__fd(e->skel->maps.xvtep_vnis);
-	e->vstate = bpf_map__fd(e->skel->maps.xvtep_vstate);
-	e->ports = bpf_map__fd(e->skel->maps.xvtep_ports);
-	e->stats = bpf_map__fd(e->skel->maps.xvtep_stats);
-	e->devmap = bpf_map__fd(e->skel->maps.xvtep_devmap);
+	struct env_cfg c = { .sport_min = sport_min, .sport_max = sport_max, .xdp_tcp = xdp_tcp,
+			     .mirror_ifindex = env_mirror_ifindex };
 
-	struct xvtep_stats zero[256] = {};
-	uint32_t k = 0;
-
-	return bpf_map_update_elem(e->stats, &k, zero, BPF_ANY);
-}
-
-static void env_close(struct env *e)
-{
-	xvtep__destroy(e->skel);
-}
-
-static void vni_add(struct env *e, uint32_t vni, const struct xvtep_vni *cfg)
-{
-	struct xvtep_stats zero[256] = {};
-	struct xvtep_vstate vs = {};
-
-	bpf_map_update_elem(e->vnis, &vni, cfg, BPF_ANY);
-	bpf_map_update_elem(e->vstate, &vni, &vs, BPF_ANY);
-	bpf_map_update_elem(e->stats, &vni, zero, BPF_ANY);
-}
-
-static void port_add(struct env *e, uint32_t ifindex, uint32_t vni)
-{
-	struct xvtep_port port = { .vni = vni };
-	struct xvtep_vni cfg;
-
-	bpf_map_update_elem(e->ports, &ifindex, &port, BPF_ANY);
-	bpf_map_update_elem(e->devmap, &ifindex, &ifindex, BPF_ANY);
-	bpf_map_lookup_elem(e->vnis, &vni, &cfg);
-	cfg.ports[cfg.nr_ports++] = ifindex;
-	bpf_map_update_elem(e->vnis, &vni, &cfg, BPF_ANY);
+	return env_load(e, &c);
 }
 
 /* VNI A: learning, ports p1+p2. VNI B: learning, no ports, remote PEER. */
@@ -126,65 +61,6 @@ static int env_std(struct env *e, uint16_t smin, uint16_t smax, uint8_t xdp_tcp)
 	return 0;
 }
 
-static void fdb_set(struct env *e, uint32_t vni, const uint8_t *mac, uint32_t ifindex,
-		    uint32_t remote_host, uint32_t flags)
-{
-	struct xvtep_fdb_key k = { .vni = vni };
-	struct xvtep_fdb_entry v = { .ifindex = ifindex, .flags = flags };
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	v.updated_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	if (remote_host) {
-		v.remote = htonl(remote_host);
-		v.flags |= XVTEP_FDB_F_REMOTE;
-	}
-	memcpy(k.mac, mac, 6);
-	bpf_map_update_elem(e->fdb, &k, &v, BPF_ANY);
-}
-
-static int fdb_get(struct env *e, uint32_t vni, const uint8_t *mac, struct xvtep_fdb_entry *v)
-{
-	struct xvtep_fdb_key k = { .vni = vni };
-
-	memcpy(k.mac, mac, 6);
-	return bpf_map_lookup_elem(e->fdb, &k, v);
-}
-
-static int fdb_count(struct env *e)
-{
-	struct xvtep_fdb_key k, next;
-	int n = 0;
-	void *prev = NULL;
-
-	while (!bpf_map_get_next_key(e->fdb, prev, &next)) {
-		k = next;
-		prev = &k;
-		n++;
-	}
-	return n;
-}
-
-static struct xvtep_stats stats_of(struct env *e, uint32_t vni)
-{
-	struct xvtep_stats per[256], sum = {};
-
-	if (bpf_map_lookup_elem(e->stats, &vni, per))
-		return sum;
-	for (int c = 0; c < ncpus; c++) {
-		sum.rx_packets += per[c].rx_packets;
-		sum.rx_bytes += per[c].rx_bytes;
-		sum.tx_packets += per[c].tx_packets;
-		sum.tx_bytes += per[c].tx_bytes;
-		sum.local_packets += per[c].local_packets;
-		for (int i = 0; i < XVTEP_DROP_SLOTS; i++)
-			sum.drops[i] += per[c].drops[i];
-		for (int i = 0; i < XVTEP_EVENT_SLOTS; i++)
-			sum.events[i] += per[c].events[i];
-	}
-	return sum;
-}
-
 static uint64_t drops_total(struct xvtep_stats *s)
 {
 	uint64_t n = 0;
@@ -193,42 +69,6 @@ static uint64_t drops_total(struct xvtep_stats *s)
 		n += s->drops[i];
 	return n;
 }
-
-struct run {
-	uint32_t retval;
-	uint8_t out[PKT_MAX];
-	uint32_t out_len;
-	int err;
-};
-
-static struct run run_xdp(struct env *e, const struct pkt *p)
-{
-	struct run r = {};
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->buf, .data_size_in = p->len,
-		    .data_out = r.out, .data_size_out = sizeof(r.out), .repeat = 1);
-
-	r.err = bpf_prog_test_run_opts(bpf_program__fd(e->skel->progs.xvtep_xdp_up), &o);
-	r.retval = o.retval;
-	r.out_len = o.data_size_out;
-	return r;
-}
-
-static struct run run_tc(struct env *e, int prog_fd, uint32_t ifindex, const struct pkt *p)
-{
-	struct __sk_buff ctx = { .ifindex = ifindex, .ingress_ifindex = ifindex };
-	struct run r = {};
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->buf, .data_size_in = p->len,
-		    .data_out = r.out, .data_size_out = sizeof(r.out), .repeat = 1,
-		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
-
-	r.err = bpf_prog_test_run_opts(prog_fd, &o);
-	r.retval = o.retval;
-	r.out_len = o.data_size_out;
-	return r;
-}
-
-#define TC_UP(e)   bpf_program__fd((e)->skel->progs.xvtep_tc_up)
-#define TC_PORT(e) bpf_program__fd((e)->skel->progs.xvtep_tc_port)
 
 static const struct inner_opts IN_UNICAST = {
 	.dst = MAC_VM1, .src = MAC_FAR, .proto = ETH_P_IP, .l4 = IPPROTO_UDP, .payload = 64,
@@ -290,7 +130,7 @@ static void test_xdp_not_ours(void)
 	}
 	struct xvtep_stats s0 = stats_of(&e, 0);
 	CHECK_EQ(drops_total(&s0), 0, "xdp counts no drop for foreign frames");
-	CHECK_EQ(fdb_count(&e), 0, "xdp learns nothing from foreign frames");
+	CHECK_EQ(fdb_count(&e, 0, false), 0, "xdp learns nothing from foreign frames");
 	env_close(&e);
 }
 
@@ -378,7 +218,7 @@ static void test_xdp_drops(void)
 	}
 	s = stats_of(&e, VNI_A);
 	CHECK_EQ(s.drops[XVTEP_DROP_BAD_SRC_MAC], 3, "bad source MAC drops counted per VNI");
-	CHECK_EQ(fdb_count(&e), 0, "nothing learned from bad frames");
+	CHECK_EQ(fdb_count(&e, 0, false), 0, "nothing learned from bad frames");
 
 	o = out_std();
 	o.dst = IP_GROUP;	/* VNI A has no group */
@@ -537,7 +377,7 @@ static void test_learning_rules(void)
 	      "mac-limit caps learning, forwarding continues",
 	      "learned %llu limit events %llu redirected %d", (unsigned long long)vs.learned,
 	      (unsigned long long)s.events[XVTEP_EV_LEARN_LIMIT], redirected);
-	CHECK_EQ(fdb_count(&e), 4, "FDB holds the static entry plus mac-limit learned ones");
+	CHECK_EQ(fdb_count(&e, 0, false), 4, "FDB holds the static entry plus mac-limit learned ones");
 	/* Static adds still work at the limit (userspace writes directly). */
 	fdb_set(&e, VNI_A, MAC_VM2, e.ifi_p2, 0, XVTEP_FDB_F_STATIC);
 	CHECK(fdb_get(&e, VNI_A, MAC_VM2, &fe) == 0, "static add works at the mac-limit", "%s", "");

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The unit suites' shared environment (env.h). */
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "env.h"
+
+int ncpus;
+
+int env_load(struct env *e, const struct env_cfg *c)
+{
+	struct xvtep_stats *zero;
+	uint32_t k = 0;
+	int err;
+
+	memset(e, 0, sizeof(*e));
+	e->ifi_up = if_nametoindex("ut-up");
+	e->ifi_p1 = if_nametoindex("ut-p1");
+	e->ifi_p2 = if_nametoindex("ut-p2");
+	if (!e->ifi_up || !e->ifi_p1 || !e->ifi_p2) {
+		fprintf(stderr, "unit: devices missing: run through tests/unit/run.sh\n");
+		return -1;
+	}
+	e->skel = xvtep__open();
+	if (!e->skel)
+		return -1;
+	e->skel->rodata->cfg_uplink_ifindex = e->ifi_up;
+	e->skel->rodata->cfg_local_ip = htonl(ENV_LOCAL_IP);
+	e->skel->rodata->cfg_dstport = 4789;
+	if (c->sport_min)
+		e->skel->rodata->cfg_sport_min = c->sport_min;
+	if (c->sport_max)
+		e->skel->rodata->cfg_sport_max = c->sport_max;
+	e->skel->rodata->cfg_xdp_tcp = c->xdp_tcp;
+	e->skel->rodata->cfg_mirror_ifindex = c->mirror_ifindex;
+	memcpy((void *)e->skel->rodata->cfg_uplink_mac, MAC_UPLINK, 6);
+	bpf_map__set_max_entries(e->skel->maps.xvtep_fdb, c->fdb_size ? c->fdb_size : 1024);
+	if (xvtep__load(e->skel)) {
+		xvtep__destroy(e->skel);
+		e->skel = NULL;
+		return -1;
+	}
+	e->fdb = bpf_map__fd(e->skel->maps.xvtep_fdb);
+	e->vnis = bpf_map__fd(e->skel->maps.xvtep_vnis);
+	e->vstate = bpf_map__fd(e->skel->maps.xvtep_vstate);
+	e->ports = bpf_map__fd(e->skel->maps.xvtep_ports);
+	e->stats = bpf_map__fd(e->skel->maps.xvtep_stats);
+	e->devmap = bpf_map__fd(e->skel->maps.xvtep_devmap);
+	e->mirrors = bpf_map__fd(e->skel->maps.xvtep_mirrors);
+	e->mstats = bpf_map__fd(e->skel->maps.xvtep_mstats);
+	e->peers = bpf_map__fd(e->skel->maps.xvtep_peers);
+	e->vsec = bpf_map__fd(e->skel->maps.xvtep_vsec);
+	e->ownmacs = bpf_map__fd(e->skel->maps.xvtep_ownmacs);
+	e->mrate = bpf_map__fd(e->skel->maps.xvtep_mrate);
+
+	zero = calloc(ncpus, sizeof(*zero));
+	err = !zero || bpf_map_update_elem(e->stats, &k, zero, BPF_ANY);
+	free(zero);
+	if (err) {
+		env_close(e);
+		return -1;
+	}
+	return 0;
+}
+
+void env_close(struct env *e)
+{
+	xvtep__destroy(e->skel);
+	e->skel = NULL;
+}
+
+void vni_add(struct env *e, uint32_t vni, const struct xvtep_vni *cfg)
+{
+	struct xvtep_stats *zero = calloc(ncpus, sizeof(*zero));
+	struct xvtep_vstate vs = {};
+
+	bpf_map_update_elem(e->vnis, &vni, cfg, BPF_ANY);
+	bpf_map_update_elem(e->vstate, &vni, &vs, BPF_ANY);
+	if (zero)
+		bpf_map_update_elem(e->stats, &vni, zero, BPF_ANY);
+	free(zero);
+}
+
+void port_add(struct env *e, uint32_t ifindex, uint32_t vni)
+{
+	struct xvtep_port port = { .vni = vni };
+	struct xvtep_vni cfg;
+
+	bpf_map_update_elem(e->ports, &ifindex, &port, BPF_ANY);
+	bpf_map_update_elem(e->devmap, &ifindex, &ifindex, BPF_ANY);
+	bpf_map_lookup_elem(e->vnis, &vni, &cfg);
+	cfg.ports[cfg.nr_ports++] = ifindex;
+	bpf_map_update_elem(e->vnis, &vni, &cfg, BPF_ANY);
+}
+
+void fdb_set(struct env *e, uint32_t vni, const uint8_t *mac, uint32_t ifindex,
+	     uint32_t remote_host, uint32_t flags)
+{
+	struct xvtep_fdb_key k = { .vni = vni };
+	struct xvtep_fdb_entry v = { .ifindex = ifindex, .flags = flags };
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	v.updated_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	if (remote_host) {
+		v.remote = htonl(remote_host);
+		v.flags |= XVTEP_FDB_F_REMOTE;
+	}
+	memcpy(k.mac, mac, 6);
+	bpf_map_update_elem(e->fdb, &k, &v, BPF_ANY);
+}
+
+int fdb_get(struct env *e, uint32_t vni, const uint8_t *mac, struct xvtep_fdb_entry *v)
+{
+	struct xvtep_fdb_key k = { .vni = vni };
+
+	memcpy(k.mac, mac, 6);
+	return bpf_map_lookup_elem(e->fdb, &k, v);
+}
+
+int fdb_count(struct env *e, uint32_t vni, bool dyn)
+{
+	struct xvtep_fdb_key k, next;
+	struct xvtep_fdb_entry v;
+	void *prev = NULL;
+	int n = 0;
+
+	while (!bpf_map_get_next_key(e->fdb, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (vni && k.vni != vni)
+			continue;
+		if (dyn && (bpf_map_lookup_elem(e->fdb, &k, &v) || (v.flags & XVTEP_FDB_F_STATIC)))
+			continue;
+		n++;
+	}
+	return n;
+}
+
+struct xvtep_stats stats_of(struct env *e, uint32_t vni)
+{
+	struct xvtep_stats *per = calloc(ncpus, sizeof(*per)), sum = {};
+
+	if (!per || bpf_map_lookup_elem(e->stats, &vni, per)) {
+		free(per);
+		return sum;
+	}
+	for (int c = 0; c < ncpus; c++) {
+		sum.rx_packets += per[c].rx_packets;
+		sum.rx_bytes += per[c].rx_bytes;
+		sum.tx_packets += per[c].tx_packets;
+		sum.tx_bytes += per[c].tx_bytes;
+		sum.local_packets += per[c].local_packets;
+		sum.local_bytes += per[c].local_bytes;
+		for (int i = 0; i < XVTEP_DROP_SLOTS; i++)
+			sum.drops[i] += per[c].drops[i];
+		for (int i = 0; i < XVTEP_EVENT_SLOTS; i++)
+			sum.events[i] += per[c].events[i];
+	}
+	free(per);
+	return sum;
+}
+
+static struct run run_prog(int prog_fd, const struct pkt *p, struct __sk_buff *ctx)
+{
+	struct run r = {};
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->buf, .data_size_in = p->len,
+		    .data_out = r.out, .data_size_out = sizeof(r.out), .repeat = 1,
+		    .ctx_in = ctx, .ctx_size_in = ctx ? sizeof(*ctx) : 0);
+
+	r.err = bpf_prog_test_run_opts(prog_fd, &o);
+	/* a refused run must never pass for a verdict (TC_ACT_OK is 0) */
+	r.retval = r.err ? 0xdead : o.retval;
+	r.out_len = o.data_size_out;
+	return r;
+}
+
+struct run run_xdp(struct env *e, const struct pkt *p)
+{
+	return run_prog(bpf_program__fd(e->skel->progs.xvtep_xdp_up), p, NULL);
+}
+
+struct run run_tc(struct env *e, int prog_fd, uint32_t ifindex, const struct pkt *p)
+{
+	struct __sk_buff ctx = { .ifindex = ifindex, .ingress_ifindex = ifindex };
+
+	return run_prog(prog_fd, p, &ctx);
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The unit suites' shared environment: the real xvtep skeleton loaded with
+ * test settings on the devices tests/unit/run.sh creates (ut-up, ut-p1,
+ * ut-p2), direct map writes standing in for the CLI, and one-frame runs of
+ * the programs under BPF_PROG_TEST_RUN.
+ */
+#ifndef XVTEP_UNIT_ENV_H
+#define XVTEP_UNIT_ENV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "xvtep.h"
+#include "xvtep.skel.h"
+#include "pkt.h"
+
+#define ENV_LOCAL_IP	0xc6336401	/* 198.51.100.1: cfg_local_ip of every suite */
+
+struct env {
+	struct xvtep *skel;
+	int ifi_up, ifi_p1, ifi_p2;
+	int fdb, vnis, vstate, ports, stats, devmap, mirrors, mstats;
+	int peers, vsec, ownmacs, mrate;
+};
+
+/* Load-time settings; zero fields keep the object's defaults. */
+struct env_cfg {
+	uint16_t sport_min, sport_max;
+	uint8_t xdp_tcp;
+	uint32_t mirror_ifindex;
+	uint32_t fdb_size;		/* 0: 1024 */
+};
+
+struct run {
+	uint32_t retval;	/* 0xdead when the kernel refused the run (err) */
+	uint8_t out[PKT_MAX];
+	uint32_t out_len;
+	int err;
+};
+
+extern int ncpus;
+
+/* 0, or -1 with nothing left loaded. Creates the global stats entry (VNI 0). */
+int env_load(struct env *e, const struct env_cfg *c);
+void env_close(struct env *e);
+void vni_add(struct env *e, uint32_t vni, const struct xvtep_vni *cfg);
+void port_add(struct env *e, uint32_t ifindex, uint32_t vni);
+void fdb_set(struct env *e, uint32_t vni, const uint8_t *mac, uint32_t ifindex,
+	     uint32_t remote_host, uint32_t flags);
+int fdb_get(struct env *e, uint32_t vni, const uint8_t *mac, struct xvtep_fdb_entry *v);
+/* Entries of VNI (of every VNI when vni == 0), dynamic ones only if dyn. */
+int fdb_count(struct env *e, uint32_t vni, bool dyn);
+struct xvtep_stats stats_of(struct env *e, uint32_t vni);
+struct run run_xdp(struct env *e, const struct pkt *p);
+struct run run_tc(struct env *e, int prog_fd, uint32_t ifindex, const struct pkt *p);
+
+#define TC_UP(e)   bpf_program__fd((e)->skel->progs.xvtep_tc_up)
+#define TC_PORT(e) bpf_program__fd((e)->skel->progs.xvtep_tc_port)
+
+#endif
