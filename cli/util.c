@@ -85,8 +85,9 @@ void learned_sub(__u32 vni, __u64 n)
 	if (!n || bpf_map_lookup_elem(ctl.maps.vstate, &vni, &st))
 		return;
 	/*
-	 * Not atomic against the dataplane's increments; a lost update is
-	 * corrected by the ageing sweep's recount.
+	 * Not atomic against the dataplane's increments: a learn racing with
+	 * this write is lost from the count, so mac-limit can be exceeded by
+	 * that many entries. Nothing recounts it (README, known limits).
 	 */
 	st.learned = st.learned > n ? st.learned - n : 0;
 	bpf_map_update_elem(ctl.maps.vstate, &vni, &st, BPF_EXIST);
