@@ -35,7 +35,7 @@ static long gc_visit(struct bpf_map *map, struct xvtep_fdb_key *key, struct xvte
 	if (vs && vs->learned)
 		__sync_fetch_and_sub(&vs->learned, 1);
 	if (vcfg)
-		count_event(stats_get(vni), XVTEP_EV_AGED);
+		count_event(stats_get(vcfg), XVTEP_EV_AGED);
 	pass->aged++;
 	return 0;
 }

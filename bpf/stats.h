@@ -5,15 +5,16 @@
 
 #include "maps.h"
 
-static __always_inline struct xvtep_stats *stats_get(__u32 vni)
+/* The counters of VCFG's VNI, or the global ones (no VNI, or no slot). */
+static __always_inline struct xvtep_stats *stats_get(const struct xvtep_vni *vcfg)
 {
-	struct xvtep_stats *st = bpf_map_lookup_elem(&xvtep_stats, &vni);
+	__u32 slot = vcfg ? vcfg->stats_slot : 0;
+	struct xvtep_stats *st = bpf_map_lookup_elem(&xvtep_stats, &slot);
 
 	if (unlikely(!st)) {
-		/* VNI entry not (yet) created: account on the global entry. */
-		__u32 global = 0;
-
-		st = bpf_map_lookup_elem(&xvtep_stats, &global);
+		/* A slot out of range (a foreign writer): account globally. */
+		slot = 0;
+		st = bpf_map_lookup_elem(&xvtep_stats, &slot);
 	}
 	return st;
 }

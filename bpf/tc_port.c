@@ -249,7 +249,7 @@ int xvtep_tc_port(struct __sk_buff *skb)
 
 	port = bpf_map_lookup_elem(&xvtep_ports, &in_ifindex);
 	if (!port) {
-		count_drop(stats_get(0), XVTEP_DROP_PORT_UNKNOWN);
+		count_drop(stats_get(NULL), XVTEP_DROP_PORT_UNKNOWN);
 		return TC_ACT_SHOT;
 	}
 	mirror_copies(skb, port->mirror_rx, XVTEP_MIRROR_DIR_RX);
@@ -259,7 +259,7 @@ int xvtep_tc_port(struct __sk_buff *skb)
 	eth = data;
 	vni = port->vni;
 	vcfg = bpf_map_lookup_elem(&xvtep_vnis, &vni);
-	st = stats_get(vcfg ? vni : 0);
+	st = stats_get(vcfg);
 	if (!vcfg) {
 		count_drop(st, XVTEP_DROP_UNKNOWN_VNI);
 		return TC_ACT_SHOT;

@@ -61,7 +61,7 @@ int xvtep_tc_up(struct __sk_buff *skb)
 	if (verdict == VXLAN_NOT_OURS)
 		return TC_ACT_OK;
 	if (verdict != XVTEP_DROP__MAX) {
-		count_drop(stats_get(0), verdict);
+		count_drop(stats_get(NULL), verdict);
 		return TC_ACT_SHOT;
 	}
 	ieth = data + (rx.inner_off & 0xff);
@@ -69,7 +69,7 @@ int xvtep_tc_up(struct __sk_buff *skb)
 		return TC_ACT_SHOT;
 
 	vcfg = bpf_map_lookup_elem(&xvtep_vnis, &rx.vni);
-	st = stats_get(vcfg ? rx.vni : 0);
+	st = stats_get(vcfg);
 	verdict = vxlan_rx_check(&rx, vcfg, ieth);
 	if (verdict != XVTEP_DROP__MAX || !vcfg) {
 		count_drop(st, verdict);

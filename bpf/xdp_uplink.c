@@ -14,7 +14,6 @@ int xvtep_xdp_up(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct xvtep_fdb_entry *dst;
-	const struct xvtep_port *port;
 	const struct xvtep_vni *vcfg;
 	struct xvtep_stats *st;
 	struct vxlan_rx rx = {};
@@ -29,7 +28,7 @@ int xvtep_xdp_up(struct xdp_md *ctx)
 	if (verdict == VXLAN_NOT_OURS)
 		return XDP_PASS;
 	if (verdict != XVTEP_DROP__MAX) {
-		count_drop(stats_get(0), verdict);
+		count_drop(stats_get(NULL), verdict);
 		return XDP_DROP;
 	}
 	ieth = data + (rx.inner_off & 0xff);
@@ -37,7 +36,7 @@ int xvtep_xdp_up(struct xdp_md *ctx)
 		return XDP_PASS;
 
 	vcfg = bpf_map_lookup_elem(&xvtep_vnis, &rx.vni);
-	st = stats_get(vcfg ? rx.vni : 0);
+	st = stats_get(vcfg);
 	verdict = vxlan_rx_check(&rx, vcfg, ieth);
 	if (verdict != XVTEP_DROP__MAX || !vcfg) {
 		count_drop(st, verdict);
@@ -50,9 +49,10 @@ int xvtep_xdp_up(struct xdp_md *ctx)
 	if (!dst || (dst->flags & XVTEP_FDB_F_REMOTE))
 		goto to_tc;
 	ifindex = dst->ifindex;
-	port = bpf_map_lookup_elem(&xvtep_ports, &ifindex);
-	if (!port || port->vni != rx.vni || (port->flags & XVTEP_PORT_F_NO_XDP) ||
-	    port->mirror_tx)
+	/* In the devmap = a port XDP may deliver to (maps.h). An entry of this
+	 * VNI's FDB names only ports of this VNI: learned on them, or checked
+	 * by `fdb add`; `port del` removes the port's entries. */
+	if (!bpf_map_lookup_elem(&xvtep_devmap, &ifindex))
 		goto to_tc;
 
 	if (rx.reserved_bits)

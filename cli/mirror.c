@@ -171,6 +171,9 @@ static int source_bits(__u32 ifindex, __u32 uplink, __u32 slot, __u8 dir, bool o
 	if (up ? bpf_map_update_elem(upmirror_fd, &key, &um, BPF_ANY) :
 		 bpf_map_update_elem(ctl.maps.ports, &ifindex, &port, BPF_EXIST))
 		return -errno;
+	/* A tx source must not be reached by XDP, which bypasses TC egress. */
+	if (!up)
+		return xv_devmap_sync(ctl.maps.ports, ctl.maps.devmap, ifindex);
 	return 0;
 }
 

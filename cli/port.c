@@ -192,8 +192,10 @@ static int port_add(int argc, char **argv)
 			xv_err_errno(errno, "cannot add port %s", dev);
 		goto out;
 	}
-	if (bpf_map_update_elem(ctl.maps.devmap, &ifindex, &ifindex, BPF_ANY)) {
-		xv_err_errno(errno, "cannot add %s to %s", dev, XVTEP_MAP_DEVMAP);
+	ret = xv_devmap_sync(ctl.maps.ports, ctl.maps.devmap, ifindex);
+	if (ret) {
+		xv_err_errno(ret, "cannot add %s to %s", dev, XVTEP_MAP_DEVMAP);
+		ret = -1;
 		goto undo_port;
 	}
 	v = old;

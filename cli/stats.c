@@ -62,23 +62,23 @@ static void print_stats(struct jw *jw, __u32 vni, const struct xvtep_stats *s)
 	print_counters("events", xvtep_event_names, s->events, XVTEP_EV__MAX);
 }
 
-/* Counters of VNI; a configured VNI (or the global 0) without an entry reads as zeros. */
+/* Counters of VNI (0: the global slot), found through the VNI's stats slot. */
 static int read_stats(__u32 vni, struct xvtep_stats *s, bool quiet)
 {
-	struct xvtep_vni v;
-	int ret = xv_stats_read(ctl.maps.stats, vni, s);
+	struct xvtep_vni v = {};
+	int ret;
 
-	if (!ret)
-		return 0;
-	if (ret == -ENOENT && (vni == 0 || !vni_get(vni, &v))) {
+	if (vni && vni_get(vni, &v))
+		return quiet ? -1 : xv_err("VNI %u does not exist", vni);
+	if (vni && !v.stats_slot) {
+		/* Counted on the global slot (see xvtep_vni.stats_slot). */
 		memset(s, 0, sizeof(*s));
 		return 0;
 	}
-	if (quiet)
-		return -1;
-	if (ret == -ENOENT)
-		return xv_err("VNI %u does not exist", vni);
-	return xv_err_errno(ret, "cannot read statistics of VNI %u", vni);
+	ret = xv_stats_read(ctl.maps.stats, v.stats_slot, s);
+	if (!ret)
+		return 0;
+	return quiet ? -1 : xv_err_errno(ret, "cannot read statistics of VNI %u", vni);
 }
 
 int do_stats(int argc, char **argv)
@@ -86,8 +86,8 @@ int do_stats(int argc, char **argv)
 	struct xvtep_stats s;
 	struct jw *jw;
 	const char *vni_arg = NULL, *v;
-	__u32 vni = 0, *skeys = NULL, *vkeys = NULL, *all;
-	size_t ns = 0, nv = 0, n = 0, i, j;
+	__u32 vni = 0, *vkeys = NULL, *all;
+	size_t nv = 0, n = 0, i;
 	int i_arg;
 
 	if (argc > 0 && (is_kw(argv[0], "show") || is_kw(argv[0], "list"))) {
@@ -127,28 +127,18 @@ int do_stats(int argc, char **argv)
 		return 0;
 	}
 
-	/* Every VNI with counters or configuration, and always the global VNI 0. */
-	if (map_keys_u32(ctl.maps.stats, &skeys, &ns) || map_keys_u32(ctl.maps.vnis, &vkeys, &nv)) {
-		free(skeys);
+	/* The global VNI 0, then every configured VNI. */
+	if (map_keys_u32(ctl.maps.vnis, &vkeys, &nv))
 		return -1;
-	}
-	all = malloc((ns + nv + 1) * sizeof(*all));
+	all = malloc((nv + 1) * sizeof(*all));
 	if (!all) {
-		free(skeys);
 		free(vkeys);
 		return xv_err("out of memory");
 	}
 	all[n++] = 0;
-	for (i = 0, j = 0; i < ns || j < nv;) {
-		__u32 k;
-
-		if (j >= nv || (i < ns && skeys[i] <= vkeys[j]))
-			k = skeys[i++];
-		else
-			k = vkeys[j++];
-		if (k != all[n - 1])
-			all[n++] = k;
-	}
+	for (i = 0; i < nv; i++)
+		if (vkeys[i])
+			all[n++] = vkeys[i];
 	jw = json_open();
 	if (jw)
 		jw_start_array(jw);
@@ -164,7 +154,6 @@ int do_stats(int argc, char **argv)
 		jw_destroy(&jw);
 	}
 	free(all);
-	free(skeys);
 	free(vkeys);
 	return 0;
 }

@@ -267,7 +267,30 @@ static void group_leave(const struct xvtep_meta *meta, __be32 group, __u32 excep
 	}
 }
 
-static int zero_state(__u32 vni)
+/* A counter slot no VNI uses (1..XVTEP_MAX_VNIS); 0 when all are taken. */
+static __u32 free_stats_slot(void)
+{
+	static unsigned char used[XVTEP_MAX_VNIS + 1];
+	struct xvtep_vni v;
+	__u32 *keys, slot = 0;
+	size_t n;
+
+	if (map_keys_u32(ctl.maps.vnis, &keys, &n))
+		return 0;
+	memset(used, 0, sizeof(used));
+	for (size_t i = 0; i < n; i++)
+		if (!bpf_map_lookup_elem(ctl.maps.vnis, &keys[i], &v) &&
+		    v.stats_slot <= XVTEP_MAX_VNIS)
+			used[v.stats_slot] = 1;
+	free(keys);
+	for (__u32 s = 1; s <= XVTEP_MAX_VNIS && !slot; s++)
+		if (!used[s])
+			slot = s;
+	return slot;
+}
+
+/* Fresh learning state and a zeroed counter slot for a new VNI. */
+static int zero_state(__u32 vni, __u32 *slot)
 {
 	struct xvtep_vstate st = {};
 	int ncpu = libbpf_num_possible_cpus();
@@ -276,16 +299,19 @@ static int zero_state(__u32 vni)
 
 	if (ncpu <= 0)
 		return xv_err("cannot count CPUs: %s", strerror(-ncpu));
+	*slot = free_stats_slot();
+	if (!*slot)
+		return xv_err("cannot add VNI %u: no free counter slot (too many VNIs)", vni);
 	pc = calloc(ncpu, sizeof(struct xvtep_stats));
 	if (!pc)
 		return xv_err("out of memory");
-	/* Leftovers from an earlier VNI of the same number must not leak into this one. */
+	/* Leftovers from an earlier VNI of the same number (state) or slot
+	 * (counters) must not leak into this one. */
 	if (bpf_map_update_elem(ctl.maps.vstate, &vni, &st, BPF_NOEXIST) &&
 	    (errno != EEXIST || bpf_map_update_elem(ctl.maps.vstate, &vni, &st, BPF_EXIST)))
 		ret = xv_err_errno(errno, "cannot create xvtep_vstate entry");
-	else if (bpf_map_update_elem(ctl.maps.stats, &vni, pc, BPF_NOEXIST) &&
-		 (errno != EEXIST || bpf_map_update_elem(ctl.maps.stats, &vni, pc, BPF_EXIST))) {
-		ret = xv_err_errno(errno, "cannot create xvtep_stats entry");
+	else if (bpf_map_update_elem(ctl.maps.stats, slot, pc, BPF_ANY)) {
+		ret = xv_err_errno(errno, "cannot reset xvtep_stats slot %u", *slot);
 		bpf_map_delete_elem(ctl.maps.vstate, &vni);
 	}
 	free(pc);
@@ -331,7 +357,7 @@ static int vni_add(int argc, char **argv)
 			return -1;
 		}
 	}
-	if (zero_state(a.vni))
+	if (zero_state(a.vni, &v.stats_slot))
 		return -1;
 	if (group_join(&meta, a.group, &joined))
 		goto undo_state;
@@ -351,7 +377,6 @@ static int vni_add(int argc, char **argv)
 undo_state:
 	if (ret != -EEXIST) {
 		bpf_map_delete_elem(ctl.maps.vstate, &a.vni);
-		bpf_map_delete_elem(ctl.maps.stats, &a.vni);
 		sec_vni_gone(a.vni);
 	}
 	return -1;
@@ -456,7 +481,7 @@ static int vni_del(int argc, char **argv)
 	if (fdb_remove(&f) < 0)
 		fprintf(stderr, "Warning: FDB entries of VNI %u may remain\n", vni);
 	bpf_map_delete_elem(ctl.maps.vstate, &vni);
-	bpf_map_delete_elem(ctl.maps.stats, &vni);
+	/* Its counter slot is zeroed when a new VNI takes it. */
 	sec_vni_gone(vni);
 	group_leave(&meta, v.group, vni);
 	return 0;

@@ -13,7 +13,7 @@
 #include <linux/bpf.h>	/* struct bpf_timer */
 #endif
 
-#define XVTEP_ABI_VERSION	1
+#define XVTEP_ABI_VERSION	2	/* 2: xvtep_stats indexed by xvtep_vni.stats_slot */
 
 #define XVTEP_PIN_DEFAULT	"/sys/fs/bpf/xvtep"
 #define XVTEP_DSTPORT_DEFAULT	4789
@@ -94,7 +94,10 @@ struct xvtep_vni {
 	__u8 nr_remotes;
 	__u8 nr_ports;
 	__u8 pad0;
-	__u32 pad1;
+	/* Index of the VNI's counters in xvtep_stats (1..XVTEP_MAX_VNIS, given
+	 * by `vni add`; 0 = count on the global slot): an array lookup on the
+	 * per-packet path instead of a second hash lookup by VNI. */
+	__u32 stats_slot;
 	__be32 remotes[XVTEP_MAX_REMOTES];	/* head-end replication list */
 	__u32 ports[XVTEP_MAX_VNI_PORTS];	/* local port ifindexes */
 };
@@ -177,7 +180,8 @@ enum xvtep_event {
 #define XVTEP_EVENT_SLOTS	16
 
 /*
- * xvtep_stats: per-CPU, key __u32 vni. rx = decapsulated from the overlay
+ * xvtep_stats: per-CPU array, key __u32 slot: 0 = global (frames of no known
+ * VNI), else a VNI's xvtep_vni.stats_slot. rx = decapsulated from the overlay
  * and delivered (per copy), tx = encapsulated into the overlay (per copy),
  * local = switched between local ports of the VNI.
  */

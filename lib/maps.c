@@ -155,6 +155,47 @@ int xv_stats_read(int stats_fd, __u32 vni, struct xvtep_stats *out)
 	return xv_percpu_sum(stats_fd, &vni, out, sizeof(*out));
 }
 
+int xv_devmap_sync(int ports_fd, int devmap_fd, __u32 ifindex)
+{
+	struct xvtep_port port;
+
+	if (bpf_map_lookup_elem(ports_fd, &ifindex, &port) || (port.flags & XVTEP_PORT_F_NO_XDP) ||
+	    port.mirror_tx) {
+		if (bpf_map_delete_elem(devmap_fd, &ifindex) && errno != ENOENT)
+			return -errno;
+		return 0;
+	}
+	if (bpf_map_update_elem(devmap_fd, &ifindex, &ifindex, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int xv_devmap_sync_all(int ports_fd, int devmap_fd)
+{
+	__u32 key, next;
+	void *prev = NULL;
+	int err, ret = 0;
+
+	/* Devmap entries first: drop those that are not (XDP-eligible) ports. */
+	while (!bpf_map_get_next_key(devmap_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		err = xv_devmap_sync(ports_fd, devmap_fd, key);
+		if (err && !ret)
+			ret = err;
+	}
+	prev = NULL;
+	while (!bpf_map_get_next_key(ports_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		err = xv_devmap_sync(ports_fd, devmap_fd, key);
+		/* A port whose device is gone cannot be a redirect target. */
+		if (err && err != -ENODEV && !ret)
+			ret = err;
+	}
+	return ret;
+}
+
 int xv_link_info(int link_fd, __u32 *type, __u32 *link_id, __u32 *prog_id, __u32 *ifindex)
 {
 	struct bpf_link_info info = {};

@@ -52,6 +52,11 @@ int xv_tcx_attach(int prog_fd, int ifindex, bool ingress);
 
 /* Sum of a per-CPU xvtep_stats value into OUT; 0 or -errno (-ENOENT if absent). */
 int xv_stats_read(int stats_fd, __u32 vni, struct xvtep_stats *out);
+/* Put port IFINDEX in the XDP devmap if XDP may deliver to it (a port, no
+ * tx mirror session, no XVTEP_PORT_F_NO_XDP), else take it out. 0 or -errno. */
+int xv_devmap_sync(int ports_fd, int devmap_fd, __u32 ifindex);
+/* xv_devmap_sync() for every port, and drop devmap entries of non-ports. */
+int xv_devmap_sync_all(int ports_fd, int devmap_fd);
 /* Sum a per-CPU value made of __u64 counters (SIZE a multiple of 8) into OUT; 0 or -errno. */
 int xv_percpu_sum(int map_fd, const void *key, void *out, size_t size);
 

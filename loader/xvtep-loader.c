@@ -1432,24 +1432,13 @@ static int cmd_attach(void)
 	}
 	undo.meta_written = true;
 
-	/* Global counters (VNI 0) must exist: the dataplane only updates entries. */
-	{
-		int ncpu = libbpf_num_possible_cpus();
-		struct xvtep_stats *zero = ncpu > 0 ? calloc(ncpu, sizeof(*zero)) : NULL;
-
-		if (!zero) {
-			xv_err("cannot allocate per-CPU stats");
-			goto cleanup;
-		}
-		err = bpf_map_update_elem(bpf_map__fd(skel->maps.xvtep_stats), &key, zero,
-					  BPF_NOEXIST);
-		err = err ? -errno : 0;
-		free(zero);
-		if (err && err != -EEXIST) {
-			xv_err_errno(err, "cannot create %s[0]", XVTEP_MAP_STATS);
-			goto cleanup;
-		}
-	}
+	/* The devmap is derived from xvtep_ports (maps.h): repair it in case a
+	 * CLI was killed between the two updates. */
+	err = xv_devmap_sync_all(bpf_map__fd(skel->maps.xvtep_ports),
+				 bpf_map__fd(skel->maps.xvtep_devmap));
+	if (err)
+		fprintf(stderr, "Warning: cannot sync %s with %s: %s\n", XVTEP_MAP_DEVMAP,
+			XVTEP_MAP_PORTS, strerror(-err));
 
 	if (run_gc_start(gc_fd))
 		goto cleanup;

@@ -73,10 +73,10 @@ static void feature(int prog, unsigned slot)
 		abort();                                                        \
 	} while (0)
 
-static void stats_sum(uint32_t vni, struct xvtep_stats *sum)
+static void stats_sum(uint32_t slot, struct xvtep_stats *sum)
 {
 	memset(sum, 0, sizeof(*sum));
-	if (bpf_map_lookup_elem(F.stats, &vni, F.per))
+	if (bpf_map_lookup_elem(F.stats, &slot, F.per))
 		return;
 	for (int c = 0; c < F.ncpus; c++) {
 		for (int i = 0; i < XVTEP_DROP_SLOTS; i++)
@@ -88,7 +88,7 @@ static void stats_sum(uint32_t vni, struct xvtep_stats *sum)
 
 static void stats_reset(void)
 {
-	uint32_t keys[NVNIS + 1] = { 0, VNI_A, VNI_B };
+	uint32_t keys[NVNIS + 1] = { 0, 1, 2 };	/* stats slots: global, A, B */
 
 	memset(F.per, 0, F.ncpus * sizeof(*F.per));
 	for (int i = 0; i <= NVNIS; i++)
@@ -180,7 +180,7 @@ static void set_state(const uint8_t *c)
 		bpf_map_delete_elem(F.fdb, &k);
 
 	for (int v = 0; v < NVNIS; v++) {
-		struct xvtep_vni cfg = { .ageing = 300 };
+		struct xvtep_vni cfg = { .ageing = 300, .stats_slot = v + 1 };
 
 		cfg.flags = c[v] & 1 ? XVTEP_VNI_F_LEARNING : 0;
 		cfg.group = c[v] & 2 ? htonl(IP_GROUP) : 0;
@@ -204,6 +204,7 @@ static void set_state(const uint8_t *c)
 
 		if (i == 0 && (c[2] & 4)) {
 			bpf_map_delete_elem(F.ports, &ifi);
+			bpf_map_delete_elem(F.devmap, &ifi);
 			continue;
 		}
 		if (i == 0 && (c[2] & 1))
@@ -211,7 +212,11 @@ static void set_state(const uint8_t *c)
 		if (i == 0 && (c[2] & 2))
 			port.flags = XVTEP_PORT_F_NO_XDP;
 		bpf_map_update_elem(F.ports, &ifi, &port, BPF_ANY);
-		bpf_map_update_elem(F.devmap, &ifi, &ifi, BPF_ANY);
+		/* As the control plane keeps it (xv_devmap_sync): NO_XDP = not in the devmap. */
+		if (port.flags & XVTEP_PORT_F_NO_XDP)
+			bpf_map_delete_elem(F.devmap, &ifi);
+		else
+			bpf_map_update_elem(F.devmap, &ifi, &ifi, BPF_ANY);
 	}
 
 	for (int i = 0; i < 3; i++) {
@@ -314,7 +319,7 @@ static void run_one(int p, const uint8_t *frame, size_t len, uint8_t mirror_cfg)
 {
 	static uint8_t out[MAX_FRAME + 512];
 	struct xvtep_stats before[NVNIS + 1], after[NVNIS + 1];
-	uint32_t keys[NVNIS + 1] = { 0, VNI_A, VNI_B };
+	uint32_t keys[NVNIS + 1] = { 0, 1, 2 };	/* stats slots: global, A, B */
 	uint32_t ifi = p == 2 ? F.ifi_p1 : F.ifi_up;
 	struct __sk_buff ctx = { .ifindex = ifi, .ingress_ifindex = ifi };
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len,

@@ -15,6 +15,7 @@
 ALL_TESTS="
 	cli_json
 	bpftool_dump
+	stats_slots
 	cli_negative
 	loader_negative
 	loader_faults
@@ -136,6 +137,35 @@ cli_json()
 }
 
 # snapshot of the configuration (age fields removed: they tick)
+# Per-VNI counters live in slots of a per-CPU array (xvtep_vni.stats_slot):
+# every VNI has its own, and a slot taken over by a new VNI starts at zero.
+stats_slots()
+{
+	local T=stats_slots s100 s200 s400 out
+	cli_topo
+	topo_check $T $? || return
+	check "$T: vni add 200" xvc "$H1" vni add 200
+	s100=$(bpftool -j map dump pinned "$(pin_dir "$H1")/xvtep_vnis" | jq '.[] | .formatted | select(.key == 100) | .value.stats_slot')
+	s200=$(bpftool -j map dump pinned "$(pin_dir "$H1")/xvtep_vnis" | jq '.[] | .formatted | select(.key == 200) | .value.stats_slot')
+	check "$T: VNIs 100 and 200 have distinct nonzero slots ($s100, $s200)" \
+		test "${s100:-0}" -gt 0 -a "${s200:-0}" -gt 0 -a "${s100:-0}" != "${s200:-0}"
+	# ARP for an absent host: flooded by VNI 100 (copies to its remote)
+	in_ns "$(vm_ns vm1a)" ping -c 2 -i 0.2 -W 1 192.0.2.77 >/dev/null 2>&1
+	out=$(xvc "$H1" -j stats vni 100 | jq '.[0].events.flooded')
+	check "$T: VNI 100 counted its floods ($out)" test "${out:-0}" -gt 0
+	check_eq "$T: VNI 200 counted nothing" \
+		"$(xvc "$H1" -j stats vni 200 | jq '[.[0] | .rx_packets, .tx_packets, .local_packets, (.drops[]), (.events[])] | add')" 0
+	check "$T: port del vm1a, vni del 100 (frees slot $s100)" \
+		sh -c "$CTL --pin $(pin_dir "$H1") -n $H1 port del vm1a && $CTL --pin $(pin_dir "$H1") -n $H1 vni del 100"
+	check "$T: vni add 400" xvc "$H1" vni add 400
+	s400=$(bpftool -j map dump pinned "$(pin_dir "$H1")/xvtep_vnis" | jq '.[] | .formatted | select(.key == 400) | .value.stats_slot')
+	check_eq "$T: VNI 400 reuses the freed slot" "$s400" "$s100"
+	check_eq "$T: VNI 400 starts from zero" \
+		"$(xvc "$H1" -j stats vni 400 | jq '[.[0] | .rx_packets, .tx_packets, .local_packets, (.drops[]), (.events[])] | add')" 0
+	check_eq "$T: stats -j lists the global VNI 0, 200 and 400" \
+		"$(xvc "$H1" -j stats | jq -c '[.[].vni]')" "[0,200,400]"
+}
+
 cli_state()
 {
 	local f v p

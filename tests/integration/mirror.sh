@@ -184,6 +184,13 @@ with open(sys.argv[1], \"w\") as f:
 	cat "$out" 2>/dev/null
 }
 
+# devmap_has NS IFINDEX : is IFINDEX in the instance's XDP devmap (no BTF: raw key bytes)
+devmap_has()
+{
+	bpftool map lookup pinned "$(pin_dir "$1")/xvtep_devmap" \
+		key $(($2 & 255)) $(($2 >> 8 & 255)) $(($2 >> 16 & 255)) $(($2 >> 24 & 255)) >/dev/null 2>&1
+}
+
 # ---------------------------------------------------------------- tests
 
 # rx only, tx only, both (and the uplink as a source) while vm1a pings 10 times.
@@ -472,6 +479,15 @@ mirror_cli()
 	check_not "$T: vm1b's egress link is gone from the kernel" bpftool link show id "${link:-0}"
 	check "$T: port add attaches the egress program again" sh -c \
 		"$CTL --pin $(pin_dir "$H1") -n $H1 port add vm1b vni 100 && test -e $(pin_dir "$H1")/links/port_eg_$idx"
+	# XDP delivers only to ports in the devmap, bypassing TC egress: a tx
+	# source must leave it while the session lasts, and come back after.
+	check "$T: vm1b is an XDP target" devmap_has "$H1" "$idx"
+	check "$T: tx session on vm1b" xvc "$H1" mirror add 5 src vm1b dir tx span dev mcol4
+	check_not "$T: a tx source is not an XDP target" devmap_has "$H1" "$idx"
+	check "$T: mirror set keeps it out" xvc "$H1" mirror set 5 rate 1000
+	check_not "$T: still not an XDP target after mirror set" devmap_has "$H1" "$idx"
+	check "$T: mirror del 5" xvc "$H1" mirror del 5
+	check "$T: vm1b is an XDP target again" devmap_has "$H1" "$idx"
 	check "$T: mirror del 1" xvc "$H1" mirror del 1
 	check "$T: port del of vm1a once unmirrored" xvc "$H1" port del vm1a
 	check_eq "$T: no bits left in the ports map" \

@@ -78,11 +78,14 @@ void vni_add(struct env *e, uint32_t vni, const struct xvtep_vni *cfg)
 {
 	struct xvtep_stats *zero = calloc(ncpus, sizeof(*zero));
 	struct xvtep_vstate vs = {};
+	struct xvtep_vni v = *cfg;
+	uint32_t slot = env_slot(vni);
 
-	bpf_map_update_elem(e->vnis, &vni, cfg, BPF_ANY);
+	v.stats_slot = slot;
+	bpf_map_update_elem(e->vnis, &vni, &v, BPF_ANY);
 	bpf_map_update_elem(e->vstate, &vni, &vs, BPF_ANY);
 	if (zero)
-		bpf_map_update_elem(e->stats, &vni, zero, BPF_ANY);
+		bpf_map_update_elem(e->stats, &slot, zero, BPF_ANY);
 	free(zero);
 }
 
@@ -145,8 +148,9 @@ int fdb_count(struct env *e, uint32_t vni, bool dyn)
 struct xvtep_stats stats_of(struct env *e, uint32_t vni)
 {
 	struct xvtep_stats *per = calloc(ncpus, sizeof(*per)), sum = {};
+	uint32_t slot = env_slot(vni);
 
-	if (!per || bpf_map_lookup_elem(e->stats, &vni, per)) {
+	if (!per || bpf_map_lookup_elem(e->stats, &slot, per)) {
 		free(per);
 		return sum;
 	}

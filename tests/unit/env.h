@@ -50,6 +50,12 @@ void fdb_set(struct env *e, uint32_t vni, const uint8_t *mac, uint32_t ifindex,
 int fdb_get(struct env *e, uint32_t vni, const uint8_t *mac, struct xvtep_fdb_entry *v);
 /* Entries of VNI (of every VNI when vni == 0), dynamic ones only if dyn. */
 int fdb_count(struct env *e, uint32_t vni, bool dyn);
+/* The counter slot the suites give VNI (xvtep_vni.stats_slot; 0 = global). */
+static inline uint32_t env_slot(uint32_t vni)
+{
+	return vni ? (vni & (XVTEP_MAX_VNIS - 1)) + 1 : 0;
+}
+/* Counters of VNI (0: the global slot), summed over CPUs. */
 struct xvtep_stats stats_of(struct env *e, uint32_t vni);
 struct run run_xdp(struct env *e, const struct pkt *p);
 struct run run_tc(struct env *e, int prog_fd, uint32_t ifindex, const struct pkt *p);

@@ -741,10 +741,11 @@ struct snap {
 static int m_stats_sum(struct env *e, uint32_t vni, struct xvtep_stats *sum)
 {
 	struct xvtep_stats *per = calloc(ncpus, sizeof(*per));
+	uint32_t slot = env_slot(vni);
 	int err;
 
 	memset(sum, 0, sizeof(*sum));
-	err = per ? bpf_map_lookup_elem(e->stats, &vni, per) : -1;
+	err = per ? bpf_map_lookup_elem(e->stats, &slot, per) : -1;
 	for (int c = 0; !err && c < ncpus; c++) {
 		for (int i = 0; i < XVTEP_DROP_SLOTS; i++)
 			sum->drops[i] += per[c].drops[i];
@@ -827,11 +828,13 @@ static int m_vni_add(struct env *e, uint32_t vni, struct xvtep_vni *cfg)
 {
 	struct xvtep_stats *zero = calloc(ncpus, sizeof(*zero));
 	struct xvtep_vstate vs = {};
+	uint32_t slot = env_slot(vni);
 	int err;
 
+	cfg->stats_slot = slot;
 	err = bpf_map_update_elem(e->vnis, &vni, cfg, BPF_ANY) ||
 	      bpf_map_update_elem(e->vstate, &vni, &vs, BPF_ANY) ||
-	      !zero || bpf_map_update_elem(e->stats, &vni, zero, BPF_ANY);
+	      !zero || bpf_map_update_elem(e->stats, &slot, zero, BPF_ANY);
 	free(zero);
 	return err;
 }
