@@ -18,7 +18,6 @@ int xvtep_xdp_up(struct xdp_md *ctx)
 	struct xvtep_stats *st;
 	struct vxlan_rx rx = {};
 	struct ethhdr *ieth;
-	__u32 ifindex;
 	int verdict;
 
 	/* Frames mirrored as received on the uplink are copied in TC. */
@@ -48,11 +47,12 @@ int xvtep_xdp_up(struct xdp_md *ctx)
 	dst = fdb_lookup(rx.vni, ieth->h_dest);
 	if (!dst || (dst->flags & XVTEP_FDB_F_REMOTE))
 		goto to_tc;
-	ifindex = dst->ifindex;
 	/* In the devmap = a port XDP may deliver to (maps.h). An entry of this
 	 * VNI's FDB names only ports of this VNI: learned on them, or checked
-	 * by `fdb add`; `port del` removes the port's entries. */
-	if (!bpf_map_lookup_elem(&xvtep_devmap, &ifindex))
+	 * by `fdb add`; `port del` removes the port's entries. The helper only
+	 * records the target (one lookup serves as check and redirect): nothing
+	 * is sent unless the program returns XDP_REDIRECT. */
+	if (bpf_redirect_map(&xvtep_devmap, dst->ifindex, XDP_PASS) != XDP_REDIRECT)
 		goto to_tc;
 
 	if (rx.reserved_bits)
@@ -68,10 +68,7 @@ int xvtep_xdp_up(struct xdp_md *ctx)
 		return XDP_DROP;
 	}
 	count_rx(st, ctx->data_end - ctx->data);
-	verdict = bpf_redirect_map(&xvtep_devmap, ifindex, XDP_DROP);
-	if (verdict == XDP_DROP)
-		count_drop(st, XVTEP_DROP_REDIRECT_FAILED);
-	return verdict;
+	return XDP_REDIRECT;
 
 to_tc:
 	count_event(st, XVTEP_EV_XDP_TO_TC);
