@@ -29,7 +29,12 @@ def machine():
         others = [l.split()[0] for l in others.splitlines() if l and not l.startswith("xvb-")]
     except OSError:
         others = []
+    try:
+        bpf_stats = open("/proc/sys/kernel/bpf_stats_enabled").read().strip() == "1"
+    except OSError:
+        bpf_stats = False
     return {
+        "bpf_stats_enabled": bpf_stats,
         "cpu": model,
         "cpus": os.cpu_count(),
         "memory_gib": round(mem_kb / 1048576, 1),
@@ -193,6 +198,12 @@ L.append("Kernel %s; %s, %d CPUs, %s GiB; load average at end %s; %d other netwo
          "namespaces present at the end (other engineers' tests); run took %d s." % (
              M["kernel"], M["cpu"], M["cpus"], M["memory_gib"], " ".join(M["loadavg"]),
              M["other_netns_at_end"], duration))
+if M["bpf_stats_enabled"]:
+    L.append("")
+    L.append("**kernel.bpf_stats_enabled was 1** (set by another tool): every BPF program "
+             "run also paid for run-time accounting, which inflates the absolute cost-* "
+             "figures (cost-empty included) and lowers every XDP rate; the cost differences "
+             "(cost-net, cost-vs-empty) are affected least.")
 L.append("")
 L.append("Chart: latest.svg, one bar per ratio, numbered as in the # column.")
 L.append("")
