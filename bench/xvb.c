@@ -431,7 +431,8 @@ static int cmd_rate(int argc, char **argv)
 	struct gen_arg g = { .cpu = -1 };
 	struct counter cnt = { .map_fd = -1 };
 	uint8_t frame[2048];
-	unsigned int mac_off, ifindex;
+	unsigned int mac_off, ifindex, hdr_len;
+	uint8_t hdr[128] = {};	/* XVB_HDR_MAX of gen.bpf.c */
 	struct bpf_object *obj;
 	struct bpf_program *prog;
 	uint64_t c0, c1;
@@ -460,6 +461,11 @@ static int cmd_rate(int argc, char **argv)
 		set_rodata(obj, "nmacs", &o.f.nmacs, 4);
 		set_rodata(obj, "mac_off", &mac_off, 4);
 		set_rodata(obj, "dmac", o.f.dmac, 6);
+		/* The headers, rewritten on every run: see gen.bpf.c. */
+		hdr_len = (g.len < sizeof(hdr) ? g.len : sizeof(hdr)) & ~7U;
+		memcpy(hdr, frame, hdr_len);
+		set_rodata(obj, "hdr_len", &hdr_len, 4);
+		set_rodata(obj, "hdr", hdr, sizeof(hdr));
 		if (bpf_object__load(obj))
 			die("load gen.bpf.o: %s", strerror(errno));
 		if (setns(self, CLONE_NEWNET))
