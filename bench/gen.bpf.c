@@ -9,6 +9,16 @@
  * rewrites destination MACs in place, and xdp_frame-backed skbs return their
  * pages to the test run's page pool), so the MAC is written on every run,
  * also when nmacs <= 1.
+ *
+ * The same holds for every header byte: a receiver that owns the skb alone
+ * may write into the page in place. An ERSPAN mirror copy does: once the
+ * forwarded original is freed, the clone is the page's only user, so
+ * bpf_skb_change_head pushes the ERSPAN/GRE/IP/Ethernet header into the
+ * page's headroom without a copy - right over the outer VXLAN headers the
+ * frame came with. Recycled, such a page went out again as that stale ERSPAN
+ * copy (to the peer's MAC, not the uplink's), and the decap rate "collapsed"
+ * to one batch of fresh pages per test run. So the first hdr_len bytes (the
+ * frame's headers) are rewritten from the template on every run too.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -17,6 +27,9 @@ const volatile __u32 out_ifindex = 0;
 const volatile __u32 nmacs = 0;		/* 0/1: no rewrite */
 const volatile __u32 mac_off = 0;	/* 0 (encap: plain frame) or 50 (decap: inner) */
 const volatile __u8 dmac[6] = {};	/* base; the last 3 bytes are the index */
+#define XVB_HDR_MAX	128
+const volatile __u32 hdr_len = 0;	/* template bytes rewritten per run (multiple of 8) */
+const volatile __u64 hdr[XVB_HDR_MAX / 8] = {};	/* the frame's first XVB_HDR_MAX bytes */
 
 __u32 seq = 0;				/* one generator thread: no atomics needed */
 
@@ -26,8 +39,15 @@ int xvb_gen(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u8 *m = data + mac_off;
+	__u64 *w = data;
 	__u32 i = seq;
 
+#pragma unroll
+	for (int k = 0; k < XVB_HDR_MAX / 8; k++) {
+		if ((__u32)(k + 1) * 8 > hdr_len || (void *)(w + k + 1) > data_end)
+			break;
+		w[k] = hdr[k];
+	}
 	if ((void *)(m + 6) > data_end)
 		return XDP_DROP;
 	if (nmacs > 1) {

@@ -20,6 +20,14 @@
 #      |
 #   [ul] peer 198.51.100.2 (+ .3 .4 .5: the remote VTEPs): generator (decap) / sink (encap)
 #
+#   ERSPAN collector (xvtep only, mirror points): [h1] and [t1] each have a
+#   veth "col" 203.0.113.1/24 to namespace xvb-x-col / xvb-x-tcol, where
+#   203.0.113.50 (eth0) runs an XDP counting sink of its own (pins under
+#   xvb-bench/col): the copies are counted where they arrive, and they
+#   neither share the generator's veth pair nor land in a stack that cannot
+#   take them (sent via the peer, they were all dropped there as
+#   IpInAddrErrors, on the generator's CPU and veth queue).
+#
 # Traffic: build/bench/xvb (bench/xvb.c) runs bench/gen.bpf.c with
 # BPF_PROG_TEST_RUN + BPF_F_TEST_XDP_LIVE_FRAMES, redirecting prebuilt frames
 # into a veth; bench/sink.bpf.c counts where they arrive. Results:
@@ -51,6 +59,7 @@ WARM=0.3
 TCP_DECAP=${XVB_TCP_DECAP:-auto}	# the default: TC decap on these veth uplinks
 XVB=$ROOT/build/bench/xvb
 BPIN=$XVT_BPFFS/xvb-bench
+CPIN=$BPIN/col			# the collector sink's programs and counter
 RES=$ROOT/bench/results
 PTS=$XVT_TMP/points.jsonl
 NCPU=$(nproc)
@@ -67,8 +76,8 @@ REMOTE_VM_IP=192.0.2.99
 DECAP_BASE=02:d0:00:00:00:00	# local MACs (-> port vm1): decap destinations
 ENCAP_BASE=02:e0:00:00:00:00	# remote MACs (-> 198.51.100.2): encap destinations
 CP_BASE=02:c0:00		# control-plane test MACs
-COLLECTOR_NET=203.0.113.0/24	# ERSPAN collector (unreachable beyond the next hop: copies are dropped there)
-COLLECTOR=203.0.113.50
+COLLECTOR=203.0.113.50		# ERSPAN collector: its own veth and namespace (collector_topo)
+COL_LOCAL=203.0.113.1
 
 log() { printf '[%4ds] %s\n' $(($(date +%s) - T_START)) "$*" >&2; }
 die() {
@@ -110,6 +119,22 @@ veth_pair()
 
 mkns() { topo_ns "$1" || die "$TOPO_ERR"; }
 
+# collector_topo HOST_NS COL_NS MTU : the ERSPAN collector, on its own veth
+# (see the topology comment at the top). MTU: that of the uplink it replaces,
+# so copies are truncated as before.
+collector_topo()
+{
+	local h=$1 c=$2 mtu=$3
+	mkns "$c"
+	run ip link add col netns "$h" mtu "$mtu" type veth peer name eth0 netns "$c" mtu "$mtu"
+	run in_ns "$h" ip addr add $COL_LOCAL/24 dev col
+	run in_ns "$c" ip addr add $COLLECTOR/24 dev eth0
+	run in_ns "$h" ip link set col up
+	run in_ns "$c" ip link set eth0 up
+	run in_ns "$h" ip neigh replace $COLLECTOR lladdr "$(dev_mac "$c" eth0)" dev col nud permanent
+	sink_on "$c" eth0 drop "$CPIN"
+}
+
 # rate_topo x|k : the rate-test topology of one system
 rate_topo()
 {
@@ -138,8 +163,7 @@ rate_topo()
 		run in_ns "${P}vm$i" ethtool -K eth0 gro on
 		run in_ns "${P}h1" ethtool -K "vm$i" gro on
 	done
-	# ERSPAN copies (mirror points) leave through the uplink toward the peer
-	run in_ns "${P}h1" ip route add $COLLECTOR_NET via "${REMOTES[0]}" dev ul
+	[ "$s" = x ] && collector_topo "${P}h1" "${P}col" $UL_MTU
 	# ICMP errors for the stack tests go back to a known neighbour (no ARP floods)
 	run in_ns "${P}vm1" ip neigh replace $REMOTE_VM_IP lladdr $REMOTE_VM_MAC dev eth0 nud permanent
 
@@ -208,7 +232,7 @@ tcp_topo()
 			run in_ns "$h" bridge fdb append 00:00:00:00:00:00 dev vx$VNI dst "198.51.100.$((3 - n))"
 		fi
 	done
-	run in_ns "${P}t1" ip route add $COLLECTOR_NET via 198.51.100.2 dev ul
+	[ "$s" = x ] && collector_topo "${P}t1" "${P}tcol" 1500
 	run in_ns "${P}ta" ping -q -c 2 -i 0.2 -W 2 192.0.2.2
 }
 
@@ -247,15 +271,16 @@ record()
 		"$kind" "$shape" "$unit" "$sys" "$(printf '%.9g\n' "$@" | paste -sd,)" >>"$PTS"
 }
 
-# sink_on NS DEV drop|stack : drop = XDP counting sink; stack = TC ingress
+# sink_on NS DEV drop|stack [PINDIR] : drop = XDP counting sink; stack = TC ingress
 # program that makes every frame PACKET_HOST (frames to any FDB MAC reach IP/UDP)
 sink_on()
 {
+	local pin=${4:-$BPIN}
 	if [ "$3" = stack ]; then
 		run in_ns "$1" tc qdisc replace dev "$2" clsact
-		run in_ns "$1" tc filter replace dev "$2" ingress bpf direct-action object-pinned "$BPIN/xvb_sink_stack"
+		run in_ns "$1" tc filter replace dev "$2" ingress bpf direct-action object-pinned "$pin/xvb_sink_stack"
 	else
-		run in_ns "$1" ip -force link set dev "$2" xdpdrv pinned "$BPIN/xvb_sink_$3"
+		run in_ns "$1" ip -force link set dev "$2" xdpdrv pinned "$pin/xvb_sink_$3"
 	fi
 }
 sink_off()
@@ -447,7 +472,7 @@ mirror_session()
 # session copying vm1's traffic, against the same point without it, interleaved
 mirror_rate_point()
 {
-	local type=$1 r out with=() without=() spec args
+	local type=$1 r out with=() without=() copies=() spec args
 	case $type in
 	span) spec="src vm1 dir tx span dev vm4" ;;
 	erspan) spec="src vm1 dir tx erspan remote $COLLECTOR session 10" ;;
@@ -462,34 +487,43 @@ mirror_rate_point()
 		# shellcheck disable=SC2086
 		mirror_session xvb-x-h1 on $spec
 		# shellcheck disable=SC2086
-		out=$("$XVB" rate $args --count "map:$BPIN/xvb_cnt" --secs "$SECS" --warmup $WARM \
-			--cpu $GEN_CPU 2>&1) || die "xvb rate: $out"
+		out=$("$XVB" rate $args --count "map:$BPIN/xvb_cnt" --count2 "map:$CPIN/xvb_cnt" \
+			--secs "$SECS" --warmup $WARM --cpu $GEN_CPU 2>&1) || die "xvb rate: $out"
 		mirror_session xvb-x-h1 off
 		with+=("${out%% *}")
+		copies+=("${out##* }")
 	done
 	sinks x decap drop off
 	local shape="64B decap into XDP-drop sink, one ${type^^} session on the port (mirror add $spec)"
 	record mirror-rate "$shape" pps xvtep "${with[@]}"
 	record mirror-rate "$shape" pps baseline "${without[@]}"
-	log "mirror $type rate: with ${with[*]} | without ${without[*]}"
+	# ERSPAN: the copies the collector received (SPAN copies leave by vm4, uncounted)
+	[ "$type" = erspan ] && record mirror-copies \
+		"ERSPAN copies received by the collector's XDP sink during: $shape" pps xvtep "${copies[@]}"
+	log "mirror $type rate: with ${with[*]} | without ${without[*]} | copies/s at the collector ${copies[*]}"
 }
 
 # mirror_tcp_point : TCP 1 stream with one ERSPAN session (both directions) on
 # the sender's port, against the same without it, interleaved
 mirror_tcp_point()
 {
-	local r with=() without=() spec="src vma dir both erspan remote $COLLECTOR session 10"
+	local r with=() without=() copies=() c0 c1 spec="src vma dir both erspan remote $COLLECTOR session 10"
 	for ((r = 0; r < RUNS; r++)); do
 		without+=("$(iperf_gbps xvb-x- 1)")
 		# shellcheck disable=SC2086
 		mirror_session xvb-x-t1 on $spec
+		c0=$("$XVB" count "$CPIN/xvb_cnt") || die "xvb count"
 		with+=("$(iperf_gbps xvb-x- 1)")
+		c1=$("$XVB" count "$CPIN/xvb_cnt") || die "xvb count"
 		mirror_session xvb-x-t1 off
+		copies+=("$(((c1 - c0) / ${TCP_SECS%.*}))")
 	done
 	local shape="TCP 1 stream (xvtep --decap $(tcp_decap_label)), one ERSPAN session on the sender's port (mirror add $spec)"
 	record mirror-tcp "$shape" Gbit/s xvtep "${with[@]}"
 	record mirror-tcp "$shape" Gbit/s baseline "${without[@]}"
-	log "mirror erspan tcp: with ${with[*]} | without ${without[*]} Gbit/s"
+	record mirror-copies "ERSPAN copies received by the collector's XDP sink during: $shape (per second of iperf3 -t)" \
+		pps xvtep "${copies[@]}"
+	log "mirror erspan tcp: with ${with[*]} | without ${without[*]} Gbit/s | copies/s at the collector ${copies[*]}"
 }
 
 # cost_point NMACS : xvtep XDP decap program cost (ns/pkt), BPF_PROG_TEST_RUN
@@ -591,10 +625,21 @@ pin_register "$BPIN"
 rm -rf "$BPIN"
 mkdir -p "$BPIN"
 run "$XVB" load-sink "$BPIN"
+mkdir -p "$CPIN"
+run "$XVB" load-sink "$CPIN"
 rate_topo x
 rate_topo k
 tcp_topo x
 tcp_topo k
+# Live frames come back recycled with whatever a receiver wrote into them (an
+# ERSPAN copy pushes its header into the page in place): the generator must
+# restore its frames, or a rate measures stale copies (see bench/gen.bpf.c).
+for kind in decap encap; do
+	for size in 64 1500; do
+		# shellcheck disable=SC2046
+		run "$XVB" gen-check $(rate_args k $kind $size 1 | sed 's/--ns [^ ]* --dev [^ ]* //')
+	done
+done
 
 # BENCH_ONLY="cost tcp ..." (quick mode): only these kinds of point, for
 # development; the published results always come from a full run.
@@ -612,6 +657,7 @@ if [ "$QUICK" = 1 ]; then
 	want encap && rate_point encap 64 1 drop
 	want flood && rate_point flood-encap 64 0 drop
 	want tcp && tcp_point 1
+	want mirror && mirror_rate_point span
 	want mirror && mirror_rate_point erspan
 	want mirror && mirror_tcp_point
 	want cost && cost_point 1

@@ -10,7 +10,13 @@
  *        redirected into DEV of namespace NS) and count at the receiver only:
  *        map:PIN = the sinks' per-CPU counter, snmp:NS = UDP datagrams that
  *        reached the stack of NS (InDatagrams + NoPorts + InErrors).
- *        Prints "pps packets seconds" (pps already divided by K copies).
+ *        Prints "pps packets seconds sent" (pps already divided by K copies);
+ *        with --count2 map:PIN also the rate that second counter saw in the
+ *        same window (the ERSPAN collector's sink).
+ *   xvb count PIN                        sum of a sink's per-CPU counter map
+ *   xvb gen-check [frame options]
+ *        The generator must restore a frame whose headers a receiver wrote
+ *        into (non-live BPF_PROG_TEST_RUN); exits 1 if it does not.
  *   xvb cost [frame options] --ns NS --pin XVTEP_PIN [--repeat R]
  *        Time cost.bpf.o's programs (non-live BPF_PROG_TEST_RUN) on the
  *        maps of a live xvtep instance; prints "empty control decap retval".
@@ -370,11 +376,11 @@ static const struct option frame_lopts[] = {
 	{ "vni", 1, 0, 9 }, { "ns", 1, 0, 10 }, { "dev", 1, 0, 11 }, { "count", 1, 0, 12 },
 	{ "secs", 1, 0, 13 }, { "warmup", 1, 0, 14 }, { "cpu", 1, 0, 15 }, { "div", 1, 0, 16 },
 	{ "pin", 1, 0, 17 }, { "repeat", 1, 0, 18 }, { "base", 1, 0, 19 }, { "n", 1, 0, 20 },
-	{ "remote", 1, 0, 21 }, { 0 } };
+	{ "remote", 1, 0, 21 }, { "count2", 1, 0, 22 }, { 0 } };
 
 struct opts {
 	struct frame_opts f;
-	const char *ns, *dev, *count, *pin, *remote;
+	const char *ns, *dev, *count, *pin, *remote, *count2;
 	double secs, warmup;
 	int cpu, div, repeat;
 	uint8_t base[6];
@@ -421,20 +427,84 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 19: parse_mac(optarg, o->base); break;
 		case 20: o->n = atoi(optarg); break;
 		case 21: o->remote = optarg; break;
+		case 22: o->count2 = optarg; break;
 		default: die("bad option");
 		}
 	}
 }
 
+#define XVB_HDR_MAX 128	/* as in gen.bpf.c */
+
+/* Load gen.bpf.o for FRAME (LEN bytes) redirected to IFINDEX. Besides the
+ * per-packet MAC, it rewrites the frame's headers from a template on every
+ * run: receivers may write into recycled live-frame pages (see gen.bpf.c). */
+static struct bpf_object *gen_load(const struct frame_opts *f, const uint8_t *frame,
+				   unsigned int len, unsigned int mac_off, unsigned int ifindex)
+{
+	uint8_t hdr[XVB_HDR_MAX] = {};
+	unsigned int hdr_len = (len < sizeof(hdr) ? len : sizeof(hdr)) & ~7U;
+	struct bpf_object *obj = open_obj("gen.bpf.o");
+
+	memcpy(hdr, frame, hdr_len);
+	set_rodata(obj, "out_ifindex", &ifindex, 4);
+	set_rodata(obj, "nmacs", &f->nmacs, 4);
+	set_rodata(obj, "mac_off", &mac_off, 4);
+	set_rodata(obj, "dmac", f->dmac, 6);
+	set_rodata(obj, "hdr_len", &hdr_len, 4);
+	set_rodata(obj, "hdr", hdr, sizeof(hdr));
+	if (bpf_object__load(obj))
+		die("load gen.bpf.o: %s", strerror(errno));
+	return obj;
+}
+
+/* gen-check: one non-live run of the generator on a copy of its frame whose
+ * headers a receiver overwrote (as an ERSPAN copy does to a recycled live
+ * frame) must give back the generator's frame. */
+static int cmd_gen_check(int argc, char **argv)
+{
+	uint8_t frame[2048], in[2048], out[2048];
+	unsigned int mac_off, len;
+	struct bpf_object *obj;
+	struct opts o;
+	int fd;
+
+	parse_opts(argc, argv, &o);
+	len = build_frame(&o.f, frame, &mac_off);
+	obj = gen_load(&o.f, frame, len, mac_off, 1);
+	fd = bpf_program__fd(bpf_object__find_program_by_name(obj, "xvb_gen"));
+	memcpy(in, frame, len);
+	memset(in, 0xa5, len < 64 ? len : 64);	/* a receiver's header in place */
+	{
+		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = in, .data_size_in = len,
+			    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
+
+		if (bpf_prog_test_run_opts(fd, &t))
+			die("BPF_PROG_TEST_RUN gen.bpf.o: %s", strerror(errno));
+		if (t.data_size_out != len)
+			die("gen-check: %u bytes out, %u in", t.data_size_out, len);
+	}
+	for (unsigned int i = 0; i < len; i++) {
+		if (out[i] != frame[i]) {
+			fprintf(stderr, "gen-check: byte %u of %u is 0x%02x, the frame has 0x%02x: "
+				"the generator does not restore a frame a receiver wrote into\n",
+				i, len, out[i], frame[i]);
+			return 1;
+		}
+	}
+	printf("gen-check: %u-byte frame restored\n", len);
+	bpf_object__close(obj);
+	return 0;
+}
+
 static int cmd_rate(int argc, char **argv)
 {
 	struct gen_arg g = { .cpu = -1 };
-	struct counter cnt = { .map_fd = -1 };
+	struct counter cnt = { .map_fd = -1 }, cnt2 = { .map_fd = -1 };
 	uint8_t frame[2048];
 	unsigned int mac_off, ifindex;
 	struct bpf_object *obj;
 	struct bpf_program *prog;
-	uint64_t c0, c1;
+	uint64_t c0, c1, d0 = 0, d1 = 0;
 	double t0, t1;
 	struct opts o;
 	pthread_t th;
@@ -455,13 +525,7 @@ static int cmd_rate(int argc, char **argv)
 		ifindex = if_nametoindex(o.dev);
 		if (!ifindex)
 			die("no device %s in %s", o.dev, o.ns);
-		obj = open_obj("gen.bpf.o");
-		set_rodata(obj, "out_ifindex", &ifindex, 4);
-		set_rodata(obj, "nmacs", &o.f.nmacs, 4);
-		set_rodata(obj, "mac_off", &mac_off, 4);
-		set_rodata(obj, "dmac", o.f.dmac, 6);
-		if (bpf_object__load(obj))
-			die("load gen.bpf.o: %s", strerror(errno));
+		obj = gen_load(&o.f, frame, g.len, mac_off, ifindex);
 		if (setns(self, CLONE_NEWNET))
 			die("setns back: %s", strerror(errno));
 		close(self);
@@ -480,20 +544,34 @@ static int cmd_rate(int argc, char **argv)
 		die("--count map:PIN or snmp:NS");
 	}
 
+	if (o.count2) {
+		if (strncmp(o.count2, "map:", 4))
+			die("--count2 map:PIN");
+		cnt2.map_fd = bpf_obj_get(o.count2 + 4);
+		if (cnt2.map_fd < 0)
+			die("%s: %s", o.count2 + 4, strerror(errno));
+		cnt2.ncpus = libbpf_num_possible_cpus();
+	}
+
 	if (pthread_create(&th, NULL, gen_thread, &g))
 		die("pthread_create");
 	usleep(o.warmup * 1e6);
 	c0 = counter_read(&cnt);
+	d0 = o.count2 ? counter_read(&cnt2) : 0;
 	t0 = now_s();
 	usleep(o.secs * 1e6);
 	c1 = counter_read(&cnt);
+	d1 = o.count2 ? counter_read(&cnt2) : 0;
 	t1 = now_s();
 	g.stop = 1;
 	pthread_join(th, NULL);
 	if (g.err)
 		die("BPF_PROG_TEST_RUN (live frames): %s", strerror(g.err));
-	printf("%.0f %llu %.4f %llu\n", (double)(c1 - c0) / (t1 - t0) / o.div,
+	printf("%.0f %llu %.4f %llu", (double)(c1 - c0) / (t1 - t0) / o.div,
 	       (unsigned long long)(c1 - c0), t1 - t0, (unsigned long long)g.sent);
+	if (o.count2)
+		printf(" %.0f", (double)(d1 - d0) / (t1 - t0));
+	printf("\n");
 	return 0;
 }
 
@@ -633,6 +711,17 @@ int main(int argc, char **argv)
 		return cmd_sink_mac(argv[2], argv[3]);
 	if (!strcmp(argv[1], "rate"))
 		return cmd_rate(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "count") && argc == 3) {
+		struct counter c = { .map_fd = bpf_obj_get(argv[2]),
+				     .ncpus = libbpf_num_possible_cpus() };
+
+		if (c.map_fd < 0)
+			die("%s: %s", argv[2], strerror(errno));
+		printf("%llu\n", (unsigned long long)counter_read(&c));
+		return 0;
+	}
+	if (!strcmp(argv[1], "gen-check"))
+		return cmd_gen_check(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "cost"))
 		return cmd_cost(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "fdb-fill"))
