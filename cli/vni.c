@@ -346,6 +346,7 @@ static int vni_add(int argc, char **argv)
 			group_leave(&meta, a.group, a.vni);
 		goto undo_state;
 	}
+	neigh_ensure(v.remotes, v.nr_remotes);
 	return 0;
 
 undo_state:
@@ -416,6 +417,10 @@ static int vni_set(int argc, char **argv)
 		peers_prune(a.vni, a.peers, a.nr_peers);
 	if (v.group != old.group)
 		group_leave(&meta, old.group, a.vni);
+	if (a.has_remotes) {
+		neigh_ensure(v.remotes, v.nr_remotes);
+		neigh_release_unused();
+	}
 	return 0;
 }
 
@@ -459,6 +464,7 @@ static int vni_del(int argc, char **argv)
 	bpf_map_delete_elem(ctl.maps.stats, &vni);
 	sec_vni_gone(vni);
 	group_leave(&meta, v.group, vni);
+	neigh_release_unused();
 	return 0;
 }
 
