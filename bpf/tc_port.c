@@ -66,6 +66,10 @@ enum target_how { TARGET_CLONE, TARGET_LAST };
  * from the kernel: bpf_fib_lookup, and bpf_redirect_neigh when the neighbour
  * is not resolved yet (only possible for the frame itself, not a clone).
  * Returns a TC verdict for TARGET_LAST, 0 or a drop reason for clones.
+ * Clones and non-IP frames (ARP) need a resolved neighbour: userspace keeps
+ * a managed neighbour entry for every configured remote (lib/netlink.c);
+ * toward a learned remote whose neighbour is unresolved they are counted
+ * neigh_unresolved drops.
  */
 static __always_inline int encap_target(struct __sk_buff *skb, __be32 daddr, __u8 ttl_cfg,
 					enum target_how how, struct xvtep_stats *st)

@@ -49,6 +49,12 @@ int mirror_refuse_port_del(const char *dev, __u32 ifindex, const struct xvtep_po
  */
 int ctl_open(bool write);
 
+/* Managed underlay neighbours for configured remote VTEPs (warnings only:
+ * the configuration stands). neigh_ensure: one for each of REMOTES;
+ * neigh_release_unused: delete ours that no configured remote needs. */
+void neigh_ensure(const __be32 *remotes, size_t n);
+void neigh_release_unused(void);
+
 /* Argument helpers. */
 bool is_kw(const char *arg, const char *kw);
 bool is_help(const char *arg);

@@ -220,6 +220,8 @@ static int fdb_add(int argc, char **argv)
 			/* A static entry took the dynamic one's place: it no longer counts as learned. */
 			if (exists)
 				learned_sub(r.key.vni, 1);
+			if (r.ent.flags & XVTEP_FDB_F_REMOTE)
+				neigh_ensure(&r.ent.remote, 1);
 			return 0;
 		}
 		if (errno == E2BIG)
@@ -405,6 +407,26 @@ int fdb_add_many(struct fdb_add_req *r, size_t n)
 		if (!fresh[i])
 			learned_sub(r[ow[i]].key.vni, 1);
 	ret = 0;
+	{
+		/* The distinct remotes of the batch: few, however long it is. */
+		__be32 rem[64];
+		size_t nr = 0, k;
+
+		for (i = 0; i < n; i++) {
+			if (!(r[i].ent.flags & XVTEP_FDB_F_REMOTE))
+				continue;
+			for (k = 0; k < nr && rem[k] != r[i].ent.remote; k++)
+				;
+			if (k < nr)
+				continue;
+			if (nr == sizeof(rem) / sizeof(rem[0])) {
+				neigh_ensure(rem, nr);
+				nr = 0;
+			}
+			rem[nr++] = r[i].ent.remote;
+		}
+		neigh_ensure(rem, nr);
+	}
 out:
 	if (ret)
 		xv_err_line = line;
@@ -437,6 +459,8 @@ static int fdb_del(int argc, char **argv)
 	}
 	if (!(cur.flags & XVTEP_FDB_F_STATIC))
 		learned_sub(a.vni, 1);
+	else if (cur.flags & XVTEP_FDB_F_REMOTE)
+		neigh_release_unused();
 	return 0;
 }
 
@@ -453,7 +477,11 @@ static int fdb_flush(int argc, char **argv)
 	f.by_vni = a.vni_arg != NULL;
 	f.vni = a.vni;
 	f.dynamic_only = a.dynamic;
-	return fdb_remove(&f) < 0 ? -1 : 0;
+	if (fdb_remove(&f) < 0)
+		return -1;
+	if (!f.dynamic_only)
+		neigh_release_unused();
+	return 0;
 }
 
 static int fdb_show(int argc, char **argv)

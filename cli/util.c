@@ -295,3 +295,33 @@ long fdb_remove(const struct fdb_filter *f)
 	free(r);
 	return removed;
 }
+
+/* Managed underlay neighbours (see lib/netlink.c): one for each configured
+ * remote; ours that no configured remote needs any more are deleted. */
+static __be32 local_ip(void)
+{
+	struct xvtep_meta meta;
+
+	return xv_read_meta(&ctl.maps, &meta) ? 0 : meta.local_ip;
+}
+
+void neigh_ensure(const __be32 *remotes, size_t n)
+{
+	if (n)
+		xv_neigh_managed_all(remotes, n, local_ip());
+}
+
+void neigh_release_unused(void)
+{
+	__be32 *keep = NULL;
+	size_t n = 0;
+	int err;
+
+	err = xv_config_remotes(ctl.maps.vnis, ctl.maps.fdb, &keep, &n);
+	if (!err)
+		err = xv_neigh_release(keep, n, local_ip());
+	if (err)
+		fprintf(stderr, "Warning: managed underlay neighbours no remote needs any more may remain: %s\n",
+			strerror(-err));
+	free(keep);
+}

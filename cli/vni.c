@@ -372,6 +372,7 @@ static int vni_add(int argc, char **argv)
 			group_leave(&meta, a.group, a.vni);
 		goto undo_state;
 	}
+	neigh_ensure(v.remotes, v.nr_remotes);
 	return 0;
 
 undo_state:
@@ -441,6 +442,10 @@ static int vni_set(int argc, char **argv)
 		peers_prune(a.vni, a.peers, a.nr_peers);
 	if (v.group != old.group)
 		group_leave(&meta, old.group, a.vni);
+	if (a.has_remotes) {
+		neigh_ensure(v.remotes, v.nr_remotes);
+		neigh_release_unused();
+	}
 	return 0;
 }
 
@@ -484,6 +489,7 @@ static int vni_del(int argc, char **argv)
 	/* Its counter slot is zeroed when a new VNI takes it. */
 	sec_vni_gone(vni);
 	group_leave(&meta, v.group, vni);
+	neigh_release_unused();
 	return 0;
 }
 

@@ -284,3 +284,57 @@ int xv_map_open_checked(const char *pin, const char *name, __u32 key_size, __u32
 	}
 	return fd;
 }
+
+static int remotes_push(__be32 **v, size_t *n, size_t *cap, __be32 ip)
+{
+	for (size_t i = 0; i < *n; i++)
+		if ((*v)[i] == ip)
+			return 0;
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 16;
+		void *p = realloc(*v, c * sizeof(**v));
+
+		if (!p)
+			return -ENOMEM;
+		*v = p;
+		*cap = c;
+	}
+	(*v)[(*n)++] = ip;
+	return 0;
+}
+
+int xv_config_remotes(int vnis_fd, int fdb_fd, __be32 **out, size_t *n)
+{
+	struct xvtep_fdb_key fk, *fprev = NULL;
+	struct xvtep_fdb_entry fe;
+	struct xvtep_vni v;
+	__u32 vk, *vprev = NULL;
+	size_t cap = 0;
+	__be32 *r = NULL;
+	int err = 0;
+
+	*n = 0;
+	while (vnis_fd >= 0 && !bpf_map_get_next_key(vnis_fd, vprev, &vk)) {
+		vprev = &vk;
+		if (bpf_map_lookup_elem(vnis_fd, &vk, &v))
+			continue;	/* deleted meanwhile */
+		for (__u32 i = 0; i < v.nr_remotes && i < XVTEP_MAX_REMOTES && !err; i++)
+			err = remotes_push(&r, n, &cap, v.remotes[i]);
+		if (err)
+			goto fail;
+	}
+	while (fdb_fd >= 0 && !bpf_map_get_next_key(fdb_fd, fprev, &fk)) {
+		fprev = &fk;
+		if (bpf_map_lookup_elem(fdb_fd, &fk, &fe))
+			continue;
+		if ((fe.flags & XVTEP_FDB_F_STATIC) && (fe.flags & XVTEP_FDB_F_REMOTE) &&
+		    (err = remotes_push(&r, n, &cap, fe.remote)))
+			goto fail;
+	}
+	*out = r;
+	return 0;
+fail:
+	free(r);
+	*n = 0;
+	return err;
+}

@@ -9,6 +9,7 @@
 #include <linux/rtnetlink.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "xvtep_lib.h"
@@ -236,4 +237,313 @@ int xv_link_del(int ifindex)
 
 	ifi->ifi_index = ifindex;
 	return nl_transact(&r.nh);
+}
+
+/* ---- underlay next hops: managed neighbours ----
+ *
+ * The port program routes each VXLAN copy with bpf_fib_lookup(). A copy of
+ * an IP frame whose next hop is not resolved yet goes out through
+ * bpf_redirect_neigh(), which resolves it; a copy of a non-IP frame (ARP...)
+ * cannot (the helper picks v4/v6 from skb->protocol), so it is dropped as
+ * neigh_unresolved, and nothing else would ever resolve that neighbour. For
+ * every configured remote VTEP we therefore keep a *managed* neighbour
+ * (NTF_EXT_MANAGED, Linux 5.16+) for its next hop: the kernel resolves it
+ * and keeps re-resolving it (also out of FAILED) for as long as it exists.
+ * The entries we create carry NDA_PROTOCOL XV_NEIGH_PROTO, so that we only
+ * ever delete our own. */
+
+#include <linux/neighbour.h>
+#include <arpa/inet.h>
+
+/* Send a request and call CB for each reply message until the ack, the end of
+ * a dump or an error. Returns the kernel's error (0 or -errno), or CB's
+ * negative return. */
+static int nl_query(struct nlmsghdr *nh, int (*cb)(const struct nlmsghdr *h, void *arg), void *arg)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	static char buf[32768];
+	int fd, err = 0;
+	/* NLM_F_DUMP is two bits, one of them shared with NLM_F_EXCL */
+	bool dump = (nh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+	ssize_t n;
+
+	nh->nlmsg_flags |= NLM_F_REQUEST | (dump ? 0 : NLM_F_ACK);
+	nh->nlmsg_seq = 2;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (sendto(fd, nh, nh->nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		err = -errno;
+		goto out;
+	}
+	for (;;) {
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			goto out;
+		}
+		if (n == 0) {
+			err = -EIO;
+			goto out;
+		}
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
+		     h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_seq != nh->nlmsg_seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_DONE)
+				goto out;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				err = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+				goto out;
+			}
+			if (cb && !err)
+				err = cb(h, arg);	/* keep reading to the end */
+		}
+	}
+out:
+	close(fd);
+	return err;
+}
+
+struct nl_req {
+	union {
+		struct nlmsghdr nh;
+		char buf[256];
+	};
+};
+
+struct route_res {
+	bool found;
+	__u8 type;
+	int oif;
+	__be32 gw;
+};
+
+static int route_cb(const struct nlmsghdr *h, void *arg)
+{
+	struct route_res *r = arg;
+	const struct rtmsg *rtm = NLMSG_DATA(h);
+	int len = RTM_PAYLOAD(h);
+
+	if (h->nlmsg_type != RTM_NEWROUTE)
+		return 0;
+	r->found = true;
+	r->type = rtm->rtm_type;
+	for (struct rtattr *a = RTM_RTA(rtm); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == RTA_OIF && RTA_PAYLOAD(a) >= 4)
+			memcpy(&r->oif, RTA_DATA(a), 4);
+		else if (a->rta_type == RTA_GATEWAY && RTA_PAYLOAD(a) == 4)
+			memcpy(&r->gw, RTA_DATA(a), 4);
+	}
+	return 0;
+}
+
+int xv_route_nexthop(__be32 dst, __be32 src, int *ifindex, __be32 *nh)
+{
+	struct nl_req r = {};
+	struct rtmsg *rtm = NLMSG_DATA(&r.nh);
+	struct route_res res = {};
+	int err;
+
+	r.nh.nlmsg_len = NLMSG_LENGTH(sizeof(*rtm));
+	r.nh.nlmsg_type = RTM_GETROUTE;
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = 32;
+	add_attr(&r.nh, RTA_DST, &dst, sizeof(dst));
+	if (src) {
+		rtm->rtm_src_len = 32;
+		add_attr(&r.nh, RTA_SRC, &src, sizeof(src));
+	}
+	err = nl_query(&r.nh, route_cb, &res);
+	if (err)
+		return err;
+	if (!res.found)
+		return -ENETUNREACH;
+	if (res.type == RTN_LOCAL)
+		return -EADDRINUSE;	/* one of our own addresses */
+	if (res.type != RTN_UNICAST || !res.oif)
+		return -EHOSTUNREACH;	/* blackhole, unreachable, prohibit... */
+	*ifindex = res.oif;
+	*nh = res.gw ? res.gw : dst;
+	return 0;
+}
+
+struct neigh_info {
+	bool found;
+	__u8 state, flags, proto;
+	__u32 flags_ext;
+};
+
+static void neigh_parse(const struct nlmsghdr *h, struct neigh_info *ni, __be32 *dst)
+{
+	const struct ndmsg *ndm = NLMSG_DATA(h);
+	int len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*ndm));
+
+	ni->found = true;
+	ni->state = ndm->ndm_state;
+	ni->flags = ndm->ndm_flags;
+	for (struct rtattr *a = (struct rtattr *)((char *)ndm + NLMSG_ALIGN(sizeof(*ndm)));
+	     RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == NDA_PROTOCOL && RTA_PAYLOAD(a) >= 1)
+			ni->proto = *(__u8 *)RTA_DATA(a);
+		else if (a->rta_type == NDA_FLAGS_EXT && RTA_PAYLOAD(a) >= 4)
+			memcpy(&ni->flags_ext, RTA_DATA(a), 4);
+		else if (a->rta_type == NDA_DST && RTA_PAYLOAD(a) == 4 && dst)
+			memcpy(dst, RTA_DATA(a), 4);
+	}
+}
+
+static int neigh_get_cb(const struct nlmsghdr *h, void *arg)
+{
+	if (h->nlmsg_type == RTM_NEWNEIGH)
+		neigh_parse(h, arg, NULL);
+	return 0;
+}
+
+static struct ndmsg *neigh_req_init(struct nl_req *r, int type, __u16 flags, int ifindex)
+{
+	struct ndmsg *ndm = NLMSG_DATA(&r->nh);
+
+	memset(r, 0, sizeof(*r));
+	r->nh.nlmsg_len = NLMSG_LENGTH(sizeof(*ndm));
+	r->nh.nlmsg_type = type;
+	r->nh.nlmsg_flags = flags;
+	ndm->ndm_family = AF_INET;
+	ndm->ndm_ifindex = ifindex;
+	return ndm;
+}
+
+/* RTM_NEWNEIGH: managed, ours, no address (the kernel resolves it). */
+static int neigh_new_managed(int ifindex, __be32 nh, __u16 nlflags)
+{
+	__u32 ext = NTF_EXT_MANAGED;
+	__u8 proto = XV_NEIGH_PROTO;
+	struct nl_req r;
+
+	neigh_req_init(&r, RTM_NEWNEIGH, nlflags, ifindex)->ndm_state = NUD_NONE;
+	add_attr(&r.nh, NDA_DST, &nh, sizeof(nh));
+	add_attr(&r.nh, NDA_PROTOCOL, &proto, sizeof(proto));
+	add_attr(&r.nh, NDA_FLAGS_EXT, &ext, sizeof(ext));
+	return nl_query(&r.nh, NULL, NULL);
+}
+
+int xv_neigh_managed(__be32 remote, __be32 src, int *ifindex_out, __be32 *nh_out)
+{
+	struct neigh_info ni = {};
+	struct nl_req r;
+	int ifindex, err;
+	__be32 nh;
+
+	err = xv_route_nexthop(remote, src, &ifindex, &nh);
+	if (err)
+		return err;
+	if (ifindex_out)
+		*ifindex_out = ifindex;
+	if (nh_out)
+		*nh_out = nh;
+	err = neigh_new_managed(ifindex, nh, NLM_F_CREATE | NLM_F_EXCL);
+	if (err != -EEXIST)
+		return err;
+	/* There already is one: keep a managed or static entry as it is (the
+	 * admin's); turn a plain dynamic one into a managed one of ours (its
+	 * address and state are kept). */
+	neigh_req_init(&r, RTM_GETNEIGH, 0, ifindex);
+	add_attr(&r.nh, NDA_DST, &nh, sizeof(nh));
+	err = nl_query(&r.nh, neigh_get_cb, &ni);
+	if (err == -ENOENT)	/* gone meanwhile */
+		return neigh_new_managed(ifindex, nh, NLM_F_CREATE | NLM_F_EXCL);
+	if (err)
+		return err;
+	if ((ni.flags_ext & NTF_EXT_MANAGED) || (ni.state & (NUD_PERMANENT | NUD_NOARP)))
+		return 0;
+	return neigh_new_managed(ifindex, nh, NLM_F_CREATE | NLM_F_REPLACE);
+}
+
+struct neigh_dump {
+	struct { int ifindex; __be32 nh; } *ours;
+	size_t n, cap;
+};
+
+static int neigh_dump_cb(const struct nlmsghdr *h, void *arg)
+{
+	struct neigh_dump *d = arg;
+	struct neigh_info ni = {};
+	__be32 dst = 0;
+
+	if (h->nlmsg_type != RTM_NEWNEIGH)
+		return 0;
+	neigh_parse(h, &ni, &dst);
+	if (ni.proto != XV_NEIGH_PROTO || !dst)
+		return 0;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? 2 * d->cap : 16;
+		void *p = realloc(d->ours, cap * sizeof(*d->ours));
+
+		if (!p)
+			return -ENOMEM;
+		d->ours = p;
+		d->cap = cap;
+	}
+	d->ours[d->n].ifindex = ((const struct ndmsg *)NLMSG_DATA(h))->ndm_ifindex;
+	d->ours[d->n].nh = dst;
+	d->n++;
+	return 0;
+}
+
+int xv_neigh_release(const __be32 *keep, size_t nkeep, __be32 src)
+{
+	struct neigh_dump d = {};
+	struct nl_req r;
+	size_t i, k;
+	int err, ret = 0;
+
+	neigh_req_init(&r, RTM_GETNEIGH, NLM_F_DUMP, 0);
+	err = nl_query(&r.nh, neigh_dump_cb, &d);
+	if (err) {
+		free(d.ours);
+		return err;
+	}
+	for (i = 0; i < d.n; i++) {
+		bool needed = false;
+
+		for (k = 0; k < nkeep && !needed; k++) {
+			int ifindex;
+			__be32 nh;
+
+			needed = !xv_route_nexthop(keep[k], src, &ifindex, &nh) &&
+				 ifindex == d.ours[i].ifindex && nh == d.ours[i].nh;
+		}
+		if (needed)
+			continue;
+		neigh_req_init(&r, RTM_DELNEIGH, 0, d.ours[i].ifindex);
+		add_attr(&r.nh, NDA_DST, &d.ours[i].nh, sizeof(d.ours[i].nh));
+		err = nl_query(&r.nh, NULL, NULL);
+		if (err && err != -ENOENT && !ret)
+			ret = err;
+	}
+	free(d.ours);
+	return ret;
+}
+
+int xv_neigh_managed_all(const __be32 *remotes, size_t n, __be32 src)
+{
+	int fails = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char ip[16];
+		int err = xv_neigh_managed(remotes[i], src, NULL, NULL);
+
+		if (!err)
+			continue;
+		fails++;
+		xv_fmt_ipv4(remotes[i], ip);
+		fprintf(stderr, "Warning: remote %s: no managed underlay neighbour (%s): "
+			"non-IP frames (ARP) toward it are dropped while its next hop is unresolved\n",
+			ip, err == -ENETUNREACH ? "no route to it" :
+			    err == -EHOSTUNREACH ? "its route is not a unicast route" :
+			    err == -EADDRINUSE ? "it is a local address" : strerror(-err));
+	}
+	return fails;
 }

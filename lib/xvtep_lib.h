@@ -105,4 +105,27 @@ int xv_link_del(int ifindex);
  * printing "Error: ..." (missing: "re-run xvtep-loader attach"). */
 int xv_map_open_checked(const char *pin, const char *name, __u32 key_size, __u32 value_size);
 
+/* ---- Underlay next hops (managed neighbours) ---- */
+
+/* NDA_PROTOCOL of the neighbour entries xvtep creates (`proto 88` in ip -d neigh). */
+#define XV_NEIGH_PROTO 88
+/* Output device and next hop (gateway, or DST itself) of the route to DST
+ * (RTM_GETROUTE, SRC 0 = any). 0, or -ENETUNREACH (no route), -EHOSTUNREACH
+ * (blackhole/unreachable/prohibit), -EADDRINUSE (a local address), -errno. */
+int xv_route_nexthop(__be32 dst, __be32 src, int *ifindex, __be32 *nh);
+/* Make sure the next hop toward REMOTE has a managed neighbour entry
+ * (NTF_EXT_MANAGED): create one of ours, turn a plain dynamic entry into one
+ * of ours, leave an existing managed/permanent entry alone. Outputs may be
+ * NULL. 0 or -errno (route errors as xv_route_nexthop). */
+int xv_neigh_managed(__be32 remote, __be32 src, int *ifindex, __be32 *nh);
+/* Delete our managed entries (NDA_PROTOCOL XV_NEIGH_PROTO) that are not the
+ * next hop of any of KEEP. 0 or the first -errno. */
+int xv_neigh_release(const __be32 *keep, size_t nkeep, __be32 src);
+/* Every configured remote VTEP (VNI remote lists, static FDB remote entries),
+ * deduplicated, in a malloc()ed array (*out, may be NULL when *n == 0). 0 or -errno. */
+int xv_config_remotes(int vnis_fd, int fdb_fd, __be32 **out, size_t *n);
+/* xv_neigh_managed() for each of REMOTES; a failure is a "Warning: ..." on
+ * stderr naming the remote (the configuration stands). Returns the number of failures. */
+int xv_neigh_managed_all(const __be32 *remotes, size_t n, __be32 src);
+
 #endif

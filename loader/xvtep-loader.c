@@ -1454,6 +1454,18 @@ static int cmd_attach(void)
 		old_xdp.fd = -1;
 	}
 
+	/* Managed underlay neighbours for the remotes already configured in
+	 * the pinned maps (a restart, a re-attach); warnings only. */
+	{
+		__be32 *remotes = NULL;
+		size_t nr = 0;
+
+		if (!xv_config_remotes(bpf_map__fd(skel->maps.xvtep_vnis),
+				       bpf_map__fd(skel->maps.xvtep_fdb), &remotes, &nr))
+			xv_neigh_managed_all(remotes, nr, cfg.local_ip);
+		free(remotes);
+	}
+
 	{
 		char ip[16];
 
@@ -1730,6 +1742,14 @@ static int cmd_detach(void)
 	}
 	if (rmdir(cfg.pin) && errno != ENOENT)
 		fprintf(stderr, "Warning: %s left in place: %s\n", cfg.pin, strerror(errno));
+	{
+		/* The configuration is gone: so are the managed neighbours we made for it. */
+		int err = xv_neigh_release(NULL, 0, 0);
+
+		if (err)
+			fprintf(stderr, "Warning: managed underlay neighbours of xvtep may remain: %s\n",
+				strerror(-err));
+	}
 	if (failed) {
 		xv_err("detach incomplete: some pins under %s could not be removed", cfg.pin);
 		return 1;

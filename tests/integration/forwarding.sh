@@ -26,6 +26,7 @@ ALL_TESTS="
 	learning_knobs
 	tcp_transfer
 	decap_modes
+	underlay_unresolved
 "
 
 source "$(dirname "$0")/../lib.sh"
@@ -382,4 +383,92 @@ decap_modes()
 }
 
 xvt_require_all
+# managed NS IP : the underlay neighbour entry for IP on ul is managed and ours
+managed_neigh()
+{
+	in_ns "$1" ip -j -d neigh show "$2" dev ul |
+		jq -e '.[0] | has("managed") and (.protocol == "88")' >/dev/null
+}
+
+# neigh_state NS IP : the state of the underlay neighbour entry for IP ("none" if absent)
+neigh_state()
+{
+	local s
+	s=$(in_ns "$1" ip -j neigh show "$2" dev ul | jq -r '.[0].state[0] // empty')
+	echo "${s:-none}"
+}
+
+# ul_port_state STATE : bridge port state of h1's and h2's underlay ports
+# (0 disabled, 3 forwarding): cuts them off without a carrier change
+ul_port_state()
+{
+	in_ns "$NS_UL" bridge link set dev h1 state "$1" &&
+	in_ns "$NS_UL" bridge link set dev h2 state "$1"
+}
+
+# The first frame a VM sends is ARP: its copy to a remote VTEP cannot go
+# through bpf_redirect_neigh (non-IP skb), so it needs a resolved underlay
+# neighbour. `vni add ... remote` keeps a managed one for each remote; here
+# the underlay neighbours are missing (flushed before the VNI exists) and
+# then FAILED (the underlay cut off for a while), and the first ping must
+# still get through within a few seconds.
+underlay_unresolved()
+{
+	local T=underlay_unresolved d0 d1
+	topo_underlay &&
+	xvtep_host 1 &&
+	xvtep_host 2 &&
+	# entries age fast here, so that "failed" is reached within seconds
+	in_ns "$H1" sysctl -qw net.ipv4.neigh.ul.base_reachable_time_ms=1000 \
+		net.ipv4.neigh.ul.delay_first_probe_time=1 &&
+	in_ns "$H1" ip neigh flush dev ul &&
+	in_ns "$H2" ip neigh flush dev ul &&
+	xvtep_vni 1 100 her &&
+	xvtep_vni 2 100 her &&
+	xvtep_vm 1 vm1a 100 &&
+	xvtep_vm 2 vm2a 100
+	topo_check $T $? || return
+
+	check "$T: h1 keeps a managed neighbour for remote $(ul_ip 2)" managed_neigh "$H1" "$(ul_ip 2)"
+	check "$T: h2 keeps a managed neighbour for remote $(ul_ip 1)" managed_neigh "$H2" "$(ul_ip 1)"
+
+	# Cut the underlay until h1's entry has failed (a managed one is
+	# re-probed until it does; without one there is no entry at all).
+	ul_port_state 0
+	local i st
+	for ((i = 0; i < 75; i++)); do
+		st=$(neigh_state "$H1" "$(ul_ip 2)")
+		[[ $st == FAILED || $st == none ]] && break
+		sleep 0.2
+	done
+	check_eq "$T: h1's neighbour for $(ul_ip 2) unresolved while the underlay is cut" \
+		"$([[ $st == FAILED || $st == none ]] && echo yes || echo "no ($st)")" yes
+	ul_port_state 3
+	vms_quiet vm1a vm2a
+	d0=$(vni_stat "$H1" 100 drops.neigh_unresolved)
+	# (ping gives up after a few ARP failures: retry it for 10 s)
+	check "$T: vm1a reaches vm2a (ARP first) within 10 s" \
+		wait_for 10 in_ns "$(vm_ns vm1a)" ping -n -c 1 -W 1 "$IP2A"
+	d1=$(vni_stat "$H1" 100 drops.neigh_unresolved)
+	xvt_log "$T: h1 neigh_unresolved drops during the ping: $((d1 - d0))"
+	st=$(neigh_state "$H1" "$(ul_ip 2)")
+	check_eq "$T: h1 neighbour for $(ul_ip 2) resolved again" \
+		"$([[ $st =~ ^(REACHABLE|STALE|DELAY|PROBE)$ ]] && echo yes || echo "no ($st)")" yes
+
+	# Removing the last remote removes the entry we made; detach removes the rest.
+	check "$T: vni set 100 remote none" xvc "$H1" vni set 100 remote none
+	check_not "$T: h1's managed neighbour gone with its remote" managed_neigh "$H1" "$(ul_ip 2)"
+	check "$T: detach h2" xvl "$H2" detach
+	check_not "$T: h2's managed neighbour gone with the detach" managed_neigh "$H2" "$(ul_ip 1)"
+
+	# A remote with no route: a warning, the configuration stands.
+	local out rc
+	out=$(xvc "$H1" vni set 100 remote 203.0.113.7 2>&1)
+	rc=$?
+	check_eq "$T: remote without a route: accepted (rc)" "$rc" 0
+	check "$T: remote without a route: a Warning naming it" grep -q "^Warning: remote 203.0.113.7: .*no route" <<<"$out"
+	check_eq "$T: remote without a route: in the VNI" \
+		"$(xvc "$H1" -j vni show 100 | jq -r '[.. | objects | select(.vni? == 100)][0].remotes | join(",")')" 203.0.113.7
+}
+
 tests_run
