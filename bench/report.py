@@ -142,8 +142,10 @@ for p in points:
                           p["systems"]["baseline"]["median"]), "point": p["shape"]})
     if p["kind"] == "mirror-rate" and "vs_baseline" in p:
         loss = 1 - p["vs_baseline"]
-        goals.append({"goal": "mirroring: 64-byte rate loss <= 50%% per copy (%s)" %
+        goals.append({"goal": "mirroring: 64-byte rate loss <= 50%% per copy (%s, %s)" % (
                       p["shape"].split("one ")[1].split(" session")[0],
+                      "TC decap both ways: the copy's own cost" if "--decap tc" in p["shape"]
+                      else "XDP fast path without the session, TC with it"),
                       "status": "met" if loss <= 0.50 else "missed",
                       "measured": "%.1f%% (%s vs %s pps)" % (
                           100 * loss, fmt(p["systems"]["xvtep"]["median"], "pps"),

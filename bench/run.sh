@@ -468,16 +468,20 @@ mirror_session()
 	fi
 }
 
-# mirror_rate_point span|erspan : 64 B decap rate into the drop sink with one
-# session copying vm1's traffic, against the same point without it, interleaved
+# mirror_rate_point span|erspan [hybrid|tc] : 64 B decap rate into the drop
+# sink with one session copying vm1's traffic, against the same point without
+# it, interleaved. A tx session takes its port off the XDP fast path, so with
+# hybrid the loss is path + copy; `tc` re-attaches h1 with --decap tc (the
+# default on a veth uplink) for the point, which leaves the copy's own cost.
 mirror_rate_point()
 {
-	local type=$1 r out with=() without=() copies=() spec args
+	local type=$1 mode=${2:-hybrid} r out with=() without=() copies=() spec args
 	case $type in
 	span) spec="src vm1 dir tx span dev vm4" ;;
 	erspan) spec="src vm1 dir tx erspan remote $COLLECTOR session 10" ;;
 	esac
 	args=$(rate_args x decap 64 1)
+	[ "$mode" = tc ] && run xvl xvb-x-h1 attach --uplink ul --local $LOCAL_IP --decap tc
 	sinks x decap drop on
 	for ((r = 0; r < RUNS; r++)); do
 		# shellcheck disable=SC2086
@@ -494,13 +498,14 @@ mirror_rate_point()
 		copies+=("${out##* }")
 	done
 	sinks x decap drop off
-	local shape="64B decap into XDP-drop sink, one ${type^^} session on the port (mirror add $spec)"
+	[ "$mode" = tc ] && run xvl xvb-x-h1 attach --uplink ul --local $LOCAL_IP --decap hybrid
+	local shape="64B decap into XDP-drop sink (xvtep --decap $mode), one ${type^^} session on the port (mirror add $spec)"
 	record mirror-rate "$shape" pps xvtep "${with[@]}"
 	record mirror-rate "$shape" pps baseline "${without[@]}"
 	# ERSPAN: the copies the collector received (SPAN copies leave by vm4, uncounted)
 	[ "$type" = erspan ] && record mirror-copies \
 		"ERSPAN copies received by the collector's XDP sink during: $shape" pps xvtep "${copies[@]}"
-	log "mirror $type rate: with ${with[*]} | without ${without[*]} | copies/s at the collector ${copies[*]}"
+	log "mirror $type rate ($mode): with ${with[*]} | without ${without[*]} | copies/s at the collector ${copies[*]}"
 }
 
 # mirror_tcp_point : TCP 1 stream with one ERSPAN session (both directions) on
@@ -659,6 +664,7 @@ if [ "$QUICK" = 1 ]; then
 	want tcp && tcp_point 1
 	want mirror && mirror_rate_point span
 	want mirror && mirror_rate_point erspan
+	want mirror && mirror_rate_point erspan tc
 	want mirror && mirror_tcp_point
 	want cost && cost_point 1
 	want cp && control_plane "$CP_N"
@@ -683,6 +689,8 @@ else
 			tcp_point 4
 			mirror_rate_point span
 			mirror_rate_point erspan
+			mirror_rate_point span tc
+			mirror_rate_point erspan tc
 			mirror_tcp_point
 			# the trade-off behind auto: XDP on a veth uplink costs TCP
 			tcp_redecap hybrid
