@@ -292,7 +292,8 @@ layout_refused()
 	meta99="0x63 0x00 0x00 0x00 ${meta0#* * * * }"
 	# shellcheck disable=SC2086
 	check "$T: plant ABI version 99" bpftool map update pinned "$PIN1/xvtep_meta" key 0 0 0 0 value $meta99
-	refused $T "other ABI version refused" xvtep_meta "ABI version 99" "uses 1"
+	refused $T "other ABI version refused" xvtep_meta "ABI version 99" \
+		"uses $(sed -n 's/^#define XVTEP_ABI_VERSION[[:space:]]*\([0-9]*\).*/\1/p' "$XVT_ROOT/include/xvtep.h")"
 	check_eq "$T: meta not rewritten" \
 		"$(bpftool -j map lookup pinned "$PIN1/xvtep_meta" key 0 0 0 0 | jq -r '.value | join(" ")')" "$meta99"
 	# shellcheck disable=SC2086
