@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* rtnetlink: multicast membership, the mirror veth pair; tcx attachment. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/neighbour.h>
 #include <linux/veth.h>
 #include <net/if.h>
 #include <linux/netlink.h>
@@ -39,17 +41,19 @@ static void add_attr(struct nlmsghdr *nh, unsigned short type, const void *data,
 	nh->nlmsg_len = NLMSG_ALIGN(nh->nlmsg_len) + RTA_ALIGN(rta->rta_len);
 }
 
-/* Send one request and return the kernel's ack (0 or -errno). */
-static int nl_transact(struct nlmsghdr *nh)
+/* Send a request and call CB for each reply message until the ack, the end of
+ * a dump or an error. Returns the kernel's error (0 or -errno), or CB's
+ * negative return. */
+static int nl_query(struct nlmsghdr *nh, int (*cb)(const struct nlmsghdr *h, void *arg), void *arg)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	/* Room for an error echoing the request plus extended ack text: a
-	 * truncated datagram would leave us waiting for a reply already eaten. */
-	char buf[8192];
-	int fd, err;
+	static char buf[32768];
+	int fd, err = 0;
+	/* NLM_F_DUMP is two bits, one of them shared with NLM_F_EXCL */
+	bool dump = (nh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
 	ssize_t n;
 
-	nh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	nh->nlmsg_flags |= NLM_F_REQUEST | (dump ? 0 : NLM_F_ACK);
 	nh->nlmsg_seq = 1;
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)
@@ -66,21 +70,33 @@ static int nl_transact(struct nlmsghdr *nh)
 			err = -errno;
 			goto out;
 		}
+		if (n == 0) {
+			err = -EIO;
+			goto out;
+		}
 		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
 		     h = NLMSG_NEXT(h, n)) {
 			if (h->nlmsg_seq != nh->nlmsg_seq)
 				continue;
+			if (h->nlmsg_type == NLMSG_DONE)
+				goto out;
 			if (h->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = NLMSG_DATA(h);
-
-				err = e->error;	/* 0 = ack */
+				err = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
 				goto out;
 			}
+			if (cb && !err)
+				err = cb(h, arg);	/* keep reading to the end */
 		}
 	}
 out:
 	close(fd);
 	return err;
+}
+
+/* Send one request and return the kernel's ack (0 or -errno). */
+static int nl_transact(struct nlmsghdr *nh)
+{
+	return nl_query(nh, NULL, NULL);
 }
 
 /* Send one RTM_NEWADDR/RTM_DELADDR for GROUP/32 and return the kernel's ack (0 or -errno). */
@@ -252,60 +268,7 @@ int xv_link_del(int ifindex)
  * The entries we create carry NDA_PROTOCOL XV_NEIGH_PROTO, so that we only
  * ever delete our own. */
 
-#include <linux/neighbour.h>
-#include <arpa/inet.h>
 
-/* Send a request and call CB for each reply message until the ack, the end of
- * a dump or an error. Returns the kernel's error (0 or -errno), or CB's
- * negative return. */
-static int nl_query(struct nlmsghdr *nh, int (*cb)(const struct nlmsghdr *h, void *arg), void *arg)
-{
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	static char buf[32768];
-	int fd, err = 0;
-	/* NLM_F_DUMP is two bits, one of them shared with NLM_F_EXCL */
-	bool dump = (nh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
-	ssize_t n;
-
-	nh->nlmsg_flags |= NLM_F_REQUEST | (dump ? 0 : NLM_F_ACK);
-	nh->nlmsg_seq = 2;
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return -errno;
-	if (sendto(fd, nh, nh->nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		err = -errno;
-		goto out;
-	}
-	for (;;) {
-		n = recv(fd, buf, sizeof(buf), 0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			goto out;
-		}
-		if (n == 0) {
-			err = -EIO;
-			goto out;
-		}
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
-		     h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_seq != nh->nlmsg_seq)
-				continue;
-			if (h->nlmsg_type == NLMSG_DONE)
-				goto out;
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				err = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
-				goto out;
-			}
-			if (cb && !err)
-				err = cb(h, arg);	/* keep reading to the end */
-		}
-	}
-out:
-	close(fd);
-	return err;
-}
 
 struct nl_req {
 	union {
@@ -426,7 +389,7 @@ static int neigh_new_managed(int ifindex, __be32 nh, __u16 nlflags)
 	add_attr(&r.nh, NDA_DST, &nh, sizeof(nh));
 	add_attr(&r.nh, NDA_PROTOCOL, &proto, sizeof(proto));
 	add_attr(&r.nh, NDA_FLAGS_EXT, &ext, sizeof(ext));
-	return nl_query(&r.nh, NULL, NULL);
+	return nl_transact(&r.nh);
 }
 
 int xv_neigh_managed(__be32 remote, __be32 src, int *ifindex_out, __be32 *nh_out)
@@ -519,7 +482,7 @@ int xv_neigh_release(const __be32 *keep, size_t nkeep, __be32 src)
 			continue;
 		neigh_req_init(&r, RTM_DELNEIGH, 0, d.ours[i].ifindex);
 		add_attr(&r.nh, NDA_DST, &d.ours[i].nh, sizeof(d.ours[i].nh));
-		err = nl_query(&r.nh, NULL, NULL);
+		err = nl_transact(&r.nh);
 		if (err && err != -ENOENT && !ret)
 			ret = err;
 	}
