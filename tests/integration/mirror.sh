@@ -520,7 +520,17 @@ mirror_reattach()
 	before=$(xvc "$H1" -j mirror show | jq -c 'map(del(.packets, .bytes, .truncated, .drops))')
 	id1=$(xvl "$H1" -j status | jq -c '[.programs.tc_mirror.link_id, .programs.tc_uplink_eg.link_id, .mirror.ifindex]')
 
+	# As if a CLI had died between the port and devmap updates: vm1a, a tx
+	# source, back in the devmap (ifindexes resolve in the caller's netns: in_ns).
+	# attach derives the devmap from the ports again.
+	local idx b
+	idx=$(in_ns "$H1" ip -j link show vm1a | jq '.[0].ifindex')
+	b="$((idx & 255)) $((idx >> 8 & 255)) 0 0"
+	# shellcheck disable=SC2086
+	check "$T: plant vm1a (a tx source) in the devmap" \
+		in_ns "$H1" bpftool map update pinned "$(pin_dir "$H1")/xvtep_devmap" key $b value $b
 	check "$T: re-attach" xvl "$H1" attach --uplink ul --local "$(ul_ip 1)"
+	check_not "$T: re-attach took the tx source out of the devmap" devmap_has "$H1" "$idx"
 	after=$(xvc "$H1" -j mirror show | jq -c 'map(del(.packets, .bytes, .truncated, .drops))')
 	check_eq "$T: sessions unchanged by the re-attach" "$after" "$before"
 	id2=$(xvl "$H1" -j status | jq -c '[.programs.tc_mirror.link_id, .programs.tc_uplink_eg.link_id, .mirror.ifindex]')
