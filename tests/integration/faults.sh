@@ -65,6 +65,14 @@ forwards()
 	in_ns "$(vm_ns vm1a)" ping -n -c 1 -i 0.2 -W 1 -w 4 "$IP2A" >/dev/null 2>&1
 }
 
+# stats_nonzero NS : one line per VNI: packet counters, nonzero drops and events
+stats_nonzero()
+{
+	xvc "$1" -j stats 2>&1 | jq -c '.[] | {vni, rx_packets, tx_packets, local_packets,
+		drops: (.drops | with_entries(select(.value > 0))),
+		events: (.events | with_entries(select(.value > 0)))}' 2>&1
+}
+
 # fwd_diag WHAT : why vm1a does not reach vm2a (into the log): counters,
 # neighbours, FDBs and hooks of both hosts; succeeds if it recovers within 10 s
 fwd_diag()
@@ -73,7 +81,7 @@ fwd_diag()
 	{
 		echo "==== fwd_diag: $1"
 		for h in "$H1" "$H2"; do
-			echo "== $h stats"; xvc "$h" -j stats 2>&1 | jq -c '.[] | {vni, rx_packets, tx_packets, local_packets, drops: (.drops | with_entries(select(.value > 0))), events: (.events | with_entries(select(.value > 0)))}' 2>&1
+			echo "== $h stats"; stats_nonzero "$h"
 			echo "== $h fdb"; xvc "$h" fdb show 2>&1
 			echo "== $h neigh"; in_ns "$h" ip neigh show 2>&1
 			echo "== $h hooks"; bpf_progs "$h" 2>&1 | tr '\n' ' '; echo
@@ -87,7 +95,7 @@ fwd_diag()
 			echo "== recovered within 10 s more"
 		else
 			echo "== still no reply 10 s later"
-			echo "== $H1 stats after"; xvc "$H1" -j stats 2>&1 | jq -c '.[] | {vni, rx_packets, tx_packets, drops: (.drops | with_entries(select(.value > 0))), events: (.events | with_entries(select(.value > 0)))}' 2>&1
+			echo "== $H1 stats after"; stats_nonzero "$H1"
 			return 1
 		fi
 	} >&2
