@@ -95,6 +95,31 @@ check_eq()
 	return 1
 }
 
+# check_match NAME TEXT PATTERN : PASS if TEXT matches the glob PATTERN
+check_match()
+{
+	# shellcheck disable=SC2053
+	if [[ "$2" == $3 ]]; then
+		check_pass "$1"
+		return 0
+	fi
+	check_fail "$1" "'$2' does not match '$3'"
+	return 1
+}
+
+# check_refused NAME RC TEXT PATTERN : PASS if RC is non-zero and TEXT (the
+# command's error output) matches the glob PATTERN
+check_refused()
+{
+	# shellcheck disable=SC2053
+	if [ "$2" -ne 0 ] && [[ "$3" == $4 ]]; then
+		check_pass "$1"
+		return 0
+	fi
+	check_fail "$1" "rc=$2 '$3', want a failure matching '$4'"
+	return 1
+}
+
 # check_cmp NAME GOT OP WANT [WHAT]  (OP: -eq -ne -lt -le -gt -ge; integers)
 check_cmp()
 {
@@ -413,6 +438,35 @@ wait_for()
 		sleep 0.2
 	done
 	"$@" >/dev/null 2>&1
+}
+
+# syslog_of CMD... : run CMD with a private /dev/log (own mount namespace, a
+# tmpfs on /dev) and print what it sent to syslog, one message a line
+syslog_of()
+{
+	local out=$XVT_TMP/syslog.$RANDOM
+	unshare -m bash -c '
+		out=$1; shift
+		mount -t tmpfs tmpfs /dev || exit 1
+		"$PY" -c "
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(\"/dev/log\")
+s.settimeout(3)
+open(sys.argv[1] + \".ready\", \"w\").close()
+with open(sys.argv[1], \"w\") as f:
+    try:
+        while True:
+            f.write(s.recv(4096).decode(errors=\"replace\") + \"\\n\")
+            f.flush()
+    except socket.timeout:
+        pass
+" "$out" &
+		for i in $(seq 50); do [ -e "$out.ready" ] && break; sleep 0.1; done
+		"$@"
+		wait
+	' syslog_of "$out" "$@" >"$out.cmd" 2>&1
+	cat "$out" 2>/dev/null
 }
 
 # ---------------------------------------------------------------- capture

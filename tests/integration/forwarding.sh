@@ -86,6 +86,14 @@ ping_kernel()
 	check_eq "$T: kernel vxlan on h3 learned vm1a behind h1" "$kdst" "$(ul_ip 1)"
 }
 
+# flood_counters : "K R T F" = kernel h3's vx100 rx packets, h2's VNI 100
+# rx_packets, h1's VNI 100 tx_packets and events.flooded
+flood_counters()
+{
+	echo "$(link_stat "$H3" vx100 rx packets) $(vni_stat "$H2" 100 rx_packets)" \
+		"$(vni_stat "$H1" 100 tx_packets) $(vni_stat "$H1" 100 events.flooded)"
+}
+
 # The first ARP is flooded (one copy to each remote), the answer is learned,
 # every later frame goes to exactly one VTEP.
 flood_learn_unicast()
@@ -96,16 +104,10 @@ flood_learn_unicast()
 
 	check_eq "$T: h1 FDB of VNI 100 empty before traffic" "$(fdb_json "$H1" 100 | jq length)" 0
 	local k0 r0 t0 f0 k1 r1 t1 f1
-	k0=$(link_stat "$H3" vx100 rx packets)
-	r0=$(vni_stat "$H2" 100 rx_packets)
-	t0=$(vni_stat "$H1" 100 tx_packets)
-	f0=$(vni_stat "$H1" 100 events.flooded)
+	read -r k0 r0 t0 f0 < <(flood_counters)
 	vm_ping "$T: first ping vm1a -> vm2a (ARP + echo)" vm1a "$IP2A" 1
 	sleep 0.3
-	k1=$(link_stat "$H3" vx100 rx packets)
-	r1=$(vni_stat "$H2" 100 rx_packets)
-	t1=$(vni_stat "$H1" 100 tx_packets)
-	f1=$(vni_stat "$H1" 100 events.flooded)
+	read -r k1 r1 t1 f1 < <(flood_counters)
 	check_eq "$T: ARP flood reached kernel host h3 once" "$((k1 - k0))" 1 "h3 vx100 rx packets"
 	check_eq "$T: h2 delivered ARP + echo request" "$((r1 - r0))" 2 "h2 rx_packets"
 	check_eq "$T: h1 sent 2 ARP copies + 1 echo request" "$((t1 - t0))" 3 "h1 tx_packets"
@@ -118,10 +120,7 @@ flood_learn_unicast()
 	k0=$k1 r0=$r1 t0=$t1 f0=$f1
 	vm_ping "$T: 20 more pings vm1a -> vm2a" vm1a "$IP2A" 20
 	sleep 0.3
-	k1=$(link_stat "$H3" vx100 rx packets)
-	r1=$(vni_stat "$H2" 100 rx_packets)
-	t1=$(vni_stat "$H1" 100 tx_packets)
-	f1=$(vni_stat "$H1" 100 events.flooded)
+	read -r k1 r1 t1 f1 < <(flood_counters)
 	check_eq "$T: unicast: kernel host h3 got no copy" "$((k1 - k0))" 0 "h3 vx100 rx packets"
 	check_eq "$T: unicast: h2 got exactly 20" "$((r1 - r0))" 20 "h2 rx_packets"
 	check_eq "$T: unicast: h1 sent exactly 20" "$((t1 - t0))" 20 "h1 tx_packets"

@@ -155,35 +155,6 @@ maps_snapshot()
 	done | sha256sum | cut -d' ' -f1
 }
 
-# syslog_of CMD... : run CMD with a private /dev/log (own mount namespace, a
-# tmpfs on /dev) and print what it sent to syslog, one message a line
-syslog_of()
-{
-	local out=$XVT_TMP/syslog.$RANDOM
-	unshare -m bash -c '
-		out=$1; shift
-		mount -t tmpfs tmpfs /dev || exit 1
-		"$PY" -c "
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(\"/dev/log\")
-s.settimeout(3)
-open(sys.argv[1] + \".ready\", \"w\").close()
-with open(sys.argv[1], \"w\") as f:
-    try:
-        while True:
-            f.write(s.recv(4096).decode(errors=\"replace\") + \"\\n\")
-            f.flush()
-    except socket.timeout:
-        pass
-" "$out" &
-		for i in $(seq 50); do [ -e "$out.ready" ] && break; sleep 0.1; done
-		"$@"
-		wait
-	' syslog_of "$out" "$@" >"$out.cmd" 2>&1
-	cat "$out" 2>/dev/null
-}
-
 # devmap_has NS IFINDEX : is IFINDEX in the instance's XDP devmap (no BTF: raw key bytes)
 devmap_has()
 {

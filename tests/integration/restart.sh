@@ -204,18 +204,10 @@ loader_lock()
 	wait_for 2 sh -c "! flock -n '$lock' true"
 	out=$(timeout 20 "$LOADER" --pin "$(pin_dir "$H1")" -n "$H1" attach --uplink ul --local "$(ul_ip 1)" 2>&1 >/dev/null)
 	rc=$?
-	if [ $rc -ne 0 ] && [[ "$out" == Error:*another\ xvtep-loader* ]]; then
-		check_pass "$T: a second attach is refused while another loader holds the pin dir"
-	else
-		check_fail "$T: a second attach is refused while another loader holds the pin dir" "rc=$rc '$out'"
-	fi
+	check_refused "$T: a second attach is refused while another loader holds the pin dir" $rc "$out" "Error:*another xvtep-loader*"
 	out=$(timeout 20 "$LOADER" --pin "$(pin_dir "$H1")" -n "$H1" detach 2>&1 >/dev/null)
 	rc=$?
-	if [ $rc -ne 0 ] && [[ "$out" == Error:*another\ xvtep-loader* ]]; then
-		check_pass "$T: a concurrent detach is refused too"
-	else
-		check_fail "$T: a concurrent detach is refused too" "rc=$rc '$out'"
-	fi
+	check_refused "$T: a concurrent detach is refused too" $rc "$out" "Error:*another xvtep-loader*"
 	check "$T: the running instance is untouched" xvl "$H1" status
 	wait "$holder"
 	check "$T: attach works once the other loader is gone" \

@@ -255,33 +255,6 @@ fdb_flood()
 	check_eq "$T: ... vm2a still known behind h2" "$(fdb_where "$H1" 100 "$MAC2A")" "remote $(ul_ip 2)"
 }
 
-# syslog_of CMD... : what CMD sent to syslog (private /dev/log in a mount namespace)
-syslog_of()
-{
-	local out=$XVT_TMP/syslog.$RANDOM
-	unshare -m bash -c '
-		out=$1; shift
-		mount -t tmpfs tmpfs /dev || exit 1
-		"$PY" -c "
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(\"/dev/log\")
-s.settimeout(3)
-open(sys.argv[1] + \".ready\", \"w\").close()
-with open(sys.argv[1], \"w\") as f:
-    try:
-        while True:
-            f.write(s.recv(4096).decode(errors=\"replace\") + \"\\n\")
-    except socket.timeout:
-        pass
-" "$out" &
-		for i in $(seq 50); do [ -e "$out.ready" ] && break; sleep 0.1; done
-		"$@"
-		wait
-	' syslog_of "$out" "$@" >"$out.cmd" 2>&1
-	cat "$out" 2>/dev/null
-}
-
 # rate 2 burst 2 on a SPAN session fed by 60 pings at 20 ms.
 mirror_rate()
 {
