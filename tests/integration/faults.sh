@@ -46,14 +46,7 @@ FAULT_SYSCALLS=bpf,rename,renameat,renameat2,unlink,unlinkat,mkdir,mkdirat,sendm
 
 faults_topo()
 {
-	topo_underlay &&
-	xvtep_host 1 &&
-	xvtep_host 2 &&
-	xvtep_vni 1 100 her &&
-	xvtep_vni 2 100 her &&
-	xvtep_vm 1 vm1a 100 &&
-	xvtep_vm 2 vm2a 100 &&
-	ul_prewarm
+	topo_pair && ul_prewarm
 }
 
 # forwards : vm1a reaches vm2a across h1's dataplane within 4 s. One ping at a

@@ -55,14 +55,8 @@ MPY=$XVT_ROOT/tests/integration/mirror_pcap.py
 mirror_topo()
 {
 	local i
-	topo_underlay &&
-	xvtep_host 1 &&
-	xvtep_host 2 &&
-	xvtep_vni 1 100 her &&
-	xvtep_vni 2 100 her &&
-	xvtep_vm 1 vm1a 100 &&
+	topo_pair &&
 	xvtep_vm 1 vm1b 100 &&
-	xvtep_vm 2 vm2a 100 &&
 	topo_ns "$NS_COL" || return 1
 	for i in 1 2 3 4; do
 		topo_do ip link add "mcol$i" netns "$H1" type veth peer name "c$i" netns "$NS_COL" &&

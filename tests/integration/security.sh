@@ -44,13 +44,7 @@ MOVER=02:00:00:00:07:07
 # sec_topo [attach args] : h1 (+vm1a) and h2 (+vm2a) on VNI 100, warmed up
 sec_topo()
 {
-	topo_underlay &&
-	xvtep_host 1 "$@" &&
-	xvtep_host 2 &&
-	xvtep_vni 1 100 her &&
-	xvtep_vni 2 100 her &&
-	xvtep_vm 1 vm1a 100 &&
-	xvtep_vm 2 vm2a 100 &&
+	topo_pair "$@" &&
 	ul_prewarm &&
 	topo_do in_ns "$(vm_ns vm1a)" ping -q -c 2 -i 0.2 -W 2 "$IP2A" || return 1
 	UL_MAC=$(in_ns "$H1" ip -j link show dev ul | jq -r '.[0].address')

@@ -190,6 +190,19 @@ ul_prewarm()
 	done
 }
 
+# topo_pair [h1 attach args...] : two xvtep hosts, VNI 100 flooded head-end,
+#   h1 xvtep + vm1a, h2 xvtep + vm2a; no pre-warm (callers add to it first)
+topo_pair()
+{
+	topo_underlay &&
+	xvtep_host 1 "$@" &&
+	xvtep_host 2 &&
+	xvtep_vni 1 100 her &&
+	xvtep_vni 2 100 her &&
+	xvtep_vm 1 vm1a 100 &&
+	xvtep_vm 2 vm2a 100
+}
+
 # topo_std MODE [attach args...] : the standard three-host topology, VNI 100:
 #   h1 xvtep + vm1a, h2 xvtep + vm2a, h3 kernel vxlan + vm3a
 # MODE her|group: how BUM traffic is flooded (on all three hosts).
