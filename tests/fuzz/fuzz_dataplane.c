@@ -32,11 +32,8 @@
 #include "xvtep.h"
 #include "xvtep.skel.h"
 
-#define IP_LOCAL	0xc6336401	/* 198.51.100.1 */
-#define IP_PEER		0xc6336402	/* 198.51.100.2 */
-#define IP_GROUP	0xef010101	/* 239.1.1.1 */
-#define VNI_A		100
-#define VNI_B		200
+#include "../unit/world.h"
+
 #define NVNIS		2
 #define CFG_LEN		16
 #define MAX_FRAME	2048	/* well inside what test_run takes for XDP and skbs */

@@ -3,7 +3,7 @@
 #
 # Fuzz the dataplane (tests/fuzz/fuzz_dataplane.c) for FUZZ_TIME seconds
 # (default 60) inside a throwaway xf- namespace holding the devices the
-# programs reference (same layout as tests/unit/run.sh). Prints PASS:/FAIL:
+# programs reference (tests/unit/netns.sh). Prints PASS:/FAIL:
 # lines for tests/run.sh; libFuzzer's own output goes to build/fuzz/fuzz.log.
 #
 #   FUZZ_TIME=600 tests/fuzz/run.sh [extra libFuzzer args]
@@ -25,21 +25,8 @@ if ! make -C "$top" -s fuzz-build >"$out/build.log" 2>&1; then
 	exit 1
 fi
 
-cleanup() { ip netns del "$ns" 2>/dev/null; }
-trap cleanup EXIT
-trap 'exit 1' INT TERM	# so that the EXIT trap runs
-ip netns add "$ns" || { echo "FAIL: fuzz: setup: cannot create netns $ns"; exit 1; }
-n() { ip -n "$ns" "$@"; }
-n link set lo up
-n link add ut-up type veth peer name ut-upp
-n link add ut-p1 type veth peer name ut-p1p
-n link add ut-p2 type veth peer name ut-p2p
-for d in ut-up ut-upp ut-p1 ut-p1p ut-p2 ut-p2p; do n link set "$d" up; done
-n link set ut-up address 02:00:00:00:00:01
-nsenter --net=/run/netns/"$ns" sysctl -qw net.ipv4.conf.ut-p1.forwarding=1 \
-	net.ipv4.conf.ut-p2.forwarding=1
-n addr add 198.51.100.1/24 dev ut-up
-n neigh replace 198.51.100.2 lladdr 02:00:00:00:00:02 dev ut-up nud permanent
+source "$top/tests/unit/netns.sh"
+unit_netns "$ns" || { echo "FAIL: fuzz: setup: cannot create netns $ns"; exit 1; }
 
 # Seeds first, alone: every seed must pass the oracles.
 if nsenter --net=/run/netns/"$ns" "$bin" -runs=0 -artifact_prefix="$out/" "$top/tests/fuzz/corpus" >"$log.seeds" 2>&1; then

@@ -30,7 +30,7 @@ int env_load(struct env *e, const struct env_cfg *c)
 	if (!e->skel)
 		return -1;
 	e->skel->rodata->cfg_uplink_ifindex = e->ifi_up;
-	e->skel->rodata->cfg_local_ip = htonl(ENV_LOCAL_IP);
+	e->skel->rodata->cfg_local_ip = htonl(IP_LOCAL);
 	e->skel->rodata->cfg_dstport = 4789;
 	if (c->sport_min)
 		e->skel->rodata->cfg_sport_min = c->sport_min;

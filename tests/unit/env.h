@@ -14,7 +14,7 @@
 #include "xvtep.skel.h"
 #include "pkt.h"
 
-#define ENV_LOCAL_IP	0xc6336401	/* 198.51.100.1: cfg_local_ip of every suite */
+#include "world.h"	/* IP_LOCAL is cfg_local_ip of every suite */
 
 struct env {
 	struct xvtep *skel;

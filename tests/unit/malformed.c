@@ -23,21 +23,15 @@
 
 void test_malformed(void);
 
-#define M_IP_LOCAL	0xc6336401	/* 198.51.100.1 */
-#define M_IP_PEER	0xc6336402	/* 198.51.100.2 (permanent neighbour) */
-#define M_IP_GROUP	0xef010101	/* 239.1.1.1, used by no VNI here */
-#define M_VNI_A		100		/* learning, ports p1 + p2 */
-#define M_VNI_B		200		/* learning, one remote, no port */
-#define M_VNI_MAX	0xffffff	/* highest VNI: no learning, nowhere to flood */
+/*
+ * This suite's world (world.h): VNI_A learns, ports p1 + p2; VNI_B learns,
+ * one remote, no port; M_VNI_MAX neither learns nor floods. MAC_VM1 and
+ * MAC_VM2 are static on p1 and p2, MAC_FAR2 static behind IP_PEER; MAC_VM3
+ * and MAC_FAR are unknown. IP_GROUP is used by no VNI here.
+ */
+#define M_VNI_MAX	0xffffff	/* highest VNI */
 
-static const uint8_t M_VM1[6] = { 0x02, 0xaa, 0, 0, 0, 0x01 };	/* static, p1 */
-static const uint8_t M_VM2[6] = { 0x02, 0xaa, 0, 0, 0, 0x02 };	/* static, p2 */
-static const uint8_t M_VM3[6] = { 0x02, 0xaa, 0, 0, 0, 0x03 };	/* unknown */
-static const uint8_t M_FAR[6] = { 0x02, 0xbb, 0, 0, 0, 0x01 };	/* unknown */
-static const uint8_t M_FAR2[6] = { 0x02, 0xbb, 0, 0, 0, 0x02 };	/* static, behind PEER */
-static const uint8_t M_BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-static const uint8_t M_MCAST[6] = { 0x01, 0x00, 0x5e, 0, 0, 0x01 };
-static const uint8_t M_ZERO[6] = { 0 };
+static const uint8_t MAC_VM3[6] = { 0x02, 0xaa, 0, 0, 0, 0x03 };
 
 /* ------------------------------------------------------------ builders */
 
@@ -49,12 +43,12 @@ static void vx_build(struct pkt *p, const struct outer_opts *o, const struct inn
 
 static struct outer_opts m_out(void)
 {
-	return (struct outer_opts){ .src = M_IP_PEER, .dst = M_IP_LOCAL, .vni = M_VNI_A };
+	return (struct outer_opts){ .src = IP_PEER, .dst = IP_LOCAL, .vni = VNI_A };
 }
 
 static struct inner_opts m_in(void)
 {
-	return (struct inner_opts){ .dst = M_VM1, .src = M_FAR, .proto = ETH_P_IP,
+	return (struct inner_opts){ .dst = MAC_VM1, .src = MAC_FAR, .proto = ETH_P_IP,
 				    .l4 = IPPROTO_UDP, .payload = 64, .fill = 0x5a };
 }
 
@@ -221,7 +215,7 @@ static void b_outer_vlan(struct pkt *p, int n)
 /* arg: 0 zero, 1 multicast, 2 broadcast inner source. */
 static void b_inner_src(struct pkt *p, int which)
 {
-	const uint8_t *src[] = { M_ZERO, M_MCAST, M_BCAST };
+	const uint8_t *src[] = { MAC_ZERO, MAC_MCAST, MAC_BCAST };
 	struct outer_opts o = m_out();
 	struct inner_opts in = m_in();
 
@@ -234,7 +228,7 @@ static void b_inner_bcast_dst(struct pkt *p, int arg)
 	struct outer_opts o = m_out();
 	struct inner_opts in = m_in();
 
-	in.dst = M_BCAST;
+	in.dst = MAC_BCAST;
 	vx_build(p, &o, &in);
 }
 
@@ -352,26 +346,26 @@ static void vm_frame(struct pkt *p, const uint8_t *dst, const uint8_t *src, uint
 }
 
 /* arg: total frame length; to VM2 (static, local p2). */
-static void v_local(struct pkt *p, int len) { vm_frame(p, M_VM2, M_VM3, ETH_P_IP, len); }
+static void v_local(struct pkt *p, int len) { vm_frame(p, MAC_VM2, MAC_VM3, ETH_P_IP, len); }
 
 /* arg: total frame length; to FAR2 (static, behind PEER): encapsulated. */
-static void v_remote(struct pkt *p, int len) { vm_frame(p, M_FAR2, M_VM3, ETH_P_IP, len); }
+static void v_remote(struct pkt *p, int len) { vm_frame(p, MAC_FAR2, MAC_VM3, ETH_P_IP, len); }
 
-static void v_local_arp(struct pkt *p, int len) { vm_frame(p, M_VM2, M_VM3, ETH_P_ARP, len); }
+static void v_local_arp(struct pkt *p, int len) { vm_frame(p, MAC_VM2, MAC_VM3, ETH_P_ARP, len); }
 
-static void v_remote_arp(struct pkt *p, int len) { vm_frame(p, M_FAR2, M_VM3, ETH_P_ARP, len); }
+static void v_remote_arp(struct pkt *p, int len) { vm_frame(p, MAC_FAR2, MAC_VM3, ETH_P_ARP, len); }
 
 /* Ethertype IPv4, but the IPv4 header cut to `len - 14` bytes. */
 static void v_remote_cut_ip(struct pkt *p, int len)
 {
-	vm_frame(p, M_FAR2, M_VM3, ETH_P_IP, 100);
+	vm_frame(p, MAC_FAR2, MAC_VM3, ETH_P_IP, 100);
 	p->len = len;
 }
 
 /* IPv4 total length far beyond the frame. */
 static void v_remote_bad_totlen(struct pkt *p, int len)
 {
-	vm_frame(p, M_FAR2, M_VM3, ETH_P_IP, len);
+	vm_frame(p, MAC_FAR2, MAC_VM3, ETH_P_IP, len);
 	((struct iphdr *)(p->buf + 14))->tot_len = htons(9000);
 }
 
@@ -380,7 +374,7 @@ static void v_remote_v6_ext(struct pkt *p, int arg)
 {
 	uint8_t *ip6;
 
-	vm_frame(p, M_FAR2, M_VM3, ETH_P_IPV6, 14 + 40 + 16 + 8 + 20);
+	vm_frame(p, MAC_FAR2, MAC_VM3, ETH_P_IPV6, 14 + 40 + 16 + 8 + 20);
 	ip6 = p->buf + 14;
 	memset(ip6, 0, 40 + 16 + 8 + 20);
 	ip6[0] = 0x60;
@@ -399,14 +393,14 @@ static void v_vlan(struct pkt *p, int n)
 
 static void v_src(struct pkt *p, int which)
 {
-	const uint8_t *src[] = { M_ZERO, M_MCAST, M_BCAST };
+	const uint8_t *src[] = { MAC_ZERO, MAC_MCAST, MAC_BCAST };
 
-	vm_frame(p, M_VM2, src[which], ETH_P_IP, 64);
+	vm_frame(p, MAC_VM2, src[which], ETH_P_IP, 64);
 }
 
-static void v_hairpin(struct pkt *p, int arg) { vm_frame(p, M_VM1, M_VM3, ETH_P_IP, 64); }
+static void v_hairpin(struct pkt *p, int arg) { vm_frame(p, MAC_VM1, MAC_VM3, ETH_P_IP, 64); }
 
-static void v_bcast(struct pkt *p, int arg) { vm_frame(p, M_BCAST, M_VM3, ETH_P_ARP, 42); }
+static void v_bcast(struct pkt *p, int arg) { vm_frame(p, MAC_BCAST, MAC_VM3, ETH_P_ARP, 42); }
 
 /* Raw bytes: n bytes of 0xa5 (an "Ethernet" header of garbage when n >= 14). */
 static void b_garbage(struct pkt *p, int n)
@@ -499,15 +493,15 @@ static const struct mrow rows[] = {
 	{ "inner frame of 33 bytes, lengths consistent", b_cut_fixed, 83, XDP_UP,
 	  .verdict = XDP_DROP, DROP(XVTEP_DROP_MALFORMED, 0) },
 	{ "inner frame of 34 bytes (shortest taken)", b_cut_fixed, 84, XDP_UP,
-	  .verdict = XDP_REDIRECT, EV(XVTEP_EV_LEARNED, M_VNI_A), .learned = 1 },
+	  .verdict = XDP_REDIRECT, EV(XVTEP_EV_LEARNED, VNI_A), .learned = 1 },
 	/* ---- XDP: IPv4 header fields ---- */
 	{ "IHL 0", b_ihl_patch, 0, XDP_UP, .verdict = XDP_PASS },
 	{ "IHL 4", b_ihl_patch, 4, XDP_UP, .verdict = XDP_PASS },
 	{ "IHL 15, UDP beyond the frame", b_ihl_short, 15, XDP_UP, .verdict = XDP_PASS },
 	{ "IPv4 options, IHL 6 (valid)", b_options, 6, XDP_UP, .verdict = XDP_REDIRECT,
-	  EV(XVTEP_EV_LEARNED, M_VNI_A), .learned = 1 },
+	  EV(XVTEP_EV_LEARNED, VNI_A), .learned = 1 },
 	{ "IPv4 options, IHL 15 (valid)", b_options, 15, XDP_UP, .verdict = XDP_REDIRECT,
-	  EV(XVTEP_EV_LEARNED, M_VNI_A), .learned = 1 },
+	  EV(XVTEP_EV_LEARNED, VNI_A), .learned = 1 },
 	{ "IPv4 total length 100 beyond the frame", b_totlen_delta, 100, XDP_UP,
 	  .verdict = XDP_DROP, DROP(XVTEP_DROP_MALFORMED, 0) },
 	{ "IPv4 total length 1 beyond the frame", b_totlen_delta, 1, XDP_UP,
@@ -533,7 +527,7 @@ static const struct mrow rows[] = {
 	{ "outer IPv4 DF set (valid)", b_frag, 0x4000, XDP_UP, .verdict = XDP_REDIRECT,
 	  .learned = 1 },
 	/* ---- XDP: outer addresses ---- */
-	{ "outer source is our own address", b_outer_src, M_IP_LOCAL, XDP_UP,
+	{ "outer source is our own address", b_outer_src, IP_LOCAL, XDP_UP,
 	  .verdict = XDP_DROP, DROP(XVTEP_DROP_OWN_SOURCE, 0) },
 	{ "outer source 0.0.0.0", b_outer_src, 0, XDP_UP, .verdict = XDP_DROP,
 	  DROP(XVTEP_DROP_MALFORMED, 0) },
@@ -541,15 +535,15 @@ static const struct mrow rows[] = {
 	  .verdict = XDP_DROP, DROP(XVTEP_DROP_MALFORMED, 0) },
 	{ "outer source 255.255.255.255", b_outer_src, (int)0xffffffff, XDP_UP,
 	  .verdict = XDP_DROP, DROP(XVTEP_DROP_MALFORMED, 0) },
-	{ "outer destination a group VNI A does not use", b_outer_dst, (int)M_IP_GROUP, XDP_UP,
-	  .verdict = XDP_DROP, DROP(XVTEP_DROP_UNKNOWN_VNI, M_VNI_A) },
+	{ "outer destination a group VNI A does not use", b_outer_dst, (int)IP_GROUP, XDP_UP,
+	  .verdict = XDP_DROP, DROP(XVTEP_DROP_UNKNOWN_VNI, VNI_A) },
 	/* ---- XDP: VXLAN header ---- */
 	{ "I flag clear", b_flags, 0x00000000, XDP_UP, .verdict = XDP_DROP,
 	  DROP(XVTEP_DROP_NO_I_FLAG, 0) },
 	{ "I flag clear, other flags set", b_flags, 0x77000000, XDP_UP, .verdict = XDP_DROP,
 	  DROP(XVTEP_DROP_NO_I_FLAG, 0) },
 	{ "all reserved bits set (ignored, counted)", b_flags, (int)0x88000000, XDP_UP,
-	  .verdict = XDP_REDIRECT, EV(XVTEP_EV_RESERVED_BITS, M_VNI_A), .learned = 1 },
+	  .verdict = XDP_REDIRECT, EV(XVTEP_EV_RESERVED_BITS, VNI_A), .learned = 1 },
 	{ "VNI 0", b_vni, 0, XDP_UP, .verdict = XDP_DROP, DROP(XVTEP_DROP_UNKNOWN_VNI, 0) },
 	{ "VNI 0xFFFFFE (not configured)", b_vni, 0xfffffe, XDP_UP, .verdict = XDP_DROP,
 	  DROP(XVTEP_DROP_UNKNOWN_VNI, 0) },
@@ -576,13 +570,13 @@ static const struct mrow rows[] = {
 	{ "outer 5 tags", b_outer_vlan, 5, XDP_UP, .verdict = XDP_PASS },
 	/* ---- XDP: inner addresses ---- */
 	{ "inner source zero MAC", b_inner_src, 0, XDP_UP, .verdict = XDP_DROP,
-	  DROP(XVTEP_DROP_BAD_SRC_MAC, M_VNI_A) },
+	  DROP(XVTEP_DROP_BAD_SRC_MAC, VNI_A) },
 	{ "inner source multicast MAC", b_inner_src, 1, XDP_UP, .verdict = XDP_DROP,
-	  DROP(XVTEP_DROP_BAD_SRC_MAC, M_VNI_A) },
+	  DROP(XVTEP_DROP_BAD_SRC_MAC, VNI_A) },
 	{ "inner source broadcast MAC", b_inner_src, 2, XDP_UP, .verdict = XDP_DROP,
-	  DROP(XVTEP_DROP_BAD_SRC_MAC, M_VNI_A) },
+	  DROP(XVTEP_DROP_BAD_SRC_MAC, VNI_A) },
 	{ "inner broadcast destination (to TC, nothing learned in XDP)", b_inner_bcast_dst, 0,
-	  XDP_UP, .verdict = XDP_PASS, EV(XVTEP_EV_XDP_TO_TC, M_VNI_A) },
+	  XDP_UP, .verdict = XDP_PASS, EV(XVTEP_EV_XDP_TO_TC, VNI_A) },
 	/* ---- XDP: IPv6 outer (the underlay is IPv4 only: the stack's) ---- */
 	{ "outer IPv6, UDP 4789", b_ipv6, 0, XDP_UP, .verdict = XDP_PASS },
 	{ "outer IPv6, 2 extension headers", b_ipv6, 2, XDP_UP, .verdict = XDP_PASS },
@@ -607,7 +601,7 @@ static const struct mrow rows[] = {
 	{ "inner frame of 33 bytes, lengths consistent", b_cut_fixed, 83, TC_UP, .dev = DEV_UP,
 	  .verdict = TC_ACT_SHOT, DROP(XVTEP_DROP_MALFORMED, 0) },
 	{ "inner frame of 34 bytes (shortest taken)", b_cut_fixed, 84, TC_UP, .dev = DEV_UP,
-	  .verdict = TC_ACT_REDIRECT, EV(XVTEP_EV_LEARNED, M_VNI_A), .learned = 1 },
+	  .verdict = TC_ACT_REDIRECT, EV(XVTEP_EV_LEARNED, VNI_A), .learned = 1 },
 	{ "IHL 4", b_ihl_patch, 4, TC_UP, .dev = DEV_UP, .verdict = TC_ACT_OK },
 	{ "IPv4 options, IHL 15 (valid)", b_options, 15, TC_UP, .dev = DEV_UP,
 	  .verdict = TC_ACT_REDIRECT, .learned = 1 },
@@ -619,14 +613,14 @@ static const struct mrow rows[] = {
 	  .verdict = TC_ACT_OK },
 	{ "outer source 0.0.0.0", b_outer_src, 0, TC_UP, .dev = DEV_UP, .verdict = TC_ACT_SHOT,
 	  DROP(XVTEP_DROP_MALFORMED, 0) },
-	{ "outer source multicast 239.1.1.1", b_outer_src, (int)M_IP_GROUP, TC_UP,
+	{ "outer source multicast 239.1.1.1", b_outer_src, (int)IP_GROUP, TC_UP,
 	  .dev = DEV_UP, .verdict = TC_ACT_SHOT, DROP(XVTEP_DROP_MALFORMED, 0) },
-	{ "outer source is our own address", b_outer_src, M_IP_LOCAL, TC_UP, .dev = DEV_UP,
+	{ "outer source is our own address", b_outer_src, IP_LOCAL, TC_UP, .dev = DEV_UP,
 	  .verdict = TC_ACT_SHOT, DROP(XVTEP_DROP_OWN_SOURCE, 0) },
 	{ "I flag clear", b_flags, 0x00000000, TC_UP, .dev = DEV_UP, .verdict = TC_ACT_SHOT,
 	  DROP(XVTEP_DROP_NO_I_FLAG, 0) },
 	{ "all reserved bits set (ignored, counted)", b_flags, (int)0x88000000, TC_UP,
-	  .dev = DEV_UP, .verdict = TC_ACT_REDIRECT, EV(XVTEP_EV_RESERVED_BITS, M_VNI_A),
+	  .dev = DEV_UP, .verdict = TC_ACT_REDIRECT, EV(XVTEP_EV_RESERVED_BITS, VNI_A),
 	  .learned = 1 },
 	{ "VNI 0", b_vni, 0, TC_UP, .dev = DEV_UP, .verdict = TC_ACT_SHOT,
 	  DROP(XVTEP_DROP_UNKNOWN_VNI, 0) },
@@ -641,13 +635,13 @@ static const struct mrow rows[] = {
 	{ "outer 802.1Q tag", b_outer_vlan, 1, TC_UP, .dev = DEV_UP, .verdict = TC_ACT_OK },
 	{ "outer 5 tags", b_outer_vlan, 5, TC_UP, .dev = DEV_UP, .verdict = TC_ACT_OK },
 	{ "inner source zero MAC", b_inner_src, 0, TC_UP, .dev = DEV_UP, .verdict = TC_ACT_SHOT,
-	  DROP(XVTEP_DROP_BAD_SRC_MAC, M_VNI_A) },
+	  DROP(XVTEP_DROP_BAD_SRC_MAC, VNI_A) },
 	{ "inner source multicast MAC", b_inner_src, 1, TC_UP, .dev = DEV_UP,
-	  .verdict = TC_ACT_SHOT, DROP(XVTEP_DROP_BAD_SRC_MAC, M_VNI_A) },
+	  .verdict = TC_ACT_SHOT, DROP(XVTEP_DROP_BAD_SRC_MAC, VNI_A) },
 	{ "inner source broadcast MAC", b_inner_src, 2, TC_UP, .dev = DEV_UP,
-	  .verdict = TC_ACT_SHOT, DROP(XVTEP_DROP_BAD_SRC_MAC, M_VNI_A) },
+	  .verdict = TC_ACT_SHOT, DROP(XVTEP_DROP_BAD_SRC_MAC, VNI_A) },
 	{ "inner broadcast destination: flooded to both ports", b_inner_bcast_dst, 0, TC_UP,
-	  .dev = DEV_UP, .verdict = TC_ACT_REDIRECT, EV(XVTEP_EV_FLOODED, M_VNI_A),
+	  .dev = DEV_UP, .verdict = TC_ACT_REDIRECT, EV(XVTEP_EV_FLOODED, VNI_A),
 	  .learned = 1 },
 	{ "outer IPv6, 2 extension headers", b_ipv6, 2, TC_UP, .dev = DEV_UP,
 	  .verdict = TC_ACT_OK },
@@ -659,35 +653,35 @@ static const struct mrow rows[] = {
 	  .verdict = TC_ACT_SHOT, DROP(XVTEP_DROP_PORT_UNKNOWN, 0) },
 	{ "bare Ethernet header, IPv4 ethertype", v_local, 14, TC_PORT, REFUSED_L3 },
 	{ "bare Ethernet header, ARP ethertype, to a local VM", v_local_arp, 14, TC_PORT,
-	  .verdict = TC_ACT_REDIRECT, EV(XVTEP_EV_LEARNED, M_VNI_A), .learned = 1 },
+	  .verdict = TC_ACT_REDIRECT, EV(XVTEP_EV_LEARNED, VNI_A), .learned = 1 },
 	{ "802.1Q tag", v_vlan, 1, TC_PORT, .verdict = TC_ACT_SHOT,
-	  DROP(XVTEP_DROP_INNER_VLAN, M_VNI_A) },
+	  DROP(XVTEP_DROP_INNER_VLAN, VNI_A) },
 	{ "802.1ad tag", v_vlan, -1, TC_PORT, .verdict = TC_ACT_SHOT,
-	  DROP(XVTEP_DROP_INNER_VLAN, M_VNI_A) },
-	{ "QinQ", v_vlan, 2, TC_PORT, .verdict = TC_ACT_SHOT, DROP(XVTEP_DROP_INNER_VLAN, M_VNI_A) },
+	  DROP(XVTEP_DROP_INNER_VLAN, VNI_A) },
+	{ "QinQ", v_vlan, 2, TC_PORT, .verdict = TC_ACT_SHOT, DROP(XVTEP_DROP_INNER_VLAN, VNI_A) },
 	{ "3 tags", v_vlan, 3, TC_PORT, .verdict = TC_ACT_SHOT,
-	  DROP(XVTEP_DROP_INNER_VLAN, M_VNI_A) },
+	  DROP(XVTEP_DROP_INNER_VLAN, VNI_A) },
 	{ "5 tags", v_vlan, 5, TC_PORT, .verdict = TC_ACT_SHOT,
-	  DROP(XVTEP_DROP_INNER_VLAN, M_VNI_A) },
+	  DROP(XVTEP_DROP_INNER_VLAN, VNI_A) },
 	{ "source zero MAC", v_src, 0, TC_PORT, .verdict = TC_ACT_SHOT,
-	  DROP(XVTEP_DROP_BAD_SRC_MAC, M_VNI_A) },
+	  DROP(XVTEP_DROP_BAD_SRC_MAC, VNI_A) },
 	{ "source multicast MAC", v_src, 1, TC_PORT, .verdict = TC_ACT_SHOT,
-	  DROP(XVTEP_DROP_BAD_SRC_MAC, M_VNI_A) },
+	  DROP(XVTEP_DROP_BAD_SRC_MAC, VNI_A) },
 	{ "source broadcast MAC", v_src, 2, TC_PORT, .verdict = TC_ACT_SHOT,
-	  DROP(XVTEP_DROP_BAD_SRC_MAC, M_VNI_A) },
+	  DROP(XVTEP_DROP_BAD_SRC_MAC, VNI_A) },
 	/* The source is a real VM on this port: learning it before a
 	 * forwarding drop is what a bridge does too. */
 	{ "destination on the ingress port (hairpin)", v_hairpin, 0, TC_PORT,
-	  .verdict = TC_ACT_SHOT, DROP(XVTEP_DROP_HAIRPIN, M_VNI_A), .learned = 1 },
+	  .verdict = TC_ACT_SHOT, DROP(XVTEP_DROP_HAIRPIN, VNI_A), .learned = 1 },
 	{ "broadcast ARP: local copies only", v_bcast, 0, TC_PORT, .verdict = TC_ACT_SHOT,
-	  EV(XVTEP_EV_FLOODED, M_VNI_A), .learned = 1 },
+	  EV(XVTEP_EV_FLOODED, VNI_A), .learned = 1 },
 	/* ut-up has MTU 1500: 1464 + 36 bytes of outer IPv4/UDP/VXLAN fit, 1465 not. */
 	{ "to a remote, largest frame that fits the MTU", v_remote, 1464, TC_PORT,
 	  .verdict = TC_ACT_REDIRECT, .learned = 1 },
 	{ "to a remote, 1 byte over the MTU", v_remote, 1465, TC_PORT, .verdict = TC_ACT_SHOT,
-	  DROP(XVTEP_DROP_MTU, M_VNI_A), .learned = 1 },
+	  DROP(XVTEP_DROP_MTU, VNI_A), .learned = 1 },
 	{ "to a remote, 3000 bytes", v_remote, 3000, TC_PORT, .verdict = TC_ACT_SHOT,
-	  DROP(XVTEP_DROP_MTU, M_VNI_A), .learned = 1 },
+	  DROP(XVTEP_DROP_MTU, VNI_A), .learned = 1 },
 	{ "to a remote, 4000 bytes", v_remote, 4000, TC_PORT, REFUSED_BIG },
 	{ "to a remote, IPv4 header cut at 10 bytes", v_remote_cut_ip, 24, TC_PORT, REFUSED_L3 },
 	{ "to a remote, IPv4 header only", v_remote_cut_ip, 34, TC_PORT,
@@ -725,7 +719,7 @@ static const struct mrow rows[] = {
 
 /* ------------------------------------------------------------ environment */
 
-static const uint32_t tracked_vnis[] = { 0, M_VNI_A, M_VNI_B, M_VNI_MAX };
+static const uint32_t tracked_vnis[] = { 0, VNI_A, VNI_B, M_VNI_MAX };
 #define NTRACKED (sizeof(tracked_vnis) / sizeof(tracked_vnis[0]))
 #define NSLOTS 4
 
@@ -817,9 +811,9 @@ static void m_reset(struct env *e)
 
 	while (!bpf_map_get_next_key(e->fdb, NULL, &k))
 		bpf_map_delete_elem(e->fdb, &k);
-	m_fdb_static(e, M_VNI_A, M_VM1, e->ifi_p1, 0);
-	m_fdb_static(e, M_VNI_A, M_VM2, e->ifi_p2, 0);
-	m_fdb_static(e, M_VNI_A, M_FAR2, 0, M_IP_PEER);
+	m_fdb_static(e, VNI_A, MAC_VM1, e->ifi_p1, 0);
+	m_fdb_static(e, VNI_A, MAC_VM2, e->ifi_p2, 0);
+	m_fdb_static(e, VNI_A, MAC_FAR2, 0, IP_PEER);
 	for (size_t i = 1; i < NTRACKED; i++)
 		bpf_map_update_elem(e->vstate, &tracked_vnis[i], &vs, BPF_ANY);
 }
@@ -845,7 +839,7 @@ static int m_env_open(struct env *e)
 	struct xvtep_vni b = { .flags = XVTEP_VNI_F_LEARNING, .ageing = 300, .nr_remotes = 1 };
 	struct xvtep_vni max = { .ageing = 300 };
 	struct xvtep_mirror m;
-	struct xvtep_port port = { .vni = M_VNI_A };
+	struct xvtep_port port = { .vni = VNI_A };
 	uint32_t slot;
 
 	if (env_load(e, &(struct env_cfg){}))
@@ -853,9 +847,9 @@ static int m_env_open(struct env *e)
 
 	a.ports[0] = e->ifi_p1;
 	a.ports[1] = e->ifi_p2;
-	b.remotes[0] = htonl(M_IP_PEER);
-	if (m_vni_add(e, 0, &(struct xvtep_vni){}) || m_vni_add(e, M_VNI_A, &a) ||
-	    m_vni_add(e, M_VNI_B, &b) || m_vni_add(e, M_VNI_MAX, &max))
+	b.remotes[0] = htonl(IP_PEER);
+	if (m_vni_add(e, 0, &(struct xvtep_vni){}) || m_vni_add(e, VNI_A, &a) ||
+	    m_vni_add(e, VNI_B, &b) || m_vni_add(e, M_VNI_MAX, &max))
 		return -1;
 	/* VNI 0 is the global counter slot, never a configured VNI. */
 	bpf_map_delete_elem(e->vnis, &(uint32_t){ 0 });
@@ -875,7 +869,7 @@ static int m_env_open(struct env *e)
 	bpf_map_update_elem(e->mirrors, &slot, &m, BPF_ANY);
 	slot = MS_ERSPAN_CUT;
 	m = (struct xvtep_mirror){ .id = 3, .kind = XVTEP_MIRROR_ERSPAN, .dir = 3,
-				   .erspan_version = 2, .remote = htonl(M_IP_PEER), .truncate = 10 };
+				   .erspan_version = 2, .remote = htonl(IP_PEER), .truncate = 10 };
 	bpf_map_update_elem(e->mirrors, &slot, &m, BPF_ANY);
 	m_reset(e);
 	return 0;
@@ -939,11 +933,11 @@ static bool m_check(const struct mrow *r, const struct snap *a, const struct sna
 				 xvtep_event_names[r->ev - 1], r->ev_vni);
 			return false;
 		}
-		if (b->learned[v] - a->learned[v] != (uint64_t)(tracked_vnis[v] == M_VNI_A ?
+		if (b->learned[v] - a->learned[v] != (uint64_t)(tracked_vnis[v] == VNI_A ?
 								r->learned : 0)) {
 			snprintf(why, n, "learned count of VNI %u moved by %lld, expected %d",
 				 tracked_vnis[v], (long long)(b->learned[v] - a->learned[v]),
-				 tracked_vnis[v] == M_VNI_A ? r->learned : 0);
+				 tracked_vnis[v] == VNI_A ? r->learned : 0);
 			return false;
 		}
 	}
@@ -982,7 +976,7 @@ static bool m_check(const struct mrow *r, const struct snap *a, const struct sna
 	}
 	/* Whatever was learned is a unicast, non-zero MAC. */
 	for (int j = 0; j < b->fdb_n && j < 64; j++)
-		if ((b->keys[j].mac[0] & 1) || !memcmp(b->keys[j].mac, M_ZERO, 6)) {
+		if ((b->keys[j].mac[0] & 1) || !memcmp(b->keys[j].mac, MAC_ZERO, 6)) {
 			snprintf(why, n, "multicast or zero MAC in the FDB");
 			return false;
 		}

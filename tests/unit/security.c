@@ -20,18 +20,9 @@
 #include "unit.h"
 #include "env.h"
 
-#define IP_LOCAL	0xc6336401	/* 198.51.100.1 */
-#define IP_PEER		0xc6336402	/* 198.51.100.2 (permanent neighbour) */
-#define IP_OTHER	0xc6336403	/* 198.51.100.3 */
 #define IP_DOC3		0xcb007101	/* 203.0.113.1 */
-#define VNI_A		100
-#define VNI_B		200
 
-static const uint8_t S_VM1[6] = { 0x02, 0xaa, 0, 0, 0, 0x01 };
-static const uint8_t S_VM2[6] = { 0x02, 0xaa, 0, 0, 0, 0x02 };
-static const uint8_t S_FAR[6] = { 0x02, 0xbb, 0, 0, 0, 0x01 };
-static const uint8_t S_FAR2[6] = { 0x02, 0xbb, 0, 0, 0, 0x02 };
-static const uint8_t S_FAR3[6] = { 0x02, 0xbb, 0, 0, 0, 0x03 };
+static const uint8_t MAC_FAR3[6] = { 0x02, 0xbb, 0, 0, 0, 0x03 };
 
 static int senv_open(struct env *e, uint32_t fdb_size, uint32_t mirror_ifindex)
 {
@@ -55,8 +46,8 @@ static int senv_std(struct env *e, uint32_t fdb_size, uint32_t mirror_ifindex)
 	vni_add(e, VNI_B, &b);
 	port_add(e, e->ifi_p1, VNI_A);
 	port_add(e, e->ifi_p2, VNI_A);
-	fdb_set(e, VNI_A, S_VM1, e->ifi_p1, 0, XVTEP_FDB_F_STATIC);
-	fdb_set(e, VNI_A, S_VM2, e->ifi_p2, 0, XVTEP_FDB_F_STATIC);
+	fdb_set(e, VNI_A, MAC_VM1, e->ifi_p1, 0, XVTEP_FDB_F_STATIC);
+	fdb_set(e, VNI_A, MAC_VM2, e->ifi_p2, 0, XVTEP_FDB_F_STATIC);
 	return 0;
 }
 
@@ -122,27 +113,27 @@ static void test_peer_allow_list(void)
 
 	/* Entries in the map but no flag on the VNI: behaviour as before. */
 	peer_put(&e, VNI_A, IP_DOC3, 32);
-	s_vxlan(&p, IP_OTHER, VNI_A, S_FAR, S_VM1);
+	s_vxlan(&p, IP_OTHER, VNI_A, MAC_FAR, MAC_VM1);
 	r = run_xdp(&e, &p);
-	CHECK(r.retval == XDP_REDIRECT && !fdb_get(&e, VNI_A, S_FAR, &fe),
+	CHECK(r.retval == XDP_REDIRECT && !fdb_get(&e, VNI_A, MAC_FAR, &fe),
 	      "peer: VNI without the filter flag accepts any VTEP (no list = as before)",
 	      "retval %u", r.retval);
 
 	/* Own list {PEER/32}: OTHER is refused before learning, in XDP and TC. */
 	peer_put(&e, VNI_A, IP_PEER, 32);
 	vni_flags(&e, VNI_A, filt | own, 0);
-	s_vxlan(&p, IP_OTHER, VNI_A, S_FAR2, S_VM1);
+	s_vxlan(&p, IP_OTHER, VNI_A, MAC_FAR2, MAC_VM1);
 	r = run_xdp(&e, &p);
 	s = stats_of(&e, VNI_A);
 	CHECK(r.retval == XDP_DROP && s.drops[XVTEP_DROP_PEER_DENIED] == 1 &&
-	      fdb_get(&e, VNI_A, S_FAR2, &fe) != 0,
+	      fdb_get(&e, VNI_A, MAC_FAR2, &fe) != 0,
 	      "peer: XDP drops a VTEP outside the VNI's list, counts peer_denied, learns nothing",
 	      "retval %u peer_denied %llu", r.retval,
 	      (unsigned long long)s.drops[XVTEP_DROP_PEER_DENIED]);
 	r = run_tc(&e, TC_UP(&e), e.ifi_up, &p);
 	s = stats_of(&e, VNI_A);
 	CHECK(r.retval == TC_ACT_SHOT && s.drops[XVTEP_DROP_PEER_DENIED] == 2 &&
-	      fdb_get(&e, VNI_A, S_FAR2, &fe) != 0,
+	      fdb_get(&e, VNI_A, MAC_FAR2, &fe) != 0,
 	      "peer: TC decap drops it too, counted once more, learns nothing",
 	      "retval %u peer_denied %llu", r.retval,
 	      (unsigned long long)s.drops[XVTEP_DROP_PEER_DENIED]);
@@ -150,16 +141,16 @@ static void test_peer_allow_list(void)
 	{
 		static const uint8_t bc[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
-		s_vxlan(&p, IP_OTHER, VNI_A, S_FAR2, bc);
+		s_vxlan(&p, IP_OTHER, VNI_A, MAC_FAR2, bc);
 		r = run_tc(&e, TC_UP(&e), e.ifi_up, &p);
 		s = stats_of(&e, VNI_A);
 		CHECK(r.retval == TC_ACT_SHOT && s.drops[XVTEP_DROP_PEER_DENIED] == 3 &&
 		      s.events[XVTEP_EV_FLOODED] == 0,
 		      "peer: a refused broadcast is not flooded", "retval %u", r.retval);
 	}
-	s_vxlan(&p, IP_PEER, VNI_A, S_FAR2, S_VM1);
+	s_vxlan(&p, IP_PEER, VNI_A, MAC_FAR2, MAC_VM1);
 	r = run_xdp(&e, &p);
-	CHECK(r.retval == XDP_REDIRECT && !fdb_get(&e, VNI_A, S_FAR2, &fe) &&
+	CHECK(r.retval == XDP_REDIRECT && !fdb_get(&e, VNI_A, MAC_FAR2, &fe) &&
 	      fe.remote == htonl(IP_PEER),
 	      "peer: a listed VTEP is forwarded and learned", "retval %u", r.retval);
 	r = run_tc(&e, TC_UP(&e), e.ifi_up, &p);
@@ -167,31 +158,31 @@ static void test_peer_allow_list(void)
 
 	/* Prefixes: 198.51.100.0/30 admits .3. */
 	peer_put(&e, VNI_A, 0xc6336400, 30);
-	s_vxlan(&p, IP_OTHER, VNI_A, S_FAR3, S_VM1);
+	s_vxlan(&p, IP_OTHER, VNI_A, MAC_FAR3, MAC_VM1);
 	r = run_xdp(&e, &p);
-	CHECK(r.retval == XDP_REDIRECT && !fdb_get(&e, VNI_A, S_FAR3, &fe),
+	CHECK(r.retval == XDP_REDIRECT && !fdb_get(&e, VNI_A, MAC_FAR3, &fe),
 	      "peer: a prefix admits every address inside it", "retval %u", r.retval);
 
 	/* Default list: VNI B has no own list, the default holds 203.0.113.0/24. */
 	peer_put(&e, XVTEP_PEER_DEFAULT, 0xcb007100, 24);
 	vni_flags(&e, VNI_B, filt, own);
-	s_vxlan(&p, IP_PEER, VNI_B, S_FAR, S_VM1);
+	s_vxlan(&p, IP_PEER, VNI_B, MAC_FAR, MAC_VM1);
 	r = run_tc(&e, TC_UP(&e), e.ifi_up, &p);
 	s = stats_of(&e, VNI_B);
 	CHECK(r.retval == TC_ACT_SHOT && s.drops[XVTEP_DROP_PEER_DENIED] == 1 &&
-	      fdb_get(&e, VNI_B, S_FAR, &fe) != 0,
+	      fdb_get(&e, VNI_B, MAC_FAR, &fe) != 0,
 	      "peer: the default list applies to a VNI without its own", "retval %u", r.retval);
 	peer_put(&e, XVTEP_PEER_DEFAULT, IP_PEER, 32);
 	run_tc(&e, TC_UP(&e), e.ifi_up, &p);	/* B has no port: flooded nowhere */
 	s = stats_of(&e, VNI_B);
 	CHECK(s.drops[XVTEP_DROP_PEER_DENIED] == 1 && s.drops[XVTEP_DROP_NO_DEST] == 1 &&
-	      !fdb_get(&e, VNI_B, S_FAR, &fe) && fe.remote == htonl(IP_PEER),
+	      !fdb_get(&e, VNI_B, MAC_FAR, &fe) && fe.remote == htonl(IP_PEER),
 	      "peer: an address added to the default list is admitted and learned",
 	      "peer_denied %llu no_dest %llu", (unsigned long long)s.drops[XVTEP_DROP_PEER_DENIED],
 	      (unsigned long long)s.drops[XVTEP_DROP_NO_DEST]);
 	/* VNI A's own list replaces the default one: PEER is in the default... and in
 	 * A's; 203.0.113.1 is only in the default, so A refuses it. */
-	s_vxlan(&p, IP_DOC3 + 1, VNI_A, S_FAR, S_VM1);
+	s_vxlan(&p, IP_DOC3 + 1, VNI_A, MAC_FAR, MAC_VM1);
 	r = run_xdp(&e, &p);
 	CHECK_EQ(r.retval, XDP_DROP, "peer: a VNI's own list replaces the default list");
 	env_close(&e);
@@ -215,26 +206,26 @@ static void test_move_dampening(void)
 	bpf_map_update_elem(e.vsec, &vni, &sec, BPF_ANY);
 
 	/* Learn FAR behind PEER, then move it 3 times (PEER<->OTHER): allowed. */
-	s_vxlan(&p, IP_PEER, VNI_A, S_FAR, S_VM1);
+	s_vxlan(&p, IP_PEER, VNI_A, MAC_FAR, MAC_VM1);
 	run_xdp(&e, &p);
 	for (int i = 0; i < 3; i++) {
-		s_vxlan(&p, i % 2 ? IP_PEER : IP_OTHER, VNI_A, S_FAR, S_VM1);
+		s_vxlan(&p, i % 2 ? IP_PEER : IP_OTHER, VNI_A, MAC_FAR, MAC_VM1);
 		ok += run_xdp(&e, &p).retval == XDP_REDIRECT;
 	}
 	s = stats_of(&e, VNI_A);
-	CHECK(ok == 3 && s.events[XVTEP_EV_MOVED] == 3 && !fdb_get(&e, VNI_A, S_FAR, &fe) &&
+	CHECK(ok == 3 && s.events[XVTEP_EV_MOVED] == 3 && !fdb_get(&e, VNI_A, MAC_FAR, &fe) &&
 	      fe.remote == htonl(IP_OTHER) && !(fe.flags & XVTEP_FDB_F_FROZEN),
 	      "move-limit 3: three moves are followed", "ok %d moved %llu flags %u", ok,
 	      (unsigned long long)s.events[XVTEP_EV_MOVED], fe.flags);
 	where = fe.remote;
 
 	/* The 4th move within the window freezes the entry where it is. */
-	s_vxlan(&p, IP_PEER, VNI_A, S_FAR, S_VM1);
+	s_vxlan(&p, IP_PEER, VNI_A, MAC_FAR, MAC_VM1);
 	r = run_xdp(&e, &p);
 	s = stats_of(&e, VNI_A);
 	CHECK(r.retval == XDP_DROP && s.drops[XVTEP_DROP_MAC_FROZEN] == 1 &&
 	      s.events[XVTEP_EV_MOVE_FROZEN] == 1 && s.events[XVTEP_EV_MOVED] == 3 &&
-	      !fdb_get(&e, VNI_A, S_FAR, &fe) && (fe.flags & XVTEP_FDB_F_FROZEN) &&
+	      !fdb_get(&e, VNI_A, MAC_FAR, &fe) && (fe.flags & XVTEP_FDB_F_FROZEN) &&
 	      fe.remote == where,
 	      "4th move in the window: dropped (mac_frozen), entry frozen in place",
 	      "retval %u frozen drops %llu flags %u", r.retval,
@@ -242,32 +233,32 @@ static void test_move_dampening(void)
 
 	/* While frozen: claims from elsewhere dropped in TC and on a port too... */
 	r = run_tc(&e, TC_UP(&e), e.ifi_up, &p);
-	s_eth(&p, S_FAR, S_VM2);
+	s_eth(&p, MAC_FAR, MAC_VM2);
 	struct run rp = run_tc(&e, TC_PORT(&e), e.ifi_p1, &p);
 	s = stats_of(&e, VNI_A);
 	CHECK(r.retval == TC_ACT_SHOT && rp.retval == TC_ACT_SHOT &&
-	      s.drops[XVTEP_DROP_MAC_FROZEN] == 3 && !fdb_get(&e, VNI_A, S_FAR, &fe) &&
+	      s.drops[XVTEP_DROP_MAC_FROZEN] == 3 && !fdb_get(&e, VNI_A, MAC_FAR, &fe) &&
 	      fe.remote == where,
 	      "frozen: claims via TC decap and from a local port are dropped too",
 	      "tc %u port %u frozen drops %llu", r.retval, rp.retval,
 	      (unsigned long long)s.drops[XVTEP_DROP_MAC_FROZEN]);
 	/* ...while its owner keeps talking. */
-	s_vxlan(&p, ntohl(where), VNI_A, S_FAR, S_VM1);
+	s_vxlan(&p, ntohl(where), VNI_A, MAC_FAR, MAC_VM1);
 	r = run_xdp(&e, &p);
 	CHECK_EQ(r.retval, XDP_REDIRECT, "frozen: frames from where the entry is still pass");
 
 	/* Hold over (its end in the past): the next claim moves it, unfrozen. */
-	fdb_get(&e, VNI_A, S_FAR, &fe);
+	fdb_get(&e, VNI_A, MAC_FAR, &fe);
 	fe.pad = 1;	/* the hold's end, in the past */
 	{
 		struct xvtep_fdb_key k = { .vni = VNI_A };
 
-		memcpy(k.mac, S_FAR, 6);
+		memcpy(k.mac, MAC_FAR, 6);
 		bpf_map_update_elem(e.fdb, &k, &fe, BPF_EXIST);
 	}
-	s_vxlan(&p, IP_PEER, VNI_A, S_FAR, S_VM1);
+	s_vxlan(&p, IP_PEER, VNI_A, MAC_FAR, MAC_VM1);
 	r = run_xdp(&e, &p);
-	CHECK(r.retval == XDP_REDIRECT && !fdb_get(&e, VNI_A, S_FAR, &fe) &&
+	CHECK(r.retval == XDP_REDIRECT && !fdb_get(&e, VNI_A, MAC_FAR, &fe) &&
 	      fe.remote == htonl(IP_PEER) && !(fe.flags & XVTEP_FDB_F_FROZEN),
 	      "after the hold the entry moves again and is no longer frozen", "flags %u",
 	      fe.flags);
@@ -277,7 +268,7 @@ static void test_move_dampening(void)
 	bpf_map_update_elem(e.vsec, &vni, &sec, BPF_ANY);
 	ok = 0;
 	for (int i = 0; i < 30; i++) {
-		s_vxlan(&p, i % 2 ? IP_PEER : IP_OTHER, VNI_A, S_FAR, S_VM1);
+		s_vxlan(&p, i % 2 ? IP_PEER : IP_OTHER, VNI_A, MAC_FAR, MAC_VM1);
 		ok += run_xdp(&e, &p).retval == XDP_REDIRECT;
 	}
 	s = stats_of(&e, VNI_A);
@@ -286,14 +277,14 @@ static void test_move_dampening(void)
 
 	/* No settings for the VNI: the default (XVTEP_MOVE_LIMIT_DEFAULT moves). */
 	bpf_map_delete_elem(e.vsec, &vni);
-	s_vxlan(&p, IP_PEER, VNI_A, S_FAR2, S_VM1);
+	s_vxlan(&p, IP_PEER, VNI_A, MAC_FAR2, MAC_VM1);
 	run_xdp(&e, &p);
 	ok = 0;
 	for (int i = 0; i < XVTEP_MOVE_LIMIT_DEFAULT + 1; i++) {
-		s_vxlan(&p, i % 2 ? IP_PEER : IP_OTHER, VNI_A, S_FAR2, S_VM1);
+		s_vxlan(&p, i % 2 ? IP_PEER : IP_OTHER, VNI_A, MAC_FAR2, MAC_VM1);
 		ok += run_xdp(&e, &p).retval == XDP_REDIRECT;
 	}
-	CHECK(ok == XVTEP_MOVE_LIMIT_DEFAULT && !fdb_get(&e, VNI_A, S_FAR2, &fe) &&
+	CHECK(ok == XVTEP_MOVE_LIMIT_DEFAULT && !fdb_get(&e, VNI_A, MAC_FAR2, &fe) &&
 	      (fe.flags & XVTEP_FDB_F_FROZEN),
 	      "default dampening: the move after the default limit freezes", "ok %d flags %u",
 	      ok, fe.flags);
@@ -333,7 +324,7 @@ static void test_own_macs(void)
 	bpf_map_update_elem(e.ownmacs, &mk, &(uint32_t){ e.ifi_p1 }, BPF_ANY);
 
 	/* The uplink's MAC (rodata) from a remote VTEP: XDP and TC. */
-	s_vxlan(&p, IP_PEER, VNI_A, MAC_UPLINK, S_VM1);
+	s_vxlan(&p, IP_PEER, VNI_A, MAC_UPLINK, MAC_VM1);
 	r = run_xdp(&e, &p);
 	s = stats_of(&e, VNI_A);
 	CHECK(r.retval == XDP_DROP && s.drops[XVTEP_DROP_OWN_MAC] == 1 &&
@@ -347,9 +338,9 @@ static void test_own_macs(void)
 	      "own mac: ... and in TC decap", "retval %u", r.retval);
 
 	/* A port's MAC, from a VTEP and from another port. */
-	s_vxlan(&p, IP_PEER, VNI_A, p1mac, S_VM1);
+	s_vxlan(&p, IP_PEER, VNI_A, p1mac, MAC_VM1);
 	r = run_xdp(&e, &p);
-	s_eth(&p, p1mac, S_VM1);
+	s_eth(&p, p1mac, MAC_VM1);
 	struct run rp = run_tc(&e, TC_PORT(&e), e.ifi_p2, &p);
 	s = stats_of(&e, VNI_A);
 	CHECK(r.retval == XDP_DROP && rp.retval == TC_ACT_SHOT &&
@@ -360,7 +351,7 @@ static void test_own_macs(void)
 
 	/* nolearning VNI: nothing is learned anyway, no lookup is paid, no own_mac. */
 	vni_flags(&e, VNI_A, 0, XVTEP_VNI_F_LEARNING);
-	s_vxlan(&p, IP_PEER, VNI_A, MAC_UPLINK, S_VM1);
+	s_vxlan(&p, IP_PEER, VNI_A, MAC_UPLINK, MAC_VM1);
 	r = run_xdp(&e, &p);
 	s = stats_of(&e, VNI_A);
 	CHECK(r.retval == XDP_REDIRECT && s.drops[XVTEP_DROP_OWN_MAC] == 4 &&
@@ -370,9 +361,9 @@ static void test_own_macs(void)
 	vni_flags(&e, VNI_A, XVTEP_VNI_F_LEARNING, 0);
 
 	/* Everyone else is learned as before. */
-	s_eth(&p, S_FAR, S_VM1);
+	s_eth(&p, MAC_FAR, MAC_VM1);
 	rp = run_tc(&e, TC_PORT(&e), e.ifi_p2, &p);
-	CHECK(rp.retval == TC_ACT_REDIRECT && !fdb_get(&e, VNI_A, S_FAR, &fe) &&
+	CHECK(rp.retval == TC_ACT_REDIRECT && !fdb_get(&e, VNI_A, MAC_FAR, &fe) &&
 	      fe.ifindex == (uint32_t)e.ifi_p2,
 	      "own mac: other sources are still learned", "retval %u", rp.retval);
 	env_close(&e);
@@ -406,18 +397,18 @@ static void test_fdb_exhaustion(void)
 	cfg.mac_limit = 1000;
 	bpf_map_update_elem(e.vnis, &vni, &cfg, BPF_ANY);
 	/* VNI B: a static entry and a learned one, which the flood must not touch. */
-	fdb_set(&e, VNI_B, S_FAR, 0, IP_PEER, XVTEP_FDB_F_STATIC);
-	s_vxlan(&p, IP_OTHER, VNI_B, S_FAR2, S_VM1);
+	fdb_set(&e, VNI_B, MAC_FAR, 0, IP_PEER, XVTEP_FDB_F_STATIC);
+	s_vxlan(&p, IP_OTHER, VNI_B, MAC_FAR2, MAC_VM1);
 	run_tc(&e, TC_UP(&e), e.ifi_up, &p);
-	fdb_get(&e, VNI_B, S_FAR, &b1);
-	fdb_get(&e, VNI_B, S_FAR2, &b2);
+	fdb_get(&e, VNI_B, MAC_FAR, &b1);
+	fdb_get(&e, VNI_B, MAC_FAR2, &b2);
 	/* VNI A: a static entry behind a VTEP, for the encap check. */
-	fdb_set(&e, VNI_A, S_FAR3, 0, IP_PEER, XVTEP_FDB_F_STATIC);
+	fdb_set(&e, VNI_A, MAC_FAR3, 0, IP_PEER, XVTEP_FDB_F_STATIC);
 
 	srand(4789);
 	for (int i = 0; i < n; i++) {
 		rand_mac(mac);
-		s_vxlan(&p, IP_PEER, VNI_A, mac, S_VM1);
+		s_vxlan(&p, IP_PEER, VNI_A, mac, MAC_VM1);
 		redirected += run_xdp(&e, &p).retval == XDP_REDIRECT;
 	}
 	s = stats_of(&e, VNI_A);
@@ -429,13 +420,13 @@ static void test_fdb_exhaustion(void)
 	      "learned %llu entries %d learn_limit %llu", (unsigned long long)s_learned(&e, VNI_A),
 	      fdb_count(&e, VNI_A, true), (unsigned long long)s.events[XVTEP_EV_LEARN_LIMIT]);
 	CHECK_EQ(redirected, n, "flood: every flood frame to a known MAC was still forwarded");
-	CHECK(!fdb_get(&e, VNI_A, S_VM1, &fe) && (fe.flags & XVTEP_FDB_F_STATIC) &&
-	      fe.ifindex == (uint32_t)e.ifi_p1 && !fdb_get(&e, VNI_A, S_VM2, &fe) &&
-	      fe.ifindex == (uint32_t)e.ifi_p2 && !fdb_get(&e, VNI_A, S_FAR3, &fe) &&
+	CHECK(!fdb_get(&e, VNI_A, MAC_VM1, &fe) && (fe.flags & XVTEP_FDB_F_STATIC) &&
+	      fe.ifindex == (uint32_t)e.ifi_p1 && !fdb_get(&e, VNI_A, MAC_VM2, &fe) &&
+	      fe.ifindex == (uint32_t)e.ifi_p2 && !fdb_get(&e, VNI_A, MAC_FAR3, &fe) &&
 	      fe.remote == htonl(IP_PEER),
 	      "flood: static entries of the VNI untouched", "%s", "");
-	CHECK(!fdb_get(&e, VNI_B, S_FAR, &b1_after) && !memcmp(&b1, &b1_after, sizeof(b1)) &&
-	      !fdb_get(&e, VNI_B, S_FAR2, &b2_after) && !memcmp(&b2, &b2_after, sizeof(b2)) &&
+	CHECK(!fdb_get(&e, VNI_B, MAC_FAR, &b1_after) && !memcmp(&b1, &b1_after, sizeof(b1)) &&
+	      !fdb_get(&e, VNI_B, MAC_FAR2, &b2_after) && !memcmp(&b2, &b2_after, sizeof(b2)) &&
 	      fdb_count(&e, VNI_B, false) == 2 && s_learned(&e, VNI_B) == 1,
 	      "flood: the other VNI's entries and learned count untouched", "entries %d",
 	      fdb_count(&e, VNI_B, false));
@@ -445,13 +436,13 @@ static void test_fdb_exhaustion(void)
 	ifi = e.ifi_p2;
 	bpf_map_delete_elem(e.devmap, &ifi);
 	rand_mac(mac);
-	s_vxlan(&p, IP_PEER, VNI_A, mac, S_VM1);
+	s_vxlan(&p, IP_PEER, VNI_A, mac, MAC_VM1);
 	r = run_xdp(&e, &p);
 	CHECK(r.retval == XDP_REDIRECT && r.out_len == p.len - 50 &&
 	      !memcmp(r.out, p.buf + 50, r.out_len),
 	      "after the flood: XDP redirects to VM1's port (p1), inner frame intact",
 	      "retval %u", r.retval);
-	s_vxlan(&p, IP_PEER, VNI_A, mac, S_VM2);
+	s_vxlan(&p, IP_PEER, VNI_A, mac, MAC_VM2);
 	r = run_xdp(&e, &p);
 	CHECK_EQ(r.retval, XDP_PASS,
 		 "after the flood: VM2's frame targets p2 (absent from devmap): left to TC");
@@ -459,7 +450,7 @@ static void test_fdb_exhaustion(void)
 	r = run_tc(&e, TC_UP(&e), e.ifi_up, &p);
 	CHECK_EQ(r.retval, TC_ACT_REDIRECT, "after the flood: TC decap redirects known unicast");
 	/* Encap from p1 toward FAR3 (static, behind PEER): outer header to PEER. */
-	s_eth(&p, S_VM1, S_FAR3);
+	s_eth(&p, MAC_VM1, MAC_FAR3);
 	r = run_tc(&e, TC_PORT(&e), e.ifi_p1, &p);
 	{
 		struct iphdr *ip = (void *)(r.out + 14);
@@ -487,7 +478,7 @@ static void test_fdb_full(void)
 	srand(1);
 	for (int i = 0; i < n; i++) {
 		rand_mac(mac);
-		s_vxlan(&p, IP_PEER, VNI_A, mac, S_VM1);
+		s_vxlan(&p, IP_PEER, VNI_A, mac, MAC_VM1);
 		redirected += run_xdp(&e, &p).retval == XDP_REDIRECT;
 	}
 	s = stats_of(&e, VNI_A);
@@ -497,8 +488,8 @@ static void test_fdb_full(void)
 	      "entries %d learned %llu fdb_full %llu redirected %d", fdb_count(&e, 0, false),
 	      (unsigned long long)s_learned(&e, VNI_A),
 	      (unsigned long long)s.events[XVTEP_EV_FDB_FULL], redirected);
-	CHECK(!fdb_get(&e, VNI_A, S_VM1, &fe) && (fe.flags & XVTEP_FDB_F_STATIC) &&
-	      !fdb_get(&e, VNI_A, S_VM2, &fe) && (fe.flags & XVTEP_FDB_F_STATIC),
+	CHECK(!fdb_get(&e, VNI_A, MAC_VM1, &fe) && (fe.flags & XVTEP_FDB_F_STATIC) &&
+	      !fdb_get(&e, VNI_A, MAC_VM2, &fe) && (fe.flags & XVTEP_FDB_F_STATIC),
 	      "full FDB map: static entries never evicted", "%s", "");
 	env_close(&e);
 }
@@ -539,7 +530,7 @@ static void test_mirror_rate(void)
 
 	/* rate 1/s, burst 5: of 20 frames in well under a second, 5 (6 if a
 	 * second went by) get a copy; the others are counted. */
-	s_eth(&p, S_FAR, S_VM2);
+	s_eth(&p, MAC_FAR, MAC_VM2);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (int i = 0; i < 20; i++)
 		fwd += run_tc(&e, TC_PORT(&e), e.ifi_p1, &p).retval == TC_ACT_REDIRECT;
