@@ -290,6 +290,19 @@ sink_off()
 	return 0
 }
 
+# xvb_rate ARGS... : one `xvb rate` measurement (window and warm-up added
+# here); prints its output line. Dies if the generator needed more than one
+# test run: each extra run re-registers it in the kernel's XDP dispatcher,
+# the churn that once held the harness at 1.3 Mpps (bench/xvb.c).
+xvb_rate()
+{
+	local out calls
+	out=$("$XVB" rate "$@" --secs "$SECS" --warmup $WARM 2>&1) || die "xvb rate: $out"
+	read -r _ _ _ calls _ <<<"$out"
+	[ "$calls" = 1 ] || die "xvb rate: the generator made ${calls:-?} test runs, not 1: $out"
+	echo "$out"
+}
+
 # rate_args SYS KIND SIZE NMACS : xvb rate arguments for one system
 rate_args()
 {
@@ -351,8 +364,7 @@ rate_point()
 				cnt=map:$BPIN/xvb_cnt
 			fi
 			# shellcheck disable=SC2086
-			out=$("$XVB" rate ${args[$s]} --count "$cnt" --secs "$SECS" --warmup $WARM \
-				--cpu $GEN_CPU --div $div 2>&1) || die "xvb rate: $out"
+			out=$(xvb_rate ${args[$s]} --count "$cnt" --cpu $GEN_CPU --div $div) || exit 1
 			vals[$s]+="${vals[$s]:+ }${out%% *}"
 		done
 	done
@@ -377,8 +389,7 @@ ceiling_point()
 	sink_on xvb-k-h1 ul drop
 	for ((r = 0; r < RUNS; r++)); do
 		# shellcheck disable=SC2086
-		out=$("$XVB" rate $args --count "map:$BPIN/xvb_cnt" --secs "$SECS" --warmup $WARM \
-			--cpu $GEN_CPU 2>&1) || die "xvb rate: $out"
+		out=$(xvb_rate $args --count "map:$BPIN/xvb_cnt" --cpu $GEN_CPU) || exit 1
 		v+=("${out%% *}")
 	done
 	sink_off xvb-k-h1 ul
@@ -485,14 +496,13 @@ mirror_rate_point()
 	sinks x decap drop on
 	for ((r = 0; r < RUNS; r++)); do
 		# shellcheck disable=SC2086
-		out=$("$XVB" rate $args --count "map:$BPIN/xvb_cnt" --secs "$SECS" --warmup $WARM \
-			--cpu $GEN_CPU 2>&1) || die "xvb rate: $out"
+		out=$(xvb_rate $args --count "map:$BPIN/xvb_cnt" --cpu $GEN_CPU) || exit 1
 		without+=("${out%% *}")
 		# shellcheck disable=SC2086
 		mirror_session xvb-x-h1 on $spec
 		# shellcheck disable=SC2086
-		out=$("$XVB" rate $args --count "map:$BPIN/xvb_cnt" --count2 "map:$CPIN/xvb_cnt" \
-			--secs "$SECS" --warmup $WARM --cpu $GEN_CPU 2>&1) || die "xvb rate: $out"
+		out=$(xvb_rate $args --count "map:$BPIN/xvb_cnt" --count2 "map:$CPIN/xvb_cnt" \
+			--cpu $GEN_CPU) || exit 1
 		mirror_session xvb-x-h1 off
 		with+=("${out%% *}")
 		copies+=("${out##* }")
