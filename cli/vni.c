@@ -49,10 +49,30 @@ struct vni_args {
 };
 
 /* Syntax and value checks only; nothing here looks at the maps. */
+/*
+ * V, the value of KW ("remote" or "peer"), is "none" (clear the list) or one
+ * list item (a WHAT). "none" is refused twice, or with items in the same
+ * command. Returns 1 for "none" (recorded in *none), 0 for an item, -1 on error.
+ */
+static int none_or_item(const char *v, const char *kw, const char *what, bool *none, int nr_items)
+{
+	if (!is_kw(v, "none")) {
+		if (*none)
+			return xv_arg_err(v, "%s conflicts with \"%s none\"", what, kw);
+		return 0;
+	}
+	if (*none)
+		return xv_arg_err(v, "\"%s none\" given more than once", kw);
+	if (nr_items)
+		return xv_arg_err(v, "\"%s none\" conflicts with a %s", kw, what);
+	*none = true;
+	return 1;
+}
+
 static int parse_vni_args(int argc, char **argv, bool set, struct vni_args *a)
 {
 	const char *v;
-	int i, j;
+	int i, j, none;
 
 	memset(a, 0, sizeof(*a));
 	a->learning = -1;
@@ -84,16 +104,12 @@ static int parse_vni_args(int argc, char **argv, bool set, struct vni_args *a)
 
 			if (!(v = kw_value(argc, argv, &i)))
 				return -1;
-			if (is_kw(v, "none")) {
-				if (a->remote_none)
-					return xv_arg_err(v, "\"remote none\" given more than once");
-				if (a->nr_remotes)
-					return xv_arg_err(v, "\"remote none\" conflicts with a remote address");
-				a->has_remotes = a->remote_none = true;
+			none = none_or_item(v, "remote", "remote address", &a->remote_none, a->nr_remotes);
+			if (none < 0)
+				return -1;
+			a->has_remotes = true;
+			if (none)
 				continue;
-			}
-			if (a->remote_none)
-				return xv_arg_err(v, "remote address conflicts with \"remote none\"");
 			if (parse_unicast_arg(v, &ip))
 				return -1;
 			for (j = 0; j < a->nr_remotes; j++)
@@ -142,16 +158,12 @@ static int parse_vni_args(int argc, char **argv, bool set, struct vni_args *a)
 		} else if (is_kw(kw, "peer")) {
 			if (!(v = kw_value(argc, argv, &i)))
 				return -1;
-			if (is_kw(v, "none")) {
-				if (a->peer_none)
-					return xv_arg_err(v, "\"peer none\" given more than once");
-				if (a->nr_peers)
-					return xv_arg_err(v, "\"peer none\" conflicts with a peer prefix");
-				a->has_peers = a->peer_none = true;
+			none = none_or_item(v, "peer", "peer prefix", &a->peer_none, a->nr_peers);
+			if (none < 0)
+				return -1;
+			a->has_peers = true;
+			if (none)
 				continue;
-			}
-			if (a->peer_none)
-				return xv_arg_err(v, "peer prefix conflicts with \"peer none\"");
 			if (a->nr_peers >= XVTEP_MAX_VNI_PEERS_ARGS)
 				return xv_arg_err(v, "more than %d peer prefixes",
 						  XVTEP_MAX_VNI_PEERS_ARGS);

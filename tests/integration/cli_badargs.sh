@@ -137,6 +137,12 @@ cli_badargs()
 	bad "remote broadcast" vni add 300 remote 255.255.255.255
 	bad "remote loopback" vni add 300 remote 127.0.0.1
 	bad "remote trailing dot" vni add 300 remote 198.51.100.2.
+	bad "remote none twice" vni set 100 remote none remote none
+	bad "remote none, then an address" vni set 100 remote none remote 198.51.100.7
+	bad "an address, then remote none" vni set 100 remote 198.51.100.7 remote none
+	bad "peer none twice" vni set 100 peer none peer none
+	bad "peer none, then a prefix" vni set 100 peer none peer 198.51.100.0/24
+	bad "a prefix, then peer none" vni set 100 peer 198.51.100.0/24 peer none
 	bad "group as a prefix" vni add 300 group 239.1.1.1/32
 	# (peer and rate are keywords being added elsewhere: these values stay bad either way)
 	bad "peer prefix /33" vni add 300 peer 198.51.100.0/33
