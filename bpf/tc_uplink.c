@@ -57,24 +57,11 @@ int xvtep_tc_up(struct __sk_buff *skb)
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 
-	verdict = parse_vxlan(data, data_end, skb->len, &rx);
+	verdict = vxlan_rx_accept(data, data_end, skb->len, &rx, &vcfg, &st, &ieth);
 	if (verdict == VXLAN_NOT_OURS)
 		return TC_ACT_OK;
-	if (verdict != XVTEP_DROP__MAX) {
-		count_drop(stats_get(NULL), verdict);
+	if (verdict != XVTEP_DROP__MAX)
 		return TC_ACT_SHOT;
-	}
-	ieth = data + (rx.inner_off & 0xff);
-	if ((void *)(ieth + 1) > data_end)
-		return TC_ACT_SHOT;
-
-	vcfg = bpf_map_lookup_elem(&xvtep_vnis, &rx.vni);
-	st = stats_get(vcfg);
-	verdict = vxlan_rx_check(&rx, vcfg, ieth);
-	if (verdict != XVTEP_DROP__MAX || !vcfg) {
-		count_drop(st, verdict);
-		return TC_ACT_SHOT;
-	}
 	if (rx.reserved_bits)
 		count_event(st, XVTEP_EV_RESERVED_BITS);
 

@@ -5,6 +5,7 @@
 
 #include "common.h"
 #include "secure.h"
+#include "stats.h"
 
 /* What parse_vxlan() learned about a frame it accepted as ours. */
 struct vxlan_rx {
@@ -121,6 +122,36 @@ static __always_inline int vxlan_rx_check(const struct vxlan_rx *rx, const struc
 	if (mac_is_multicast(ieth->h_source) || mac_is_zero(ieth->h_source))
 		return XVTEP_DROP_BAD_SRC_MAC;
 	return XVTEP_DROP__MAX;
+}
+
+/*
+ * The decap hooks' common front: parse the frame, find its VNI, check it.
+ * Returns VXLAN_NOT_OURS (pass it on untouched), a drop reason (already
+ * counted), or XVTEP_DROP__MAX with rx, *vcfg, *st and *ieth set.
+ */
+static __always_inline int vxlan_rx_accept(void *data, void *data_end, __u32 frame_len,
+					   struct vxlan_rx *rx, const struct xvtep_vni **vcfg,
+					   struct xvtep_stats **st, struct ethhdr **ieth)
+{
+	int verdict = parse_vxlan(data, data_end, frame_len, rx);
+
+	if (verdict == VXLAN_NOT_OURS)
+		return verdict;
+	if (verdict != XVTEP_DROP__MAX) {
+		count_drop(stats_get(NULL), verdict);
+		return verdict;
+	}
+	/* parse_vxlan checked this; the verifier needs to see it again */
+	*ieth = data + (rx->inner_off & 0xff);
+	if ((void *)(*ieth + 1) > data_end)
+		return XVTEP_DROP_MALFORMED;
+	*vcfg = bpf_map_lookup_elem(&xvtep_vnis, &rx->vni);
+	*st = stats_get(*vcfg);
+	/* never XVTEP_DROP__MAX without a VNI configuration */
+	verdict = vxlan_rx_check(rx, *vcfg, *ieth);
+	if (verdict != XVTEP_DROP__MAX)
+		count_drop(*st, verdict);
+	return verdict;
 }
 
 /* Outer UDP source port: a hash of the inner flow, so ECMP in the underlay

@@ -23,24 +23,11 @@ int xvtep_xdp_up(struct xdp_md *ctx)
 	/* Frames mirrored as received on the uplink are copied in TC. */
 	if (uplink_mirror_sessions(false))
 		return XDP_PASS;
-	verdict = parse_vxlan(data, data_end, data_end - data, &rx);
+	verdict = vxlan_rx_accept(data, data_end, data_end - data, &rx, &vcfg, &st, &ieth);
 	if (verdict == VXLAN_NOT_OURS)
 		return XDP_PASS;
-	if (verdict != XVTEP_DROP__MAX) {
-		count_drop(stats_get(NULL), verdict);
+	if (verdict != XVTEP_DROP__MAX)
 		return XDP_DROP;
-	}
-	ieth = data + (rx.inner_off & 0xff);
-	if ((void *)(ieth + 1) > data_end)
-		return XDP_PASS;
-
-	vcfg = bpf_map_lookup_elem(&xvtep_vnis, &rx.vni);
-	st = stats_get(vcfg);
-	verdict = vxlan_rx_check(&rx, vcfg, ieth);
-	if (verdict != XVTEP_DROP__MAX || !vcfg) {
-		count_drop(st, verdict);
-		return XDP_DROP;
-	}
 
 	if (mac_is_multicast(ieth->h_dest) || (rx.inner_tcp && !cfg_xdp_tcp))
 		goto to_tc;
