@@ -62,17 +62,17 @@ $(CLI): $(wildcard cli/*.c cli/*.h) $(LIB_OBJS) $(SKELS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(filter %.c %.o,$^) $(LIBBPF_LIBS) -o $@
 
-$(UNIT): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(SKELS) | $(OUTPUT)/tests
+$(UNIT): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(LIB_OBJS) $(SKELS) | $(OUTPUT)/tests
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $(filter %.c %.o,$^) $(LIBBPF_LIBS) -o $@
 
 # libFuzzer target (clang + libclang-rt-14-dev); not part of `all`.
 FUZZ      := $(OUTPUT)/tests/fuzz_dataplane
 FUZZ_TIME ?= 600
-$(FUZZ): tests/fuzz/fuzz_dataplane.c $(SKELS) include/xvtep.h | $(OUTPUT)/tests
+$(FUZZ): tests/fuzz/fuzz_dataplane.c $(LIB_OBJS) $(SKELS) include/xvtep.h | $(OUTPUT)/tests
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address -Wall -Werror -Iinclude -I$(OUTPUT) \
-		$(LIBBPF_CFLAGS) $< $(LIBBPF_LIBS) -o $@
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address -Wall -Werror -Iinclude -Ilib -I$(OUTPUT) \
+		$(LIBBPF_CFLAGS) $< $(LIB_OBJS) $(LIBBPF_LIBS) -o $@
 
 fuzz-build: $(FUZZ)
 

@@ -646,7 +646,9 @@ static int cmd_cost(int argc, char **argv)
 		const char *n = bpf_map__name(map);
 		int fd;
 
-		if (bpf_map__is_internal(map))
+		/* the XDP caches are per load, never pinned (bpf/cache.h) */
+		if (bpf_map__is_internal(map) || !strcmp(n, XVTEP_MAP_VNI_CACHE) ||
+		    !strcmp(n, XVTEP_MAP_DST_CACHE))
 			continue;
 		snprintf(p, sizeof(p), "%s/%s", o.pin, n);
 		fd = bpf_obj_get(p);

@@ -81,6 +81,23 @@ static __always_inline void fdb_seen_note(struct fdb_seen *s, __u64 epoch, __u32
 	__builtin_memcpy(s->mac, mac, ETH_ALEN);
 }
 
+static __always_inline struct xvtep_gen *gen_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&xvtep_gen, &zero);
+}
+
+/* After a dataplane write that removes an FDB entry or moves it: the XDP
+ * caches of entries (cache.h) must not keep the old place. */
+static __always_inline void gen_bump_fdb(void)
+{
+	struct xvtep_gen *g = gen_get();
+
+	if (g)
+		__sync_fetch_and_add(&g->fdb, 1);
+}
+
 static __always_inline void fdb_key_init(struct xvtep_fdb_key *key, __u32 vni, const __u8 *mac)
 {
 	key->vni = vni;
@@ -154,8 +171,10 @@ static __always_inline int fdb_learn(__u32 vni, const struct xvtep_vni *vcfg, co
 		fresh.remote = remote;
 		fresh.flags = remote ? XVTEP_FDB_F_REMOTE : 0;
 		fresh.updated_ns = now;
-		if (!bpf_map_update_elem(&xvtep_fdb, &key, &fresh, BPF_EXIST))
+		if (!bpf_map_update_elem(&xvtep_fdb, &key, &fresh, BPF_EXIST)) {
+			gen_bump_fdb();
 			count_event(st, XVTEP_EV_MOVED);
+		}
 		return XVTEP_DROP__MAX;
 	}
 

@@ -31,6 +31,7 @@ static long gc_visit(struct bpf_map *map, struct xvtep_fdb_key *key, struct xvte
 		return 0;
 	if (bpf_map_delete_elem(&xvtep_fdb, key))
 		return 0;
+	gen_bump_fdb();
 	vs = bpf_map_lookup_elem(&xvtep_vstate, &vni);
 	if (vs && vs->learned)
 		__sync_fetch_and_sub(&vs->learned, 1);

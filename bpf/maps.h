@@ -70,6 +70,15 @@ struct {
 	__type(value, struct xvtep_gc);
 } xvtep_gc SEC(".maps");
 
+/* Mmapable: userspace writers bump the generations with an atomic add. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct xvtep_gen);
+} xvtep_gen SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, XVTEP_MAX_MIRRORS);

@@ -6,6 +6,7 @@
 #include "common.h"
 #include "secure.h"
 #include "stats.h"
+#include "cache.h"
 
 /* What parse_vxlan() learned about a frame it accepted as ours. */
 struct vxlan_rx {
@@ -128,10 +129,11 @@ static __always_inline int vxlan_rx_check(const struct vxlan_rx *rx, const struc
  * The decap hooks' common front: parse the frame, find its VNI, check it.
  * Returns VXLAN_NOT_OURS (pass it on untouched), a drop reason (already
  * counted), or XVTEP_DROP__MAX with rx, *vcfg, *st and *ieth set.
+ * xdp: called from XDP, which may use the per-CPU VNI cache (cache.h).
  */
 static __always_inline int vxlan_rx_accept(void *data, void *data_end, __u32 frame_len,
 					   struct vxlan_rx *rx, const struct xvtep_vni **vcfg,
-					   struct xvtep_stats **st, struct ethhdr **ieth)
+					   struct xvtep_stats **st, struct ethhdr **ieth, bool xdp)
 {
 	int verdict = parse_vxlan(data, data_end, frame_len, rx);
 
@@ -145,7 +147,7 @@ static __always_inline int vxlan_rx_accept(void *data, void *data_end, __u32 fra
 	*ieth = data + (rx->inner_off & 0xff);
 	if ((void *)(*ieth + 1) > data_end)
 		return XVTEP_DROP_MALFORMED;
-	*vcfg = bpf_map_lookup_elem(&xvtep_vnis, &rx->vni);
+	*vcfg = xdp ? vni_lookup_cached(rx->vni) : bpf_map_lookup_elem(&xvtep_vnis, &rx->vni);
 	*st = stats_get(*vcfg);
 	/* never XVTEP_DROP__MAX without a VNI configuration */
 	verdict = vxlan_rx_check(rx, *vcfg, *ieth);

@@ -13,7 +13,7 @@ int xvtep_xdp_up(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	struct xvtep_fdb_entry *dst;
+	const struct xvtep_fdb_entry *dst;
 	const struct xvtep_vni *vcfg;
 	struct xvtep_stats *st;
 	struct vxlan_rx rx = {};
@@ -23,7 +23,7 @@ int xvtep_xdp_up(struct xdp_md *ctx)
 	/* Frames mirrored as received on the uplink are copied in TC. */
 	if (uplink_mirror_sessions(false))
 		return XDP_PASS;
-	verdict = vxlan_rx_accept(data, data_end, data_end - data, &rx, &vcfg, &st, &ieth);
+	verdict = vxlan_rx_accept(data, data_end, data_end - data, &rx, &vcfg, &st, &ieth, true);
 	if (verdict == VXLAN_NOT_OURS)
 		return XDP_PASS;
 	if (verdict != XVTEP_DROP__MAX)
@@ -31,7 +31,7 @@ int xvtep_xdp_up(struct xdp_md *ctx)
 
 	if (mac_is_multicast(ieth->h_dest) || (rx.inner_tcp && !cfg_xdp_tcp))
 		goto to_tc;
-	dst = fdb_lookup(rx.vni, ieth->h_dest);
+	dst = fdb_lookup_cached(rx.vni, ieth->h_dest);
 	if (!dst || (dst->flags & XVTEP_FDB_F_REMOTE))
 		goto to_tc;
 	/* In the devmap = a port XDP may deliver to (maps.h). An entry of this

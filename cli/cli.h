@@ -19,6 +19,9 @@ struct ctl {
 	struct xv_maps maps;
 	bool maps_open;
 	int lock_fd;
+	/* A write to xvtep_vnis or the FDB was attempted: bump the generations
+	 * after the command (main.c ctl_written). */
+	bool dirty;
 	const char *cmdline;	/* the whole command line as typed (audit log) */
 };
 

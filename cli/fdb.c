@@ -215,6 +215,7 @@ static int fdb_add(int argc, char **argv)
 		if (exists && (cur.flags & XVTEP_FDB_F_STATIC))
 			return xv_err("static FDB entry %s vni %u already exists", mac, r.key.vni);
 		r.ent.updated_ns = xv_now_ns();
+		ctl.dirty = true;
 		if (!bpf_map_update_elem(ctl.maps.fdb, &r.key, &r.ent,
 					 exists ? BPF_EXIST : BPF_NOEXIST)) {
 			/* A static entry took the dynamic one's place: it no longer counts as learned. */
@@ -260,6 +261,7 @@ static void batch_rollback(const struct xvtep_fdb_key *keys, __u32 nkeys,
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	__u32 cnt = nkeys, i;
 
+	ctl.dirty = true;
 	if (nkeys && bpf_map_delete_batch(ctl.maps.fdb, keys, &cnt, &opts))
 		for (i = cnt; i < nkeys; i++)	/* the rest one by one */
 			bpf_map_delete_elem(ctl.maps.fdb, &keys[i]);
@@ -367,6 +369,7 @@ int fdb_add_many(struct fdb_add_req *r, size_t n)
 	ts = xv_now_ns();
 	for (i = 0; i < nnew; i++)
 		vals[i].updated_ns = ts;
+	ctl.dirty = true;
 	for (done = 0; done < nnew; done += cnt) {
 		cnt = nnew - done;
 		if (bpf_map_update_batch(ctl.maps.fdb, keys + done, vals + done, &cnt, &opts)) {
@@ -452,6 +455,7 @@ static int fdb_del(int argc, char **argv)
 	memcpy(key.mac, a.mac, 6);
 	if (bpf_map_lookup_elem(ctl.maps.fdb, &key, &cur))
 		return xv_err("FDB entry %s vni %u does not exist", a.mac_arg, a.vni);
+	ctl.dirty = true;
 	if (bpf_map_delete_elem(ctl.maps.fdb, &key)) {
 		if (errno == ENOENT)	/* aged out just now: the sweep accounted for it */
 			return 0;

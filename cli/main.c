@@ -125,6 +125,19 @@ int ctl_open(bool write)
 	return 0;
 }
 
+/*
+ * After a command that wrote to xvtep_vnis or the FDB (ctl.dirty): make the
+ * dataplane refill its cached copies of them (bpf/cache.h), even if the
+ * command failed halfway. Refused commands wrote nothing and bump nothing.
+ */
+static int ctl_written(int ret)
+{
+	if (!ctl.dirty)
+		return ret;
+	ctl.dirty = false;
+	return xv_gen_bump(ctl.maps.gen) ? -1 : ret;
+}
+
 static const char *batch_file;
 static bool pin_given;
 
@@ -389,14 +402,14 @@ static int run_batch(const char *file)
 		if (is_fdb_add(bl)) {
 			for (j = i; j < nl && is_fdb_add(&lines[j]); j++)
 				;
-			if (fdb_add_many(reqs + k, j - i))
+			if (ctl_written(fdb_add_many(reqs + k, j - i)))
 				goto out;
 			k += j - i;
 			continue;
 		}
 		j = i + 1;
 		ctl.cmdline = bl->buf;
-		if (dispatch(bl->argc, bl->argv))
+		if (ctl_written(dispatch(bl->argc, bl->argv)))
 			goto out;
 	}
 	ret = 0;
@@ -440,7 +453,7 @@ int main(int argc, char **argv)
 	if (ctl.netns && xv_enter_netns(ctl.netns))
 		return 1;
 
-	ret = batch_file ? run_batch(batch_file) : dispatch(argc - 1, argv + 1);
+	ret = batch_file ? run_batch(batch_file) : ctl_written(dispatch(argc - 1, argv + 1));
 
 	if (ctl.maps_open)
 		xv_maps_close(&ctl.maps);

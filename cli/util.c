@@ -75,6 +75,7 @@ int vni_get(__u32 vni, struct xvtep_vni *v)
 
 int vni_put(__u32 vni, const struct xvtep_vni *v, __u64 flags)
 {
+	ctl.dirty = true;
 	return bpf_map_update_elem(ctl.maps.vnis, &vni, v, flags) ? -errno : 0;
 }
 
@@ -285,6 +286,7 @@ long fdb_remove(const struct fdb_filter *f)
 			cur = e->key.vni;
 			dyn = 0;
 		}
+		ctl.dirty = true;
 		if (bpf_map_delete_elem(ctl.maps.fdb, &e->key))
 			continue;	/* aged out meanwhile: the sweep accounted for it */
 		removed++;

@@ -492,6 +492,7 @@ static int vni_del(int argc, char **argv)
 			      vni, list);
 	}
 	/* Unpublish first so the dataplane stops learning into it, then clear what it owned. */
+	ctl.dirty = true;
 	if (bpf_map_delete_elem(ctl.maps.vnis, &vni))
 		return xv_err_errno(errno, "cannot delete VNI %u", vni);
 	f.vni = vni;

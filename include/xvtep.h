@@ -44,6 +44,10 @@
 #define XVTEP_MAP_DEVMAP	"xvtep_devmap"
 #define XVTEP_MAP_GC		"xvtep_gc"
 #define XVTEP_MAP_FDB_SEEN	"xvtep_fdb_seen"	/* per-CPU learning cache (bpf/fdb.h) */
+#define XVTEP_MAP_GEN		"xvtep_gen"	/* config generations (struct xvtep_gen) */
+/* Per-CPU caches of the XDP fast path (bpf/cache.h): never pinned. */
+#define XVTEP_MAP_VNI_CACHE	"xvtep_vni_cache"
+#define XVTEP_MAP_DST_CACHE	"xvtep_dst_cache"
 
 /* Program pins (<pin>/progs/<name>) and link pins (<pin>/links/<name>). */
 #define XVTEP_PROG_PORT		"xvtep_tc_port"
@@ -207,7 +211,21 @@ struct xvtep_gc {
 
 #define XVTEP_GC_INTERVAL_NS	1000000000ULL
 
+/*
+ * xvtep_gen[0]: generations of what the XDP fast path copies into per-CPU
+ * caches (bpf/cache.h): a cached copy is used only while its generation is
+ * current. Every writer bumps the counter (atomic add; the map is mmapable
+ * so userspace can) AFTER its write: `vni` for any change to xvtep_vnis,
+ * `fdb` for an FDB entry removed or moved to another place. Adding an entry
+ * needs no bump: only entries found are cached.
+ */
+struct xvtep_gen {
+	__u64 vni;
+	__u64 fdb;
+};
+
 _Static_assert(sizeof(struct xvtep_meta) == 64, "xvtep_meta layout");
+_Static_assert(sizeof(struct xvtep_gen) == 16, "xvtep_gen layout");
 _Static_assert(sizeof(struct xvtep_vni) == 24 + 4 * XVTEP_MAX_REMOTES + 4 * XVTEP_MAX_VNI_PORTS,
 	       "xvtep_vni layout");
 _Static_assert(sizeof(struct xvtep_vstate) == 16, "xvtep_vstate layout");

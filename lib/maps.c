@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "xvtep_lib.h"
@@ -27,9 +28,25 @@ static const struct map_desc map_descs[] = {
 	{ XVTEP_MAP_STATS,  offsetof(struct xv_maps, stats),  4, sizeof(struct xvtep_stats) },
 	{ XVTEP_MAP_DEVMAP, offsetof(struct xv_maps, devmap), 4, 4 },
 	{ XVTEP_MAP_GC,     offsetof(struct xv_maps, gc),     4, sizeof(struct xvtep_gc) },
+	{ XVTEP_MAP_GEN,    offsetof(struct xv_maps, gen),    4, sizeof(struct xvtep_gen) },
 };
 
 #define MAP_FD(m, d) (*(int *)((char *)(m) + (d)->off))
+
+int xv_gen_bump(int gen_fd)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct xvtep_gen *g;
+
+	g = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, gen_fd, 0);
+	if (g == MAP_FAILED)
+		return xv_err_errno(errno, "cannot map %s", XVTEP_MAP_GEN);
+	/* Atomic: the dataplane bumps the same counters (moves, ageing). */
+	__atomic_add_fetch(&g->vni, 1, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&g->fdb, 1, __ATOMIC_SEQ_CST);
+	munmap(g, page);
+	return 0;
+}
 
 void xv_maps_close(struct xv_maps *m)
 {

@@ -25,12 +25,15 @@ int xv_pin_path(char *buf, size_t len, const char *pin, const char *sub, const c
 
 /* File descriptors of every pinned map, -1 when not open. */
 struct xv_maps {
-	int meta, vnis, vstate, ports, fdb, stats, devmap, gc;
+	int meta, vnis, vstate, ports, fdb, stats, devmap, gc, gen;
 };
 /* Open all pinned maps under PIN and check the ABI version in xvtep_meta.
  * Prints "Error: ..." (not attached / incompatible ABI) and returns -1. */
 int xv_maps_open(const char *pin, struct xv_maps *m);
 void xv_maps_close(struct xv_maps *m);
+/* After writing xvtep_vnis or the FDB: bump both generations (struct
+ * xvtep_gen) so the dataplane's cached copies are refilled. 0 or -1 (printed). */
+int xv_gen_bump(int gen_fd);
 int xv_read_meta(const struct xv_maps *m, struct xvtep_meta *meta);
 
 /* Parsers: 0 on success, -1 on bad input (no message printed). */

@@ -576,6 +576,15 @@ cleanup:
 	return ret;
 }
 
+/* The XDP caches start empty with every load (bpf/cache.h): a pinned cache
+ * could hold stamps of a generation counter that no longer exists. */
+static bool map_is_pinned(const struct bpf_map *map)
+{
+	const char *name = bpf_map__name(map);
+
+	return strcmp(name, XVTEP_MAP_VNI_CACHE) && strcmp(name, XVTEP_MAP_DST_CACHE);
+}
+
 /*
  * Compare a pinned map with the one this build would create, so that an
  * incompatible pin gets a clear error instead of libbpf's generic refusal
@@ -1147,7 +1156,7 @@ static int cmd_attach(void)
 	bpf_object__for_each_map(map, skel->obj) {
 		struct map_slot *s;
 
-		if (bpf_map__is_internal(map))
+		if (bpf_map__is_internal(map) || !map_is_pinned(map))
 			continue;
 		if (undo.nr_maps == MAX_MAPS) {
 			xv_err("too many maps in the BPF object");
@@ -1651,6 +1660,7 @@ static int cmd_detach(void)
 		XVTEP_MAP_FDB, XVTEP_MAP_STATS, XVTEP_MAP_DEVMAP, XVTEP_MAP_GC,
 		XVTEP_MAP_FDB_SEEN, XVTEP_MAP_MIRRORS, XVTEP_MAP_MSTATS, XVTEP_MAP_UPMIRROR,
 		XVTEP_MAP_PEERS, XVTEP_MAP_VSEC, XVTEP_MAP_MOVES, XVTEP_MAP_OWNMACS, XVTEP_MAP_MRATE,
+		XVTEP_MAP_GEN,
 	};
 	static const char *const progs[] = {
 		XVTEP_PROG_PORT, XVTEP_PROG_PORT "_new", XVTEP_PROG_PORT "_old",

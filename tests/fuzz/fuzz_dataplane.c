@@ -31,6 +31,7 @@
 #include <linux/pkt_cls.h>
 #include "xvtep.h"
 #include "xvtep.skel.h"
+#include "xvtep_lib.h"
 
 #include "../unit/world.h"
 
@@ -45,7 +46,7 @@ static struct {
 	struct xvtep *skel;
 	int ncpus;
 	int ifi_up, ifi_p1, ifi_p2;
-	int fdb, vnis, vstate, ports, stats, devmap, mirrors;
+	int fdb, vnis, vstate, ports, stats, devmap, mirrors, gen;
 	int prog[NPROGS];
 	struct xvtep_stats *per;	/* ncpus entries */
 	uint32_t mac_limit[NVNIS];
@@ -121,6 +122,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	F.fdb = bpf_map__fd(F.skel->maps.xvtep_fdb);
 	F.vnis = bpf_map__fd(F.skel->maps.xvtep_vnis);
+	F.gen = bpf_map__fd(F.skel->maps.xvtep_gen);
 	F.vstate = bpf_map__fd(F.skel->maps.xvtep_vstate);
 	F.ports = bpf_map__fd(F.skel->maps.xvtep_ports);
 	F.stats = bpf_map__fd(F.skel->maps.xvtep_stats);
@@ -258,6 +260,8 @@ static void set_state(const uint8_t *c)
 		}
 		bpf_map_update_elem(F.vstate, &vnis[v], &vs, BPF_ANY);
 	}
+	/* As the CLI does after writing: the XDP caches refill (bpf/cache.h). */
+	xv_gen_bump(F.gen);
 	stats_reset();
 }
 

@@ -35,10 +35,12 @@ event_total()
 	xvc "$1" -j stats | jq "[.. | objects | .events? | objects | .[\"$2\"] // 0] | add // 0"
 }
 
-# craft KIND [SRC_IP] : send N frames of KIND to h1
+# craft KIND [SRC_IP] : send N frames of KIND to h1. From CPU 0: h1 then
+# receives them there too (veth), so each frame meets the per-CPU copies
+# (bpf/cache.h) the last one left.
 craft()
 {
-	in_ns "$NS_UL" "$PY" "$CRAFT" h1 "$UL_MAC" "${2:-$FAKE}" "$(ul_ip 1)" "$1" $N 2>&1
+	in_ns "$NS_UL" taskset -c 0 "$PY" "$CRAFT" h1 "$UL_MAC" "${2:-$FAKE}" "$(ul_ip 1)" "$1" $N 2>&1
 }
 
 # bad KIND REASON [SRC_IP] : one check
@@ -56,6 +58,35 @@ bad()
 	else
 		check_fail "$name" "sent $N: $2 drops +$((d1 - d0)), delivered to vm1a +$((r1 - r0))"
 	fi
+}
+
+# vm1a_gets : send N good frames; print how many vm1a received
+vm1a_gets()
+{
+	local r0 r1
+	r0=$(link_stat "$(vm_ns vm1a)" eth0 rx packets)
+	craft good >/dev/null
+	sleep 0.3
+	r1=$(link_stat "$(vm_ns vm1a)" eth0 rx packets)
+	echo $((r1 - r0))
+}
+
+# A CLI change to where vm1a's MAC lives takes effect with the next frame,
+# also on the XDP fast path, which forwards from per-CPU copies of the
+# entries (bpf/cache.h): every xvtepctl write makes those copies stale.
+cli_writes_reach_decap()
+{
+	local mac=02:00:00:00:01:0a
+	xvc "$H1" fdb del $mac vni 100 >/dev/null 2>&1
+	xvc "$H1" fdb add $mac vni 100 dev vm1a >/dev/null
+	check_eq "$T: static entry vm1a -> frames reach vm1a" "$(vm1a_gets)" $N "vm1a rx packets"
+	xvc "$H1" fdb del $mac vni 100 &&
+	xvc "$H1" fdb add $mac vni 100 remote 198.51.100.77
+	check_eq "$T: entry moved to a remote VTEP by the CLI -> no frame reaches vm1a" \
+		"$(vm1a_gets)" 0 "vm1a rx packets"
+	xvc "$H1" fdb del $mac vni 100
+	check_eq "$T: entry deleted by the CLI -> frames flood to vm1a again" \
+		"$(vm1a_gets)" $N "vm1a rx packets"
 }
 
 decap_validation()
@@ -78,6 +109,8 @@ decap_validation()
 		check_eq "$T: good frames delivered to vm1a" "$((r1 - r0))" $N "vm1a rx packets ($out)"
 		check_eq "$T: inner source learned behind the fake VTEP" \
 			"$(fdb_where "$H1" 100 02:00:00:00:09:09)" "remote $FAKE"
+
+		cli_writes_reach_decap
 
 		bad no_i_flag no_i_flag
 		bad unknown_vni unknown_vni

@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "env.h"
+#include "xvtep_lib.h"
 
 int ncpus;
 
@@ -57,6 +58,7 @@ int env_load(struct env *e, const struct env_cfg *c)
 	e->vsec = bpf_map__fd(e->skel->maps.xvtep_vsec);
 	e->ownmacs = bpf_map__fd(e->skel->maps.xvtep_ownmacs);
 	e->mrate = bpf_map__fd(e->skel->maps.xvtep_mrate);
+	e->gen = bpf_map__fd(e->skel->maps.xvtep_gen);
 
 	zero = calloc(ncpus, sizeof(*zero));
 	err = !zero || bpf_map_update_elem(e->stats, &k, zero, BPF_ANY);
@@ -87,6 +89,12 @@ void vni_add(struct env *e, uint32_t vni, const struct xvtep_vni *cfg)
 	if (zero)
 		bpf_map_update_elem(e->stats, &slot, zero, BPF_ANY);
 	free(zero);
+	env_written(e);
+}
+
+void env_written(struct env *e)
+{
+	xv_gen_bump(e->gen);
 }
 
 void port_add(struct env *e, uint32_t ifindex, uint32_t vni)
@@ -99,6 +107,7 @@ void port_add(struct env *e, uint32_t ifindex, uint32_t vni)
 	bpf_map_lookup_elem(e->vnis, &vni, &cfg);
 	cfg.ports[cfg.nr_ports++] = ifindex;
 	bpf_map_update_elem(e->vnis, &vni, &cfg, BPF_ANY);
+	env_written(e);
 }
 
 void fdb_set(struct env *e, uint32_t vni, const uint8_t *mac, uint32_t ifindex,
@@ -116,6 +125,7 @@ void fdb_set(struct env *e, uint32_t vni, const uint8_t *mac, uint32_t ifindex,
 	}
 	memcpy(k.mac, mac, 6);
 	bpf_map_update_elem(e->fdb, &k, &v, BPF_ANY);
+	env_written(e);
 }
 
 int fdb_get(struct env *e, uint32_t vni, const uint8_t *mac, struct xvtep_fdb_entry *v)

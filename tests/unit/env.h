@@ -20,7 +20,7 @@ struct env {
 	struct xvtep *skel;
 	int ifi_up, ifi_p1, ifi_p2;
 	int fdb, vnis, vstate, ports, stats, devmap, mirrors, mstats;
-	int peers, vsec, ownmacs, mrate;
+	int peers, vsec, ownmacs, mrate, gen;
 };
 
 /* Load-time settings; zero fields keep the object's defaults. */
@@ -47,6 +47,9 @@ void vni_add(struct env *e, uint32_t vni, const struct xvtep_vni *cfg);
 void port_add(struct env *e, uint32_t ifindex, uint32_t vni);
 void fdb_set(struct env *e, uint32_t vni, const uint8_t *mac, uint32_t ifindex,
 	     uint32_t remote_host, uint32_t flags);
+/* After the suites write xvtep_vnis or the FDB as the CLI would: bump the
+ * generations, as the CLI does, so the XDP caches refill (bpf/cache.h). */
+void env_written(struct env *e);
 int fdb_get(struct env *e, uint32_t vni, const uint8_t *mac, struct xvtep_fdb_entry *v);
 /* Entries of VNI (of every VNI when vni == 0), dynamic ones only if dyn. */
 int fdb_count(struct env *e, uint32_t vni, bool dyn);

@@ -816,6 +816,7 @@ static void m_reset(struct env *e)
 	m_fdb_static(e, VNI_A, MAC_FAR2, 0, IP_PEER);
 	for (size_t i = 1; i < NTRACKED; i++)
 		bpf_map_update_elem(e->vstate, &tracked_vnis[i], &vs, BPF_ANY);
+	env_written(e);
 }
 
 static int m_vni_add(struct env *e, uint32_t vni, struct xvtep_vni *cfg)
@@ -830,6 +831,7 @@ static int m_vni_add(struct env *e, uint32_t vni, struct xvtep_vni *cfg)
 	      bpf_map_update_elem(e->vstate, &vni, &vs, BPF_ANY) ||
 	      !zero || bpf_map_update_elem(e->stats, &slot, zero, BPF_ANY);
 	free(zero);
+	env_written(e);
 	return err;
 }
 
@@ -853,6 +855,7 @@ static int m_env_open(struct env *e)
 		return -1;
 	/* VNI 0 is the global counter slot, never a configured VNI. */
 	bpf_map_delete_elem(e->vnis, &(uint32_t){ 0 });
+	env_written(e);
 	for (int i = 0; i < 2; i++) {
 		uint32_t ifi = i ? e->ifi_p2 : e->ifi_p1;
 

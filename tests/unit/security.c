@@ -95,6 +95,7 @@ static void vni_flags(struct env *e, uint32_t vni, uint32_t set, uint32_t clear)
 	bpf_map_lookup_elem(e->vnis, &vni, &cfg);
 	cfg.flags = (cfg.flags & ~clear) | set;
 	bpf_map_update_elem(e->vnis, &vni, &cfg, BPF_ANY);
+	env_written(e);
 }
 
 /* ------------------------------------------------------------ allow-list */
@@ -255,6 +256,7 @@ static void test_move_dampening(void)
 
 		memcpy(k.mac, MAC_FAR, 6);
 		bpf_map_update_elem(e.fdb, &k, &fe, BPF_EXIST);
+		env_written(&e);
 	}
 	s_vxlan(&p, IP_PEER, VNI_A, MAC_FAR, MAC_VM1);
 	r = run_xdp(&e, &p);
@@ -396,6 +398,7 @@ static void test_fdb_exhaustion(void)
 	bpf_map_lookup_elem(e.vnis, &vni, &cfg);
 	cfg.mac_limit = 1000;
 	bpf_map_update_elem(e.vnis, &vni, &cfg, BPF_ANY);
+	env_written(&e);
 	/* VNI B: a static entry and a learned one, which the flood must not touch. */
 	fdb_set(&e, VNI_B, MAC_FAR, 0, IP_PEER, XVTEP_FDB_F_STATIC);
 	s_vxlan(&p, IP_OTHER, VNI_B, MAC_FAR2, MAC_VM1);

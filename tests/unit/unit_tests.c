@@ -6,6 +6,8 @@
  * Run through tests/unit/run.sh, which provides the devices they reference.
  */
 #include <errno.h>
+#include <sched.h>
+#include <string.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <time.h>
@@ -337,6 +339,7 @@ static void test_learning_rules(void)
 	bpf_map_lookup_elem(e.vnis, &vni, &cfg);
 	cfg.flags &= ~XVTEP_VNI_F_LEARNING;
 	bpf_map_update_elem(e.vnis, &vni, &cfg, BPF_ANY);
+	env_written(&e);
 	struct inner_opts in = IN_UNICAST;
 	in.src = MAC_VM2;
 	o = out_std();
@@ -349,6 +352,7 @@ static void test_learning_rules(void)
 	cfg.flags |= XVTEP_VNI_F_LEARNING;
 	cfg.mac_limit = 3;
 	bpf_map_update_elem(e.vnis, &vni, &cfg, BPF_ANY);
+	env_written(&e);
 	uint8_t mac[6] = { 0x02, 0xcc, 0, 0, 0, 0 };
 	int redirected = 0;
 	for (int i = 0; i < 10; i++) {
@@ -518,6 +522,7 @@ static void test_tc_decap(void)
 	bpf_map_lookup_elem(e.vnis, &vni, &cfg);
 	cfg.group = htonl(IP_GROUP);
 	bpf_map_update_elem(e.vnis, &vni, &cfg, BPF_ANY);
+	env_written(&e);
 	o = out_std();
 	o.dst = IP_GROUP;
 	in = IN_UNICAST;
@@ -661,6 +666,7 @@ static void test_encap_flood(void)
 	bpf_map_lookup_elem(e.vnis, &vni, &cfg);
 	cfg.group = htonl(IP_GROUP);
 	bpf_map_update_elem(e.vnis, &vni, &cfg, BPF_ANY);
+	env_written(&e);
 	p.len = build_inner(p.buf, &in);
 	r = run_tc(&e, TC_PORT(&e), e.ifi_p1, &p);
 	ov = (void *)r.out;
@@ -685,6 +691,7 @@ static void test_encap_flood(void)
 	cfg.remotes[0] = htonl(IP_OTHER);	/* unresolved, a clone: counted */
 	cfg.remotes[1] = htonl(IP_PEER);
 	bpf_map_update_elem(e.vnis, &vni, &cfg, BPF_ANY);
+	env_written(&e);
 	r = run_tc(&e, TC_PORT(&e), e.ifi_p1, &p);
 	ov = (void *)r.out;
 	s = stats_of(&e, VNI_A);
@@ -709,6 +716,60 @@ static void test_encap_flood(void)
 	env_close(&e);
 }
 
+/* ------------------------------------------------------ XDP caches */
+
+/*
+ * The XDP fast path keeps per-CPU copies of VNI configurations and FDB
+ * entries (bpf/cache.h); every writer must make them stale. The process is
+ * pinned to one CPU (main), so each run sees the copies the last one made.
+ */
+static void test_xdp_caches(void)
+{
+	struct env e_cache;
+	struct outer_opts o = out_std();
+	struct inner_opts claim = IN_UNICAST;
+	struct xvtep_fdb_entry fe;
+	struct xvtep_vni cfg;
+	struct pkt p = {};
+	struct run r;
+	uint32_t vni = VNI_A;
+
+	if (env_std(&e_cache, 49152, 65535, 0))
+		return (void)CHECK(0, "xdp caches setup", "load failed");
+	fdb_set(&e_cache, VNI_A, MAC_VM1, e_cache.ifi_p1, 0, 0);	/* learned on p1 */
+	fdb_set(&e_cache, VNI_A, MAC_VM2, e_cache.ifi_p2, 0, XVTEP_FDB_F_STATIC);
+	build_vxlan(&p, &o, &IN_UNICAST);
+	r = run_xdp(&e_cache, &p);
+	CHECK_EQ(r.retval, XDP_REDIRECT, "caches: VM1 behind p1, redirected (copies made)");
+
+	/* A write nobody announces is not seen: the copies are in use, so the
+	 * checks below can fail. */
+	bpf_map_lookup_elem(e_cache.vnis, &vni, &cfg);
+	bpf_map_delete_elem(e_cache.vnis, &vni);
+	r = run_xdp(&e_cache, &p);
+	CHECK_EQ(r.retval, XDP_REDIRECT, "caches: an unannounced VNI delete is not seen yet");
+	env_written(&e_cache);
+	r = run_xdp(&e_cache, &p);
+	CHECK_EQ(r.retval, XDP_DROP, "caches: after the generation bump the VNI is gone");
+	bpf_map_update_elem(e_cache.vnis, &vni, &cfg, BPF_ANY);
+	env_written(&e_cache);
+	r = run_xdp(&e_cache, &p);
+	CHECK_EQ(r.retval, XDP_REDIRECT, "caches: the VNI back, VM1 redirected again");
+
+	/* A move learned by the dataplane: VM1's MAC now arrives from the VTEP. */
+	claim.src = MAC_VM1;
+	claim.dst = MAC_VM2;
+	build_vxlan(&p, &o, &claim);
+	r = run_xdp(&e_cache, &p);
+	CHECK(r.retval == XDP_REDIRECT && !fdb_get(&e_cache, VNI_A, MAC_VM1, &fe) &&
+	      (fe.flags & XVTEP_FDB_F_REMOTE), "caches: XDP learns VM1's move to the VTEP",
+	      "retval %u flags %u", r.retval, fe.flags);
+	build_vxlan(&p, &o, &IN_UNICAST);
+	r = run_xdp(&e_cache, &p);
+	CHECK_EQ(r.retval, XDP_PASS, "caches: after the move, frames to VM1 are not sent to p1");
+	env_close(&e_cache);
+}
+
 /* ---------------------------------------------------------------- ageing */
 
 static void test_ageing(void)
@@ -728,9 +789,23 @@ static void test_ageing(void)
 	bpf_map_lookup_elem(e.vnis, &vni, &cfg);
 	cfg.ageing = 1;
 	bpf_map_update_elem(e.vnis, &vni, &cfg, BPF_ANY);
+	env_written(&e);
 	bpf_map_update_elem(e.vstate, &vni, &vs, BPF_ANY);
 	fdb_set(&e, VNI_A, MAC_FAR, 0, IP_PEER, 0);			/* dynamic */
 	fdb_set(&e, VNI_A, MAC_VM1, e.ifi_p1, 0, XVTEP_FDB_F_STATIC);	/* static */
+	fdb_set(&e, VNI_A, MAC_VM2, e.ifi_p2, 0, 0);			/* dynamic, local */
+	vs.learned = 2;
+	bpf_map_update_elem(e.vstate, &vni, &vs, BPF_ANY);
+	/* Forwarded to before ageing: XDP holds a copy of the entry (cache.h). */
+	struct inner_opts to_vm2 = IN_UNICAST;
+	struct outer_opts out = out_std();
+	struct pkt p = {};
+	struct run r;
+
+	to_vm2.dst = MAC_VM2;
+	build_vxlan(&p, &out, &to_vm2);
+	r = run_xdp(&e, &p);
+	CHECK_EQ(r.retval, XDP_REDIRECT, "ageing: a dynamic local entry forwarded before ageing");
 
 	int err = bpf_prog_test_run_opts(bpf_program__fd(e.skel->progs.xvtep_gc_start), &o);
 	CHECK(err == 0 && o.retval == XDP_PASS, "ageing timer arms", "err %d retval %u", err,
@@ -746,10 +821,14 @@ static void test_ageing(void)
 	      (unsigned long long)gc.runs);
 	CHECK(fdb_get(&e, VNI_A, MAC_FAR, &fe) != 0, "dynamic entry aged out", "%s", "still there");
 	CHECK(fdb_get(&e, VNI_A, MAC_VM1, &fe) == 0, "static entry never ages", "%s", "gone");
+	r = run_xdp(&e, &p);
+	CHECK(fdb_get(&e, VNI_A, MAC_VM2, &fe) != 0 && r.retval == XDP_PASS,
+	      "ageing: an aged entry is no longer forwarded to from XDP's copy",
+	      "retval %u", r.retval);
 	bpf_map_lookup_elem(e.vstate, &vni, &vs);
 	CHECK_EQ(vs.learned, 0, "ageing releases the learned count");
 	struct xvtep_stats s = stats_of(&e, VNI_A);
-	CHECK_EQ(s.events[XVTEP_EV_AGED], 1, "aged entries are counted");
+	CHECK_EQ(s.events[XVTEP_EV_AGED], 2, "aged entries are counted");
 	env_close(&e);
 }
 
@@ -965,14 +1044,24 @@ void test_malformed(void);	/* malformed.c */
 
 int main(int argc, char **argv)
 {
+	cpu_set_t one;
+
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus <= 0 || ncpus > 256) {
 		printf("FAIL: unit: setup: %d CPUs\n", ncpus);
 		return 1;
 	}
+	/* Test runs execute on the caller's CPU: one CPU, one set of per-CPU caches. */
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	if (sched_setaffinity(0, sizeof(one), &one)) {
+		printf("FAIL: unit: setup: sched_setaffinity: %s\n", strerror(errno));
+		return 1;
+	}
 	test_xdp_not_ours();
 	test_xdp_drops();
 	test_xdp_fast_path();
+	test_xdp_caches();
 	test_learning_rules();
 	test_learning_epoch();
 	test_tc_decap();
