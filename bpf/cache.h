@@ -55,18 +55,19 @@ struct {
 	__type(value, struct dst_cached);
 } xvtep_dst_cache SEC(".maps");
 
-static __always_inline const struct xvtep_vni *vni_lookup_cached(__u32 vni)
+/* G: xvtep_gen[0], looked up once per frame by the caller (gen_get()). */
+static __always_inline const struct xvtep_vni *vni_lookup_cached(__u32 vni,
+								 const struct xvtep_gen *g)
 {
 	__u32 idx = vni & (VNI_CACHE_SLOTS - 1);
 	struct vni_cached *c = bpf_map_lookup_elem(&xvtep_vni_cache, &idx);
-	struct xvtep_gen *g = gen_get();
 	const struct xvtep_vni *v;
 	__u64 gen;
 
 	if (!c || !g)
 		return bpf_map_lookup_elem(&xvtep_vnis, &vni);
 	/* x86 keeps this load before the map's: the order coherence needs */
-	gen = *(volatile __u64 *)&g->vni;
+	gen = *(const volatile __u64 *)&g->vni;
 	if (c->valid && c->vni == vni && c->gen == gen)
 		return &c->cfg;
 	v = bpf_map_lookup_elem(&xvtep_vnis, &vni);
@@ -79,11 +80,11 @@ static __always_inline const struct xvtep_vni *vni_lookup_cached(__u32 vni)
 	return &c->cfg;
 }
 
-static __always_inline const struct xvtep_fdb_entry *fdb_lookup_cached(__u32 vni, const __u8 *mac)
+static __always_inline const struct xvtep_fdb_entry *fdb_lookup_cached(__u32 vni, const __u8 *mac,
+									const struct xvtep_gen *g)
 {
 	__u32 idx = (vni ^ mac[3] ^ mac[4] ^ mac[5]) & (DST_CACHE_SLOTS - 1);
 	struct dst_cached *c = bpf_map_lookup_elem(&xvtep_dst_cache, &idx);
-	struct xvtep_gen *g = gen_get();
 	struct xvtep_fdb_entry *e;
 	struct xvtep_fdb_key key;
 	__u64 gen;
@@ -91,10 +92,8 @@ static __always_inline const struct xvtep_fdb_entry *fdb_lookup_cached(__u32 vni
 	fdb_key_init(&key, vni, mac);
 	if (!c || !g)
 		return bpf_map_lookup_elem(&xvtep_fdb, &key);
-	gen = *(volatile __u64 *)&g->fdb;
-	if (c->valid && c->gen == gen && c->key.vni == vni &&
-	    *(__u32 *)c->key.mac == *(const __u32 *)mac &&
-	    *(__u16 *)(c->key.mac + 4) == *(const __u16 *)(mac + 4))
+	gen = *(const volatile __u64 *)&g->fdb;
+	if (c->valid && c->gen == gen && c->key.vni == vni && mac_equal(c->key.mac, mac))
 		return &c->entry;
 	e = bpf_map_lookup_elem(&xvtep_fdb, &key);
 	if (!e)

@@ -65,8 +65,7 @@ static __always_inline bool fdb_seen_match(const struct fdb_seen *s, __u64 epoch
 					   const __u8 *mac, __u32 place, bool remote)
 {
 	return s && epoch && s->epoch == epoch && s->vni == vni && s->place == place &&
-	       s->remote == remote && *(const __u32 *)s->mac == *(const __u32 *)mac &&
-	       *(const __u16 *)(s->mac + 4) == *(const __u16 *)(mac + 4);
+	       s->remote == remote && mac_equal(s->mac, mac);
 }
 
 static __always_inline void fdb_seen_note(struct fdb_seen *s, __u64 epoch, __u32 vni,

@@ -57,7 +57,7 @@ int xvtep_tc_up(struct __sk_buff *skb)
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 
-	verdict = vxlan_rx_accept(data, data_end, skb->len, &rx, &vcfg, &st, &ieth, false);
+	verdict = vxlan_rx_accept(data, data_end, skb->len, &rx, &vcfg, &st, &ieth, NULL);
 	if (verdict == VXLAN_NOT_OURS)
 		return TC_ACT_OK;
 	if (verdict != XVTEP_DROP__MAX)

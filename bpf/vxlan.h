@@ -129,11 +129,13 @@ static __always_inline int vxlan_rx_check(const struct vxlan_rx *rx, const struc
  * The decap hooks' common front: parse the frame, find its VNI, check it.
  * Returns VXLAN_NOT_OURS (pass it on untouched), a drop reason (already
  * counted), or XVTEP_DROP__MAX with rx, *vcfg, *st and *ieth set.
- * xdp: called from XDP, which may use the per-CPU VNI cache (cache.h).
+ * gen: xvtep_gen[0] to look the VNI up in the per-CPU cache (XDP only,
+ * cache.h), or NULL for a direct lookup.
  */
 static __always_inline int vxlan_rx_accept(void *data, void *data_end, __u32 frame_len,
 					   struct vxlan_rx *rx, const struct xvtep_vni **vcfg,
-					   struct xvtep_stats **st, struct ethhdr **ieth, bool xdp)
+					   struct xvtep_stats **st, struct ethhdr **ieth,
+					   const struct xvtep_gen *gen)
 {
 	int verdict = parse_vxlan(data, data_end, frame_len, rx);
 
@@ -145,9 +147,11 @@ static __always_inline int vxlan_rx_accept(void *data, void *data_end, __u32 fra
 	}
 	/* parse_vxlan checked this; the verifier needs to see it again */
 	*ieth = data + (rx->inner_off & 0xff);
-	if ((void *)(*ieth + 1) > data_end)
+	if ((void *)(*ieth + 1) > data_end) {
+		count_drop(stats_get(NULL), XVTEP_DROP_MALFORMED);
 		return XVTEP_DROP_MALFORMED;
-	*vcfg = xdp ? vni_lookup_cached(rx->vni) : bpf_map_lookup_elem(&xvtep_vnis, &rx->vni);
+	}
+	*vcfg = gen ? vni_lookup_cached(rx->vni, gen) : bpf_map_lookup_elem(&xvtep_vnis, &rx->vni);
 	*st = stats_get(*vcfg);
 	/* never XVTEP_DROP__MAX without a VNI configuration */
 	verdict = vxlan_rx_check(rx, *vcfg, *ieth);

@@ -13,6 +13,7 @@ int xvtep_xdp_up(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
+	const struct xvtep_gen *gen = gen_get();	/* for the per-CPU caches (cache.h) */
 	const struct xvtep_fdb_entry *dst;
 	const struct xvtep_vni *vcfg;
 	struct xvtep_stats *st;
@@ -23,7 +24,7 @@ int xvtep_xdp_up(struct xdp_md *ctx)
 	/* Frames mirrored as received on the uplink are copied in TC. */
 	if (uplink_mirror_sessions(false))
 		return XDP_PASS;
-	verdict = vxlan_rx_accept(data, data_end, data_end - data, &rx, &vcfg, &st, &ieth, true);
+	verdict = vxlan_rx_accept(data, data_end, data_end - data, &rx, &vcfg, &st, &ieth, gen);
 	if (verdict == VXLAN_NOT_OURS)
 		return XDP_PASS;
 	if (verdict != XVTEP_DROP__MAX)
@@ -31,7 +32,7 @@ int xvtep_xdp_up(struct xdp_md *ctx)
 
 	if (mac_is_multicast(ieth->h_dest) || (rx.inner_tcp && !cfg_xdp_tcp))
 		goto to_tc;
-	dst = fdb_lookup_cached(rx.vni, ieth->h_dest);
+	dst = fdb_lookup_cached(rx.vni, ieth->h_dest, gen);
 	if (!dst || (dst->flags & XVTEP_FDB_F_REMOTE))
 		goto to_tc;
 	/* In the devmap = a port XDP may deliver to (maps.h). An entry of this
