@@ -54,7 +54,7 @@ struct {
 
 /* The ports the XDP fast path may redirect to (with devmap bulking): every
  * port except those whose frames must pass TC egress (a tx mirror source,
- * XVTEP_PORT_F_NO_XDP). The control plane keeps it in step with
+ * XVTEP_PORT_F_NO_XDP; a tx source may have a pair in xvtep_mirror_bcast). The control plane keeps it in step with
  * xvtep_ports (xv_devmap_sync), so XDP needs no port lookup of its own. */
 struct {
 	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
@@ -62,6 +62,31 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } xvtep_devmap SEC(".maps");
+
+/* A port's pair for mirror copies made by XDP: {the port, xvtep-mirp}
+ * (xvtep.h). Created and replaced by the control plane (xv_devmap_sync). */
+struct xvtep_mirror_pair {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u32);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
+	__uint(max_entries, XVTEP_MAX_PORTS);
+	__type(key, __u32);
+	__array(values, struct xvtep_mirror_pair);
+} xvtep_mirror_bcast SEC(".maps");
+
+/* Devices that took XDP frames when the control plane last looked
+ * (NETDEV_XDP_ACT_NDO_XMIT): where xvtep_xdp_mirror may send a copy. */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, XVTEP_MIRROR_XMIT_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} xvtep_mirror_xmit SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

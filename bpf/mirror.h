@@ -10,6 +10,7 @@
 
 #include "maps.h"
 #include "secure.h"
+#include "csum.h"
 
 static __always_inline void mirror_count_drop(__u32 slot, enum xvtep_mirror_drop reason)
 {
@@ -42,6 +43,139 @@ static __always_inline void mirror_copies(struct __sk_buff *skb, __u32 sessions,
 			mirror_count_drop(slot, XVTEP_MDROP_CLONE);
 	}
 	skb->mark = mark;
+}
+
+/* ---- copies' shapes, shared by xvtep_tc_mirror and xvtep_xdp_mirror ---- */
+
+#define GRE_S_FLAG		0x1000
+#define GRE_PROTO_ERSPAN2	0x88BE
+#define GRE_PROTO_ERSPAN3	0x22EB
+#define IPPROTO_GRE_NR		47
+
+struct erspan_outer {
+	struct ethhdr eth;
+	struct iphdr ip;
+	__be16 gre_flags;
+	__be16 gre_proto;
+	__be32 gre_seq;
+	__be32 w0;		/* Ver, VLAN, COS, En/BSO, T, session id */
+	__be32 w1;		/* II: index; III: timestamp */
+	__be32 w2;		/* III: SGT, P, FT, HW ID, D, Gra, O */
+} __attribute__((packed));
+
+#define ERSPAN2_LEN	(sizeof(struct erspan_outer) - 4)
+#define ERSPAN3_LEN	(sizeof(struct erspan_outer))
+
+static __always_inline __u32 erspan_hlen(const struct xvtep_mirror *m)
+{
+	return m->erspan_version == 3 ? ERSPAN3_LEN : ERSPAN2_LEN;
+}
+
+/* Outer Ethernet (from the route), IPv4, GRE and ERSPAN headers of a copy
+ * of FRAME_LEN bytes; takes the session's next GRE sequence number. */
+static __always_inline void erspan_build(struct erspan_outer *h, const struct xvtep_mirror *m,
+					 const struct bpf_fib_lookup *fib, __u32 frame_len,
+					 __u32 dir, bool truncated, __u16 tci,
+					 bool tagged_in_frame, bool had_tag)
+{
+	bool v3 = m->erspan_version == 3;
+	struct iphdr ip = {};
+	__u32 w0;
+
+	__builtin_memcpy(h->eth.h_dest, fib->dmac, ETH_ALEN);
+	__builtin_memcpy(h->eth.h_source, fib->smac, ETH_ALEN);
+	h->eth.h_proto = bpf_htons(ETH_P_IP);
+	ip.version = 4;
+	ip.ihl = 5;
+	ip.ttl = XVTEP_TTL_DEFAULT;
+	ip.protocol = IPPROTO_GRE_NR;
+	ip.frag_off = bpf_htons(IP_DF);
+	ip.saddr = cfg_local_ip;
+	ip.daddr = m->remote;
+	ip.tot_len = bpf_htons(frame_len + erspan_hlen(m) - ETH_HLEN);
+	ip.check = ipv4_csum(&ip);
+	h->ip = ip;
+	h->gre_flags = bpf_htons(GRE_S_FLAG);
+	h->gre_proto = bpf_htons(v3 ? GRE_PROTO_ERSPAN3 : GRE_PROTO_ERSPAN2);
+	/* m points into an array map value: the sequence is per session. */
+	h->gre_seq = bpf_htonl((__u32)__sync_fetch_and_add((__u64 *)&m->seq, 1));
+
+	w0 = (__u32)(tci & 0xfff) << 16 | (__u32)(tci >> 13) << 13 |
+	     (truncated ? 1U << 10 : 0) | (m->session & 0x3ff);
+	if (v3) {
+		w0 |= 2U << 28;	/* Ver 2 = Type III; BSO 0: a good frame */
+		h->w0 = bpf_htonl(w0);
+		/* Gra 0: 100 us units of the wall clock (TAI). */
+		h->w1 = bpf_htonl((__u32)(bpf_ktime_get_tai_ns() / 100000));
+		h->w2 = bpf_htonl((m->hwid & 0x3f) << 4 | (dir == XVTEP_MIRROR_DIR_TX ? 1U << 3 : 0));
+	} else {
+		/* En: 0 untagged, 3 tag kept in the frame, 2 tag reported here only. */
+		w0 |= 1U << 28 | (had_tag ? (tagged_in_frame ? 3U : 2U) << 11 : 0);
+		h->w0 = bpf_htonl(w0);
+		h->w1 = bpf_htonl(m->index & 0xfffff);
+	}
+}
+
+static __always_inline void mirror_count_sent(__u32 slot, __u32 len, bool truncated)
+{
+	struct xvtep_mirror_stats *ms = bpf_map_lookup_elem(&xvtep_mstats, &slot);
+
+	if (ms) {
+		ms->packets++;
+		ms->bytes += len;
+		ms->truncated += truncated;
+	}
+}
+
+/* ---- copies made on the XDP decap path (xvtep.h) ---- */
+
+/* The session slot of a port whose one tx session XDP can copy for, else
+ * XVTEP_MAX_MIRRORS. Such a port is out of xvtep_devmap and has a pair. */
+static __always_inline __u32 xdp_mirror_slot(__u32 ifindex, void **pair)
+{
+	const struct xvtep_port *port;
+	__u32 tx;
+
+	*pair = bpf_map_lookup_elem(&xvtep_mirror_bcast, &ifindex);
+	if (!*pair)
+		return XVTEP_MAX_MIRRORS;
+	port = bpf_map_lookup_elem(&xvtep_ports, &ifindex);
+	if (!port)
+		return XVTEP_MAX_MIRRORS;
+	tx = port->mirror_tx;
+	if (!tx || (tx & (tx - 1)))
+		return XVTEP_MAX_MIRRORS;	/* none, or several: TC makes them */
+	for (__u32 slot = 0; slot < XVTEP_MAX_MIRRORS; slot++)
+		if (tx == 1U << slot)
+			return slot;
+	return XVTEP_MAX_MIRRORS;
+}
+
+/* Send the frame (its data already at the inner Ethernet header) to its port
+ * and, unless the session is over its rate, a copy tagged with SLOT to the
+ * mirror device. Returns the XDP verdict. */
+static __always_inline int xdp_mirror_redirect(struct xdp_md *ctx, void *pair, __u32 ifindex,
+					       __u32 slot)
+{
+	void *data, *meta;
+
+	if (!mirror_rate_ok(slot)) {
+		mirror_count_drop(slot, XVTEP_MDROP_RATE);
+		return bpf_redirect_map(pair, ifindex, 0);
+	}
+	/* The tag travels in XDP metadata: the frame itself stays untouched
+	 * (the port's copy carries the 4 bytes too, as metadata only). */
+	if (bpf_xdp_adjust_meta(ctx, -4))
+		goto no_copy;
+	data = (void *)(long)ctx->data;
+	meta = (void *)(long)ctx->data_meta;
+	if (meta + 4 > data)
+		goto no_copy;
+	*(__u32 *)meta = XVTEP_MIRROR_MARK | XVTEP_MIRROR_DIR_TX << 8 | slot;
+	return bpf_redirect_map(pair, 0, BPF_F_BROADCAST);
+no_copy:
+	mirror_count_drop(slot, XVTEP_MDROP_CLONE);
+	return bpf_redirect_map(pair, ifindex, 0);
 }
 
 static __always_inline __u32 uplink_mirror_sessions(bool tx)

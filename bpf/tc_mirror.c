@@ -6,25 +6,6 @@
  * where xvtep_tc_mirror truncates it and turns it into SPAN, RSPAN or ERSPAN.
  */
 
-#define GRE_S_FLAG		0x1000
-#define GRE_PROTO_ERSPAN2	0x88BE
-#define GRE_PROTO_ERSPAN3	0x22EB
-#define IPPROTO_GRE_NR		47
-
-struct erspan_outer {
-	struct ethhdr eth;
-	struct iphdr ip;
-	__be16 gre_flags;
-	__be16 gre_proto;
-	__be32 gre_seq;
-	__be32 w0;		/* Ver, VLAN, COS, En/BSO, T, session id */
-	__be32 w1;		/* II: index; III: timestamp */
-	__be32 w2;		/* III: SGT, P, FT, HW ID, D, Gra, O */
-} __attribute__((packed));
-
-#define ERSPAN2_LEN	(sizeof(struct erspan_outer) - 4)
-#define ERSPAN3_LEN	(sizeof(struct erspan_outer))
-
 SEC("tc")
 int xvtep_tc_port_eg(struct __sk_buff *skb)
 {
@@ -50,13 +31,10 @@ static __always_inline int erspan_send(struct __sk_buff *skb, const struct xvtep
 				       __u32 slot, __u32 dir, bool truncated, __u16 tci,
 				       bool tagged_in_frame, bool had_tag)
 {
-	struct xvtep_mirror_stats *ms = bpf_map_lookup_elem(&xvtep_mstats, &slot);
-	bool v3 = m->erspan_version == 3;
-	__u32 hlen = v3 ? ERSPAN3_LEN : ERSPAN2_LEN;
+	__u32 hlen = erspan_hlen(m);
 	struct bpf_fib_lookup fib = {};
 	struct erspan_outer h = {};
-	struct iphdr ip = {};
-	__u32 mtu = 0, room, w0;
+	__u32 mtu = 0, room;
 	long rc;
 
 	fib.family = AF_INET_NR;
@@ -82,49 +60,14 @@ static __always_inline int erspan_send(struct __sk_buff *skb, const struct xvtep
 		truncated = true;
 	}
 
-	__builtin_memcpy(h.eth.h_dest, fib.dmac, ETH_ALEN);
-	__builtin_memcpy(h.eth.h_source, fib.smac, ETH_ALEN);
-	h.eth.h_proto = bpf_htons(ETH_P_IP);
-	ip.version = 4;
-	ip.ihl = 5;
-	ip.ttl = XVTEP_TTL_DEFAULT;
-	ip.protocol = IPPROTO_GRE_NR;
-	ip.frag_off = bpf_htons(IP_DF);
-	ip.saddr = cfg_local_ip;
-	ip.daddr = m->remote;
-	ip.tot_len = bpf_htons(skb->len + hlen - ETH_HLEN);
-	ip.check = ipv4_csum(&ip);
-	h.ip = ip;
-	h.gre_flags = bpf_htons(GRE_S_FLAG);
-	h.gre_proto = bpf_htons(v3 ? GRE_PROTO_ERSPAN3 : GRE_PROTO_ERSPAN2);
-	/* m points into an array map value: the sequence is per session. */
-	h.gre_seq = bpf_htonl((__u32)__sync_fetch_and_add((__u64 *)&m->seq, 1));
-
-	w0 = (__u32)(tci & 0xfff) << 16 | (__u32)(tci >> 13) << 13 |
-	     (truncated ? 1U << 10 : 0) | (m->session & 0x3ff);
-	if (v3) {
-		w0 |= 2U << 28;	/* Ver 2 = Type III; BSO 0: a good frame */
-		h.w0 = bpf_htonl(w0);
-		/* Gra 0: 100 us units of the wall clock (TAI). */
-		h.w1 = bpf_htonl((__u32)(bpf_ktime_get_tai_ns() / 100000));
-		h.w2 = bpf_htonl((m->hwid & 0x3f) << 4 | (dir == XVTEP_MIRROR_DIR_TX ? 1U << 3 : 0));
-	} else {
-		/* En: 0 untagged, 3 tag kept in the frame, 2 tag reported here only. */
-		w0 |= 1U << 28 | (had_tag ? (tagged_in_frame ? 3U : 2U) << 11 : 0);
-		h.w0 = bpf_htonl(w0);
-		h.w1 = bpf_htonl(m->index & 0xfffff);
-	}
+	erspan_build(&h, m, &fib, skb->len, dir, truncated, tci, tagged_in_frame, had_tag);
 
 	if (bpf_skb_change_head(skb, hlen, 0) ||
 	    bpf_skb_store_bytes(skb, 0, &h, hlen, 0)) {
 		mirror_count_drop(slot, XVTEP_MDROP_ENCAP);
 		return TC_ACT_SHOT;
 	}
-	if (ms) {
-		ms->packets++;
-		ms->bytes += skb->len;
-		ms->truncated += truncated;
-	}
+	mirror_count_sent(slot, skb->len, truncated);
 	skb->mark = XVTEP_MIRROR_MARK_OUT;
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
 		struct bpf_redir_neigh nh = { .nh_family = AF_INET_NR, .ipv4_nh = fib.ipv4_dst };
@@ -165,13 +108,21 @@ SEC("tc")
 int xvtep_tc_mirror(struct __sk_buff *skb)
 {
 	const struct xvtep_mirror *m;
-	struct xvtep_mirror_stats *ms;
 	__u32 mark = skb->mark, slot, dir;
 	bool truncated = false, had_tag = false, tagged_in_frame = false;
 	__u16 tci = 0;
 
-	if ((mark & XVTEP_MIRROR_MARK_MASK) != XVTEP_MIRROR_MARK)
-		return TC_ACT_SHOT;	/* only our copies ever come here */
+	/* A copy made by XDP and passed on by xvtep_xdp_mirror has its tag in
+	 * the metadata (xvtep.h); a clone made here has it in the mark. */
+	if ((mark & XVTEP_MIRROR_MARK_MASK) != XVTEP_MIRROR_MARK) {
+		void *meta = (void *)(long)skb->data_meta, *data = (void *)(long)skb->data;
+
+		if (meta + 4 > data)
+			return TC_ACT_SHOT;	/* only our copies ever come here */
+		mark = *(__u32 *)meta;
+		if ((mark & XVTEP_MIRROR_MARK_MASK) != XVTEP_MIRROR_MARK || mark == XVTEP_MIRROR_MARK_OUT)
+			return TC_ACT_SHOT;
+	}
 	slot = mark & (XVTEP_MAX_MIRRORS - 1);
 	dir = (mark >> 8) & 3;
 	skb->mark = 0;
@@ -214,12 +165,7 @@ int xvtep_tc_mirror(struct __sk_buff *skb)
 		mirror_count_drop(slot, XVTEP_MDROP_ENCAP);
 		return TC_ACT_SHOT;
 	}
-	ms = bpf_map_lookup_elem(&xvtep_mstats, &slot);
-	if (ms) {
-		ms->packets++;
-		ms->bytes += skb->len;
-		ms->truncated += truncated;
-	}
+	mirror_count_sent(slot, skb->len, truncated);
 	skb->mark = XVTEP_MIRROR_MARK_OUT;
 	return bpf_redirect(m->dest_ifindex, 0);
 }

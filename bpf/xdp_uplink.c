@@ -16,6 +16,8 @@ int xvtep_xdp_up(struct xdp_md *ctx)
 	const struct xvtep_gen *gen = gen_get();	/* for the per-CPU caches (cache.h) */
 	const struct xvtep_fdb_entry *dst;
 	const struct xvtep_vni *vcfg;
+	__u32 out, mslot = XVTEP_MAX_MIRRORS;
+	void *pair = NULL;
 	struct xvtep_stats *st;
 	struct vxlan_rx rx = {};
 	struct ethhdr *ieth;
@@ -40,8 +42,14 @@ int xvtep_xdp_up(struct xdp_md *ctx)
 	 * by `fdb add`; `port del` removes the port's entries. The helper only
 	 * records the target (one lookup serves as check and redirect): nothing
 	 * is sent unless the program returns XDP_REDIRECT. */
-	if (bpf_redirect_map(&xvtep_devmap, dst->ifindex, XDP_PASS) != XDP_REDIRECT)
-		goto to_tc;
+	out = dst->ifindex;
+	if (bpf_redirect_map(&xvtep_devmap, out, XDP_PASS) != XDP_REDIRECT) {
+		/* Not in the devmap: a port whose tx copies XDP may make
+		 * (it has a pair, mirror.h), or one that needs TC. */
+		mslot = xdp_mirror_slot(out, &pair);
+		if (mslot >= XVTEP_MAX_MIRRORS)
+			goto to_tc;
+	}
 
 	if (rx.reserved_bits)
 		count_event(st, XVTEP_EV_RESERVED_BITS);
@@ -56,6 +64,8 @@ int xvtep_xdp_up(struct xdp_md *ctx)
 		return XDP_DROP;
 	}
 	count_rx(st, ctx->data_end - ctx->data);
+	if (pair)
+		return xdp_mirror_redirect(ctx, pair, out, mslot);
 	return XDP_REDIRECT;
 
 to_tc:

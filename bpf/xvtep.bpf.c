@@ -6,6 +6,7 @@
  *   tc_port.c     TC ingress on VM-facing ports: learning, switching, encap
  *   gc.c          ageing sweep (bpf_timer)
  *   tc_mirror.c   mirror sources on egress, and the copies' shaping (SPAN/RSPAN/ERSPAN)
+ *   xdp_mirror.c  the copies XDP made: shaped and sent by XDP where it can
  */
 #include "common.h"
 #include "maps.h"
@@ -20,5 +21,6 @@
 #include "tc_port.c"
 #include "gc.c"
 #include "tc_mirror.c"
+#include "xdp_mirror.c"
 
 char LICENSE[] SEC("license") = "GPL";

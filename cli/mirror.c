@@ -173,7 +173,7 @@ static int source_bits(__u32 ifindex, __u32 uplink, __u32 slot, __u8 dir, bool o
 		return -errno;
 	/* A tx source must not be reached by XDP, which bypasses TC egress. */
 	if (!up)
-		return xv_devmap_sync(ctl.maps.ports, ctl.maps.devmap, ifindex);
+		return xv_devmap_sync(&ctl.maps, ifindex);
 	return 0;
 }
 
@@ -478,6 +478,11 @@ static int mirror_add(int argc, char **argv)
 			goto undo;
 		}
 	}
+	/* Where XDP may send copies itself; elsewhere TC sends them. */
+	err = xv_mirror_xmit_sync(ctl.maps.mirror_xmit);
+	if (err)
+		fprintf(stderr, "Warning: cannot update %s: %s (copies made by XDP go "
+			"through TC)\n", XVTEP_MAP_MIRROR_XMIT, strerror(-err));
 	return 0;
 
 undo:

@@ -192,7 +192,7 @@ static int port_add(int argc, char **argv)
 			xv_err_errno(errno, "cannot add port %s", dev);
 		goto out;
 	}
-	ret = xv_devmap_sync(ctl.maps.ports, ctl.maps.devmap, ifindex);
+	ret = xv_devmap_sync(&ctl.maps, ifindex);
 	if (ret) {
 		xv_err_errno(ret, "cannot add %s to %s", dev, XVTEP_MAP_DEVMAP);
 		ret = -1;
@@ -305,6 +305,7 @@ static int port_del(int argc, char **argv)
 			fprintf(stderr, "Warning: cannot update VNI %u port list\n", port.vni);
 	}
 	bpf_map_delete_elem(ctl.maps.devmap, &ifindex);
+	bpf_map_delete_elem(ctl.maps.mirror_bcast, &ifindex);
 	ownmac_port_del(ifindex);
 	if (bpf_map_delete_elem(ctl.maps.ports, &ifindex) && errno != ENOENT)
 		return xv_err_errno(errno, "cannot delete port %s", dev);

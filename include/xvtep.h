@@ -294,6 +294,20 @@ static const char *const xvtep_event_names[XVTEP_EV__MAX] = {
 #define XVTEP_MIRROR_DEV	"xvtep-mir"	/* veth; its peer is xvtep-mirp */
 #define XVTEP_MIRROR_PEER	"xvtep-mirp"
 
+/*
+ * Copies made by XDP (docs/CONTRACT.md, "Mirroring on the XDP path"). The
+ * decap fast path sends a frame for a port with one tx session to that
+ * port's pair map in xvtep_mirror_bcast ({port, xvtep-mirp}) with
+ * BPF_F_BROADCAST; the copy carries XVTEP_MIRROR_MARK | dir << 8 | slot in
+ * its first 4 bytes of XDP metadata and reaches xvtep_xdp_mirror on
+ * xvtep-mir, which finishes it there if its output device is in
+ * xvtep_mirror_xmit, else passes it to xvtep_tc_mirror.
+ */
+#define XVTEP_MAP_MIRROR_BCAST	"xvtep_mirror_bcast"	/* HASH_OF_MAPS: port ifindex -> pair devmap */
+#define XVTEP_MAP_MIRROR_XMIT	"xvtep_mirror_xmit"	/* DEVMAP_HASH: ifindex -> ifindex */
+#define XVTEP_MIRROR_XMIT_MAX	256
+#define XVTEP_LINK_XDP_MIRROR	"xdp_mirror"
+
 enum xvtep_mirror_kind {
 	XVTEP_MIRROR_SPAN = 1,
 	XVTEP_MIRROR_RSPAN = 2,

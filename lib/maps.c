@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <net/if.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "xvtep_lib.h"
@@ -29,6 +30,8 @@ static const struct map_desc map_descs[] = {
 	{ XVTEP_MAP_DEVMAP, offsetof(struct xv_maps, devmap), 4, 4 },
 	{ XVTEP_MAP_GC,     offsetof(struct xv_maps, gc),     4, sizeof(struct xvtep_gc) },
 	{ XVTEP_MAP_GEN,    offsetof(struct xv_maps, gen),    4, sizeof(struct xvtep_gen) },
+	{ XVTEP_MAP_MIRROR_BCAST, offsetof(struct xv_maps, mirror_bcast), 4, 4 },
+	{ XVTEP_MAP_MIRROR_XMIT,  offsetof(struct xv_maps, mirror_xmit),  4, 4 },
 };
 
 #define MAP_FD(m, d) (*(int *)((char *)(m) + (d)->off))
@@ -172,44 +175,115 @@ int xv_stats_read(int stats_fd, __u32 vni, struct xvtep_stats *out)
 	return xv_percpu_sum(stats_fd, &vni, out, sizeof(*out));
 }
 
-int xv_devmap_sync(int ports_fd, int devmap_fd, __u32 ifindex)
+/* The pair map of a port whose tx copies XDP makes: {the port, the mirror
+ * device's peer}. A new map each time: the swap in the outer map is atomic. */
+static int mirror_pair_put(int bcast_fd, __u32 ifindex)
 {
-	struct xvtep_port port;
+	__u32 peer = if_nametoindex(XVTEP_MIRROR_PEER);
+	int fd, err = 0;
 
-	if (bpf_map_lookup_elem(ports_fd, &ifindex, &port) || (port.flags & XVTEP_PORT_F_NO_XDP) ||
-	    port.mirror_tx) {
-		if (bpf_map_delete_elem(devmap_fd, &ifindex) && errno != ENOENT)
-			return -errno;
-		return 0;
-	}
-	if (bpf_map_update_elem(devmap_fd, &ifindex, &ifindex, BPF_ANY))
+	if (!peer)
+		return -ENODEV;
+	fd = bpf_map_create(BPF_MAP_TYPE_DEVMAP_HASH, "xvtep_mpair", 4, 4, 2, NULL);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_update_elem(fd, &ifindex, &ifindex, BPF_ANY) ||
+	    bpf_map_update_elem(fd, &peer, &peer, BPF_ANY) ||
+	    bpf_map_update_elem(bcast_fd, &ifindex, &fd, BPF_ANY))
+		err = -errno;
+	close(fd);	/* the outer map holds it */
+	return err;
+}
+
+static int map_del(int fd, __u32 key)
+{
+	if (bpf_map_delete_elem(fd, &key) && errno != ENOENT)
 		return -errno;
 	return 0;
 }
 
-int xv_devmap_sync_all(int ports_fd, int devmap_fd)
+int xv_devmap_sync(const struct xv_maps *m, __u32 ifindex)
 {
+	struct xvtep_port port;
+	__u32 tx;
+	int err;
+
+	if (bpf_map_lookup_elem(m->ports, &ifindex, &port)) {
+		err = map_del(m->devmap, ifindex);
+		return err ? err : map_del(m->mirror_bcast, ifindex);
+	}
+	tx = port.mirror_tx;
+	if ((port.flags & XVTEP_PORT_F_NO_XDP) || tx) {
+		err = map_del(m->devmap, ifindex);
+		if (err)
+			return err;
+		/* One tx session: XDP delivers and copies (mirror.h); several: TC. */
+		if (!(port.flags & XVTEP_PORT_F_NO_XDP) && tx && !(tx & (tx - 1)))
+			return mirror_pair_put(m->mirror_bcast, ifindex);
+		return map_del(m->mirror_bcast, ifindex);
+	}
+	/* Into the devmap first: a frame never finds the port in neither. */
+	if (bpf_map_update_elem(m->devmap, &ifindex, &ifindex, BPF_ANY))
+		return -errno;
+	return map_del(m->mirror_bcast, ifindex);
+}
+
+int xv_devmap_sync_all(const struct xv_maps *m)
+{
+	const int outer[] = { m->devmap, m->mirror_bcast };
 	__u32 key, next;
-	void *prev = NULL;
+	void *prev;
 	int err, ret = 0;
 
-	/* Devmap entries first: drop those that are not (XDP-eligible) ports. */
-	while (!bpf_map_get_next_key(devmap_fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		err = xv_devmap_sync(ports_fd, devmap_fd, key);
-		if (err && !ret)
-			ret = err;
+	/* Devmap and pair entries first: drop those that are not ports. */
+	for (size_t i = 0; i < sizeof(outer) / sizeof(outer[0]); i++) {
+		prev = NULL;
+		while (!bpf_map_get_next_key(outer[i], prev, &next)) {
+			key = next;
+			prev = &key;
+			err = xv_devmap_sync(m, key);
+			if (err && err != -ENODEV && !ret)
+				ret = err;
+		}
 	}
 	prev = NULL;
-	while (!bpf_map_get_next_key(ports_fd, prev, &next)) {
+	while (!bpf_map_get_next_key(m->ports, prev, &next)) {
 		key = next;
 		prev = &key;
-		err = xv_devmap_sync(ports_fd, devmap_fd, key);
+		err = xv_devmap_sync(m, key);
 		/* A port whose device is gone cannot be a redirect target. */
 		if (err && err != -ENODEV && !ret)
 			ret = err;
 	}
+	return ret;
+}
+
+int xv_mirror_xmit_sync(int mirror_xmit_fd)
+{
+	__u32 devs[XVTEP_MIRROR_XMIT_MAX], old[XVTEP_MIRROR_XMIT_MAX], next;
+	int n, nr_old = 0, ret = 0;
+	void *prev = NULL;
+
+	n = xv_xdp_xmit_devices(devs, XVTEP_MIRROR_XMIT_MAX);
+	if (n < 0)
+		n = 0;	/* no "netdev" family (kernel < 6.3): XDP sends no copies */
+	while (nr_old < XVTEP_MIRROR_XMIT_MAX && !bpf_map_get_next_key(mirror_xmit_fd, prev, &next)) {
+		old[nr_old] = next;
+		prev = &old[nr_old++];
+	}
+	/* Stale entries out first, then the current set. */
+	for (int j = 0; j < nr_old; j++) {
+		bool keep = false;
+
+		for (int i = 0; i < n && !keep; i++)
+			keep = devs[i] == old[j];
+		if (!keep && bpf_map_delete_elem(mirror_xmit_fd, &old[j]) && errno != ENOENT && !ret)
+			ret = -errno;
+	}
+	for (int i = 0; i < n; i++)
+		if (bpf_map_update_elem(mirror_xmit_fd, &devs[i], &devs[i], BPF_ANY) &&
+		    errno != ENODEV && !ret)
+			ret = -errno;
 	return ret;
 }
 

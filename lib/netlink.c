@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* rtnetlink: multicast membership, the mirror veth pair; tcx attachment. */
+/* rtnetlink: multicast membership, the mirror veth pair; tcx attachment;
+ * generic netlink: devices' XDP features. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_addr.h>
@@ -8,6 +9,7 @@
 #include <linux/veth.h>
 #include <net/if.h>
 #include <linux/netlink.h>
+#include <linux/genetlink.h>
 #include <linux/rtnetlink.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -44,7 +46,8 @@ static void add_attr(struct nlmsghdr *nh, unsigned short type, const void *data,
 /* Send a request and call CB for each reply message until the ack, the end of
  * a dump or an error. Returns the kernel's error (0 or -errno), or CB's
  * negative return. */
-static int nl_query(struct nlmsghdr *nh, int (*cb)(const struct nlmsghdr *h, void *arg), void *arg)
+static int nl_query_proto(int proto, struct nlmsghdr *nh,
+			  int (*cb)(const struct nlmsghdr *h, void *arg), void *arg)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	static char buf[32768];
@@ -55,7 +58,7 @@ static int nl_query(struct nlmsghdr *nh, int (*cb)(const struct nlmsghdr *h, voi
 
 	nh->nlmsg_flags |= NLM_F_REQUEST | (dump ? 0 : NLM_F_ACK);
 	nh->nlmsg_seq = 1;
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, proto);
 	if (fd < 0)
 		return -errno;
 	if (sendto(fd, nh, nh->nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
@@ -91,6 +94,11 @@ static int nl_query(struct nlmsghdr *nh, int (*cb)(const struct nlmsghdr *h, voi
 out:
 	close(fd);
 	return err;
+}
+
+static int nl_query(struct nlmsghdr *nh, int (*cb)(const struct nlmsghdr *h, void *arg), void *arg)
+{
+	return nl_query_proto(NETLINK_ROUTE, nh, cb, arg);
 }
 
 /* Send one request and return the kernel's ack (0 or -errno). */
@@ -509,4 +517,92 @@ int xv_neigh_managed_all(const __be32 *remotes, size_t n, __be32 src)
 			    err == -EADDRINUSE ? "it is a local address" : strerror(-err));
 	}
 	return fails;
+}
+
+/* ---- generic netlink "netdev": which devices take XDP frames ---- */
+
+/* Not in the Debian 12 uapi headers (linux/netdev.h, Linux 6.3). */
+#define XV_NETDEV_CMD_DEV_GET		1
+#define XV_NETDEV_A_DEV_IFINDEX		1
+#define XV_NETDEV_A_DEV_XDP_FEATURES	3
+#define XV_NETDEV_XDP_ACT_NDO_XMIT	(1ULL << 2)
+
+struct genl_req {
+	struct nlmsghdr nh;
+	struct genlmsghdr g;
+	char attrs[64];
+};
+
+static int family_id_cb(const struct nlmsghdr *h, void *arg)
+{
+	const struct nlattr *a = (const void *)((const char *)NLMSG_DATA(h) + GENL_HDRLEN);
+	int len = (int)h->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
+
+	for (; len >= (int)NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= len;
+	     len -= NLA_ALIGN(a->nla_len), a = (const void *)((const char *)a + NLA_ALIGN(a->nla_len)))
+		if ((a->nla_type & NLA_TYPE_MASK) == CTRL_ATTR_FAMILY_ID &&
+		    a->nla_len >= NLA_HDRLEN + sizeof(__u16))
+			*(__u16 *)arg = *(const __u16 *)((const char *)a + NLA_HDRLEN);
+	return 0;
+}
+
+struct xmit_devs {
+	__u32 *ifindexes;
+	size_t n, max;
+};
+
+static int xmit_dev_cb(const struct nlmsghdr *h, void *arg)
+{
+	const struct nlattr *a = (const void *)((const char *)NLMSG_DATA(h) + GENL_HDRLEN);
+	int len = (int)h->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
+	struct xmit_devs *d = arg;
+	__u64 features = 0;
+	__u32 ifindex = 0;
+
+	for (; len >= (int)NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= len;
+	     len -= NLA_ALIGN(a->nla_len), a = (const void *)((const char *)a + NLA_ALIGN(a->nla_len))) {
+		const void *v = (const char *)a + NLA_HDRLEN;
+
+		if (a->nla_type == XV_NETDEV_A_DEV_IFINDEX && a->nla_len >= NLA_HDRLEN + 4)
+			memcpy(&ifindex, v, 4);
+		else if (a->nla_type == XV_NETDEV_A_DEV_XDP_FEATURES && a->nla_len >= NLA_HDRLEN + 8)
+			memcpy(&features, v, 8);
+	}
+	if (ifindex && (features & XV_NETDEV_XDP_ACT_NDO_XMIT) && d->n < d->max)
+		d->ifindexes[d->n++] = ifindex;
+	return 0;
+}
+
+int xv_xdp_xmit_devices(__u32 *ifindexes, size_t max)
+{
+	struct xmit_devs d = { .ifindexes = ifindexes, .max = max };
+	struct genl_req req = {};
+	struct nlattr *a;
+	__u16 family = 0;
+	int err;
+
+	/* The family's id first ("netdev" is registered at boot, id varies). */
+	req.nh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
+	req.nh.nlmsg_type = GENL_ID_CTRL;
+	req.g.cmd = CTRL_CMD_GETFAMILY;
+	req.g.version = 1;
+	a = (struct nlattr *)((char *)&req + NLMSG_ALIGN(req.nh.nlmsg_len));
+	a->nla_type = CTRL_ATTR_FAMILY_NAME;
+	a->nla_len = NLA_HDRLEN + sizeof("netdev");
+	memcpy((char *)a + NLA_HDRLEN, "netdev", sizeof("netdev"));
+	req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) + NLA_ALIGN(a->nla_len);
+	err = nl_query_proto(NETLINK_GENERIC, &req.nh, family_id_cb, &family);
+	if (err)
+		return err;
+	if (!family)
+		return -ENOENT;
+
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
+	req.nh.nlmsg_type = family;
+	req.nh.nlmsg_flags = NLM_F_DUMP;
+	req.g.cmd = XV_NETDEV_CMD_DEV_GET;
+	req.g.version = 1;
+	err = nl_query_proto(NETLINK_GENERIC, &req.nh, xmit_dev_cb, &d);
+	return err ? err : (int)d.n;
 }

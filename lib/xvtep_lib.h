@@ -26,6 +26,7 @@ int xv_pin_path(char *buf, size_t len, const char *pin, const char *sub, const c
 /* File descriptors of every pinned map, -1 when not open. */
 struct xv_maps {
 	int meta, vnis, vstate, ports, fdb, stats, devmap, gc, gen;
+	int mirror_bcast, mirror_xmit;
 };
 /* Open all pinned maps under PIN and check the ABI version in xvtep_meta.
  * Prints "Error: ..." (not attached / incompatible ABI) and returns -1. */
@@ -56,10 +57,19 @@ int xv_tcx_attach(int prog_fd, int ifindex, bool ingress);
 /* Sum of a per-CPU xvtep_stats value into OUT; 0 or -errno (-ENOENT if absent). */
 int xv_stats_read(int stats_fd, __u32 vni, struct xvtep_stats *out);
 /* Put port IFINDEX in the XDP devmap if XDP may deliver to it (a port, no
- * tx mirror session, no XVTEP_PORT_F_NO_XDP), else take it out. 0 or -errno. */
-int xv_devmap_sync(int ports_fd, int devmap_fd, __u32 ifindex);
-/* xv_devmap_sync() for every port, and drop devmap entries of non-ports. */
-int xv_devmap_sync_all(int ports_fd, int devmap_fd);
+ * tx mirror session, no XVTEP_PORT_F_NO_XDP), else take it out. A port
+ * without XVTEP_PORT_F_NO_XDP and with exactly one tx session gets a pair
+ * map in xvtep_mirror_bcast (XDP makes its copies), any other loses it.
+ * Uses M's ports, devmap and mirror_bcast. 0 or -errno. */
+int xv_devmap_sync(const struct xv_maps *m, __u32 ifindex);
+/* xv_devmap_sync() for every port, and drop devmap and pair entries of non-ports. */
+int xv_devmap_sync_all(const struct xv_maps *m);
+/* Refill xvtep_mirror_xmit with the devices that take XDP frames now
+ * (xv_xdp_xmit_devices). 0 or -errno. */
+int xv_mirror_xmit_sync(int mirror_xmit_fd);
+/* Ifindexes of the devices of this network namespace whose XDP features
+ * include NDO_XMIT (generic netlink "netdev"). Count, or -errno. */
+int xv_xdp_xmit_devices(__u32 *ifindexes, size_t max);
 /* Sum a per-CPU value made of __u64 counters (SIZE a multiple of 8) into OUT; 0 or -errno. */
 int xv_percpu_sum(int map_fd, const void *key, void *out, size_t size);
 

@@ -285,9 +285,10 @@ struct undo {
 	__u32 new_port_egs[XVTEP_MAX_PORTS];	/* links/port_eg_<ifindex> created */
 	int nr_new_port_egs;
 	bool tc_pinned, xdp_pinned;
-	/* tcx links created for the mirror device and the uplink's egress. */
-	int new_mirror_fd, new_upeg_fd;
-	bool mirror_pinned, upeg_pinned;
+	/* tcx links created for the mirror device and the uplink's egress, and
+	 * the mirror device's XDP link. */
+	int new_mirror_fd, new_upeg_fd, new_xmir_fd;
+	bool mirror_pinned, upeg_pinned, xmir_pinned;
 
 	/* The mirror veth pair, when this run created it. */
 	int mirror_ifindex;
@@ -302,7 +303,7 @@ struct undo {
 
 static struct undo undo = {
 	.old_port_prog_fd = -1, .new_tc_fd = -1, .new_xdp_fd = -1,
-	.old_port_eg_prog_fd = -1, .new_mirror_fd = -1, .new_upeg_fd = -1,
+	.old_port_eg_prog_fd = -1, .new_mirror_fd = -1, .new_upeg_fd = -1, .new_xmir_fd = -1,
 };
 
 /* A pinned uplink link as found before the attach. */
@@ -366,6 +367,10 @@ static void undo_all(int ifindex)
 		unlink(path);
 	if (undo.new_mirror_fd >= 0)
 		close(undo.new_mirror_fd);
+	if (undo.xmir_pinned && !pin_path(path, "links", XVTEP_LINK_XDP_MIRROR))
+		unlink(path);
+	if (undo.new_xmir_fd >= 0)
+		close(undo.new_xmir_fd);
 
 	for (int i = 0; i < undo.nr_new_ports; i++) {
 		char name[32];
@@ -547,8 +552,10 @@ static int check_map_btf(struct map_slot *s, const struct bpf_map_info *info)
 	if (!ours || (!our_key && !our_value))
 		return 0;	/* this build has no types for it: sizes were checked */
 	if (!info->btf_id) {
-		/* libbpf creates device maps without BTF (the kernel refuses it). */
-		if (info->type == BPF_MAP_TYPE_DEVMAP || info->type == BPF_MAP_TYPE_DEVMAP_HASH)
+		/* libbpf creates device maps and maps of maps without BTF (the
+		 * kernel refuses it for them). */
+		if (info->type == BPF_MAP_TYPE_DEVMAP || info->type == BPF_MAP_TYPE_DEVMAP_HASH ||
+		    info->type == BPF_MAP_TYPE_HASH_OF_MAPS)
 			return 0;
 		return xv_err("pinned map %s (%s) is incompatible: it has no BTF type information "
 			      "(not created by xvtep?); run detach first (drops its state) or use "
@@ -1074,9 +1081,13 @@ static int mirror_dev_setup(int *ifindex_out)
  * the program of the live pinned link OLD, else create a link and pin it over
  * whatever OLD was (a link left defunct by a deleted device).
  */
-static int tcx_link_ensure(struct old_link *old, const char *link_name, int prog_fd,
-			   int ifindex, bool ingress, const char *dev, int *new_fd, bool *pinned)
+/* HOOK: LINK_HOOK_INGRESS or _EGRESS (tcx), or LINK_HOOK_XDP (native). */
+enum link_hook { LINK_HOOK_INGRESS, LINK_HOOK_EGRESS, LINK_HOOK_XDP };
+
+static int link_ensure(struct old_link *old, const char *link_name, int prog_fd,
+		       int ifindex, enum link_hook hook, const char *dev, int *new_fd, bool *pinned)
 {
+	static const char *const hook_names[] = { "tcx ingress", "tcx egress", "XDP" };
 	char tmp[PATH_MAX], tmpname[64];
 	int fd;
 
@@ -1085,10 +1096,15 @@ static int tcx_link_ensure(struct old_link *old, const char *link_name, int prog
 			return xv_err_errno(errno, "cannot update %s", old->path);
 		return 0;
 	}
-	fd = xv_tcx_attach(prog_fd, ifindex, ingress);
+	if (hook == LINK_HOOK_XDP) {
+		LIBBPF_OPTS(bpf_link_create_opts, lopts, .flags = XDP_FLAGS_DRV_MODE);
+
+		fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &lopts);
+	} else {
+		fd = xv_tcx_attach(prog_fd, ifindex, hook == LINK_HOOK_INGRESS);
+	}
 	if (fd < 0)
-		return xv_err_errno(fd, "cannot attach a tcx %s program to %s",
-				    ingress ? "ingress" : "egress", dev);
+		return xv_err_errno(fd, "cannot attach a %s program to %s", hook_names[hook], dev);
 	*new_fd = fd;
 	snprintf(tmpname, sizeof(tmpname), "%s_new", link_name);
 	if (pin_path(tmp, "links", tmpname) || pin_replace(fd, old->path, tmp))
@@ -1116,7 +1132,7 @@ static int cmd_attach(void)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
 	struct old_link old_xdp = { .fd = -1 }, old_tc = { .fd = -1 };
-	struct old_link old_upeg = { .fd = -1 }, old_mirror = { .fd = -1 };
+	struct old_link old_upeg = { .fd = -1 }, old_mirror = { .fd = -1 }, old_xmir = { .fd = -1 };
 	struct bpf_xdp_query_opts q;
 	struct xvtep *skel = NULL;
 	struct xvtep_meta meta = {};
@@ -1207,7 +1223,8 @@ static int cmd_attach(void)
 	}
 
 	if (recover_tmp_link(XVTEP_LINK_XDP) || recover_tmp_link(XVTEP_LINK_TC_UPLINK) ||
-	    recover_tmp_link(XVTEP_LINK_TC_UPLINK_EG) || recover_tmp_link(XVTEP_LINK_MIRROR))
+	    recover_tmp_link(XVTEP_LINK_TC_UPLINK_EG) || recover_tmp_link(XVTEP_LINK_MIRROR) ||
+	    recover_tmp_link(XVTEP_LINK_XDP_MIRROR))
 		goto cleanup;
 	if (open_old_link(&old_xdp, XVTEP_LINK_XDP, XV_LINK_TYPE_XDP, ifindex, true) ||
 	    open_old_link(&old_tc, XVTEP_LINK_TC_UPLINK, XV_LINK_TYPE_TCX, ifindex, true) ||
@@ -1251,7 +1268,8 @@ static int cmd_attach(void)
 	/* The mirror device, before the load: its ifindex is compiled in. */
 	if (mirror_dev_setup(&mirror_ifindex))
 		goto cleanup;
-	if (open_old_link(&old_mirror, XVTEP_LINK_MIRROR, XV_LINK_TYPE_TCX, mirror_ifindex, false))
+	if (open_old_link(&old_mirror, XVTEP_LINK_MIRROR, XV_LINK_TYPE_TCX, mirror_ifindex, false) ||
+	    open_old_link(&old_xmir, XVTEP_LINK_XDP_MIRROR, XV_LINK_TYPE_XDP, mirror_ifindex, false))
 		goto cleanup;
 	/* One instance per network namespace can own the mirror device. */
 	nr_progs = tcx_ingress_count(mirror_ifindex);
@@ -1331,8 +1349,13 @@ static int cmd_attach(void)
 
 	/* Mirroring: the shaping program first, so copies never arrive unhandled;
 	 * then the egress sources (port egress links, uplink egress). */
-	if (tcx_link_ensure(&old_mirror, XVTEP_LINK_MIRROR, mirror_fd, mirror_ifindex, true,
-			    XVTEP_MIRROR_DEV, &undo.new_mirror_fd, &undo.mirror_pinned))
+	if (link_ensure(&old_mirror, XVTEP_LINK_MIRROR, mirror_fd, mirror_ifindex,
+			LINK_HOOK_INGRESS, XVTEP_MIRROR_DEV, &undo.new_mirror_fd, &undo.mirror_pinned))
+		goto cleanup;
+	/* Copies made by XDP arrive here as XDP frames (mirror.h). */
+	if (link_ensure(&old_xmir, XVTEP_LINK_XDP_MIRROR,
+			bpf_program__fd(skel->progs.xvtep_xdp_mirror), mirror_ifindex,
+			LINK_HOOK_XDP, XVTEP_MIRROR_DEV, &undo.new_xmir_fd, &undo.xmir_pinned))
 		goto cleanup;
 	if (prog_pin_swap(XVTEP_PROG_PORT_EGRESS, port_eg_fd, &undo.old_port_eg_prog_fd,
 			  &undo.port_eg_pin_done))
@@ -1340,8 +1363,8 @@ static int cmd_attach(void)
 	if (update_port_links(port_eg_fd, true) ||
 	    link_missing_ports(bpf_map__fd(skel->maps.xvtep_ports), port_eg_fd, true))
 		goto cleanup;
-	if (tcx_link_ensure(&old_upeg, XVTEP_LINK_TC_UPLINK_EG, up_eg_fd, ifindex, false,
-			    cfg.uplink, &undo.new_upeg_fd, &undo.upeg_pinned))
+	if (link_ensure(&old_upeg, XVTEP_LINK_TC_UPLINK_EG, up_eg_fd, ifindex, LINK_HOOK_EGRESS,
+			cfg.uplink, &undo.new_upeg_fd, &undo.upeg_pinned))
 		goto cleanup;
 
 	/* Uplink tcx ingress: atomic program swap when re-attaching. */
@@ -1443,11 +1466,22 @@ static int cmd_attach(void)
 
 	/* The devmap is derived from xvtep_ports (maps.h): repair it in case a
 	 * CLI was killed between the two updates. */
-	err = xv_devmap_sync_all(bpf_map__fd(skel->maps.xvtep_ports),
-				 bpf_map__fd(skel->maps.xvtep_devmap));
-	if (err)
-		fprintf(stderr, "Warning: cannot sync %s with %s: %s\n", XVTEP_MAP_DEVMAP,
-			XVTEP_MAP_PORTS, strerror(-err));
+	{
+		struct xv_maps m = {
+			.ports = bpf_map__fd(skel->maps.xvtep_ports),
+			.devmap = bpf_map__fd(skel->maps.xvtep_devmap),
+			.mirror_bcast = bpf_map__fd(skel->maps.xvtep_mirror_bcast),
+		};
+
+		err = xv_devmap_sync_all(&m);
+		if (err)
+			fprintf(stderr, "Warning: cannot sync %s with %s: %s\n", XVTEP_MAP_DEVMAP,
+				XVTEP_MAP_PORTS, strerror(-err));
+		err = xv_mirror_xmit_sync(bpf_map__fd(skel->maps.xvtep_mirror_xmit));
+		if (err)
+			fprintf(stderr, "Warning: cannot update %s: %s\n", XVTEP_MAP_MIRROR_XMIT,
+				strerror(-err));
+	}
 
 	if (run_gc_start(gc_fd))
 		goto cleanup;
@@ -1495,7 +1529,7 @@ cleanup:
 		/* Port link fds are owned here; uplink ones by old_*. */
 		if (undo.updates[i].link_fd != old_tc.fd && undo.updates[i].link_fd != old_xdp.fd &&
 		    undo.updates[i].link_fd != old_upeg.fd &&
-		    undo.updates[i].link_fd != old_mirror.fd)
+		    undo.updates[i].link_fd != old_mirror.fd && undo.updates[i].link_fd != old_xmir.fd)
 			close(undo.updates[i].link_fd);
 		if (undo.updates[i].old_prog_fd >= 0)
 			close(undo.updates[i].old_prog_fd);
@@ -1510,6 +1544,8 @@ cleanup:
 			close(undo.new_upeg_fd);
 		if (undo.new_mirror_fd >= 0)
 			close(undo.new_mirror_fd);
+		if (undo.new_xmir_fd >= 0)
+			close(undo.new_xmir_fd);
 	}
 	if (undo.old_port_prog_fd >= 0)
 		close(undo.old_port_prog_fd);
@@ -1519,6 +1555,8 @@ cleanup:
 		close(old_upeg.fd);
 	if (old_mirror.fd >= 0)
 		close(old_mirror.fd);
+	if (old_xmir.fd >= 0)
+		close(old_xmir.fd);
 	if (old_xdp.fd >= 0)
 		close(old_xdp.fd);
 	if (old_tc.fd >= 0)
@@ -1660,7 +1698,7 @@ static int cmd_detach(void)
 		XVTEP_MAP_FDB, XVTEP_MAP_STATS, XVTEP_MAP_DEVMAP, XVTEP_MAP_GC,
 		XVTEP_MAP_FDB_SEEN, XVTEP_MAP_MIRRORS, XVTEP_MAP_MSTATS, XVTEP_MAP_UPMIRROR,
 		XVTEP_MAP_PEERS, XVTEP_MAP_VSEC, XVTEP_MAP_MOVES, XVTEP_MAP_OWNMACS, XVTEP_MAP_MRATE,
-		XVTEP_MAP_GEN,
+		XVTEP_MAP_GEN, XVTEP_MAP_MIRROR_BCAST, XVTEP_MAP_MIRROR_XMIT,
 	};
 	static const char *const progs[] = {
 		XVTEP_PROG_PORT, XVTEP_PROG_PORT "_new", XVTEP_PROG_PORT "_old",
@@ -1671,6 +1709,7 @@ static int cmd_detach(void)
 		XVTEP_LINK_XDP, XVTEP_LINK_TC_UPLINK, XVTEP_LINK_TC_UPLINK_EG, XVTEP_LINK_MIRROR,
 		XVTEP_LINK_XDP "_new", XVTEP_LINK_TC_UPLINK "_new",
 		XVTEP_LINK_TC_UPLINK_EG "_new", XVTEP_LINK_MIRROR "_new",
+		XVTEP_LINK_XDP_MIRROR, XVTEP_LINK_XDP_MIRROR "_new",
 	};
 	char path[PATH_MAX], dir[PATH_MAX];
 	int removed = 0, failed = 0, mirror_ifindex;

@@ -28,6 +28,7 @@ ALL_TESTS="
 	rspan_vlan
 	erspan_types
 	erspan_unreachable
+	xdp_copies
 	mirror_cli
 	mirror_reattach
 "
@@ -154,6 +155,37 @@ devmap_has()
 {
 	bpftool map lookup pinned "$(pin_dir "$1")/xvtep_devmap" \
 		key $(($2 & 255)) $(($2 >> 8 & 255)) $(($2 >> 16 & 255)) $(($2 >> 24 & 255)) >/dev/null 2>&1
+}
+
+# ifindex_in NS DEV : DEV's ifindex in NS
+ifindex_in() { in_ns "$1" ip -j link show "$2" | jq '.[0].ifindex'; }
+
+# map_has NS MAP IFINDEX : is IFINDEX a key of the instance's pinned MAP
+map_has()
+{
+	bpftool map lookup pinned "$(pin_dir "$1")/$2" \
+		key $(($3 & 255)) $(($3 >> 8 & 255)) $(($3 >> 16 & 255)) $(($3 >> 24 & 255)) >/dev/null 2>&1
+}
+
+# link_runs NS LINK : run count of the program behind links/LINK (counted
+# while kernel.bpf_stats_enabled=1)
+link_runs()
+{
+	local id
+	id=$(bpftool -j link show pinned "$(pin_dir "$1")/links/$2" | jq '.prog_id')
+	bpftool -j prog show id "$id" | jq '.run_cnt // 0'
+}
+
+# mirror_runs NS : "XDP TC" run counts of the mirror device's two programs
+mirror_runs() { echo "$(link_runs "$1" xdp_mirror) $(link_runs "$1" tc_mirror)"; }
+
+# runs_delta BEFORE AFTER : "dXDP dTC"
+runs_delta()
+{
+	local a b c d
+	read -r a b <<<"$1"
+	read -r c d <<<"$2"
+	echo "$((c - a)) $((d - b))"
 }
 
 # ---------------------------------------------------------------- tests
@@ -333,6 +365,121 @@ erspan_unreachable()
 	lost=$(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' <<<"$out" | awk '{print $1 - $2}')
 	check_eq "$T: blackhole: 50 pings, forwarding loss 0" "$lost" 0
 	check_cmp "$T: blackhole: drops keep rising" "$(ms "$H1" 20 .drops.no_route)" -ge 300
+}
+
+# Copies on the XDP fast path. A port with one tx session stays on XDP: the
+# decap path sends the frame to the port and a copy to the mirror device, where
+# xvtep_xdp_mirror shapes and sends it if its output takes XDP frames (a veth
+# whose peer has GRO on), else hands it to xvtep_tc_mirror. Which program made
+# each copy is read from the programs' run counts.
+xdp_copies()
+{
+	local T=xdp_copies c j out idx r0 stats0 to_tc0 lost rep="icmp[0] == 0"
+	mirror_topo
+	topo_check $T $? || return
+	idx=$(ifindex_in "$H1" vm1a)
+	# No ARP refresh in the middle of a count: static neighbours both ways.
+	check "$T: static neighbours of vm1a in vm1a, vm1b, vm2a" sh -c \
+		"ip netns exec $(vm_ns vm1a) ip neigh replace $IP2A lladdr $(vm_mac vm2a) dev eth0 nud permanent &&
+		 ip netns exec $(vm_ns vm1a) ip neigh replace $IP1B lladdr $(vm_mac vm1b) dev eth0 nud permanent &&
+		 ip netns exec $(vm_ns vm1b) ip neigh replace $IP1A lladdr $(vm_mac vm1a) dev eth0 nud permanent &&
+		 ip netns exec $(vm_ns vm2a) ip neigh replace $IP1A lladdr $(vm_mac vm1a) dev eth0 nud permanent"
+	stats0=$(sysctl -n kernel.bpf_stats_enabled)
+	sysctl -qw kernel.bpf_stats_enabled=1
+
+	# SPAN, output takes XDP frames
+	check "$T: GRO on c1: mcol1 takes XDP frames" in_ns "$NS_COL" ethtool -K c1 gro on
+	check "$T: add tx SPAN session to mcol1" xvc "$H1" mirror add 30 src vm1a dir tx span dev mcol1
+	check_not "$T: vm1a out of the devmap" devmap_has "$H1" "$idx"
+	check "$T: vm1a has a pair map in xvtep_mirror_bcast" map_has "$H1" xvtep_mirror_bcast "$idx"
+	check "$T: mcol1 in xvtep_mirror_xmit" map_has "$H1" xvtep_mirror_xmit "$(ifindex_in "$H1" mcol1)"
+	check_not "$T: mcol2 (peer without GRO) not in xvtep_mirror_xmit" \
+		map_has "$H1" xvtep_mirror_xmit "$(ifindex_in "$H1" mcol2)"
+	to_tc0=$(xvc "$H1" -j stats | jq '[.. | objects | .events? | objects | .xdp_to_tc // 0] | add // 0')
+	r0=$(mirror_runs "$H1")
+	caps_start "ref:$(vm_ns vm1a):eth0:$rep" "col:$NS_COL:c1"
+	check "$T: vm1a pings vm2a 10 times" vping vm1a "$IP2A" 10 -s 472
+	caps_stop
+	check_eq "$T: SPAN: 10 copies made and sent by XDP, none by TC" \
+		"$(runs_delta "$r0" "$(mirror_runs "$H1")")" "10 0"
+	check_eq "$T: SPAN: the replies took the XDP path (xdp_to_tc unchanged)" \
+		"$(xvc "$H1" -j stats | jq '[.. | objects | .events? | objects | .xdp_to_tc // 0] | add // 0')" "$to_tc0"
+	out=$("$PY" "$MPY" same "${CAPS[ref]}" "${CAPS[col]}" 2>&1)
+	check_eq "$T: SPAN: copies byte-identical to the 10 replies" "$out" "ok 10"
+	check_eq "$T: SPAN: show -j counts 10 copies, 5140 bytes" \
+		"$(xvc "$H1" -j mirror show 30 | jq -c '.[0] | [.packets, .bytes]')" "[10,5140]"
+
+	# The same session when the output no longer takes XDP frames: TC sends.
+	check "$T: GRO off on c1" in_ns "$NS_COL" ethtool -K c1 gro off
+	check "$T: re-add the session (xvtep_mirror_xmit refreshed)" sh -c \
+		"$CTL --pin $(pin_dir "$H1") -n $H1 mirror del 30 && $CTL --pin $(pin_dir "$H1") -n $H1 mirror add 30 src vm1a dir tx span dev mcol1"
+	check_not "$T: mcol1 out of xvtep_mirror_xmit" map_has "$H1" xvtep_mirror_xmit "$(ifindex_in "$H1" mcol1)"
+	r0=$(mirror_runs "$H1")
+	caps_start "ref:$(vm_ns vm1a):eth0:$rep" "col:$NS_COL:c1"
+	check "$T: vm1a pings vm2a 10 times" vping vm1a "$IP2A" 10 -s 472
+	caps_stop
+	check_eq "$T: fallback: 10 copies made by XDP, passed to and sent by TC" \
+		"$(runs_delta "$r0" "$(mirror_runs "$H1")")" "10 10"
+	out=$("$PY" "$MPY" same "${CAPS[ref]}" "${CAPS[col]}" 2>&1)
+	check_eq "$T: fallback: copies byte-identical to the 10 replies" "$out" "ok 10"
+	check "$T: delete the SPAN session" xvc "$H1" mirror del 30
+	check_not "$T: no tx session: vm1a's pair map removed" map_has "$H1" xvtep_mirror_bcast "$idx"
+	check "$T: no tx session: vm1a back in the devmap" devmap_has "$H1" "$idx"
+
+	# RSPAN with truncation, in XDP
+	check "$T: GRO on c2" in_ns "$NS_COL" ethtool -K c2 gro on
+	check "$T: add tx RSPAN session, vlan 77, truncate 100" \
+		xvc "$H1" mirror add 31 src vm1a dir tx rspan dev mcol2 vlan 77 truncate 100
+	r0=$(mirror_runs "$H1")
+	caps_start "ref:$(vm_ns vm1a):eth0:$rep" "col:$NS_COL:c2"
+	check "$T: vm1a pings vm2a 10 times" vping vm1a "$IP2A" 10 -s 472
+	caps_stop
+	check_eq "$T: RSPAN: 10 copies by XDP, none by TC" "$(runs_delta "$r0" "$(mirror_runs "$H1")")" "10 0"
+	out=$(tshark -r "${CAPS[col]}" -T fields -e vlan.id -e frame.len 2>/dev/null | sort | uniq -c | awk '{$1=$1; print}')
+	check_eq "$T: RSPAN: tshark: 10 copies, VID 77, 104 bytes" "$out" "10 77 104"
+	out=$("$PY" "$MPY" same "${CAPS[ref]}" "${CAPS[col]}" --strip-vlan 77 --trunc 100 2>&1)
+	check_eq "$T: RSPAN: untagged copies are the replies' first 100 bytes" "$out" "ok 10"
+	check_eq "$T: RSPAN: show -j truncated 10" "$(ms "$H1" 31 .truncated)" 10
+	check "$T: delete the RSPAN session" xvc "$H1" mirror del 31
+
+	# ERSPAN III through the uplink, in XDP
+	check "$T: GRO on the uplink's peer: ul takes XDP frames" in_ns "$NS_UL" ethtool -K h1 gro on
+	check "$T: add tx ERSPAN III session" \
+		xvc "$H1" mirror add 32 src vm1a dir tx erspan remote "$ERC_IP" version 3 session 6 hwid 5
+	check "$T: ul in xvtep_mirror_xmit" map_has "$H1" xvtep_mirror_xmit "$(ifindex_in "$H1" ul)"
+	r0=$(mirror_runs "$H1")
+	caps_start "ref:$(vm_ns vm1a):eth0:$rep" "erc:$NS_ERC:eth0:proto gre"
+	check "$T: vm1a pings vm2a 10 times" vping vm1a "$IP2A" 10 -s 1472
+	caps_stop
+	check_eq "$T: ERSPAN: 10 copies by XDP, none by TC" "$(runs_delta "$r0" "$(mirror_runs "$H1")")" "10 0"
+	out=$(tshark -r "${CAPS[erc]}" -Y icmp -T fields -e erspan.version -e erspan.spanid -e erspan.hw -e erspan.direction -e icmp.type 2>/dev/null | sort | uniq -c | awk '{$1=$1; print}')
+	check_eq "$T: ERSPAN: tshark: 10 Type III copies, span id 6, hw id 5, D=1 (tx), replies" "$out" "10 2 6 5 1 0"
+	j=$("$PY" "$MPY" erspan "${CAPS[erc]}" "${CAPS[ref]}" 2>&1)
+	check_eq "$T: ERSPAN: scapy: III, session 6, 1514-byte inner frames byte-identical, T=0" \
+		"$(jq -c '[.count, .types, .session, .inner_len, .inner_match, .t]' <<<"$j" 2>&1)" '[10,["III"],[6],[1514],true,[0]]'
+	check_eq "$T: ERSPAN: scapy: GRE sequence numbers consecutive" "$(jq -r '.seq_consecutive' <<<"$j" 2>&1)" true
+
+	# Rate limit on the XDP path: copies cut, forwarding untouched.
+	check "$T: rate 1 burst 2 on the ERSPAN session" xvc "$H1" mirror set 32 rate 1 burst 2
+	out=$(in_ns "$(vm_ns vm1a)" ping -n -q -c 20 -i 0.02 -W 2 "$IP2A" 2>&1)
+	lost=$(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' <<<"$out" | awk '{print $1 - $2}')
+	check_eq "$T: rate limit: 20 pings, forwarding loss 0" "$lost" 0
+	check_eq "$T: rate limit: copies + rate_limited = 30 replies" \
+		"$(xvc "$H1" -j mirror show 32 | jq '.[0].packets + .[0].drops.rate_limited')" 30
+	check_cmp "$T: rate limit: at most burst + 1 of the 20 copied" \
+		"$(xvc "$H1" -j mirror show 32 | jq '.[0].packets')" -le 13
+
+	# Two tx sessions on one port: TC makes the copies (the port leaves XDP).
+	check "$T: second tx session on vm1a" xvc "$H1" mirror add 33 src vm1a dir tx span dev mcol3
+	check_not "$T: two tx sessions: no pair map" map_has "$H1" xvtep_mirror_bcast "$idx"
+	check_not "$T: two tx sessions: vm1a not in the devmap" devmap_has "$H1" "$idx"
+	caps_start "c3:$NS_COL:c3"
+	check "$T: vm1a pings vm2a 10 times" vping vm1a "$IP2A" 10
+	caps_stop
+	c=$(icmp_count "${CAPS[c3]}")
+	check_eq "$T: two tx sessions: 10 replies copied by TC" "${c% *}" "0 10"
+
+	sysctl -qw kernel.bpf_stats_enabled="$stats0"
 }
 
 # neg NAME ARGS... : `mirror ARGS` must fail with an "argument ... is wrong" error
