@@ -145,7 +145,7 @@ for p in points:
         goals.append({"goal": "mirroring: 64-byte rate loss <= 50%% per copy (%s, %s)" % (
                       p["shape"].split("one ")[1].split(" session")[0],
                       "TC decap both ways: the copy's own cost" if "--decap tc" in p["shape"]
-                      else "XDP fast path without the session, TC with it"),
+                      else "XDP fast path both ways: the copy made by XDP"),
                       "status": "met" if loss <= 0.50 else "missed",
                       "measured": "%.1f%% (%s vs %s pps)" % (
                           100 * loss, fmt(p["systems"]["xvtep"]["median"], "pps"),

@@ -481,9 +481,9 @@ mirror_session()
 
 # mirror_rate_point span|erspan [hybrid|tc] : 64 B decap rate into the drop
 # sink with one session copying vm1's traffic, against the same point without
-# it, interleaved. A tx session takes its port off the XDP fast path, so with
-# hybrid the loss is path + copy; `tc` re-attaches h1 with --decap tc (the
-# default on a veth uplink) for the point, which leaves the copy's own cost.
+# it, interleaved. With hybrid the port keeps the XDP fast path and XDP makes
+# the copy (bpf/mirror.h); `tc` re-attaches h1 with --decap tc (the default on
+# a veth uplink) for the point, where TC makes it.
 mirror_rate_point()
 {
 	local type=$1 mode=${2:-hybrid} r out with=() without=() copies=() spec args

@@ -869,6 +869,7 @@ static struct xvtep_mirror_stats mirror_stats(struct env *e, uint32_t slot)
 	bpf_map_lookup_elem(bpf_map__fd(e->skel->maps.xvtep_mstats), &slot, per);
 	for (int c = 0; c < ncpus; c++) {
 		sum.packets += per[c].packets;
+		sum.bytes += per[c].bytes;
 		sum.truncated += per[c].truncated;
 		for (int i = 0; i < XVTEP_MDROP_SLOTS; i++)
 			sum.drops[i] += per[c].drops[i];
@@ -1040,6 +1041,184 @@ static void test_mirror_shapes(void)
 	env_mirror_ifindex = 0;
 }
 
+/* ---------------------------------------------------------------- mirroring in XDP */
+
+#define XDP_MIRROR(e) bpf_program__fd((e)->skel->progs.xvtep_xdp_mirror)
+
+/* A copy made by XDP as it reaches xvtep_xdp_mirror: TAG in 4 bytes of
+ * metadata before the frame (no metadata when TAG is 0). The output starts
+ * at the metadata. */
+static struct run run_xdp_copy(struct env *e, uint32_t tag, const struct pkt *p)
+{
+	uint8_t in[PKT_MAX + 4];
+	uint32_t meta = tag ? 4 : 0;
+	struct xdp_md ctx = { .data = meta, .data_end = meta + p->len,
+			      .ingress_ifindex = e->ifi_p1 };
+	struct run r = {};
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = meta + p->len,
+		    .data_out = r.out, .data_size_out = sizeof(r.out), .repeat = 1,
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
+
+	memcpy(in, &tag, meta);
+	memcpy(in + meta, p->buf, p->len);
+	r.err = bpf_prog_test_run_opts(XDP_MIRROR(e), &o);
+	r.retval = r.err ? 0xdead : o.retval;
+	r.out_len = o.data_size_out;
+	return r;
+}
+
+static void xmit_allow(struct env *e, uint32_t ifindex, bool on)
+{
+	int fd = bpf_map__fd(e->skel->maps.xvtep_mirror_xmit);
+
+	if (on)
+		bpf_map_update_elem(fd, &ifindex, &ifindex, BPF_ANY);
+	else
+		bpf_map_delete_elem(fd, &ifindex);
+}
+
+#define MTAG(dir, slot) (XVTEP_MIRROR_MARK | (dir) << 8 | (slot))
+
+static void test_xdp_mirror_shapes(void)
+{
+	struct inner_opts in = { .dst = MAC_VM2, .src = MAC_VM1, .proto = ETH_P_IP,
+				 .l4 = IPPROTO_UDP, .payload = 186, .fill = 0x44 };
+	struct xvtep_mirror m = {};
+	struct xvtep_mirror_stats ms;
+	struct erspan_view *ev;
+	struct pkt p = {};
+	struct env e;
+	struct run r;
+
+	env_mirror_ifindex = if_nametoindex("ut-p2");
+	if (env_std(&e, 49152, 65535, 0))
+		return (void)CHECK(0, "xdp mirror setup", "load failed");
+	p.len = build_inner(p.buf, &in);	/* 200 bytes */
+
+	/* What is not a copy of ours goes on to TC untouched. */
+	r = run_xdp_copy(&e, 0, &p);
+	CHECK(r.retval == XDP_PASS && r.out_len == p.len && !memcmp(r.out, p.buf, p.len),
+	      "xdp mirror: a frame without metadata is passed untouched", "retval %u", r.retval);
+	r = run_xdp_copy(&e, 0x12345678, &p);
+	CHECK(r.retval == XDP_PASS && r.out_len == p.len + 4 && !memcmp(r.out + 4, p.buf, p.len),
+	      "xdp mirror: foreign metadata is passed untouched", "retval %u", r.retval);
+	r = run_xdp_copy(&e, MTAG(XVTEP_MIRROR_DIR_TX, 7), &p);
+	ms = mirror_stats(&e, 7);
+	CHECK(r.retval == XDP_DROP && ms.drops[XVTEP_MDROP_NO_SESSION] == 1,
+	      "xdp mirror: a copy for a free slot is dropped, counted no_session", "retval %u",
+	      r.retval);
+
+	/* SPAN: sent by XDP only where the output takes XDP frames. */
+	m = (struct xvtep_mirror){ .id = 1, .kind = XVTEP_MIRROR_SPAN, .dir = 2,
+				   .dest_ifindex = e.ifi_p2 };
+	mirror_set(&e, 0, &m);
+	xmit_allow(&e, e.ifi_p2, false);
+	r = run_xdp_copy(&e, MTAG(XVTEP_MIRROR_DIR_TX, 0), &p);
+	ms = mirror_stats(&e, 0);
+	CHECK(r.retval == XDP_PASS && r.out_len == p.len + 4 && !memcmp(r.out + 4, p.buf, p.len) &&
+	      ms.packets == 0,
+	      "xdp mirror: SPAN to an output not in xvtep_mirror_xmit: passed to TC, tag kept",
+	      "retval %u len %u packets %llu", r.retval, r.out_len, (unsigned long long)ms.packets);
+	xmit_allow(&e, e.ifi_p2, true);
+	r = run_xdp_copy(&e, MTAG(XVTEP_MIRROR_DIR_TX, 0), &p);
+	ms = mirror_stats(&e, 0);
+	CHECK(r.retval == XDP_REDIRECT && r.out_len == p.len + 4 && !memcmp(r.out + 4, p.buf, p.len) &&
+	      ms.packets == 1 && ms.bytes == p.len,
+	      "xdp mirror: SPAN copy sent by XDP, byte-identical, counted",
+	      "retval %u len %u packets %llu bytes %llu", r.retval, r.out_len,
+	      (unsigned long long)ms.packets, (unsigned long long)ms.bytes);
+
+	/* RSPAN with truncation: cut first, then tagged. */
+	m = (struct xvtep_mirror){ .id = 2, .kind = XVTEP_MIRROR_RSPAN, .dir = 2,
+				   .dest_ifindex = e.ifi_p2, .vlan = 999, .truncate = 64 };
+	mirror_set(&e, 1, &m);
+	r = run_xdp_copy(&e, MTAG(XVTEP_MIRROR_DIR_TX, 1), &p);
+	ms = mirror_stats(&e, 1);
+	CHECK(r.retval == XDP_REDIRECT && r.out_len == 4 + 68 && !memcmp(r.out + 4, p.buf, 12) &&
+	      r.out[16] == 0x81 && r.out[17] == 0x00 && r.out[18] == 0x03 && r.out[19] == 0xe7 &&
+	      !memcmp(r.out + 20, p.buf + 12, 64 - 12) && ms.truncated == 1 && ms.bytes == 68,
+	      "xdp mirror: RSPAN VID 999 on the frame's first 64 bytes, truncated counted",
+	      "retval %u len %u", r.retval, r.out_len);
+
+	/* ERSPAN II through ut-up: only once ut-up takes XDP frames. */
+	m = (struct xvtep_mirror){ .id = 3, .kind = XVTEP_MIRROR_ERSPAN, .dir = 2,
+				   .erspan_version = 2, .remote = htonl(IP_PEER), .session = 10,
+				   .index = 7 };
+	mirror_set(&e, 2, &m);
+	xmit_allow(&e, e.ifi_up, false);
+	r = run_xdp_copy(&e, MTAG(XVTEP_MIRROR_DIR_TX, 2), &p);
+	CHECK(r.retval == XDP_PASS && r.out_len == p.len + 4,
+	      "xdp mirror: ERSPAN via an output not in xvtep_mirror_xmit: passed to TC",
+	      "retval %u len %u", r.retval, r.out_len);
+	xmit_allow(&e, e.ifi_up, true);
+	r = run_xdp_copy(&e, MTAG(XVTEP_MIRROR_DIR_TX, 2), &p);
+	ev = (void *)(r.out + 4);
+	CHECK(r.retval == XDP_REDIRECT && r.out_len == 4 + 50 + p.len &&
+	      !memcmp(r.out + 54, p.buf, p.len),
+	      "xdp mirror: ERSPAN II: 50 header bytes, then the frame intact", "retval %u len %u",
+	      r.retval, r.out_len);
+	CHECK(!memcmp(ev->eth.h_dest, MAC_PEER, 6) && !memcmp(ev->eth.h_source, MAC_UPLINK, 6) &&
+	      ev->ip.protocol == 47 && ev->ip.saddr == htonl(IP_LOCAL) &&
+	      ev->ip.daddr == htonl(IP_PEER) && ntohs(ev->ip.tot_len) == 50 - 14 + p.len &&
+	      pkt_csum(&ev->ip, 20) == 0 && ntohs(ev->gre_proto) == 0x88be &&
+	      ntohl(ev->gre_seq) == 0 && ntohl(ev->w0) == (1u << 28 | 10) && ntohl(ev->w1) == 7,
+	      "xdp mirror: ERSPAN II headers as TC writes them (route, GRE, session, index)",
+	      "w0 %08x w1 %08x", ntohl(ev->w0), ntohl(ev->w1));
+
+	/* ERSPAN III, tx: the D bit. */
+	m = (struct xvtep_mirror){ .id = 4, .kind = XVTEP_MIRROR_ERSPAN, .dir = 2,
+				   .erspan_version = 3, .remote = htonl(IP_PEER), .session = 1023,
+				   .hwid = 0x2a };
+	mirror_set(&e, 3, &m);
+	r = run_xdp_copy(&e, MTAG(XVTEP_MIRROR_DIR_TX, 3), &p);
+	ev = (void *)(r.out + 4);
+	CHECK(r.retval == XDP_REDIRECT && r.out_len == 4 + 54 + p.len &&
+	      !memcmp(r.out + 58, p.buf, p.len) && ntohs(ev->gre_proto) == 0x22eb &&
+	      ntohl(ev->w0) == (2u << 28 | 1023) && ntohl(ev->w2) == (0x2au << 4 | 1u << 3),
+	      "xdp mirror: ERSPAN III: 54 header bytes, HW ID 42, D=1, frame intact",
+	      "retval %u len %u w2 %08x", r.retval, r.out_len, ntohl(ev->w2));
+
+	/* No route: left to TC, which routes, resolves and counts. */
+	m = (struct xvtep_mirror){ .id = 5, .kind = XVTEP_MIRROR_ERSPAN, .dir = 2,
+				   .erspan_version = 2, .remote = htonl(0xcb007163) };
+	mirror_set(&e, 4, &m);
+	r = run_xdp_copy(&e, MTAG(XVTEP_MIRROR_DIR_TX, 4), &p);
+	CHECK(r.retval == XDP_PASS && r.out_len == p.len + 4 && !memcmp(r.out + 4, p.buf, p.len),
+	      "xdp mirror: unroutable collector: passed to TC untouched", "retval %u", r.retval);
+
+	/* The source: a port with one tx session gets the frame and a tagged copy. */
+	struct xvtep_port port = { .vni = VNI_A, .mirror_tx = 1 << 0 };
+	struct outer_opts o = out_std();
+	struct pkt vx = {};
+	uint32_t ifi = e.ifi_p1;
+	int pair, bcast = bpf_map__fd(e.skel->maps.xvtep_mirror_bcast);
+	uint32_t tag;
+
+	bpf_map_update_elem(e.ports, &ifi, &port, BPF_ANY);
+	bpf_map_delete_elem(e.devmap, &ifi);
+	fdb_set(&e, VNI_A, MAC_VM1, e.ifi_p1, 0, XVTEP_FDB_F_STATIC);
+	env_written(&e);
+	build_vxlan(&vx, &o, &IN_UNICAST);
+	r = run_xdp(&e, &vx);
+	CHECK_EQ(r.retval, XDP_PASS, "xdp decap: tx source without a pair map: left to TC");
+	pair = bpf_map_create(BPF_MAP_TYPE_DEVMAP_HASH, "ut_pair", 4, 4, 2, NULL);
+	bpf_map_update_elem(pair, &ifi, &ifi, BPF_ANY);
+	bpf_map_update_elem(bcast, &ifi, &pair, BPF_ANY);
+	close(pair);
+	r = run_xdp(&e, &vx);
+	memcpy(&tag, r.out, 4);
+	CHECK(r.retval == XDP_REDIRECT && r.out_len == 4 + vx.len - 50 &&
+	      tag == MTAG(XVTEP_MIRROR_DIR_TX, 0) && !memcmp(r.out + 4, vx.buf + 50, vx.len - 50),
+	      "xdp decap: tx source with a pair: redirected, tag in metadata, inner frame intact",
+	      "retval %u len %u tag %08x", r.retval, r.out_len, tag);
+	port.mirror_tx = 3;
+	bpf_map_update_elem(e.ports, &ifi, &port, BPF_ANY);
+	r = run_xdp(&e, &vx);
+	CHECK_EQ(r.retval, XDP_PASS, "xdp decap: two tx sessions: left to TC even with a pair");
+	env_close(&e);
+	env_mirror_ifindex = 0;
+}
+
 void test_malformed(void);	/* malformed.c */
 
 int main(int argc, char **argv)
@@ -1070,6 +1249,7 @@ int main(int argc, char **argv)
 	test_ageing();
 	test_mirror_load();
 	test_mirror_shapes();
+	test_xdp_mirror_shapes();
 	test_malformed();
 	security_tests();
 	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
