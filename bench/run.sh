@@ -494,6 +494,8 @@ mirror_rate_point()
 	args=$(rate_args x decap 64 1)
 	[ "$mode" = tc ] && run xvl xvb-x-h1 attach --uplink ul --local $LOCAL_IP --decap tc
 	sinks x decap drop on
+	# SPAN copies are counted where they arrive, like ERSPAN's at the collector.
+	[ "$type" = span ] && sink_on xvb-x-vm4 eth0 drop "$CPIN"
 	for ((r = 0; r < RUNS; r++)); do
 		# shellcheck disable=SC2086
 		out=$(xvb_rate $args --count "map:$BPIN/xvb_cnt" --cpu $GEN_CPU) || exit 1
@@ -508,13 +510,13 @@ mirror_rate_point()
 		copies+=("${out##* }")
 	done
 	sinks x decap drop off
+	[ "$type" = span ] && sink_off xvb-x-vm4 eth0
 	[ "$mode" = tc ] && run xvl xvb-x-h1 attach --uplink ul --local $LOCAL_IP --decap hybrid
 	local shape="64B decap into XDP-drop sink (xvtep --decap $mode), one ${type^^} session on the port (mirror add $spec)"
 	record mirror-rate "$shape" pps xvtep "${with[@]}"
 	record mirror-rate "$shape" pps baseline "${without[@]}"
-	# ERSPAN: the copies the collector received (SPAN copies leave by vm4, uncounted)
-	[ "$type" = erspan ] && record mirror-copies \
-		"ERSPAN copies received by the collector's XDP sink during: $shape" pps xvtep "${copies[@]}"
+	record mirror-copies "${type^^} copies received by the $([ "$type" = span ] && echo "destination's (vm4)" ||
+		echo "collector's") XDP sink during: $shape" pps xvtep "${copies[@]}"
 	log "mirror $type rate ($mode): with ${with[*]} | without ${without[*]} | copies/s at the collector ${copies[*]}"
 }
 

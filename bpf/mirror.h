@@ -45,7 +45,7 @@ static __always_inline void mirror_copies(struct __sk_buff *skb, __u32 sessions,
 	skb->mark = mark;
 }
 
-/* ---- copies' shapes, shared by xvtep_tc_mirror and xvtep_xdp_mirror ---- */
+/* ---- copies' shapes, shared by xvtep_tc_mirror and xvtep_xdp_mir ---- */
 
 #define GRE_S_FLAG		0x1000
 #define GRE_PROTO_ERSPAN2	0x88BE

@@ -112,7 +112,7 @@ int xvtep_tc_mirror(struct __sk_buff *skb)
 	bool truncated = false, had_tag = false, tagged_in_frame = false;
 	__u16 tci = 0;
 
-	/* A copy made by XDP and passed on by xvtep_xdp_mirror has its tag in
+	/* A copy made by XDP and passed on by xvtep_xdp_mir has its tag in
 	 * the metadata (xvtep.h); a clone made here has it in the mark. */
 	if ((mark & XVTEP_MIRROR_MARK_MASK) != XVTEP_MIRROR_MARK) {
 		void *meta = (void *)(long)skb->data_meta, *data = (void *)(long)skb->data;

@@ -29,7 +29,7 @@ static __always_inline int xdp_rspan_tag(struct xdp_md *ctx, __u16 vid)
 }
 
 SEC("xdp.frags")
-int xvtep_xdp_mirror(struct xdp_md *ctx)
+int xvtep_xdp_mir(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
 	void *meta = (void *)(long)ctx->data_meta;

@@ -299,7 +299,7 @@ static const char *const xvtep_event_names[XVTEP_EV__MAX] = {
  * decap fast path sends a frame for a port with one tx session to that
  * port's pair map in xvtep_mirror_bcast ({port, xvtep-mirp}) with
  * BPF_F_BROADCAST; the copy carries XVTEP_MIRROR_MARK | dir << 8 | slot in
- * its first 4 bytes of XDP metadata and reaches xvtep_xdp_mirror on
+ * its first 4 bytes of XDP metadata and reaches xvtep_xdp_mir on
  * xvtep-mir, which finishes it there if its output device is in
  * xvtep_mirror_xmit, else passes it to xvtep_tc_mirror.
  */

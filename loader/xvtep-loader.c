@@ -1354,7 +1354,7 @@ static int cmd_attach(void)
 		goto cleanup;
 	/* Copies made by XDP arrive here as XDP frames (mirror.h). */
 	if (link_ensure(&old_xmir, XVTEP_LINK_XDP_MIRROR,
-			bpf_program__fd(skel->progs.xvtep_xdp_mirror), mirror_ifindex,
+			bpf_program__fd(skel->progs.xvtep_xdp_mir), mirror_ifindex,
 			LINK_HOOK_XDP, XVTEP_MIRROR_DEV, &undo.new_xmir_fd, &undo.xmir_pinned))
 		goto cleanup;
 	if (prog_pin_swap(XVTEP_PROG_PORT_EGRESS, port_eg_fd, &undo.old_port_eg_prog_fd,
@@ -1988,7 +1988,7 @@ static void read_mirror(struct mirror_status *ms)
 static int cmd_status(void)
 {
 	static struct port_link ports[XVTEP_MAX_PORTS], port_egs[XVTEP_MAX_PORTS];
-	struct link_status xdp, tc, port_prog = {}, upeg, mirror_link, port_eg_prog;
+	struct link_status xdp, tc, port_prog = {}, upeg, mirror_link, xmir_link, port_eg_prog;
 	struct mirror_status ms;
 	int nr_port_egs;
 	struct bpf_map_info fdb_info = {};
@@ -2020,6 +2020,7 @@ static int cmd_status(void)
 	read_link(XVTEP_LINK_TC_UPLINK, &tc);
 	read_link(XVTEP_LINK_TC_UPLINK_EG, &upeg);
 	read_link(XVTEP_LINK_MIRROR, &mirror_link);
+	read_link(XVTEP_LINK_XDP_MIRROR, &xmir_link);
 	read_prog(XVTEP_PROG_PORT, &port_prog);
 	read_prog(XVTEP_PROG_PORT_EGRESS, &port_eg_prog);
 	nr_port_links = read_port_links(ports, XVTEP_MAX_PORTS, false);
@@ -2083,6 +2084,7 @@ static int cmd_status(void)
 		json_link(jw, XVTEP_LINK_TC_UPLINK, &tc);
 		json_link(jw, XVTEP_LINK_TC_UPLINK_EG, &upeg);
 		json_link(jw, XVTEP_LINK_MIRROR, &mirror_link);
+		json_link(jw, XVTEP_LINK_XDP_MIRROR, &xmir_link);
 		json_prog(jw, XVTEP_PROG_PORT, &port_prog);
 		json_prog(jw, XVTEP_PROG_PORT_EGRESS, &port_eg_prog);
 		json_port_links(jw, "port_links", ports, nr_port_links);
@@ -2138,6 +2140,7 @@ static int cmd_status(void)
 		text_link(XVTEP_LINK_TC_UPLINK, &tc);
 		text_link(XVTEP_LINK_TC_UPLINK_EG, &upeg);
 		text_link(XVTEP_LINK_MIRROR, &mirror_link);
+		text_link(XVTEP_LINK_XDP_MIRROR, &xmir_link);
 		text_prog(XVTEP_PROG_PORT, &port_prog, nr_port_links);
 		text_prog(XVTEP_PROG_PORT_EGRESS, &port_eg_prog, nr_port_egs);
 		if (ms.ifindex)

@@ -369,7 +369,7 @@ erspan_unreachable()
 
 # Copies on the XDP fast path. A port with one tx session stays on XDP: the
 # decap path sends the frame to the port and a copy to the mirror device, where
-# xvtep_xdp_mirror shapes and sends it if its output takes XDP frames (a veth
+# xvtep_xdp_mir shapes and sends it if its output takes XDP frames (a veth
 # whose peer has GRO on), else hands it to xvtep_tc_mirror. Which program made
 # each copy is read from the programs' run counts.
 xdp_copies()
@@ -628,9 +628,9 @@ mirror_reattach()
 	check "$T: add span session" xvc "$H1" mirror add 1 src vm1a dir rx span dev mcol1
 	check "$T: add erspan session" xvc "$H1" mirror add 2 src vm1a,ul erspan remote "$ERC_IP" version 3
 	check "$T: status shows the mirror device and programs" sh -c \
-		"$LOADER --pin $(pin_dir "$H1") -n $H1 -j status | jq -e '.mirror.present and .mirror.up and .mirror.sessions == 2 and .programs.tc_mirror.prog_name == \"xvtep_tc_mirror\" and .programs.tc_uplink_eg.prog_name == \"xvtep_tc_up_eg\" and (.programs.port_eg_links | length) == 2' >/dev/null"
+		"$LOADER --pin $(pin_dir "$H1") -n $H1 -j status | jq -e '.mirror.present and .mirror.up and .mirror.sessions == 2 and .programs.tc_mirror.prog_name == \"xvtep_tc_mirror\" and .programs.xdp_mirror.prog_name == \"xvtep_xdp_mir\" and .programs.tc_uplink_eg.prog_name == \"xvtep_tc_up_eg\" and (.programs.port_eg_links | length) == 2' >/dev/null"
 	before=$(xvc "$H1" -j mirror show | jq -c 'map(del(.packets, .bytes, .truncated, .drops))')
-	id1=$(xvl "$H1" -j status | jq -c '[.programs.tc_mirror.link_id, .programs.tc_uplink_eg.link_id, .mirror.ifindex]')
+	id1=$(xvl "$H1" -j status | jq -c '[.programs.tc_mirror.link_id, .programs.xdp_mirror.link_id, .programs.tc_uplink_eg.link_id, .mirror.ifindex]')
 
 	# As if a CLI had died between the port and devmap updates: vm1a, a tx
 	# source, back in the devmap (ifindexes resolve in the caller's netns: in_ns).
@@ -645,7 +645,7 @@ mirror_reattach()
 	check_not "$T: re-attach took the tx source out of the devmap" devmap_has "$H1" "$idx"
 	after=$(xvc "$H1" -j mirror show | jq -c 'map(del(.packets, .bytes, .truncated, .drops))')
 	check_eq "$T: sessions unchanged by the re-attach" "$after" "$before"
-	id2=$(xvl "$H1" -j status | jq -c '[.programs.tc_mirror.link_id, .programs.tc_uplink_eg.link_id, .mirror.ifindex]')
+	id2=$(xvl "$H1" -j status | jq -c '[.programs.tc_mirror.link_id, .programs.xdp_mirror.link_id, .programs.tc_uplink_eg.link_id, .mirror.ifindex]')
 	check_eq "$T: links updated in place, same mirror device" "$id2" "$id1"
 	caps_start "c1:$NS_COL:c1" "erc:$NS_ERC:eth0:proto gre"
 	check "$T: ping after re-attach" vping vm1a "$IP2A" 10

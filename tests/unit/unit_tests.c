@@ -1043,9 +1043,9 @@ static void test_mirror_shapes(void)
 
 /* ---------------------------------------------------------------- mirroring in XDP */
 
-#define XDP_MIRROR(e) bpf_program__fd((e)->skel->progs.xvtep_xdp_mirror)
+#define XDP_MIRROR(e) bpf_program__fd((e)->skel->progs.xvtep_xdp_mir)
 
-/* A copy made by XDP as it reaches xvtep_xdp_mirror: TAG in 4 bytes of
+/* A copy made by XDP as it reaches xvtep_xdp_mir: TAG in 4 bytes of
  * metadata before the frame (no metadata when TAG is 0). The output starts
  * at the metadata. */
 static struct run run_xdp_copy(struct env *e, uint32_t tag, const struct pkt *p)
