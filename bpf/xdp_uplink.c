@@ -4,7 +4,8 @@
  * alone: known unicast to a local port, and (hybrid mode) not TCP. Everything
  * else - flooding, TCP that needs GSO/GRO and intact checksum state, ports that
  * must see frames in TC - is passed untouched to xvtep_tc_up, which does
- * the full job. Nothing stateful happens before that decision, so a frame is
+ * the full job. A port with one tx mirror session is finished here too: the
+ * frame goes to the port and a copy to the mirror device (mirror.h). Nothing stateful happens before that decision, so a frame is
  * never learned or counted twice.
  */
 
