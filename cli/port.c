@@ -305,7 +305,6 @@ static int port_del(int argc, char **argv)
 			fprintf(stderr, "Warning: cannot update VNI %u port list\n", port.vni);
 	}
 	bpf_map_delete_elem(ctl.maps.devmap, &ifindex);
-	bpf_map_delete_elem(ctl.maps.mirror_bcast, &ifindex);
 	ownmac_port_del(ifindex);
 	if (bpf_map_delete_elem(ctl.maps.ports, &ifindex) && errno != ENOENT)
 		return xv_err_errno(errno, "cannot delete port %s", dev);

@@ -533,16 +533,21 @@ struct genl_req {
 	char attrs[64];
 };
 
+/* The attributes after a generic netlink header: same layout as rtattr, so
+ * RTA_OK/RTA_NEXT walk them as the rtnetlink parsers above do. */
+static struct rtattr *genl_attrs(const struct nlmsghdr *h, int *len)
+{
+	*len = (int)h->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
+	return (struct rtattr *)((char *)NLMSG_DATA(h) + GENL_HDRLEN);
+}
+
 static int family_id_cb(const struct nlmsghdr *h, void *arg)
 {
-	const struct nlattr *a = (const void *)((const char *)NLMSG_DATA(h) + GENL_HDRLEN);
-	int len = (int)h->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
+	int len;
 
-	for (; len >= (int)NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= len;
-	     len -= NLA_ALIGN(a->nla_len), a = (const void *)((const char *)a + NLA_ALIGN(a->nla_len)))
-		if ((a->nla_type & NLA_TYPE_MASK) == CTRL_ATTR_FAMILY_ID &&
-		    a->nla_len >= NLA_HDRLEN + sizeof(__u16))
-			*(__u16 *)arg = *(const __u16 *)((const char *)a + NLA_HDRLEN);
+	for (struct rtattr *a = genl_attrs(h, &len); RTA_OK(a, len); a = RTA_NEXT(a, len))
+		if ((a->rta_type & NLA_TYPE_MASK) == CTRL_ATTR_FAMILY_ID && RTA_PAYLOAD(a) >= 2)
+			memcpy(arg, RTA_DATA(a), 2);
 	return 0;
 }
 
@@ -553,20 +558,16 @@ struct xmit_devs {
 
 static int xmit_dev_cb(const struct nlmsghdr *h, void *arg)
 {
-	const struct nlattr *a = (const void *)((const char *)NLMSG_DATA(h) + GENL_HDRLEN);
-	int len = (int)h->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
 	struct xmit_devs *d = arg;
 	__u64 features = 0;
 	__u32 ifindex = 0;
+	int len;
 
-	for (; len >= (int)NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= len;
-	     len -= NLA_ALIGN(a->nla_len), a = (const void *)((const char *)a + NLA_ALIGN(a->nla_len))) {
-		const void *v = (const char *)a + NLA_HDRLEN;
-
-		if (a->nla_type == XV_NETDEV_A_DEV_IFINDEX && a->nla_len >= NLA_HDRLEN + 4)
-			memcpy(&ifindex, v, 4);
-		else if (a->nla_type == XV_NETDEV_A_DEV_XDP_FEATURES && a->nla_len >= NLA_HDRLEN + 8)
-			memcpy(&features, v, 8);
+	for (struct rtattr *a = genl_attrs(h, &len); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == XV_NETDEV_A_DEV_IFINDEX && RTA_PAYLOAD(a) >= 4)
+			memcpy(&ifindex, RTA_DATA(a), 4);
+		else if (a->rta_type == XV_NETDEV_A_DEV_XDP_FEATURES && RTA_PAYLOAD(a) >= 8)
+			memcpy(&features, RTA_DATA(a), 8);
 	}
 	if (ifindex && (features & XV_NETDEV_XDP_ACT_NDO_XMIT) && d->n < d->max)
 		d->ifindexes[d->n++] = ifindex;

@@ -188,6 +188,23 @@ runs_delta()
 	echo "$((c - a)) $((d - b))"
 }
 
+# pings_counted SIZE CAPSPEC... : (check) vm1a pings vm2a 10 times with SIZE
+# bytes of payload under the captures CAPSPEC (caps_start); MIRROR_RUNS = the
+# "dXDP dTC" runs of h1's mirror programs meanwhile
+pings_counted()
+{
+	local size=$1 r0
+	shift
+	r0=$(mirror_runs "$H1")
+	caps_start "$@"
+	check "$T: vm1a pings vm2a 10 times" vping vm1a "$IP2A" 10 -s "$size"
+	caps_stop
+	MIRROR_RUNS=$(runs_delta "$r0" "$(mirror_runs "$H1")")
+}
+
+# xdp_to_tc NS : the instance's xdp_to_tc events, all VNIs
+xdp_to_tc() { xvc "$1" -j stats | jq '[.. | objects | .events? | objects | .xdp_to_tc // 0] | add // 0'; }
+
 # ---------------------------------------------------------------- tests
 
 # rx only, tx only, both (and the uplink as a source) while vm1a pings 10 times.
@@ -374,7 +391,7 @@ erspan_unreachable()
 # each copy is read from the programs' run counts.
 xdp_copies()
 {
-	local T=xdp_copies c j out idx r0 stats0 to_tc0 lost rep="icmp[0] == 0"
+	local T=xdp_copies c j out idx stats0 to_tc0 lost rep="icmp[0] == 0" MIRROR_RUNS
 	mirror_topo
 	topo_check $T $? || return
 	idx=$(ifindex_in "$H1" vm1a)
@@ -395,15 +412,11 @@ xdp_copies()
 	check "$T: mcol1 in xvtep_mirror_xmit" map_has "$H1" xvtep_mirror_xmit "$(ifindex_in "$H1" mcol1)"
 	check_not "$T: mcol2 (peer without GRO) not in xvtep_mirror_xmit" \
 		map_has "$H1" xvtep_mirror_xmit "$(ifindex_in "$H1" mcol2)"
-	to_tc0=$(xvc "$H1" -j stats | jq '[.. | objects | .events? | objects | .xdp_to_tc // 0] | add // 0')
-	r0=$(mirror_runs "$H1")
-	caps_start "ref:$(vm_ns vm1a):eth0:$rep" "col:$NS_COL:c1"
-	check "$T: vm1a pings vm2a 10 times" vping vm1a "$IP2A" 10 -s 472
-	caps_stop
-	check_eq "$T: SPAN: 10 copies made and sent by XDP, none by TC" \
-		"$(runs_delta "$r0" "$(mirror_runs "$H1")")" "10 0"
+	to_tc0=$(xdp_to_tc "$H1")
+	pings_counted 472 "ref:$(vm_ns vm1a):eth0:$rep" "col:$NS_COL:c1"
+	check_eq "$T: SPAN: 10 copies made and sent by XDP, none by TC" "$MIRROR_RUNS" "10 0"
 	check_eq "$T: SPAN: the replies took the XDP path (xdp_to_tc unchanged)" \
-		"$(xvc "$H1" -j stats | jq '[.. | objects | .events? | objects | .xdp_to_tc // 0] | add // 0')" "$to_tc0"
+		"$(xdp_to_tc "$H1")" "$to_tc0"
 	out=$("$PY" "$MPY" same "${CAPS[ref]}" "${CAPS[col]}" 2>&1)
 	check_eq "$T: SPAN: copies byte-identical to the 10 replies" "$out" "ok 10"
 	check_eq "$T: SPAN: show -j counts 10 copies, 5140 bytes" \
@@ -414,12 +427,8 @@ xdp_copies()
 	check "$T: re-add the session (xvtep_mirror_xmit refreshed)" sh -c \
 		"$CTL --pin $(pin_dir "$H1") -n $H1 mirror del 30 && $CTL --pin $(pin_dir "$H1") -n $H1 mirror add 30 src vm1a dir tx span dev mcol1"
 	check_not "$T: mcol1 out of xvtep_mirror_xmit" map_has "$H1" xvtep_mirror_xmit "$(ifindex_in "$H1" mcol1)"
-	r0=$(mirror_runs "$H1")
-	caps_start "ref:$(vm_ns vm1a):eth0:$rep" "col:$NS_COL:c1"
-	check "$T: vm1a pings vm2a 10 times" vping vm1a "$IP2A" 10 -s 472
-	caps_stop
-	check_eq "$T: fallback: 10 copies made by XDP, passed to and sent by TC" \
-		"$(runs_delta "$r0" "$(mirror_runs "$H1")")" "10 10"
+	pings_counted 472 "ref:$(vm_ns vm1a):eth0:$rep" "col:$NS_COL:c1"
+	check_eq "$T: fallback: 10 copies made by XDP, passed to and sent by TC" "$MIRROR_RUNS" "10 10"
 	out=$("$PY" "$MPY" same "${CAPS[ref]}" "${CAPS[col]}" 2>&1)
 	check_eq "$T: fallback: copies byte-identical to the 10 replies" "$out" "ok 10"
 	check "$T: delete the SPAN session" xvc "$H1" mirror del 30
@@ -430,11 +439,8 @@ xdp_copies()
 	check "$T: GRO on c2" in_ns "$NS_COL" ethtool -K c2 gro on
 	check "$T: add tx RSPAN session, vlan 77, truncate 100" \
 		xvc "$H1" mirror add 31 src vm1a dir tx rspan dev mcol2 vlan 77 truncate 100
-	r0=$(mirror_runs "$H1")
-	caps_start "ref:$(vm_ns vm1a):eth0:$rep" "col:$NS_COL:c2"
-	check "$T: vm1a pings vm2a 10 times" vping vm1a "$IP2A" 10 -s 472
-	caps_stop
-	check_eq "$T: RSPAN: 10 copies by XDP, none by TC" "$(runs_delta "$r0" "$(mirror_runs "$H1")")" "10 0"
+	pings_counted 472 "ref:$(vm_ns vm1a):eth0:$rep" "col:$NS_COL:c2"
+	check_eq "$T: RSPAN: 10 copies by XDP, none by TC" "$MIRROR_RUNS" "10 0"
 	out=$(tshark -r "${CAPS[col]}" -T fields -e vlan.id -e frame.len 2>/dev/null | sort | uniq -c | awk '{$1=$1; print}')
 	check_eq "$T: RSPAN: tshark: 10 copies, VID 77, 104 bytes" "$out" "10 77 104"
 	out=$("$PY" "$MPY" same "${CAPS[ref]}" "${CAPS[col]}" --strip-vlan 77 --trunc 100 2>&1)
@@ -447,11 +453,8 @@ xdp_copies()
 	check "$T: add tx ERSPAN III session" \
 		xvc "$H1" mirror add 32 src vm1a dir tx erspan remote "$ERC_IP" version 3 session 6 hwid 5
 	check "$T: ul in xvtep_mirror_xmit" map_has "$H1" xvtep_mirror_xmit "$(ifindex_in "$H1" ul)"
-	r0=$(mirror_runs "$H1")
-	caps_start "ref:$(vm_ns vm1a):eth0:$rep" "erc:$NS_ERC:eth0:proto gre"
-	check "$T: vm1a pings vm2a 10 times" vping vm1a "$IP2A" 10 -s 1472
-	caps_stop
-	check_eq "$T: ERSPAN: 10 copies by XDP, none by TC" "$(runs_delta "$r0" "$(mirror_runs "$H1")")" "10 0"
+	pings_counted 1472 "ref:$(vm_ns vm1a):eth0:$rep" "erc:$NS_ERC:eth0:proto gre"
+	check_eq "$T: ERSPAN: 10 copies by XDP, none by TC" "$MIRROR_RUNS" "10 0"
 	out=$(tshark -r "${CAPS[erc]}" -Y icmp -T fields -e erspan.version -e erspan.spanid -e erspan.hw -e erspan.direction -e icmp.type 2>/dev/null | sort | uniq -c | awk '{$1=$1; print}')
 	check_eq "$T: ERSPAN: tshark: 10 Type III copies, span id 6, hw id 5, D=1 (tx), replies" "$out" "10 2 6 5 1 0"
 	j=$("$PY" "$MPY" erspan "${CAPS[erc]}" "${CAPS[ref]}" 2>&1)

@@ -1165,6 +1165,22 @@ static void test_xdp_mirror_shapes(void)
 	      "xdp mirror: ERSPAN II headers as TC writes them (route, GRE, session, index)",
 	      "w0 %08x w1 %08x", ntohl(ev->w0), ntohl(ev->w1));
 
+	/* Too big for ut-up's MTU 1500 with the 36 outer bytes: cut to fit, T set. */
+	struct inner_opts big = in;
+	struct pkt pbig = {};
+
+	big.payload = in.payload + 1514 - p.len;	/* a 1514-byte frame */
+	pbig.len = build_inner(pbig.buf, &big);
+	r = run_xdp_copy(&e, MTAG(XVTEP_MIRROR_DIR_TX, 2), &pbig);
+	ev = (void *)(r.out + 4);
+	ms = mirror_stats(&e, 2);
+	CHECK(r.retval == XDP_REDIRECT && pbig.len == 1514 && r.out_len == 4 + 50 + 1464 &&
+	      !memcmp(r.out + 54, pbig.buf, 1464) && ntohs(ev->ip.tot_len) == 1500 &&
+	      (ntohl(ev->w0) & 1u << 10) && ms.truncated == 1,
+	      "xdp mirror: ERSPAN copy over the route's MTU cut to 1464 bytes, T bit set",
+	      "retval %u len %u w0 %08x frame %u", r.retval, r.out_len, ntohl(ev->w0),
+	      (unsigned)pbig.len);
+
 	/* ERSPAN III, tx: the D bit. */
 	m = (struct xvtep_mirror){ .id = 4, .kind = XVTEP_MIRROR_ERSPAN, .dir = 2,
 				   .erspan_version = 3, .remote = htonl(IP_PEER), .session = 1023,
