@@ -16,6 +16,8 @@
 #define ETH_P_8021AD	0x88A8
 #define IPPROTO_TCP_NR	6
 #define IPPROTO_UDP_NR	17
+#define IPPROTO_ICMP_NR	1
+#define IPPROTO_ICMPV6_NR 58
 #define IP_MF		0x2000
 #define IP_OFFSET	0x1FFF
 #define IP_DF		0x4000

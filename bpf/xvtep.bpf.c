@@ -4,6 +4,7 @@
  *   xdp_uplink.c  XDP on the uplink: decap fast path
  *   tc_uplink.c   TC ingress on the uplink: full decap, flooding
  *   tc_port.c     TC ingress on VM-facing ports: learning, switching, encap
+ *   xdp_port.c    XDP on ports with `encap xdp`: encap fast path
  *   gc.c          ageing sweep (bpf_timer)
  *   tc_mirror.c   mirror sources on egress, and the copies' shaping (SPAN/RSPAN/ERSPAN)
  *   xdp_mirror.c  the copies XDP made: shaped and sent by XDP where it can
@@ -19,6 +20,7 @@
 #include "xdp_uplink.c"
 #include "tc_uplink.c"
 #include "tc_port.c"
+#include "xdp_port.c"
 #include "gc.c"
 #include "tc_mirror.c"
 #include "xdp_mirror.c"

@@ -48,12 +48,15 @@
 /* Per-CPU caches of the XDP fast path (bpf/cache.h): never pinned. */
 #define XVTEP_MAP_VNI_CACHE	"xvtep_vni_cache"
 #define XVTEP_MAP_DST_CACHE	"xvtep_dst_cache"
+#define XVTEP_MAP_CSUM_SCRATCH	"xvtep_csum_scratch"	/* per-CPU, not pinned */
 
 /* Program pins (<pin>/progs/<name>) and link pins (<pin>/links/<name>). */
 #define XVTEP_PROG_PORT		"xvtep_tc_port"
 #define XVTEP_LINK_XDP		"xdp_uplink"
 #define XVTEP_LINK_TC_UPLINK	"tc_uplink"
 #define XVTEP_LINK_PORT_FMT	"port_%u"	/* %u = ifindex */
+#define XVTEP_PROG_PORT_XDP	"xvtep_xdp_port"
+#define XVTEP_LINK_PORT_XDP_FMT	"port_xdp_%u"	/* %u = ifindex; ports with XDP_ENCAP */
 
 /* Decap modes: which hook decapsulates what (see README "Decap modes"). */
 enum xvtep_decap_mode {
@@ -113,6 +116,9 @@ struct xvtep_vstate {
 };
 
 #define XVTEP_PORT_F_NO_XDP	(1U << 0)	/* never take the XDP fast path to it */
+/* Encapsulate the VM's frames in XDP on the port (`port add|set ... encap xdp`):
+ * xvtep_xdp_port runs on it, linked at links/port_xdp_<ifindex>. */
+#define XVTEP_PORT_F_XDP_ENCAP	(1U << 1)
 
 /* xvtep_ports: key __u32 ifindex. */
 struct xvtep_port {
@@ -175,8 +181,9 @@ enum xvtep_event {
 	XVTEP_EV_AGED,			/* removed by ageing */
 	XVTEP_EV_FLOODED,		/* BUM frames replicated */
 	XVTEP_EV_RESERVED_BITS,		/* VXLAN reserved bits set (ignored) */
-	XVTEP_EV_XDP_TO_TC,		/* XDP handed a VXLAN frame to TC */
+	XVTEP_EV_XDP_TO_TC,		/* an XDP fast path handed a frame to TC */
 	XVTEP_EV_MOVE_FROZEN,		/* an entry moved too often and was frozen */
+	XVTEP_EV_XDP_ENCAP,		/* encapsulated by a port's XDP fast path */
 	XVTEP_EV__MAX,
 };
 
@@ -271,6 +278,7 @@ static const char *const xvtep_event_names[XVTEP_EV__MAX] = {
 	[XVTEP_EV_RESERVED_BITS] = "reserved_bits",
 	[XVTEP_EV_XDP_TO_TC] = "xdp_to_tc",
 	[XVTEP_EV_MOVE_FROZEN] = "move_frozen",
+	[XVTEP_EV_XDP_ENCAP] = "xdp_encap",
 };
 #endif
 

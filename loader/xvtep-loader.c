@@ -584,12 +584,14 @@ cleanup:
 }
 
 /* The XDP caches start empty with every load (bpf/cache.h): a pinned cache
- * could hold stamps of a generation counter that no longer exists. */
+ * could hold stamps of a generation counter that no longer exists. The
+ * checksum scratch buffer holds nothing between packets. */
 static bool map_is_pinned(const struct bpf_map *map)
 {
 	const char *name = bpf_map__name(map);
 
-	return strcmp(name, XVTEP_MAP_VNI_CACHE) && strcmp(name, XVTEP_MAP_DST_CACHE);
+	return strcmp(name, XVTEP_MAP_VNI_CACHE) && strcmp(name, XVTEP_MAP_DST_CACHE) &&
+	       strcmp(name, XVTEP_MAP_CSUM_SCRATCH);
 }
 
 /*

@@ -1236,6 +1236,7 @@ static void test_xdp_mirror_shapes(void)
 }
 
 void test_malformed(void);	/* malformed.c */
+void test_xdp_port(void);	/* xdp_port.c */
 
 int main(int argc, char **argv)
 {
@@ -1266,6 +1267,7 @@ int main(int argc, char **argv)
 	test_mirror_load();
 	test_mirror_shapes();
 	test_xdp_mirror_shapes();
+	test_xdp_port();
 	test_malformed();
 	security_tests();
 	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * VM-port XDP, only on ports added with `encap xdp`: the encap fast path.
+ * It finishes known unicast IPv4/IPv6 frames toward a remote VTEP whose
+ * underlay route and neighbour are resolved and whose output device takes
+ * XDP frames. Everything else - ARP, BUM, local switching, unknown
+ * destinations, frames over the underlay MTU, IPv6 extension headers, ports
+ * with rx mirror sessions, an uplink with tx sessions - passes untouched to
+ * xvtep_tc_port, which does the full job. Nothing stateful happens before
+ * that decision, so a frame is never learned or counted twice.
+ *
+ * Checksums: a VM's TCP/UDP frame usually arrives with its checksum still
+ * to be filled in (CHECKSUM_PARTIAL), which an XDP program cannot see and
+ * which the kernel forgets when XDP redirects the frame. So this path fills
+ * in every TCP/UDP checksum itself (a correct one is rewritten unchanged).
+ * IPv4 fragments carry no pending checksum (the stack resolves it before
+ * fragmenting) and are left as they are. IPv6 extension headers go to TC.
+ *
+ * The price, paid by the VM and documented: XDP on a veth turns TSO off on
+ * its other end (the VM's side), so the VM sends MTU-sized TCP segments.
+ */
+
+struct inner_flow {
+	__u8 *l4;
+	__u32 l4_len;
+	__u16 *check;		/* the TCP/UDP checksum field */
+	__u32 pseudo;		/* pseudo-header sum */
+	__u32 hash;		/* for the outer UDP source port */
+	bool udp;
+	bool fill_csum;
+};
+
+/* A bijective 32-bit mix: the outer source port takes the high bits. */
+static __always_inline __u32 flow_mix(__u32 h)
+{
+	h ^= h >> 16;
+	h *= 0x7feb352d;
+	h ^= h >> 15;
+	h *= 0x846ca68b;
+	h ^= h >> 16;
+	return h;
+}
+
+/* The L4 part after an IP header: TCP/UDP get their checksum field and
+ * ports (for the hash); ICMP/ICMPv6 are checksummed by the stack in
+ * software. Anything else may have a pending checksum of its own kind
+ * (SCTP's CRC32c, GRE, UDP-Lite; veth offloads them all): TC. */
+static __always_inline int inner_l4(struct inner_flow *f, __u8 proto, __u32 hash,
+				    const void *data_end)
+{
+	__u32 min_len, check_off;
+
+	if (proto == IPPROTO_TCP_NR) {
+		check_off = 16;
+		min_len = sizeof(struct tcphdr);
+	} else if (proto == IPPROTO_UDP_NR) {
+		check_off = 6;
+		f->udp = true;
+		min_len = sizeof(struct udphdr);
+	} else if (proto == IPPROTO_ICMP_NR || proto == IPPROTO_ICMPV6_NR) {
+		f->hash = flow_mix(hash);
+		return 0;
+	} else {
+		return -1;
+	}
+	if (f->l4_len < min_len || f->l4_len > L4_CSUM_MAX_LEN ||
+	    (void *)(f->l4 + 4) > data_end)
+		return -1;
+	f->check = (__u16 *)(f->l4 + check_off);
+	if ((void *)(f->check + 1) > data_end)
+		return -1;
+	f->hash = flow_mix(hash ^ *(__u32 *)f->l4);	/* both ports */
+	f->fill_csum = true;
+	return 0;
+}
+
+/* 0: the frame may take the fast path (F filled in); -1: leave it to TC. */
+static __always_inline int parse_inner_flow(struct ethhdr *eth, const void *data_end,
+					    struct inner_flow *f)
+{
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = (void *)(eth + 1);
+		struct {
+			__be32 saddr, daddr;
+			__u8 zero, proto;
+			__be16 len;
+		} ph;
+		__u32 ihl, tot;
+
+		if ((void *)(ip + 1) > data_end)
+			return -1;
+		ihl = ip->ihl * 4;
+		tot = bpf_ntohs(ip->tot_len);
+		if (ip->version != 4 || ihl < sizeof(*ip) || tot < ihl ||
+		    (void *)ip + tot > data_end)
+			return -1;
+		f->l4 = (__u8 *)ip + ihl;
+		f->l4_len = tot - ihl;
+		if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET)) {
+			f->hash = flow_mix(ip->saddr ^ ip->daddr ^ ip->protocol);
+			return 0;
+		}
+		ph.saddr = ip->saddr;
+		ph.daddr = ip->daddr;
+		ph.zero = 0;
+		ph.proto = ip->protocol;
+		ph.len = bpf_htons(f->l4_len);
+		f->pseudo = bpf_csum_diff(NULL, 0, (__be32 *)&ph, sizeof(ph), 0);
+		return inner_l4(f, ip->protocol, ip->saddr ^ ip->daddr ^ ip->protocol, data_end);
+	}
+	if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+		struct {
+			__be32 len;
+			__u8 zero[3];
+			__u8 nexthdr;
+		} ph;
+		__u32 *a, len, hash = 0;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return -1;
+		len = bpf_ntohs(ip6->payload_len);
+		f->l4 = (__u8 *)(ip6 + 1);
+		f->l4_len = len;
+		if ((void *)(f->l4 + len) > data_end)
+			return -1;
+		a = (__u32 *)&ip6->saddr;
+#pragma unroll
+		for (int i = 0; i < 8; i++)	/* both addresses */
+			hash ^= a[i];
+		__builtin_memset(&ph, 0, sizeof(ph));
+		ph.len = bpf_htonl(len);
+		ph.nexthdr = ip6->nexthdr;
+		f->pseudo = bpf_csum_diff(NULL, 0, (__be32 *)&ip6->saddr, 32, 0);
+		f->pseudo = bpf_csum_diff(NULL, 0, (__be32 *)&ph, sizeof(ph), f->pseudo);
+		return inner_l4(f, ip6->nexthdr, hash ^ ip6->nexthdr, data_end);
+	}
+	return -1;	/* ARP and the rest: TC */
+}
+
+struct vxlan_encap_hdr {
+	struct ethhdr eth;
+	struct iphdr ip;
+	struct udphdr udp;
+	struct vxlan_hdr vx;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct vxlan_encap_hdr) == XVTEP_ENCAP_LEN, "encap header");
+
+SEC("xdp")
+int xvtep_xdp_port(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	const struct xvtep_gen *gen = gen_get();	/* for the per-CPU caches (cache.h) */
+	__u32 in_ifindex = ctx->ingress_ifindex;
+	const struct xvtep_fdb_entry *dst;
+	const struct xvtep_port *port;
+	const struct xvtep_vni *vcfg;
+	struct vxlan_encap_hdr *h;
+	struct iphdr ip = {};
+	struct bpf_fib_lookup fib = {};
+	struct inner_flow f = {};
+	struct xvtep_stats *st;
+	struct ethhdr *eth = data;
+	__u32 vni, len = data_end - data;
+	__be32 remote;
+	int verdict;
+
+	port = bpf_map_lookup_elem(&xvtep_ports, &in_ifindex);
+	if (!port || !(port->flags & XVTEP_PORT_F_XDP_ENCAP))
+		return XDP_PASS;
+	vni = port->vni;
+	vcfg = vni_lookup_cached(vni, gen);
+	if (!vcfg)
+		return XDP_PASS;	/* TC counts it */
+	st = stats_get(vcfg);
+	/* rx copies are made in TC; an XDP redirect would skip the uplink's
+	 * egress hook, where its tx copies are made. */
+	if (port->mirror_rx || uplink_mirror_sessions(true))
+		goto to_tc;
+	if ((void *)(eth + 1) > data_end || mac_is_multicast(eth->h_dest) ||
+	    mac_is_multicast(eth->h_source) || mac_is_zero(eth->h_source) ||
+	    parse_inner_flow(eth, data_end, &f))
+		goto to_tc;
+	dst = fdb_lookup_cached(vni, eth->h_dest, gen);
+	if (!dst || !(dst->flags & XVTEP_FDB_F_REMOTE) || ipv4_is_multicast(dst->remote))
+		goto to_tc;
+	remote = dst->remote;
+
+	/* An input lookup from the port, as in TC (`port add` enables IPv4
+	 * forwarding on it); tot_len makes the FIB check the route's MTU. */
+	fib.family = AF_INET_NR;
+	fib.l4_protocol = IPPROTO_UDP_NR;
+	fib.ipv4_src = cfg_local_ip;
+	fib.ipv4_dst = remote;
+	fib.tot_len = len - ETH_HLEN + XVTEP_ENCAP_LEN;
+	fib.ifindex = in_ifindex;
+	if (bpf_fib_lookup(ctx, &fib, sizeof(fib), 0) != BPF_FIB_LKUP_RET_SUCCESS)
+		goto to_tc;	/* no route, unresolved neighbour, too big: TC decides */
+	/* Only to a device that takes XDP frames (maps.h); the helper just
+	 * records the target, nothing is sent before XDP_REDIRECT. */
+	if (bpf_redirect_map(&xvtep_mirror_xmit, fib.ifindex, XDP_PASS) != XDP_REDIRECT)
+		goto to_tc;
+
+	verdict = fdb_learn(vni, vcfg, eth->h_source, in_ifindex, 0, st);
+	if (verdict != XVTEP_DROP__MAX) {
+		count_drop(st, verdict);
+		return XDP_DROP;
+	}
+	if (f.fill_csum && l4_csum_fill(ctx, f.l4 - (__u8 *)data, f.l4_len, f.check, f.pseudo,
+					 f.udp)) {
+		count_drop(st, XVTEP_DROP_MALFORMED);	/* parse_inner_flow checked the bounds */
+		return XDP_DROP;
+	}
+
+	if (bpf_xdp_adjust_head(ctx, -XVTEP_ENCAP_LEN)) {
+		count_drop(st, XVTEP_DROP_ENCAP_FAILED);
+		return XDP_DROP;
+	}
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	h = data;
+	if ((void *)(h + 1) > data_end) {
+		count_drop(st, XVTEP_DROP_ENCAP_FAILED);
+		return XDP_DROP;
+	}
+	__builtin_memcpy(h->eth.h_dest, fib.dmac, ETH_ALEN);
+	__builtin_memcpy(h->eth.h_source, fib.smac, ETH_ALEN);
+	h->eth.h_proto = bpf_htons(ETH_P_IP);
+	ip.version = 4;
+	ip.ihl = 5;
+	ip.tot_len = bpf_htons(len + XVTEP_ENCAP_LEN - ETH_HLEN);
+	ip.frag_off = bpf_htons(IP_DF);
+	ip.ttl = vcfg->ttl ? vcfg->ttl : XVTEP_TTL_DEFAULT;
+	ip.protocol = IPPROTO_UDP_NR;
+	ip.saddr = cfg_local_ip;
+	ip.daddr = remote;
+	ip.check = ipv4_csum(&ip);
+	__builtin_memcpy(&h->ip, &ip, sizeof(ip));
+	h->udp.source = vxlan_sport(f.hash);
+	h->udp.dest = bpf_htons(cfg_dstport);
+	h->udp.len = bpf_htons(len + sizeof(struct udphdr) + sizeof(struct vxlan_hdr));
+	h->udp.check = 0;	/* RFC 7348: zero is allowed over IPv4 */
+	h->vx.flags = VXLAN_I_FLAG;
+	h->vx.vni = bpf_htonl(vni << 8);
+	count_tx(st, len + XVTEP_ENCAP_LEN);
+	count_event(st, XVTEP_EV_XDP_ENCAP);
+	return XDP_REDIRECT;
+
+to_tc:
+	count_event(st, XVTEP_EV_XDP_TO_TC);
+	return XDP_PASS;
+}
