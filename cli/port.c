@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* xvtepctl port add|del|show */
+/* xvtepctl port add|set|del|show */
 #include <fcntl.h>
 #include <errno.h>
 #include <stdio.h>
@@ -16,18 +16,100 @@
 void usage_port(FILE *f)
 {
 	fprintf(f,
-		"       xvtepctl port add DEV vni VNI\n"
+		"       xvtepctl port add DEV vni VNI [encap { tc | xdp }]\n"
+		"       xvtepctl port set DEV encap { tc | xdp }\n"
 		"       xvtepctl port del DEV\n"
 		"       xvtepctl port show [DEV]\n");
 }
 
-static int link_path(char *buf, size_t len, __u32 ifindex, bool egress)
+static int link_name_path(char *buf, size_t len, const char *fmt, __u32 ifindex)
 {
 	char name[32];
 
-	snprintf(name, sizeof(name), egress ? XVTEP_LINK_PORT_EG_FMT : XVTEP_LINK_PORT_FMT, ifindex);
+	snprintf(name, sizeof(name), fmt, ifindex);
 	if (xv_pin_path(buf, len, ctl.pin, "links", name) < 0)
 		return xv_err("pin path too long");
+	return 0;
+}
+
+static int link_path(char *buf, size_t len, __u32 ifindex, bool egress)
+{
+	return link_name_path(buf, len, egress ? XVTEP_LINK_PORT_EG_FMT : XVTEP_LINK_PORT_FMT,
+			      ifindex);
+}
+
+/* `encap tc|xdp`: true for xdp. */
+static int parse_encap(const char *val, bool *xdp)
+{
+	if (!strcmp(val, "xdp"))
+		*xdp = true;
+	else if (!strcmp(val, "tc"))
+		*xdp = false;
+	else
+		return xv_arg_err(val, "encap is tc or xdp");
+	return 0;
+}
+
+/* Remove links/port_xdp_<ifindex>: the pin's link is detached with it. */
+static void port_xdp_unlink(__u32 ifindex)
+{
+	char path[512];
+	int fd;
+
+	if (link_name_path(path, sizeof(path), XVTEP_LINK_PORT_XDP_FMT, ifindex))
+		return;
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		bpf_link_detach(fd);	/* fails harmlessly if the device is gone */
+		close(fd);
+	}
+	if (unlink(path) && errno != ENOENT)
+		fprintf(stderr, "Warning: cannot remove %s: %s\n", path, strerror(errno));
+}
+
+/*
+ * Attach xvtep_xdp_port to DEV and pin it at links/port_xdp_<ifindex>. The
+ * program does nothing for a port until its XDP_ENCAP flag is set, so the
+ * order against the port entry does not matter. Also refreshes the list of
+ * devices that take XDP frames (the fast path sends only to those).
+ */
+static int port_xdp_link(const char *dev, __u32 ifindex)
+{
+	char prog_path[512], path[512];
+	int prog_fd, fd, err;
+
+	if (link_name_path(path, sizeof(path), XVTEP_LINK_PORT_XDP_FMT, ifindex))
+		return -1;
+	if (!access(path, F_OK))
+		return 0;	/* already linked (links are updated by attach) */
+	if (xv_pin_path(prog_path, sizeof(prog_path), ctl.pin, "progs", XVTEP_PROG_PORT_XDP) < 0)
+		return xv_err("pin path too long");
+	prog_fd = bpf_obj_get(prog_path);
+	if (prog_fd < 0)
+		return errno == ENOENT ?
+		       xv_err("port XDP program %s is missing (attached by an older loader? "
+			      "re-run xvtep-loader attach)", prog_path) :
+		       xv_err_errno(errno, "cannot open port XDP program %s", prog_path);
+	err = xv_mirror_xmit_sync(ctl.maps.mirror_xmit);
+	if (err)
+		fprintf(stderr, "Warning: cannot list the devices that take XDP frames: %s\n",
+			strerror(-err));
+	fd = xv_xdp_attach(prog_fd, ifindex);
+	close(prog_fd);
+	if (fd < 0) {
+		/* veth refuses XDP without frags when its peer's MTU exceeds a page */
+		return xv_err_errno(fd, "cannot attach %s to XDP of %s%s", XVTEP_PROG_PORT_XDP, dev,
+				    fd == -ERANGE ? " (the VM side's MTU is too large for XDP)" :
+				    fd == -EBUSY || fd == -EEXIST ?
+				    " (another XDP program is attached)" : "");
+	}
+	if (bpf_obj_pin(fd, path)) {
+		err = errno;
+		bpf_link_detach(fd);
+		close(fd);
+		return xv_err_errno(err, "cannot pin link at %s", path);
+	}
+	close(fd);
 	return 0;
 }
 
@@ -114,9 +196,10 @@ static int port_add(int argc, char **argv)
 	struct xvtep_meta meta;
 	struct stat sb;
 	char prog_path[512], lpath[512], eg_path[512];
-	const char *dev, *vni_arg = NULL, *val;
+	const char *dev, *vni_arg = NULL, *encap_arg = NULL, *val;
 	__u32 ifindex, vni = 0;
 	int i, prog_fd = -1, link_fd = -1, eg_prog_fd = -1, eg_fd = -1, ret = -1;
+	bool xdp_encap = false;
 
 	i = parse_dev("add", argc, argv, &dev);
 	if (i < 0)
@@ -128,6 +211,12 @@ static int port_add(int argc, char **argv)
 			if (!(val = kw_value(argc, argv, &i)) || parse_vni_arg(val, &vni, false))
 				return -1;
 			vni_arg = val;
+		} else if (is_kw(argv[i], "encap")) {
+			if (encap_arg)
+				return dup_kw(argv[i]);
+			if (!(val = kw_value(argc, argv, &i)) || parse_encap(val, &xdp_encap))
+				return -1;
+			encap_arg = val;
 		} else {
 			return xv_arg_err(argv[i], "unknown keyword");
 		}
@@ -162,6 +251,11 @@ static int port_add(int argc, char **argv)
 	if (!stat(eg_path, &sb))
 		return xv_err("%s already exists (stale link of a deleted port?): remove it first",
 			      eg_path);
+	if (link_name_path(prog_path, sizeof(prog_path), XVTEP_LINK_PORT_XDP_FMT, ifindex))
+		return -1;
+	if (!stat(prog_path, &sb))
+		return xv_err("%s already exists (stale link of a deleted port?): remove it first",
+			      prog_path);
 	/* Egress: the port's tx mirror source. Needed before anything is written. */
 	if (xv_pin_path(prog_path, sizeof(prog_path), ctl.pin, "progs", XVTEP_PROG_PORT_EGRESS) < 0)
 		return xv_err("pin path too long");
@@ -185,6 +279,7 @@ static int port_add(int argc, char **argv)
 	/* Configuration first, then the hook: the program finds its port from its first packet. */
 	memset(&port, 0, sizeof(port));
 	port.vni = vni;
+	port.flags = xdp_encap ? XVTEP_PORT_F_XDP_ENCAP : 0;
 	if (bpf_map_update_elem(ctl.maps.ports, &ifindex, &port, BPF_NOEXIST)) {
 		if (errno == E2BIG)
 			xv_err("cannot add port %s: too many ports", dev);
@@ -233,10 +328,15 @@ static int port_add(int argc, char **argv)
 		bpf_link_detach(eg_fd);
 		goto undo_link;
 	}
+	if (xdp_encap && port_xdp_link(dev, ifindex))
+		goto undo_eg_link;
 	ownmac_port_add(ifindex);
 	ret = 0;
 	goto out;
 
+undo_eg_link:
+	bpf_link_detach(eg_fd);
+	unlink(eg_path);
 undo_link:
 	bpf_link_detach(link_fd);
 	unlink(lpath);
@@ -287,6 +387,7 @@ static int port_del(int argc, char **argv)
 		return -1;
 
 	/* Unhook first so nothing is learned on the port while it is being removed. */
+	port_xdp_unlink(ifindex);
 	for (i = 0; i < 2; i++) {
 		const char *p = i ? eg_path : lpath;
 
@@ -314,6 +415,64 @@ static int port_del(int argc, char **argv)
 	return 0;
 }
 
+/* port set DEV encap tc|xdp: the flag and the XDP link change together. */
+static int port_set(int argc, char **argv)
+{
+	const char *dev, *val, *encap_arg = NULL;
+	struct xvtep_port port;
+	__u32 ifindex;
+	bool xdp = false, was_xdp;
+	int i;
+
+	i = parse_dev("set", argc, argv, &dev);
+	if (i < 0)
+		return -1;
+	for (; i < argc; i++) {
+		if (is_kw(argv[i], "encap")) {
+			if (encap_arg)
+				return dup_kw(argv[i]);
+			if (!(val = kw_value(argc, argv, &i)) || parse_encap(val, &xdp))
+				return -1;
+			encap_arg = val;
+		} else {
+			return xv_arg_err(argv[i], "unknown keyword");
+		}
+	}
+	if (!encap_arg)
+		return xv_arg_err(dev, "nothing to set (expected encap tc|xdp)");
+	ifindex = ifindex_of(dev, false);
+	if (!ifindex)
+		return xv_arg_err(dev, "no such device");
+	if (ctl_open(true))
+		return -1;
+	if (bpf_map_lookup_elem(ctl.maps.ports, &ifindex, &port))
+		return xv_err("device %s is not a port", dev);
+	was_xdp = port.flags & XVTEP_PORT_F_XDP_ENCAP;
+	if (xdp) {
+		/* Link first: the program ignores the port until the flag is set. */
+		if (port_xdp_link(dev, ifindex))
+			return -1;
+		port.flags |= XVTEP_PORT_F_XDP_ENCAP;
+	} else {
+		port.flags &= ~XVTEP_PORT_F_XDP_ENCAP;
+	}
+	if (bpf_map_update_elem(ctl.maps.ports, &ifindex, &port, BPF_EXIST)) {
+		int err = errno;
+
+		if (xdp && !was_xdp)
+			port_xdp_unlink(ifindex);
+		return xv_err_errno(err, "cannot update port %s", dev);
+	}
+	if (!xdp)
+		port_xdp_unlink(ifindex);
+	return 0;
+}
+
+static const char *encap_name(const struct xvtep_port *port)
+{
+	return port->flags & XVTEP_PORT_F_XDP_ENCAP ? "xdp" : "tc";
+}
+
 static int port_show(int argc, char **argv)
 {
 	struct xvtep_port port;
@@ -339,7 +498,7 @@ static int port_show(int argc, char **argv)
 	if (jw)
 		jw_start_array(jw);
 	else
-		printf("%-16s %-8s %s\n", "DEV", "IFINDEX", "VNI");
+		printf("%-16s %-8s %-8s %s\n", "DEV", "IFINDEX", "VNI", "ENCAP");
 	for (i = 0; i < n; i++) {
 		if (dev && keys[i] != want)
 			continue;
@@ -350,9 +509,11 @@ static int port_show(int argc, char **argv)
 			jw_string_field(jw, "dev", ifname(keys[i]));
 			jw_uint_field(jw, "ifindex", keys[i]);
 			jw_uint_field(jw, "vni", port.vni);
+			jw_string_field(jw, "encap", encap_name(&port));
 			jw_end_object(jw);
 		} else {
-			printf("%-16s %-8u %u\n", ifname(keys[i]), keys[i], port.vni);
+			printf("%-16s %-8u %-8u %s\n", ifname(keys[i]), keys[i], port.vni,
+			       encap_name(&port));
 		}
 	}
 	if (jw) {
@@ -374,7 +535,9 @@ int do_port(int argc, char **argv)
 	}
 	if (is_kw(argv[0], "add"))
 		return port_add(argc - 1, argv + 1);
+	if (is_kw(argv[0], "set"))
+		return port_set(argc - 1, argv + 1);
 	if (is_kw(argv[0], "del") || is_kw(argv[0], "delete"))
 		return port_del(argc - 1, argv + 1);
-	return xv_arg_err(argv[0], "unknown command, expected add, del or show");
+	return xv_arg_err(argv[0], "unknown command, expected add, set, del or show");
 }

@@ -178,6 +178,14 @@ int xv_tcx_attach(int prog_fd, int ifindex, bool ingress)
 	return fd;	/* libbpf 1.x: -errno on failure */
 }
 
+int xv_xdp_attach(int prog_fd, int ifindex)
+{
+	/* Native mode only: generic XDP would see the frames after TC. */
+	LIBBPF_OPTS(bpf_link_create_opts, lopts, .flags = XDP_FLAGS_DRV_MODE);
+
+	return bpf_link_create(prog_fd, ifindex, BPF_XDP, &lopts);
+}
+
 /* ---- links: the mirror device ---- */
 
 /* One RTM_*LINK request: header, ifinfomsg, attributes. A plain buffer, so

@@ -53,6 +53,8 @@ int xv_mcast_leave(int ifindex, __be32 group);
 
 /* tcx link (BPF_TCX_INGRESS/EGRESS through raw bpf_link_create): returns link fd or -errno. */
 int xv_tcx_attach(int prog_fd, int ifindex, bool ingress);
+/* An XDP link in driver mode. Returns its fd, or -errno. */
+int xv_xdp_attach(int prog_fd, int ifindex);
 
 /* Sum of a per-CPU xvtep_stats value into OUT; 0 or -errno (-ENOENT if absent). */
 int xv_stats_read(int stats_fd, __u32 vni, struct xvtep_stats *out);

@@ -274,8 +274,12 @@ struct undo {
 	bool port_eg_pin_done;
 	int old_port_eg_prog_fd;
 
-	/* Every port ingress and egress link, the uplink links and the mirror link. */
-	struct link_update updates[2 * XVTEP_MAX_PORTS + 4];
+	/* Port XDP program pin (encap fast path), same scheme. */
+	bool port_xdp_pin_done;
+	int old_port_xdp_prog_fd;
+
+	/* Every port ingress, egress and XDP link, the uplink links and the mirror link. */
+	struct link_update updates[3 * XVTEP_MAX_PORTS + 4];
 	int nr_updates;
 
 	/* Links created by this run and where they were pinned. */
@@ -284,6 +288,8 @@ struct undo {
 	int nr_new_ports;
 	__u32 new_port_egs[XVTEP_MAX_PORTS];	/* links/port_eg_<ifindex> created */
 	int nr_new_port_egs;
+	__u32 new_port_xdps[XVTEP_MAX_PORTS];	/* links/port_xdp_<ifindex> created */
+	int nr_new_port_xdps;
 	bool tc_pinned, xdp_pinned;
 	/* tcx links created for the mirror device and the uplink's egress, and
 	 * the mirror device's XDP link. */
@@ -304,6 +310,20 @@ struct undo {
 static struct undo undo = {
 	.old_port_prog_fd = -1, .new_tc_fd = -1, .new_xdp_fd = -1,
 	.old_port_eg_prog_fd = -1, .new_mirror_fd = -1, .new_upeg_fd = -1, .new_xmir_fd = -1,
+	.old_port_xdp_prog_fd = -1,
+};
+
+/* The links `xvtepctl port add` makes per port: links/<fmt with its ifindex>. */
+enum port_link_kind { PORT_LINK_INGRESS, PORT_LINK_EGRESS, PORT_LINK_XDP, PORT_LINK__MAX };
+
+static const struct {
+	const char *fmt;	/* pin name */
+	const char *scan;	/* the same, for sscanf with a trailing %c */
+	const char *what;
+} port_links[PORT_LINK__MAX] = {
+	[PORT_LINK_INGRESS] = { XVTEP_LINK_PORT_FMT, "port_%u%c", "ingress" },
+	[PORT_LINK_EGRESS] = { XVTEP_LINK_PORT_EG_FMT, "port_eg_%u%c", "egress" },
+	[PORT_LINK_XDP] = { XVTEP_LINK_PORT_XDP_FMT, "port_xdp_%u%c", "XDP" },
 };
 
 /* A pinned uplink link as found before the attach. */
@@ -372,19 +392,19 @@ static void undo_all(int ifindex)
 	if (undo.new_xmir_fd >= 0)
 		close(undo.new_xmir_fd);
 
-	for (int i = 0; i < undo.nr_new_ports; i++) {
-		char name[32];
+	for (int k = 0; k < PORT_LINK__MAX; k++) {
+		const __u32 *created = k == PORT_LINK_INGRESS ? undo.new_ports :
+				       k == PORT_LINK_EGRESS ? undo.new_port_egs : undo.new_port_xdps;
+		int n = k == PORT_LINK_INGRESS ? undo.nr_new_ports :
+			k == PORT_LINK_EGRESS ? undo.nr_new_port_egs : undo.nr_new_port_xdps;
 
-		snprintf(name, sizeof(name), XVTEP_LINK_PORT_FMT, undo.new_ports[i]);
-		if (!pin_path(path, "links", name))
-			unlink(path);
-	}
-	for (int i = 0; i < undo.nr_new_port_egs; i++) {
-		char name[32];
+		for (int i = 0; i < n; i++) {
+			char name[32];
 
-		snprintf(name, sizeof(name), XVTEP_LINK_PORT_EG_FMT, undo.new_port_egs[i]);
-		if (!pin_path(path, "links", name))
-			unlink(path);
+			snprintf(name, sizeof(name), port_links[k].fmt, created[i]);
+			if (!pin_path(path, "links", name))
+				unlink(path);
+		}
 	}
 
 	for (int i = undo.nr_updates - 1; i >= 0; i--) {
@@ -399,6 +419,8 @@ static void undo_all(int ifindex)
 		restore_prog_pin(XVTEP_PROG_PORT, undo.old_port_prog_fd);
 	if (undo.port_eg_pin_done)
 		restore_prog_pin(XVTEP_PROG_PORT_EGRESS, undo.old_port_eg_prog_fd);
+	if (undo.port_xdp_pin_done)
+		restore_prog_pin(XVTEP_PROG_PORT_XDP, undo.old_port_xdp_prog_fd);
 
 	/* Only maps this run created: pre-existing state always survives
 	 * (before the load, maps not yet checked are not known to be new). */
@@ -815,11 +837,10 @@ static int pin_replace(int fd, const char *path, const char *tmp)
 	return 0;
 }
 
-/* Update every links/port_<ifindex> (made by `xvtepctl port add`) to the new port
- * program; with EGRESS, every links/port_eg_<ifindex> to the port egress program. */
-static int update_port_links(int port_prog_fd, bool egress)
+/* Update every port link of KIND (made by `xvtepctl port add`) to PORT_PROG_FD. */
+static int update_port_links(int port_prog_fd, enum port_link_kind kind)
 {
-	const char *scan = egress ? "port_eg_%u%c" : "port_%u%c";
+	const char *scan = port_links[kind].scan;
 	DIR *d = opendir(undo.links_dir);
 	struct dirent *de;
 	int ret = 0;
@@ -854,8 +875,8 @@ static int update_port_links(int port_prog_fd, bool egress)
 			continue;
 		}
 		if (update_link(fd, prog_id, port_prog_fd, path)) {
-			ret = xv_err_errno(errno, "cannot update %s to the new %s program", path,
-					   egress ? "port egress" : "port");
+			ret = xv_err_errno(errno, "cannot update %s to the new port %s program",
+					   path, port_links[kind].what);
 			close(fd);
 			break;
 		}
@@ -866,23 +887,30 @@ static int update_port_links(int port_prog_fd, bool egress)
 }
 
 /*
- * A port configured in xvtep_ports but without links/port_<ifindex> (its
- * links were removed, e.g. by a detach that kept the maps): attach it again
- * so that an attach from the pins restores forwarding without the CLI.
+ * A port configured in xvtep_ports but without its link of KIND (its links
+ * were removed, e.g. by a detach that kept the maps): attach it again so
+ * that an attach from the pins restores forwarding without the CLI. XDP
+ * links only for ports with XVTEP_PORT_F_XDP_ENCAP.
  */
-static int link_missing_ports(int ports_fd, int port_prog_fd, bool egress)
+static int link_missing_ports(int ports_fd, int port_prog_fd, enum port_link_kind kind)
 {
 	__u32 ifindex, *prev = NULL;
-	__u32 *created = egress ? undo.new_port_egs : undo.new_ports;
-	int *nr_created = egress ? &undo.nr_new_port_egs : &undo.nr_new_ports;
+	__u32 *created = kind == PORT_LINK_INGRESS ? undo.new_ports :
+			 kind == PORT_LINK_EGRESS ? undo.new_port_egs : undo.new_port_xdps;
+	int *nr_created = kind == PORT_LINK_INGRESS ? &undo.nr_new_ports :
+			  kind == PORT_LINK_EGRESS ? &undo.nr_new_port_egs : &undo.nr_new_port_xdps;
 
 	while (!bpf_map_get_next_key(ports_fd, prev, &ifindex)) {
 		char path[PATH_MAX], name[32], dev[IF_NAMESIZE];
+		struct xvtep_port port;
 		int fd;
 
 		prev = &ifindex;
-		snprintf(name, sizeof(name), egress ? XVTEP_LINK_PORT_EG_FMT : XVTEP_LINK_PORT_FMT,
-			 ifindex);
+		if (kind == PORT_LINK_XDP &&
+		    (bpf_map_lookup_elem(ports_fd, &ifindex, &port) ||
+		     !(port.flags & XVTEP_PORT_F_XDP_ENCAP)))
+			continue;
+		snprintf(name, sizeof(name), port_links[kind].fmt, ifindex);
 		if (pin_path(path, "links", name))
 			return -1;
 		if (path_exists(path))
@@ -894,10 +922,11 @@ static int link_missing_ports(int ports_fd, int port_prog_fd, bool egress)
 		}
 		if (*nr_created == XVTEP_MAX_PORTS)
 			return xv_err("too many ports");
-		fd = xv_tcx_attach(port_prog_fd, ifindex, !egress);
+		fd = kind == PORT_LINK_XDP ? xv_xdp_attach(port_prog_fd, ifindex) :
+		     xv_tcx_attach(port_prog_fd, ifindex, kind == PORT_LINK_INGRESS);
 		if (fd < 0)
 			return xv_err_errno(fd, "cannot attach the port %s program to %s",
-					    egress ? "egress" : "ingress", dev);
+					    port_links[kind].what, dev);
 		if (bpf_obj_pin(fd, path)) {
 			int err = errno;
 
@@ -908,7 +937,7 @@ static int link_missing_ports(int ports_fd, int port_prog_fd, bool egress)
 		created[(*nr_created)++] = ifindex;
 		if (cfg.verbose)
 			fprintf(stderr, "attached port %s %s (ifindex %u)\n", dev,
-				egress ? "egress" : "ingress", ifindex);
+				port_links[kind].what, ifindex);
 	}
 	return 0;
 }
@@ -1098,13 +1127,10 @@ static int link_ensure(struct old_link *old, const char *link_name, int prog_fd,
 			return xv_err_errno(errno, "cannot update %s", old->path);
 		return 0;
 	}
-	if (hook == LINK_HOOK_XDP) {
-		LIBBPF_OPTS(bpf_link_create_opts, lopts, .flags = XDP_FLAGS_DRV_MODE);
-
-		fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &lopts);
-	} else {
+	if (hook == LINK_HOOK_XDP)
+		fd = xv_xdp_attach(prog_fd, ifindex);
+	else
 		fd = xv_tcx_attach(prog_fd, ifindex, hook == LINK_HOOK_INGRESS);
-	}
 	if (fd < 0)
 		return xv_err_errno(fd, "cannot attach a %s program to %s", hook_names[hook], dev);
 	*new_fd = fd;
@@ -1345,8 +1371,8 @@ static int cmd_attach(void)
 	}
 	undo.port_pin_done = true;
 
-	if (update_port_links(port_fd, false) ||
-	    link_missing_ports(bpf_map__fd(skel->maps.xvtep_ports), port_fd, false))
+	if (update_port_links(port_fd, PORT_LINK_INGRESS) ||
+	    link_missing_ports(bpf_map__fd(skel->maps.xvtep_ports), port_fd, PORT_LINK_INGRESS))
 		goto cleanup;
 
 	/* Mirroring: the shaping program first, so copies never arrive unhandled;
@@ -1362,8 +1388,15 @@ static int cmd_attach(void)
 	if (prog_pin_swap(XVTEP_PROG_PORT_EGRESS, port_eg_fd, &undo.old_port_eg_prog_fd,
 			  &undo.port_eg_pin_done))
 		goto cleanup;
-	if (update_port_links(port_eg_fd, true) ||
-	    link_missing_ports(bpf_map__fd(skel->maps.xvtep_ports), port_eg_fd, true))
+	if (update_port_links(port_eg_fd, PORT_LINK_EGRESS) ||
+	    link_missing_ports(bpf_map__fd(skel->maps.xvtep_ports), port_eg_fd, PORT_LINK_EGRESS))
+		goto cleanup;
+	/* Ports with `encap xdp`: their XDP encap fast path (bpf/xdp_port.c). */
+	if (prog_pin_swap(XVTEP_PROG_PORT_XDP, bpf_program__fd(skel->progs.xvtep_xdp_port),
+			  &undo.old_port_xdp_prog_fd, &undo.port_xdp_pin_done) ||
+	    update_port_links(bpf_program__fd(skel->progs.xvtep_xdp_port), PORT_LINK_XDP) ||
+	    link_missing_ports(bpf_map__fd(skel->maps.xvtep_ports),
+			       bpf_program__fd(skel->progs.xvtep_xdp_port), PORT_LINK_XDP))
 		goto cleanup;
 	if (link_ensure(&old_upeg, XVTEP_LINK_TC_UPLINK_EG, up_eg_fd, ifindex, LINK_HOOK_EGRESS,
 			cfg.uplink, &undo.new_upeg_fd, &undo.upeg_pinned))
@@ -1553,6 +1586,8 @@ cleanup:
 		close(undo.old_port_prog_fd);
 	if (undo.old_port_eg_prog_fd >= 0)
 		close(undo.old_port_eg_prog_fd);
+	if (undo.old_port_xdp_prog_fd >= 0)
+		close(undo.old_port_xdp_prog_fd);
 	if (old_upeg.fd >= 0)
 		close(old_upeg.fd);
 	if (old_mirror.fd >= 0)
@@ -1706,6 +1741,7 @@ static int cmd_detach(void)
 		XVTEP_PROG_PORT, XVTEP_PROG_PORT "_new", XVTEP_PROG_PORT "_old",
 		XVTEP_PROG_PORT_EGRESS, XVTEP_PROG_PORT_EGRESS "_new",
 		XVTEP_PROG_PORT_EGRESS "_old",
+		XVTEP_PROG_PORT_XDP, XVTEP_PROG_PORT_XDP "_new", XVTEP_PROG_PORT_XDP "_old",
 	};
 	static const char *const links[] = {
 		XVTEP_LINK_XDP, XVTEP_LINK_TC_UPLINK, XVTEP_LINK_TC_UPLINK_EG, XVTEP_LINK_MIRROR,
@@ -1746,8 +1782,9 @@ static int cmd_detach(void)
 
 			for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 				known |= !strcmp(de->d_name, links[i]);
-			if (!known && sscanf(de->d_name, "port_%u%c", &ifindex, &rest) != 1 &&
-			    sscanf(de->d_name, "port_eg_%u%c", &ifindex, &rest) != 1)
+			for (int k = 0; k < PORT_LINK__MAX && !known; k++)
+				known = sscanf(de->d_name, port_links[k].scan, &ifindex, &rest) == 1;
+			if (!known)
 				continue;
 			if (pin_path(path, "links", de->d_name))
 				continue;
@@ -1842,9 +1879,9 @@ struct port_link {
 	struct link_status ls;
 };
 
-static int read_port_links(struct port_link *out, int max, bool egress)
+static int read_port_links(struct port_link *out, int max, enum port_link_kind kind)
 {
-	const char *scan = egress ? "port_eg_%u%c" : "port_%u%c";
+	const char *scan = port_links[kind].scan;
 	char dir[PATH_MAX];
 	struct dirent *de;
 	int n = 0;
@@ -1989,10 +2026,12 @@ static void read_mirror(struct mirror_status *ms)
 
 static int cmd_status(void)
 {
-	static struct port_link ports[XVTEP_MAX_PORTS], port_egs[XVTEP_MAX_PORTS];
+	static struct port_link ports[XVTEP_MAX_PORTS], port_egs[XVTEP_MAX_PORTS],
+		port_xdps[XVTEP_MAX_PORTS];
 	struct link_status xdp, tc, port_prog = {}, upeg, mirror_link, xmir_link, port_eg_prog;
+	struct link_status port_xdp_prog;
 	struct mirror_status ms;
-	int nr_port_egs;
+	int nr_port_egs, nr_port_xdps;
 	struct bpf_map_info fdb_info = {};
 	__u32 info_len = sizeof(fdb_info);
 	struct xvtep_fdb_key fk, *prev = NULL;
@@ -2025,8 +2064,10 @@ static int cmd_status(void)
 	read_link(XVTEP_LINK_XDP_MIRROR, &xmir_link);
 	read_prog(XVTEP_PROG_PORT, &port_prog);
 	read_prog(XVTEP_PROG_PORT_EGRESS, &port_eg_prog);
-	nr_port_links = read_port_links(ports, XVTEP_MAX_PORTS, false);
-	nr_port_egs = read_port_links(port_egs, XVTEP_MAX_PORTS, true);
+	read_prog(XVTEP_PROG_PORT_XDP, &port_xdp_prog);
+	nr_port_links = read_port_links(ports, XVTEP_MAX_PORTS, PORT_LINK_INGRESS);
+	nr_port_egs = read_port_links(port_egs, XVTEP_MAX_PORTS, PORT_LINK_EGRESS);
+	nr_port_xdps = read_port_links(port_xdps, XVTEP_MAX_PORTS, PORT_LINK_XDP);
 	read_mirror(&ms);
 
 	nr_vnis = xv_map_count(m.vnis, sizeof(__u32));
@@ -2089,8 +2130,10 @@ static int cmd_status(void)
 		json_link(jw, XVTEP_LINK_XDP_MIRROR, &xmir_link);
 		json_prog(jw, XVTEP_PROG_PORT, &port_prog);
 		json_prog(jw, XVTEP_PROG_PORT_EGRESS, &port_eg_prog);
+		json_prog(jw, XVTEP_PROG_PORT_XDP, &port_xdp_prog);
 		json_port_links(jw, "port_links", ports, nr_port_links);
 		json_port_links(jw, "port_eg_links", port_egs, nr_port_egs);
+		json_port_links(jw, "port_xdp_links", port_xdps, nr_port_xdps);
 		jw_end_object(jw);
 		jw_object_field(jw, "mirror");
 		jw_string_field(jw, "dev", XVTEP_MIRROR_DEV);
@@ -2145,6 +2188,7 @@ static int cmd_status(void)
 		text_link(XVTEP_LINK_XDP_MIRROR, &xmir_link);
 		text_prog(XVTEP_PROG_PORT, &port_prog, nr_port_links);
 		text_prog(XVTEP_PROG_PORT_EGRESS, &port_eg_prog, nr_port_egs);
+		text_prog(XVTEP_PROG_PORT_XDP, &port_xdp_prog, nr_port_xdps);
 		if (ms.ifindex)
 			printf("mirror dev %s ifindex %d mtu %d %s, sessions %ld\n", XVTEP_MIRROR_DEV,
 			       ms.ifindex, ms.mtu, ms.up ? "up" : "DOWN", ms.sessions);

@@ -170,6 +170,14 @@ cli_badargs()
 	bad "port add the mirror peer" port add xvtep-mirp vni 100
 	bad "port add name with a blank" port add "vm1b " vni 100
 	bad "port show trailing word" port show vm1a extra
+	bad "port add encap bogus" port add vm1b vni 100 encap bogus
+	bad "port add encap twice" port add vm1b vni 100 encap xdp encap tc
+	bad "port add encap without value" port add vm1b vni 100 encap
+	bad "port set without setting" port set vm1a
+	bad "port set encap bogus" port set vm1a encap fast
+	bad "port set unknown keyword" port set vm1a vni 200
+	bad "port set not a port" port set vm1b encap xdp
+	bad "port set no such device" port set nosuchdev encap xdp
 	# FDB
 	bad "mac short" fdb add 02:00:00:00:09:0 vni 100 dev vm1a
 	bad "mac long" fdb add 02:00:00:00:09:033 vni 100 dev vm1a

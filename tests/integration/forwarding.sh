@@ -27,6 +27,7 @@ ALL_TESTS="
 	tcp_transfer
 	decap_modes
 	underlay_unresolved
+	xdp_encap
 "
 
 source "$(dirname "$0")/../lib.sh"
@@ -379,6 +380,103 @@ decap_modes()
 		fi
 		topo_destroy
 	done
+}
+
+# nstat_val NS COUNTER : a kernel SNMP counter (absolute) in NS
+nstat_val()
+{
+	in_ns "$1" nstat -az "$2" 2>/dev/null | awk -v c="$2" '$1 == c { print $2; f = 1 } END { if (!f) print 0 }'
+}
+
+# tso_of VM : the VM side's tcp-segmentation-offload (on/off)
+tso_of()
+{
+	in_ns "$(vm_ns "$1")" ethtool -k eth0 | awk '/^tcp-segmentation-offload:/ { print $2 }'
+}
+
+# xdp_id NS DEV : id of the XDP program on DEV (empty if none)
+xdp_id()
+{
+	in_ns "$1" ip -j link show dev "$2" | jq -r '.[0].xdp.prog.id // empty'
+}
+
+# port encap xdp on vm1a: the XDP encap fast path (bpf/xdp_port.c) toward
+# xvtep and kernel VTEPs; checksums the kernel's receivers verify (TCP, UDP);
+# the VM's TSO off while it is on, back after `encap tc`; kept by a re-attach
+# and restored by an attach from the pins.
+xdp_encap()
+{
+	local T=xdp_encap e0 e1 id0 id1 p3
+	topo_std her &&
+	# XDP frames into the uplink veth need its other end to run NAPI
+	topo_do in_ns "$NS_UL" ethtool -K h1 gro on
+	topo_check $T $? || return
+	p3=$(vm_ns vm3a)
+
+	check_eq "$T: the VM's TSO is on before" "$(tso_of vm1a)" on
+	check "$T: port set vm1a encap xdp" xvc "$H1" port set vm1a encap xdp
+	check "$T: XDP program on port vm1a" xdp_prog_on "$H1" vm1a
+	check_eq "$T: port show says encap xdp" \
+		"$(xvc "$H1" -j port show vm1a | jq -r '.[0].encap')" xdp
+	check_eq "$T: the VM's TSO is off (XDP on its veth's other end)" "$(tso_of vm1a)" off
+	check "$T: links/port_xdp_<ifindex> pinned" \
+		test -e "$(pin_dir "$H1")/links/port_xdp_$(in_ns "$H1" ip -j link show dev vm1a | jq -r '.[0].ifindex')"
+
+	e0=$(vni_stat "$H1" 100 events.xdp_encap)
+	vm_ping "$T: vm1a -> vm2a (xvtep)" vm1a "$IP2A" 3
+	vm_ping "$T: vm1a -> vm3a (kernel vxlan)" vm1a "$IP3A" 3
+	vm_ping "$T: full-size 1450 B frames vm1a -> vm3a, DF set" vm1a "$IP3A" 2 -s 1422 -M "do"
+	e1=$(vni_stat "$H1" 100 events.xdp_encap)
+	check_cmp "$T: XDP encapsulated the echo requests (xdp_encap $e0 -> $e1)" \
+		"$((e1 - e0))" -ge 8
+
+	local tcp_err0 udp_err0 udp_in0
+	tcp_err0=$(nstat_val "$p3" TcpInCsumErrors)
+	udp_err0=$(nstat_val "$p3" UdpInCsumErrors)
+	udp_in0=$(nstat_val "$p3" UdpInDatagrams)
+	e0=$(vni_stat "$H1" 100 events.xdp_encap)
+	tcp_sha "$T: ${XFER_MB} MB file vm1a -> vm3a (kernel), sha256 equal" vm1a vm3a "$IP3A"
+	tcp_sha "$T: ${XFER_MB} MB file vm1a -> vm2a (xvtep), sha256 equal" vm1a vm2a "$IP2A"
+	e1=$(vni_stat "$H1" 100 events.xdp_encap)
+	check_cmp "$T: the TCP segments took the XDP path (xdp_encap +$((e1 - e0)))" \
+		"$((e1 - e0))" -ge 5000
+	in_ns "$(vm_ns vm1a)" "$PY" -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(200):
+    s.sendto(bytes(range(256)) * 4 + bytes(i % 7), ("'"$IP3A"'", 9))
+'
+	sleep 0.3
+	check_cmp "$T: vm3a (kernel) received the 200 UDP datagrams" \
+		"$(($(nstat_val "$p3" UdpInDatagrams) + $(nstat_val "$p3" UdpNoPorts) - udp_in0))" -ge 200
+	check_eq "$T: vm3a saw no TCP checksum errors" "$(nstat_val "$p3" TcpInCsumErrors)" "$tcp_err0"
+	check_eq "$T: vm3a saw no UDP checksum errors" "$(nstat_val "$p3" UdpInCsumErrors)" "$udp_err0"
+
+	# Re-attach: the link keeps its place and runs the new program.
+	id0=$(xdp_id "$H1" vm1a)
+	check "$T: re-attach" xvl "$H1" attach --uplink ul --local "$(ul_ip 1)" --decap hybrid
+	id1=$(xdp_id "$H1" vm1a)
+	check "$T: re-attach replaced the port's XDP program ($id0 -> $id1)" \
+		test -n "$id1" -a "$id0" != "$id1"
+	vm_ping "$T: vm1a -> vm3a after the re-attach" vm1a "$IP3A" 2
+	# Detach keeping the maps, attach from the pins: the XDP link comes back.
+	check "$T: detach --keep-maps" xvl "$H1" detach --keep-maps
+	check_not "$T: no XDP program on vm1a after the detach" xdp_prog_on "$H1" vm1a
+	check "$T: attach from the pins" xvl "$H1" attach --uplink ul --local "$(ul_ip 1)" --decap hybrid
+	check "$T: XDP program on vm1a again" xdp_prog_on "$H1" vm1a
+	e0=$(vni_stat "$H1" 100 events.xdp_encap)
+	vm_ping "$T: vm1a -> vm3a after the attach from the pins" vm1a "$IP3A" 2
+	check_cmp "$T: ... through XDP" "$(($(vni_stat "$H1" 100 events.xdp_encap) - e0))" -ge 2
+
+	check "$T: port set vm1a encap tc" xvc "$H1" port set vm1a encap tc
+	check_not "$T: no XDP program on vm1a" xdp_prog_on "$H1" vm1a
+	check_eq "$T: the VM's TSO is back on" "$(tso_of vm1a)" on
+	e0=$(vni_stat "$H1" 100 events.xdp_encap)
+	vm_ping "$T: vm1a -> vm3a in TC again" vm1a "$IP3A" 2
+	check_eq "$T: ... and not through XDP" "$(vni_stat "$H1" 100 events.xdp_encap)" "$e0"
+	check "$T: port set vm1a encap xdp again" xvc "$H1" port set vm1a encap xdp
+	check "$T: port del of an encap xdp port" xvc "$H1" port del vm1a
+	check_not "$T: port del removed the XDP program" xdp_prog_on "$H1" vm1a
 }
 
 xvt_require_all
