@@ -316,7 +316,7 @@ rate_args()
 			--osip "${REMOTES[0]}" --odip $LOCAL_IP --vni $VNI \
 			--smac $REMOTE_VM_MAC --dmac $d --sip $REMOTE_VM_IP --dip 192.0.2.11
 		;;
-	encap | flood-encap)
+	encap | encap-xdp | flood-encap)
 		local d=$ENCAP_BASE
 		[ "$kind" = flood-encap ] && d=ff:ff:ff:ff:ff:ff && n=0
 		echo --ns "${P}vm1" --dev eth0 --frame encap --size "$size" --nmacs "$n" \
@@ -331,7 +331,7 @@ sinks()
 	local s=$1 kind=$2 sink=$3 op=$4 P=xvb-$1- i
 	case $kind in
 	decap) set -- "${P}vm1 eth0" ;;
-	encap) set -- "${P}ul peer" ;;
+	encap | encap-xdp) set -- "${P}ul peer" ;;
 	flood-decap) set -- "${P}vm1 eth0" "${P}vm2 eth0" "${P}vm3 eth0" "${P}vm4 eth0" ;;
 	flood-encap) set -- "${P}vm2 eth0" "${P}vm3 eth0" "${P}vm4 eth0" "${P}ul peer" ;;
 	esac
@@ -341,7 +341,9 @@ sinks()
 	done
 }
 
-# rate_point KIND SIZE NMACS SINK(drop|stack) : one point, RUNS runs per system
+# rate_point KIND SIZE NMACS SINK(drop|stack) : one point, RUNS runs per system.
+# KIND encap-xdp: encap with xvtep's port vm1 in `encap xdp` (the opt-in XDP
+# encap fast path) for the point's duration.
 rate_point()
 {
 	local kind=$1 size=$2 n=$3 sink=$4 shape s r div=1 cnt out
@@ -352,6 +354,10 @@ rate_point()
 	*) shape="${size}B inner, FDB ${n} MACs, into ${sink/drop/XDP-drop sink}" ;;
 	esac
 	shape=${shape/into stack/into the receiver\'s stack}
+	if [ "$kind" = encap-xdp ]; then
+		shape+=", xvtep port vm1 encap xdp (opt-in; the VM's TSO is off)"
+		run xvc xvb-x-h1 port set vm1 encap xdp
+	fi
 	for s in x k; do
 		args[$s]=$(rate_args $s "$kind" "$size" "$n")
 		sinks $s "$kind" "$sink" on
@@ -371,6 +377,7 @@ rate_point()
 	for s in x k; do
 		sinks $s "$kind" "$sink" off
 	done
+	[ "$kind" = encap-xdp ] && run xvc xvb-x-h1 port set vm1 encap tc
 	# shellcheck disable=SC2086
 	record "$kind" "$shape" pps xvtep ${vals[x]}
 	# shellcheck disable=SC2086
@@ -400,10 +407,10 @@ ceiling_point()
 # cpu_busy_jiffies / cpu_total_jiffies from /proc/stat (all CPUs)
 cpu_snap() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat; }
 
-# tcp_point STREAMS
+# tcp_point STREAMS [KIND SHAPE_SUFFIX] : KIND tcp by default
 tcp_point()
 {
-	local streams=$1 r s port out gbps b0 t0 b1 t1 cores
+	local streams=$1 kind=${2:-tcp} suffix=${3:-} r s port out gbps b0 t0 b1 t1 cores
 	local -A g c
 	for ((r = 0; r < RUNS; r++)); do
 		for s in x k; do
@@ -424,16 +431,25 @@ tcp_point()
 			c[$s]+="${c[$s]:+ }$(printf '%.3f' "$(echo "$gbps / $cores" | bc -l)")"
 		done
 	done
-	local shape="TCP ${streams} stream(s), iperf3 VM->VM across two VTEPs (xvtep --decap $(tcp_decap_label)), VM MTU 1450"
+	local shape="TCP ${streams} stream(s), iperf3 VM->VM across two VTEPs (xvtep --decap $(tcp_decap_label)), VM MTU 1450$suffix"
 	# shellcheck disable=SC2086
-	record tcp "$shape" Gbit/s xvtep ${g[x]}
+	record "$kind" "$shape" Gbit/s xvtep ${g[x]}
 	# shellcheck disable=SC2086
-	record tcp "$shape" Gbit/s kernel ${g[k]}
+	record "$kind" "$shape" Gbit/s kernel ${g[k]}
 	# shellcheck disable=SC2086
-	record tcp-per-core "$shape" "Gbit/s per busy core" xvtep ${c[x]}
+	record "$kind-per-core" "$shape" "Gbit/s per busy core" xvtep ${c[x]}
 	# shellcheck disable=SC2086
-	record tcp-per-core "$shape" "Gbit/s per busy core" kernel ${c[k]}
+	record "$kind-per-core" "$shape" "Gbit/s per busy core" kernel ${c[k]}
 	log "tcp $streams: xvtep ${g[x]} Gbit/s (${c[x]} /core) | kernel ${g[k]} (${c[k]} /core)"
+}
+
+# tcp_encap_xdp_point : TCP 1 stream with the sender's port in `encap xdp`:
+# the price of the opt-in XDP encap (the VM's TSO goes)
+tcp_encap_xdp_point()
+{
+	run xvc xvb-x-t1 port set vma encap xdp
+	tcp_point 1 tcp-encap-xdp ", sender's port vma encap xdp (the VM's TSO is off)"
+	run xvc xvb-x-t1 port set vma encap tc
 }
 
 tcp_decap_label()
@@ -672,8 +688,10 @@ if [ "$QUICK" = 1 ]; then
 	want decap && rate_point decap 64 1 drop
 	want decap && rate_point decap 64 1 stack
 	want encap && rate_point encap 64 1 drop
+	want encap && rate_point encap-xdp 64 1 drop
 	want flood && rate_point flood-encap 64 0 drop
 	want tcp && tcp_point 1
+	want tcp && tcp_encap_xdp_point
 	want mirror && mirror_rate_point span
 	want mirror && mirror_rate_point erspan
 	want mirror && mirror_rate_point erspan tc
@@ -690,6 +708,12 @@ else
 				rate_point decap $size $n $sink
 				rate_point encap $size $n $sink
 			done
+			# the opt-in XDP encap: 64 B and 1500 B into the drop sink, 64 B
+			# into the stack, and 64 B with 100k MACs
+			if [ $n = 1 ] || { [ $n = 100000 ] && [ $size = 64 ]; }; then
+				rate_point encap-xdp $size $n drop
+			fi
+			[ $n = 1 ] && [ $size = 64 ] && rate_point encap-xdp $size $n stack
 		done
 		cost_point $n
 		if [ $n = 1 ]; then
@@ -699,6 +723,7 @@ else
 			rate_point flood-encap 64 0 drop
 			tcp_point 1
 			tcp_point 4
+			tcp_encap_xdp_point
 			mirror_rate_point span
 			mirror_rate_point erspan
 			mirror_rate_point span tc

@@ -80,7 +80,8 @@ struct {
 } xvtep_mirror_bcast SEC(".maps");
 
 /* Devices that took XDP frames when the control plane last looked
- * (NETDEV_XDP_ACT_NDO_XMIT): where xvtep_xdp_mir may send a copy. */
+ * (NETDEV_XDP_ACT_NDO_XMIT): where xvtep_xdp_mir may send a copy, and
+ * xvtep_xdp_port an encapsulated frame. */
 struct {
 	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
 	__uint(max_entries, XVTEP_MIRROR_XMIT_MAX);
