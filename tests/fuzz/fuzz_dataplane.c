@@ -6,8 +6,9 @@
  *   CFG_LEN bytes of map state (VNI learning and mac-limit, port, FDB
  *   entries, which programs run, mirror slot), then the frame
  *
- * and the frame goes through xvtep_xdp_up, xvtep_tc_up, xvtep_tc_port and
- * xvtep_tc_mirror in turn, with the oracles checked after every run. An
+ * and the frame goes through xvtep_xdp_up, xvtep_tc_up, xvtep_tc_port,
+ * xvtep_tc_mirror and xvtep_xdp_port in turn, with the oracles checked after
+ * every run. An
  * oracle failure calls abort(), so libFuzzer keeps the input.
  *
  * libFuzzer only sees this file's edges, not the BPF program's branches:
@@ -38,7 +39,7 @@
 #define NVNIS		2
 #define CFG_LEN		16
 #define MAX_FRAME	2048	/* well inside what test_run takes for XDP and skbs */
-#define NPROGS		4
+#define NPROGS		5
 
 static const uint32_t vnis[NVNIS] = { VNI_A, VNI_B };
 
@@ -52,7 +53,8 @@ static struct {
 	uint32_t mac_limit[NVNIS];
 } F;
 
-static const char *const prog_names[NPROGS] = { "xdp_up", "tc_up", "tc_port", "tc_mirror" };
+static const char *const prog_names[NPROGS] = { "xdp_up", "tc_up", "tc_port", "tc_mirror",
+						 "xdp_port" };
 
 /* Outcome features for libFuzzer: [program][slot], see feature(). */
 #define FEAT_SLOTS	64
@@ -132,6 +134,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	F.prog[1] = bpf_program__fd(F.skel->progs.xvtep_tc_up);
 	F.prog[2] = bpf_program__fd(F.skel->progs.xvtep_tc_port);
 	F.prog[3] = bpf_program__fd(F.skel->progs.xvtep_tc_mirror);
+	F.prog[4] = bpf_program__fd(F.skel->progs.xvtep_xdp_port);
+	/* The uplink takes XDP frames: the encap fast path may send there. */
+	bpf_map_update_elem(bpf_map__fd(F.skel->maps.xvtep_mirror_xmit), &F.ifi_up, &F.ifi_up,
+			    BPF_ANY);
 
 	/* Mirror sessions for slots 0-2 (slot 3 stays free). */
 	slot = 0;
@@ -162,7 +168,8 @@ static void planted_mac(uint8_t *mac, uint8_t sel)
  * Config bytes:
  *  c[0], c[1]  VNI A, VNI B: bit0 learning, bit1 group, bit2 remote PEER,
  *              bit3 no ports (else p1 and p2 in VNI A, none in B), bits 4-5 mac_limit
- *  c[2]        port p1: bit0 in VNI B, bit1 NO_XDP, bit2 not a port at all
+ *  c[2]        port p1: bit0 in VNI B, bit1 NO_XDP, bit2 not a port at all,
+ *              bit3 XDP_ENCAP (xvtep_xdp_port works on it)
  *  c[3..11]    3 FDB entries: [mac sel | bit7 present] [bit0 static, bit1 remote,
  *              bit2 VNI B, bit3 port p2] [unused]
  *  c[12]       programs to skip: bit n skips program n
@@ -210,6 +217,8 @@ static void set_state(const uint8_t *c)
 			port.vni = VNI_B;
 		if (i == 0 && (c[2] & 2))
 			port.flags = XVTEP_PORT_F_NO_XDP;
+		if (i == 0 && (c[2] & 8))
+			port.flags |= XVTEP_PORT_F_XDP_ENCAP;
 		bpf_map_update_elem(F.ports, &ifi, &port, BPF_ANY);
 		/* As the control plane keeps it (xv_devmap_sync): NO_XDP = not in the devmap. */
 		if (port.flags & XVTEP_PORT_F_NO_XDP)
@@ -321,8 +330,10 @@ static void run_one(int p, const uint8_t *frame, size_t len, uint8_t mirror_cfg)
 	static uint8_t out[MAX_FRAME + 512];
 	struct xvtep_stats before[NVNIS + 1], after[NVNIS + 1];
 	uint32_t keys[NVNIS + 1] = { 0, 1, 2 };	/* stats slots: global, A, B */
-	uint32_t ifi = p == 2 ? F.ifi_p1 : F.ifi_up;
+	uint32_t ifi = p == 2 || p == 4 ? F.ifi_p1 : F.ifi_up;
 	struct __sk_buff ctx = { .ifindex = ifi, .ingress_ifindex = ifi };
+	struct xdp_md xctx = { .data_end = len, .ingress_ifindex = ifi };
+	bool xdp = p == 0 || p == 4;
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len,
 		    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
 	uint64_t drops = 0, learned = 0, flooded = 0;
@@ -330,7 +341,10 @@ static void run_one(int p, const uint8_t *frame, size_t len, uint8_t mirror_cfg)
 
 	if (p == 3 && !(mirror_cfg & 0x80))
 		ctx.mark = XVTEP_MIRROR_MARK | XVTEP_MIRROR_DIR_RX << 8 | (mirror_cfg & 3);
-	if (p != 0) {
+	if (p == 4) {
+		o.ctx_in = &xctx;
+		o.ctx_size_in = sizeof(xctx);
+	} else if (p != 0) {
 		o.ctx_in = &ctx;
 		o.ctx_size_in = sizeof(ctx);
 	}
@@ -342,15 +356,15 @@ static void run_one(int p, const uint8_t *frame, size_t len, uint8_t mirror_cfg)
 		err = -errno;
 		/* The kernel refuses frames shorter than Ethernet, and skbs whose
 		 * ethertype promises an IPv4/IPv6 header they do not hold. */
-		if (err == -EINVAL && (len < ETH_HLEN || (p != 0 && len < ETH_HLEN + 40))) {
+		if (err == -EINVAL && (len < ETH_HLEN || (!xdp && len < ETH_HLEN + 40))) {
 			feature(p, 63);
 			return;
 		}
 		DIE("%s: test_run failed: %d (len %zu)", prog_names[p], err, len);
 	}
-	if (p == 0 && o.retval != XDP_PASS && o.retval != XDP_DROP && o.retval != XDP_REDIRECT)
-		DIE("xdp_up: verdict %u (ABORTED=0, TX=3 never expected)", o.retval);
-	if (p != 0 && o.retval != TC_ACT_OK && o.retval != TC_ACT_SHOT &&
+	if (xdp && o.retval != XDP_PASS && o.retval != XDP_DROP && o.retval != XDP_REDIRECT)
+		DIE("%s: verdict %u (ABORTED=0, TX=3 never expected)", prog_names[p], o.retval);
+	if (!xdp && o.retval != TC_ACT_OK && o.retval != TC_ACT_SHOT &&
 	    o.retval != TC_ACT_REDIRECT)
 		DIE("%s: verdict %u", prog_names[p], o.retval);
 	feature(p, o.retval & 7);
@@ -380,8 +394,13 @@ static void run_one(int p, const uint8_t *frame, size_t len, uint8_t mirror_cfg)
 	/* Every drop has a reason. Exceptions: a port flood whose local copies
 	 * were the whole job, and the mirror device (own per-session counters). */
 	if (p != 3 && !drops && !flooded &&
-	    ((p == 0 && o.retval == XDP_DROP) || (p != 0 && o.retval == TC_ACT_SHOT)))
+	    ((xdp && o.retval == XDP_DROP) || (!xdp && o.retval == TC_ACT_SHOT)))
 		DIE("%s: dropped without a drop reason", prog_names[p]);
+	/* The encap fast path hands TC the frame as it came, and decides before
+	 * learning: a pass learned nothing. */
+	if (p == 4 && o.retval == XDP_PASS &&
+	    (o.data_size_out != len || memcmp(out, frame, len) || learned))
+		DIE("xdp_port: XDP_PASS with the frame changed or a source learned");
 	check_fdb(prog_names[p]);
 }
 
