@@ -46,6 +46,8 @@ badargs_topo()
 	topo_do xvc "$H1" mirror add 7 src vm1a span dev vm1b
 }
 
+xdp_on_vm1a() { in_ns "$H1" ip -j link show dev vm1a | jq -e '.[0].xdp != null' >/dev/null; }
+
 # Configuration as xvtepctl shows it (ages removed: they tick).
 ctl_state()
 {
@@ -178,6 +180,12 @@ cli_badargs()
 	bad "port set unknown keyword" port set vm1a vni 200
 	bad "port set not a port" port set vm1b encap xdp
 	bad "port set no such device" port set nosuchdev encap xdp
+	# veth takes XDP without frags only while its other end's MTU fits a page
+	in_ns "$(vm_ns vm1a)" ip link set eth0 mtu 9000
+	bad "port set encap xdp, the VM's MTU too large for XDP" port set vm1a encap xdp
+	check_match "cli_badargs: ... the error says why" "$(cat "$XVT_TMP/bad.err")" "*MTU is too large for XDP*"
+	check_not "cli_badargs: ... no XDP program left on vm1a" xdp_on_vm1a
+	in_ns "$(vm_ns vm1a)" ip link set eth0 mtu 1500
 	# FDB
 	bad "mac short" fdb add 02:00:00:00:09:0 vni 100 dev vm1a
 	bad "mac long" fdb add 02:00:00:00:09:033 vni 100 dev vm1a
