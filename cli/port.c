@@ -195,7 +195,7 @@ static int port_add(int argc, char **argv)
 	struct xvtep_vni v, old;
 	struct xvtep_meta meta;
 	struct stat sb;
-	char prog_path[512], lpath[512], eg_path[512];
+	char prog_path[512], lpath[512], eg_path[512], xdp_path[512];
 	const char *dev, *vni_arg = NULL, *encap_arg = NULL, *val;
 	__u32 ifindex, vni = 0;
 	int i, prog_fd = -1, link_fd = -1, eg_prog_fd = -1, eg_fd = -1, ret = -1;
@@ -251,11 +251,11 @@ static int port_add(int argc, char **argv)
 	if (!stat(eg_path, &sb))
 		return xv_err("%s already exists (stale link of a deleted port?): remove it first",
 			      eg_path);
-	if (link_name_path(prog_path, sizeof(prog_path), XVTEP_LINK_PORT_XDP_FMT, ifindex))
+	if (link_name_path(xdp_path, sizeof(xdp_path), XVTEP_LINK_PORT_XDP_FMT, ifindex))
 		return -1;
-	if (!stat(prog_path, &sb))
+	if (!stat(xdp_path, &sb))
 		return xv_err("%s already exists (stale link of a deleted port?): remove it first",
-			      prog_path);
+			      xdp_path);
 	/* Egress: the port's tx mirror source. Needed before anything is written. */
 	if (xv_pin_path(prog_path, sizeof(prog_path), ctl.pin, "progs", XVTEP_PROG_PORT_EGRESS) < 0)
 		return xv_err("pin path too long");

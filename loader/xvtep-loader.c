@@ -326,6 +326,15 @@ static const struct {
 	[PORT_LINK_XDP] = { XVTEP_LINK_PORT_XDP_FMT, "port_xdp_%u%c", "XDP" },
 };
 
+/* The port links of KIND this run created (undo removes them): array and count. */
+static __u32 *port_links_created(enum port_link_kind kind, int **nr)
+{
+	*nr = kind == PORT_LINK_INGRESS ? &undo.nr_new_ports :
+	      kind == PORT_LINK_EGRESS ? &undo.nr_new_port_egs : &undo.nr_new_port_xdps;
+	return kind == PORT_LINK_INGRESS ? undo.new_ports :
+	       kind == PORT_LINK_EGRESS ? undo.new_port_egs : undo.new_port_xdps;
+}
+
 /* A pinned uplink link as found before the attach. */
 struct old_link {
 	char path[PATH_MAX];
@@ -393,12 +402,10 @@ static void undo_all(int ifindex)
 		close(undo.new_xmir_fd);
 
 	for (int k = 0; k < PORT_LINK__MAX; k++) {
-		const __u32 *created = k == PORT_LINK_INGRESS ? undo.new_ports :
-				       k == PORT_LINK_EGRESS ? undo.new_port_egs : undo.new_port_xdps;
-		int n = k == PORT_LINK_INGRESS ? undo.nr_new_ports :
-			k == PORT_LINK_EGRESS ? undo.nr_new_port_egs : undo.nr_new_port_xdps;
+		int *n;
+		const __u32 *created = port_links_created(k, &n);
 
-		for (int i = 0; i < n; i++) {
+		for (int i = 0; i < *n; i++) {
 			char name[32];
 
 			snprintf(name, sizeof(name), port_links[k].fmt, created[i]);
@@ -895,10 +902,8 @@ static int update_port_links(int port_prog_fd, enum port_link_kind kind)
 static int link_missing_ports(int ports_fd, int port_prog_fd, enum port_link_kind kind)
 {
 	__u32 ifindex, *prev = NULL;
-	__u32 *created = kind == PORT_LINK_INGRESS ? undo.new_ports :
-			 kind == PORT_LINK_EGRESS ? undo.new_port_egs : undo.new_port_xdps;
-	int *nr_created = kind == PORT_LINK_INGRESS ? &undo.nr_new_ports :
-			  kind == PORT_LINK_EGRESS ? &undo.nr_new_port_egs : &undo.nr_new_port_xdps;
+	int *nr_created;
+	__u32 *created = port_links_created(kind, &nr_created);
 
 	while (!bpf_map_get_next_key(ports_fd, prev, &ifindex)) {
 		char path[PATH_MAX], name[32], dev[IF_NAMESIZE];
