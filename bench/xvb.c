@@ -646,10 +646,7 @@ static int cmd_cost(int argc, char **argv)
 		const char *n = bpf_map__name(map);
 		int fd;
 
-		/* the XDP caches and the checksum scratch buffer are per load,
-		 * never pinned (bpf/cache.h, bpf/csum.h) */
-		if (bpf_map__is_internal(map) || !strcmp(n, XVTEP_MAP_VNI_CACHE) ||
-		    !strcmp(n, XVTEP_MAP_DST_CACHE) || !strcmp(n, XVTEP_MAP_CSUM_SCRATCH))
+		if (bpf_map__is_internal(map) || xvtep_map_per_load(n))
 			continue;
 		snprintf(p, sizeof(p), "%s/%s", o.pin, n);
 		fd = bpf_obj_get(p);

@@ -38,15 +38,22 @@ static int link_path(char *buf, size_t len, __u32 ifindex, bool egress)
 			      ifindex);
 }
 
-/* `encap tc|xdp`: true for xdp. */
-static int parse_encap(const char *val, bool *xdp)
+/* The `encap tc|xdp` keyword at argv[*i] (once only): *xdp true for xdp. */
+static int parse_encap_kw(int argc, char **argv, int *i, const char **seen, bool *xdp)
 {
+	const char *val;
+
+	if (*seen)
+		return dup_kw(argv[*i]);
+	if (!(val = kw_value(argc, argv, i)))
+		return -1;
 	if (!strcmp(val, "xdp"))
 		*xdp = true;
 	else if (!strcmp(val, "tc"))
 		*xdp = false;
 	else
 		return xv_arg_err(val, "encap is tc or xdp");
+	*seen = val;
 	return 0;
 }
 
@@ -212,11 +219,8 @@ static int port_add(int argc, char **argv)
 				return -1;
 			vni_arg = val;
 		} else if (is_kw(argv[i], "encap")) {
-			if (encap_arg)
-				return dup_kw(argv[i]);
-			if (!(val = kw_value(argc, argv, &i)) || parse_encap(val, &xdp_encap))
+			if (parse_encap_kw(argc, argv, &i, &encap_arg, &xdp_encap))
 				return -1;
-			encap_arg = val;
 		} else {
 			return xv_arg_err(argv[i], "unknown keyword");
 		}
@@ -418,7 +422,7 @@ static int port_del(int argc, char **argv)
 /* port set DEV encap tc|xdp: the flag and the XDP link change together. */
 static int port_set(int argc, char **argv)
 {
-	const char *dev, *val, *encap_arg = NULL;
+	const char *dev, *encap_arg = NULL;
 	struct xvtep_port port;
 	__u32 ifindex;
 	bool xdp = false, was_xdp;
@@ -429,11 +433,8 @@ static int port_set(int argc, char **argv)
 		return -1;
 	for (; i < argc; i++) {
 		if (is_kw(argv[i], "encap")) {
-			if (encap_arg)
-				return dup_kw(argv[i]);
-			if (!(val = kw_value(argc, argv, &i)) || parse_encap(val, &xdp))
+			if (parse_encap_kw(argc, argv, &i, &encap_arg, &xdp))
 				return -1;
-			encap_arg = val;
 		} else {
 			return xv_arg_err(argv[i], "unknown keyword");
 		}

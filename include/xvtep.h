@@ -50,6 +50,19 @@
 #define XVTEP_MAP_DST_CACHE	"xvtep_dst_cache"
 #define XVTEP_MAP_CSUM_SCRATCH	"xvtep_csum_scratch"	/* per-CPU, not pinned */
 
+#ifndef __VMLINUX_H__
+#include <stdbool.h>
+#include <string.h>
+/* Maps that live per load and are never pinned (the XDP caches start empty,
+ * the checksum buffer holds nothing between packets): the loader and the
+ * bench's cost tool, which reuses the live instance's pins, both skip them. */
+static inline bool xvtep_map_per_load(const char *name)
+{
+	return !strcmp(name, XVTEP_MAP_VNI_CACHE) || !strcmp(name, XVTEP_MAP_DST_CACHE) ||
+	       !strcmp(name, XVTEP_MAP_CSUM_SCRATCH);
+}
+#endif
+
 /* Program pins (<pin>/progs/<name>) and link pins (<pin>/links/<name>). */
 #define XVTEP_PROG_PORT		"xvtep_tc_port"
 #define XVTEP_LINK_XDP		"xdp_uplink"

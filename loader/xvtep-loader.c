@@ -612,15 +612,11 @@ cleanup:
 	return ret;
 }
 
-/* The XDP caches start empty with every load (bpf/cache.h): a pinned cache
- * could hold stamps of a generation counter that no longer exists. The
- * checksum scratch buffer holds nothing between packets. */
+/* A pinned XDP cache could hold stamps of a generation counter that no
+ * longer exists (bpf/cache.h): those maps are per load. */
 static bool map_is_pinned(const struct bpf_map *map)
 {
-	const char *name = bpf_map__name(map);
-
-	return strcmp(name, XVTEP_MAP_VNI_CACHE) && strcmp(name, XVTEP_MAP_DST_CACHE) &&
-	       strcmp(name, XVTEP_MAP_CSUM_SCRATCH);
+	return !xvtep_map_per_load(bpf_map__name(map));
 }
 
 /*

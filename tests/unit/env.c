@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The unit suites' shared environment (env.h). */
+#include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,6 +193,38 @@ static struct run run_prog(int prog_fd, const struct pkt *p, struct __sk_buff *c
 	r.retval = r.err ? 0xdead : o.retval;
 	r.out_len = o.data_size_out;
 	return r;
+}
+
+struct run run_xdp_meta(int prog_fd, uint32_t ifindex, const void *meta, uint32_t meta_len,
+			const struct pkt *p)
+{
+	uint8_t in[PKT_MAX + 32];
+	struct xdp_md ctx = { .data = meta_len, .data_end = meta_len + p->len,
+			      .ingress_ifindex = ifindex };
+	struct run r = {};
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = meta_len + p->len,
+		    .data_out = r.out, .data_size_out = sizeof(r.out), .repeat = 1,
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
+
+	if (meta_len > 32)
+		return (struct run){ .retval = 0xdead, .err = -EINVAL };
+	if (meta_len)
+		memcpy(in, meta, meta_len);
+	memcpy(in + meta_len, p->buf, p->len);
+	r.err = bpf_prog_test_run_opts(prog_fd, &o);
+	r.retval = r.err ? 0xdead : o.retval;
+	r.out_len = o.data_size_out;
+	return r;
+}
+
+void xmit_allow(struct env *e, uint32_t ifindex, bool on)
+{
+	int fd = bpf_map__fd(e->skel->maps.xvtep_mirror_xmit);
+
+	if (on)
+		bpf_map_update_elem(fd, &ifindex, &ifindex, BPF_ANY);
+	else
+		bpf_map_delete_elem(fd, &ifindex);
 }
 
 struct run run_xdp(struct env *e, const struct pkt *p)

@@ -62,6 +62,11 @@ static inline uint32_t env_slot(uint32_t vni)
 struct xvtep_stats stats_of(struct env *e, uint32_t vni);
 struct run run_xdp(struct env *e, const struct pkt *p);
 struct run run_tc(struct env *e, int prog_fd, uint32_t ifindex, const struct pkt *p);
+/* An XDP program on P received on IFINDEX, with META_LEN (<= 32) bytes of metadata. */
+struct run run_xdp_meta(int prog_fd, uint32_t ifindex, const void *meta, uint32_t meta_len,
+			const struct pkt *p);
+/* IFINDEX in or out of xvtep_mirror_xmit (the devices XDP may send to). */
+void xmit_allow(struct env *e, uint32_t ifindex, bool on);
 
 #define TC_UP(e)   bpf_program__fd((e)->skel->progs.xvtep_tc_up)
 #define TC_PORT(e) bpf_program__fd((e)->skel->progs.xvtep_tc_port)

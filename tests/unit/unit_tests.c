@@ -1048,33 +1048,10 @@ static void test_mirror_shapes(void)
 /* A copy made by XDP as it reaches xvtep_xdp_mir: TAG in 4 bytes of
  * metadata before the frame (no metadata when TAG is 0). The output starts
  * at the metadata. */
+/* The copy as xvtep_xdp_up hands it over: the session tag (if any) as 4 bytes of metadata. */
 static struct run run_xdp_copy(struct env *e, uint32_t tag, const struct pkt *p)
 {
-	uint8_t in[PKT_MAX + 4];
-	uint32_t meta = tag ? 4 : 0;
-	struct xdp_md ctx = { .data = meta, .data_end = meta + p->len,
-			      .ingress_ifindex = e->ifi_p1 };
-	struct run r = {};
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = meta + p->len,
-		    .data_out = r.out, .data_size_out = sizeof(r.out), .repeat = 1,
-		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
-
-	memcpy(in, &tag, meta);
-	memcpy(in + meta, p->buf, p->len);
-	r.err = bpf_prog_test_run_opts(XDP_MIRROR(e), &o);
-	r.retval = r.err ? 0xdead : o.retval;
-	r.out_len = o.data_size_out;
-	return r;
-}
-
-static void xmit_allow(struct env *e, uint32_t ifindex, bool on)
-{
-	int fd = bpf_map__fd(e->skel->maps.xvtep_mirror_xmit);
-
-	if (on)
-		bpf_map_update_elem(fd, &ifindex, &ifindex, BPF_ANY);
-	else
-		bpf_map_delete_elem(fd, &ifindex);
+	return run_xdp_meta(XDP_MIRROR(e), e->ifi_p1, &tag, tag ? 4 : 0, p);
 }
 
 #define MTAG(dir, slot) (XVTEP_MIRROR_MARK | (dir) << 8 | (slot))

@@ -154,16 +154,7 @@ static void build_l4(struct pkt *p, const struct l4_opts *o)
 
 static struct run run_port_xdp(struct env *e, uint32_t ifindex, const struct pkt *p)
 {
-	struct xdp_md ctx = { .data = 0, .data_end = p->len, .ingress_ifindex = ifindex };
-	struct run r = {};
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->buf, .data_size_in = p->len,
-		    .data_out = r.out, .data_size_out = sizeof(r.out), .repeat = 1,
-		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
-
-	r.err = bpf_prog_test_run_opts(bpf_program__fd(e->skel->progs.xvtep_xdp_port), &o);
-	r.retval = r.err ? 0xdead : o.retval;
-	r.out_len = o.data_size_out;
-	return r;
+	return run_xdp_meta(bpf_program__fd(e->skel->progs.xvtep_xdp_port), ifindex, NULL, 0, p);
 }
 
 static void port_flags(struct env *e, uint32_t ifindex, uint32_t flags, uint32_t mirror_rx)
@@ -171,16 +162,6 @@ static void port_flags(struct env *e, uint32_t ifindex, uint32_t flags, uint32_t
 	struct xvtep_port pt = { .vni = VNI_A, .flags = flags, .mirror_rx = mirror_rx };
 
 	bpf_map_update_elem(e->ports, &ifindex, &pt, BPF_ANY);
-}
-
-static void xmit_set(struct env *e, uint32_t ifindex, bool on)
-{
-	int fd = bpf_map__fd(e->skel->maps.xvtep_mirror_xmit);
-
-	if (on)
-		bpf_map_update_elem(fd, &ifindex, &ifindex, BPF_ANY);
-	else
-		bpf_map_delete_elem(fd, &ifindex);
 }
 
 /* A frame XDP must leave to TC: passed byte for byte, nothing learned or counted
@@ -265,7 +246,7 @@ void test_xdp_port(void)
 	fdb_set(&e, VNI_A, MAC_FAR, 0, IP_PEER, XVTEP_FDB_F_STATIC);
 	fdb_set(&e, VNI_A, MAC_FAR2, 0, IP_OTHER, XVTEP_FDB_F_STATIC);	/* no neighbour */
 	fdb_set(&e, VNI_A, MAC_VM2, e.ifi_p2, 0, XVTEP_FDB_F_STATIC);
-	xmit_set(&e, e.ifi_up, true);
+	xmit_allow(&e, e.ifi_up, true);
 	build_l4(&p, &o);
 
 	/* A port without `encap xdp` is TC's alone: not even counted. */
@@ -361,9 +342,9 @@ void test_xdp_port(void)
 	arp.len = 60;
 	check_passed(&e, &arp, "ARP");
 	build_l4(&p, &o);
-	xmit_set(&e, e.ifi_up, false);
+	xmit_allow(&e, e.ifi_up, false);
 	check_passed(&e, &p, "output device that takes no XDP frames");
-	xmit_set(&e, e.ifi_up, true);
+	xmit_allow(&e, e.ifi_up, true);
 	port_flags(&e, e.ifi_p1, XVTEP_PORT_F_XDP_ENCAP, 1);
 	check_passed(&e, &p, "port with an rx mirror session");
 	port_flags(&e, e.ifi_p1, XVTEP_PORT_F_XDP_ENCAP, 0);
