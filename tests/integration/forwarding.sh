@@ -421,6 +421,9 @@ xdp_encap()
 	check_eq "$T: the VM's TSO is off (XDP on its veth's other end)" "$(tso_of vm1a)" off
 	check "$T: links/port_xdp_<ifindex> pinned" \
 		test -e "$(pin_dir "$H1")/links/port_xdp_$(in_ns "$H1" ip -j link show dev vm1a | jq -r '.[0].ifindex')"
+	check_eq "$T: status lists the port's XDP link, running the port XDP program" \
+		"$(xvl "$H1" -j status | jq -r '.programs | [(.port_xdp_links | length),
+			(.port_xdp_links[0].prog_id == .xvtep_xdp_port.prog_id)] | @tsv')" "$(printf '1\ttrue')"
 
 	e0=$(vni_stat "$H1" 100 events.xdp_encap)
 	vm_ping "$T: vm1a -> vm2a (xvtep)" vm1a "$IP2A" 3
@@ -477,6 +480,11 @@ for i in range(200):
 	check "$T: port set vm1a encap xdp again" xvc "$H1" port set vm1a encap xdp
 	check "$T: port del of an encap xdp port" xvc "$H1" port del vm1a
 	check_not "$T: port del removed the XDP program" xdp_prog_on "$H1" vm1a
+	check "$T: port add vm1a vni 100 encap xdp" xvc "$H1" port add vm1a vni 100 encap xdp
+	check "$T: ... XDP program on vm1a" xdp_prog_on "$H1" vm1a
+	e0=$(vni_stat "$H1" 100 events.xdp_encap)
+	vm_ping "$T: ... vm1a -> vm3a" vm1a "$IP3A" 2
+	check_cmp "$T: ... through XDP" "$(($(vni_stat "$H1" 100 events.xdp_encap) - e0))" -ge 2
 }
 
 xvt_require_all

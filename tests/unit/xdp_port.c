@@ -271,11 +271,47 @@ void test_xdp_port(void)
 	      s.tx_bytes == 3 * (p.len + XVTEP_ENCAP_LEN),
 	      "xdp encap: counts tx and xdp_encap per VNI", "xdp_encap %llu tx %llu",
 	      (unsigned long long)s.events[XVTEP_EV_XDP_ENCAP], (unsigned long long)s.tx_packets);
-	o.l4_len = 101;
-	build_l4(&p, &o);
 	r = run_port_xdp(&e, e.ifi_p1, &p);
-	CHECK(r.retval == XDP_REDIRECT && ((struct encap_view *)r.out)->udp.source != 0,
-	      "xdp encap: another flow gets a source port too", "retval %u", r.retval);
+	CHECK(r.retval == XDP_REDIRECT && ((struct encap_view *)r.out)->udp.source == sport,
+	      "xdp encap: the source port is stable per flow", "sport %u then %u", ntohs(sport),
+	      ntohs(((struct encap_view *)r.out)->udp.source));
+	{
+		/* 8 flows (inner source ports) over 16 outer ports: all on one
+		 * would mean the hash ignores the flow (chance 16^-7 otherwise). */
+		int other = 0;
+
+		for (int i = 1; i <= 8; i++) {
+			struct pkt q = p;
+
+			q.buf[14 + 20 + 1] ^= (uint8_t)i;	/* inner UDP source port */
+			r = run_port_xdp(&e, e.ifi_p1, &q);
+			other += r.retval == XDP_REDIRECT &&
+				 ((struct encap_view *)r.out)->udp.source != sport;
+		}
+		CHECK(other > 0, "xdp encap: other flows get other source ports", "%d of 8", other);
+	}
+
+	/* A UDP checksum that computes to 0 goes out as 0xffff (0 = none). The
+	 * last two payload bytes are chosen to make the sum come out so. */
+	o.partial = false;
+	o.l4_len = 100;
+	build_l4(&p, &o);
+	{
+		uint8_t *l4 = p.buf + 14 + 20;
+		uint16_t c;
+
+		memcpy(&c, l4 + 6, 2);	/* the checksum with the last word 0 */
+		l4[98] = l4[99] = 0;
+		memset(l4 + 6, 0, 2);
+		c = fold(sum16(l4, 100, pseudo_sum(p.buf + 14, false, IPPROTO_UDP, 100)));
+		memcpy(l4 + 98, &c, 2);	/* now the sum folds to 0xffff */
+		memset(l4 + 6, 0xab, 2);	/* and the field holds something stale */
+		r = run_port_xdp(&e, e.ifi_p1, &p);
+		memcpy(&c, r.out + XVTEP_ENCAP_LEN + 14 + 20 + 6, 2);
+		CHECK(r.retval == XDP_REDIRECT && c == 0xffff,
+		      "xdp encap: a UDP checksum computing to 0 is sent as 0xffff", "check %04x", c);
+	}
+	o.partial = true;
 
 	/* Checksums over every tail length and across 512-byte chunks. */
 	o.partial = false;
