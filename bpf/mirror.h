@@ -76,7 +76,7 @@ static __always_inline __u32 erspan_hlen(const struct xvtep_mirror *m)
 static __always_inline void erspan_build(struct erspan_outer *h, const struct xvtep_mirror *m,
 					 const struct bpf_fib_lookup *fib, __u32 frame_len,
 					 __u32 dir, bool truncated, __u16 tci,
-					 bool tagged_in_frame, bool had_tag)
+					 bool tagged_in_frame, bool had_tag, __u32 segs)
 {
 	bool v3 = m->erspan_version == 3;
 	struct iphdr ip = {};
@@ -97,8 +97,10 @@ static __always_inline void erspan_build(struct erspan_outer *h, const struct xv
 	h->ip = ip;
 	h->gre_flags = bpf_htons(GRE_S_FLAG);
 	h->gre_proto = bpf_htons(v3 ? GRE_PROTO_ERSPAN3 : GRE_PROTO_ERSPAN2);
-	/* m points into an array map value: the sequence is per session. */
-	h->gre_seq = bpf_htonl((__u32)__sync_fetch_and_add((__u64 *)&m->seq, 1));
+	/* m points into an array map value: the sequence is per session. A
+	 * GSO copy takes one number per segment; its segments all carry the
+	 * first (the headers are replicated when it is cut). */
+	h->gre_seq = bpf_htonl((__u32)__sync_fetch_and_add((__u64 *)&m->seq, segs));
 
 	w0 = (__u32)(tci & 0xfff) << 16 | (__u32)(tci >> 13) << 13 |
 	     (truncated ? 1U << 10 : 0) | (m->session & 0x3ff);
@@ -116,12 +118,13 @@ static __always_inline void erspan_build(struct erspan_outer *h, const struct xv
 	}
 }
 
-static __always_inline void mirror_count_sent(__u32 slot, __u32 len, bool truncated)
+/* SEGS: the copies this one becomes on the wire (a GSO copy's segments). */
+static __always_inline void mirror_count_sent(__u32 slot, __u32 len, bool truncated, __u32 segs)
 {
 	struct xvtep_mirror_stats *ms = bpf_map_lookup_elem(&xvtep_mstats, &slot);
 
 	if (ms) {
-		ms->packets++;
+		ms->packets += segs;
 		ms->bytes += len;
 		ms->truncated += truncated;
 	}

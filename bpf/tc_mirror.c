@@ -24,6 +24,64 @@ int xvtep_tc_up_eg(struct __sk_buff *skb)
 	return TC_ACT_OK;
 }
 
+/* The copies a copy becomes on the wire: a GSO packet's segments. */
+static __always_inline __u32 wire_segs(const struct __sk_buff *skb)
+{
+	return skb->gso_size && skb->gso_segs ? skb->gso_segs : 1;
+}
+
+/* Length of one segment of GSO packet SKB (headers plus gso_size, from the
+ * Ethernet header on), or 0 when its headers are not plain IPv4/IPv6 + TCP/UDP. */
+static __always_inline __u32 gso_seg_len(struct __sk_buff *skb)
+{
+	__u32 l3, l4;
+	__u8 b[2];
+	__u8 proto;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		if (bpf_skb_load_bytes(skb, ETH_HLEN, b, 1) ||
+		    bpf_skb_load_bytes(skb, ETH_HLEN + 9, &proto, 1))
+			return 0;
+		l3 = (b[0] & 0xf) * 4;
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		if (bpf_skb_load_bytes(skb, ETH_HLEN + 6, &proto, 1))
+			return 0;
+		l3 = 40;
+	} else {
+		return 0;
+	}
+	if (l3 < 20)
+		return 0;
+	if (proto == IPPROTO_TCP) {
+		if (bpf_skb_load_bytes(skb, ETH_HLEN + l3 + 12, b, 1))
+			return 0;
+		l4 = (b[0] >> 4) * 4;
+	} else if (proto == IPPROTO_UDP) {
+		l4 = 8;
+	} else {
+		return 0;
+	}
+	return ETH_HLEN + l3 + l4 + skb->gso_size;
+}
+
+/* Wrap a GSO copy whole, as a GRE tunnel packet: the headers go in front of
+ * it with the tunnel offsets set, so it is cut into its own segments (by the
+ * NIC, or by the kernel when the NIC cannot), each with the ERSPAN headers in
+ * front, instead of one truncated copy of the whole. Growing the headroom
+ * copies only the clone's linear head; its payload pages stay shared. */
+#define ERSPAN_GSO_FLAGS (BPF_F_ADJ_ROOM_FIXED_GSO | BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 | \
+			  BPF_F_ADJ_ROOM_ENCAP_L4_GRE | BPF_F_ADJ_ROOM_ENCAP_L2_ETH | \
+			  BPF_ADJ_ROOM_ENCAP_L2(ETH_HLEN))
+
+/* Grow a GSO copy by HLEN behind its Ethernet header, which is kept in
+ * INNER: it becomes the inner one, at offset HLEN. False: nothing changed. */
+static __always_inline bool erspan_grow_gso(struct __sk_buff *skb, __u32 hlen,
+					    struct ethhdr *inner)
+{
+	return !bpf_skb_load_bytes(skb, 0, inner, sizeof(*inner)) &&
+	       !bpf_skb_adjust_room(skb, hlen, BPF_ADJ_ROOM_MAC, ERSPAN_GSO_FLAGS);
+}
+
 /* Route the ERSPAN copy like any packet of this host: FIB for the egress
  * device and MACs (input lookup from the mirror device, which has IPv4
  * forwarding on and forwards nothing else), neighbour resolution if needed. */
@@ -34,7 +92,9 @@ static __always_inline int erspan_send(struct __sk_buff *skb, const struct xvtep
 	__u32 hlen = erspan_hlen(m);
 	struct bpf_fib_lookup fib = {};
 	struct erspan_outer h = {};
-	__u32 mtu = 0, room;
+	struct ethhdr inner;
+	__u32 mtu = 0, room, frame_len, segs = 1, seg;
+	bool gso = false;
 	long rc;
 
 	fib.family = AF_INET_NR;
@@ -49,25 +109,37 @@ static __always_inline int erspan_send(struct __sk_buff *skb, const struct xvtep
 		return TC_ACT_SHOT;
 	}
 
-	/* Never fragment a copy: cut it to what fits, and say so with T. */
+	/* Never fragment a copy: cut it to what fits, and say so with T. A
+	 * GSO copy whose segments fit once wrapped goes whole (above). */
 	bpf_check_mtu(skb, fib.ifindex, &mtu, 0, 0);
 	room = mtu > hlen - ETH_HLEN ? mtu - (hlen - ETH_HLEN) : 0;
-	if (skb->len > room) {
+	frame_len = skb->len;
+	/* The outer IPv4 length must hold the whole copy until it is cut. */
+	if (skb->gso_size && !truncated && frame_len + hlen - ETH_HLEN <= 0xffff) {
+		seg = gso_seg_len(skb);
+		segs = wire_segs(skb);	/* before growing, which resets it */
+		gso = seg && seg <= room && erspan_grow_gso(skb, hlen, &inner);
+		if (!gso)
+			segs = 1;
+	}
+	if (!gso && skb->len > room) {
 		if (room < ETH_HLEN || bpf_skb_change_tail(skb, room, 0)) {
 			mirror_count_drop(slot, XVTEP_MDROP_ENCAP);
 			return TC_ACT_SHOT;
 		}
+		frame_len = room;
 		truncated = true;
 	}
 
-	erspan_build(&h, m, &fib, skb->len, dir, truncated, tci, tagged_in_frame, had_tag);
+	erspan_build(&h, m, &fib, frame_len, dir, truncated, tci, tagged_in_frame, had_tag, segs);
 
-	if (bpf_skb_change_head(skb, hlen, 0) ||
+	if ((!gso && bpf_skb_change_head(skb, hlen, 0)) ||
+	    (gso && bpf_skb_store_bytes(skb, hlen, &inner, sizeof(inner), 0)) ||
 	    bpf_skb_store_bytes(skb, 0, &h, hlen, 0)) {
 		mirror_count_drop(slot, XVTEP_MDROP_ENCAP);
 		return TC_ACT_SHOT;
 	}
-	mirror_count_sent(slot, skb->len, truncated);
+	mirror_count_sent(slot, skb->len, truncated, segs);
 	skb->mark = XVTEP_MIRROR_MARK_OUT;
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
 		struct bpf_redir_neigh nh = { .nh_family = AF_INET_NR, .ipv4_nh = fib.ipv4_dst };
@@ -165,7 +237,7 @@ int xvtep_tc_mirror(struct __sk_buff *skb)
 		mirror_count_drop(slot, XVTEP_MDROP_ENCAP);
 		return TC_ACT_SHOT;
 	}
-	mirror_count_sent(slot, skb->len, truncated);
+	mirror_count_sent(slot, skb->len, truncated, wire_segs(skb));
 	skb->mark = XVTEP_MIRROR_MARK_OUT;
 	return bpf_redirect(m->dest_ifindex, 0);
 }

@@ -101,7 +101,7 @@ int xvtep_xdp_mir(struct xdp_md *ctx)
 			len = room;
 			truncated = true;
 		}
-		erspan_build(&h, m, &fib, len, dir, truncated, tci, had_tag, had_tag);
+		erspan_build(&h, m, &fib, len, dir, truncated, tci, had_tag, had_tag, 1);
 		if (bpf_xdp_adjust_head(ctx, -(int)hlen))
 			goto encap_failed;
 		data = (void *)(long)ctx->data;
@@ -118,7 +118,7 @@ int xvtep_xdp_mir(struct xdp_md *ctx)
 		hlen = 4;
 	}
 
-	mirror_count_sent(slot, len + hlen, truncated);
+	mirror_count_sent(slot, len + hlen, truncated, 1);
 	return bpf_redirect_map(&xvtep_mirror_xmit, out, 0);
 
 encap_failed:

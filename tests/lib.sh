@@ -478,7 +478,8 @@ cap_start()
 {
 	local ns=$1 dev=$2 filter=$3 snaplen=${4:-128} i
 	CAP_FILE=$XVT_TMP/cap.$ns.$dev.$RANDOM.pcap
-	bg_ns "$ns" tcpdump -i "$dev" -nn -U --immediate-mode -s "$snaplen" -w "$CAP_FILE" \
+	# A 16 MB buffer: bursts of segmented copies overflowed the default 2 MB.
+	bg_ns "$ns" tcpdump -i "$dev" -nn -U --immediate-mode -B 16384 -s "$snaplen" -w "$CAP_FILE" \
 		${filter:+"$filter"} 2>"$CAP_FILE.err"
 	CAP_PID=$XVT_LAST_PID
 	for ((i = 0; i < 50; i++)); do

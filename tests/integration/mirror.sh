@@ -28,6 +28,7 @@ ALL_TESTS="
 	rspan_vlan
 	erspan_types
 	erspan_unreachable
+	erspan_gso
 	xdp_copies
 	mirror_cli
 	mirror_reattach
@@ -382,6 +383,77 @@ erspan_unreachable()
 	lost=$(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' <<<"$out" | awk '{print $1 - $2}')
 	check_eq "$T: blackhole: 50 pings, forwarding loss 0" "$lost" 0
 	check_cmp "$T: blackhole: drops keep rising" "$(ms "$H1" 20 .drops.no_route)" -ge 300
+}
+
+# A VM's TCP leaves it in GSO packets (TSO on the VM's veth). The ERSPAN copy
+# of such a packet goes whole, as one GRE packet cut into one copy per wire
+# segment wherever it is segmented (a NIC, or the kernel). The collector's
+# veth takes GSO packets, so its capture shows a copy as one big frame that
+# holds them all: the copies must carry every byte the VM sent, untruncated.
+erspan_gso()
+{
+	local T=erspan_gso out bytes big segs n mb=$XFER_MB
+	mirror_topo
+	topo_check $T $? || return
+
+	check_eq "$T: vm1a sends with TSO" \
+		"$(in_ns "$(vm_ns vm1a)" ethtool -k eth0 | awk '/^tcp-segmentation-offload:/ {print $2}')" on
+	check "$T: add ERSPAN II session, rx" xvc "$H1" mirror add 30 src vm1a dir rx erspan remote "$ERC_IP"
+	caps_start "erc:$NS_ERC:eth0:proto gre"
+	tcp_sha "$T: ${mb} MB file vm1a -> vm2a, sha256 equal" vm1a vm2a "$IP2A"
+	caps_stop
+	out=$(tshark -r "${CAPS[erc]}" -Y "tcp && ip.src == $IP1A" -T fields \
+		-e frame.len -e tcp.len -e erspan.truncated -e gre.sequence_number 2>/dev/null)
+	bytes=$(awk '{s += $2} END {print s + 0}' <<<"$out")
+	big=$(awk '$1 > 1600 {n++} END {print n + 0}' <<<"$out")
+	check_cmp "$T: the copies hold every byte sent ($((mb * 1048576)))" "$bytes" -ge $((mb * 1048576))
+	check_cmp "$T: copies left whole as GSO packets (frames over the MTU)" "$big" -ge 1
+	check_eq "$T: no copy truncated" "$(awk '$3 != 0' <<<"$out" | wc -l)" 0
+	# A GSO copy takes one sequence number per segment (its segments repeat
+	# the first): the numbers are unique per copy and span the segments.
+	# Capture order may interleave copies made on two CPUs.
+	check_eq "$T: no GRE sequence number used twice" "$(awk '{print $4}' <<<"$out" | sort -n | uniq -d | wc -l)" 0
+	# (less the numbers the last copy's segments take after its own)
+	check_cmp "$T: sequence numbers span one per 1448-byte segment" \
+		"$(awk 'NR == 1 || $4 < lo {lo = $4} $4 > hi {hi = $4} END {print hi - lo + 1}' <<<"$out")" \
+		-ge $((mb * 1048576 / 1448 - 64))
+	n=$(wc -l <<<"$out")
+	segs=$(ms "$H1" 30 .packets)
+	check_cmp "$T: session counted at least one copy per 1448-byte segment" \
+		"$segs" -ge $((mb * 1048576 / 1448))
+	check_cmp "$T: more copies counted than frames captured (segments, not GSO packets)" \
+		"$segs" -gt "$n"
+	check "$T: delete the session" xvc "$H1" mirror del 30
+
+	# Cut by the kernel: with GRE segmentation off on h1's uplink, the
+	# copies reach the collector as wire-sized frames, each a whole ERSPAN
+	# packet whose inner IPv4 and TCP checksums verify (tx checksum offload
+	# off too: veth would pass the segments' checksums on unfinished). Every
+	# segment arrives (tcpdump's "received by filter" against the session's
+	# count); tcpdump may drop some of a burst before writing them, so the
+	# bytes decoded are checked against half the file: one truncated copy
+	# per GSO packet would hold 3%.
+	check "$T: GRE segmentation off on h1's uplink" in_ns "$H1" ethtool -K ul tx-gre-segmentation off tx off
+	check "$T: add ERSPAN III session, rx" xvc "$H1" mirror add 31 src vm1a dir rx erspan remote "$ERC_IP" version 3
+	caps_start "erc:$NS_ERC:eth0:proto gre"
+	tcp_sha "$T: ${mb} MB file vm1a -> vm2a, sha256 equal" vm1a vm2a "$IP2A"
+	caps_stop
+	out=$(tshark -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE -r "${CAPS[erc]}" \
+		-Y "tcp && ip.src == $IP1A" -T fields -e frame.len -e tcp.len -e ip.checksum.status \
+		-e tcp.checksum.status -e erspan.version 2>/dev/null)
+	segs=$(ms "$H1" 31 .packets)
+	check_cmp "$T: session counted at least one copy per 1448-byte segment" \
+		"$segs" -ge $((mb * 1048576 / 1448))
+	check_cmp "$T: each reached the collector as a frame of its own" \
+		"$(sed -n 's/^\([0-9]*\) packets\{0,1\} received by filter.*/\1/p' "${CAPS[erc]}.err")" -ge "$segs"
+	check_cmp "$T: segmented copies hold at least half the bytes sent" \
+		"$(awk '{s += $2} END {print s + 0}' <<<"$out")" -ge $((mb * 1048576 / 2))
+	check_eq "$T: every copy fits the uplink (largest <= 1514 + 54)" \
+		"$(awk '$1 > m {m = $1} END {print (m > 0 && m <= 1568) ? "yes" : "no " m}' <<<"$out")" yes
+	check_eq "$T: outer and inner IPv4, inner TCP checksums verify, all Type III" \
+		"$(awk '{print $3, $4, $5}' <<<"$out" | sort | uniq -c | awk '{$1 = ""; print substr($0, 2)}')" "1,1 1 2"
+	check "$T: delete the session" xvc "$H1" mirror del 31
+	check "$T: GRE segmentation back on" in_ns "$H1" ethtool -K ul tx-gre-segmentation on tx on
 }
 
 # Copies on the XDP fast path. A port with one tx session stays on XDP: the

@@ -877,11 +877,14 @@ static struct xvtep_mirror_stats mirror_stats(struct env *e, uint32_t slot)
 	return sum;
 }
 
-/* A copy as it reaches the mirror device: marked with session slot and direction. */
-static struct run run_copy(struct env *e, uint32_t slot, uint32_t dir, const struct pkt *p)
+/* A copy as it reaches the mirror device: marked with session slot and
+ * direction; a GSO packet of GSO_SEGS segments of GSO_SIZE when GSO_SIZE != 0. */
+static struct run run_copy_gso(struct env *e, uint32_t slot, uint32_t dir, const struct pkt *p,
+			       uint32_t gso_size, uint32_t gso_segs)
 {
 	struct __sk_buff ctx = { .ifindex = e->ifi_p1, .ingress_ifindex = e->ifi_p1,
-				 .mark = XVTEP_MIRROR_MARK | dir << 8 | slot };
+				 .mark = XVTEP_MIRROR_MARK | dir << 8 | slot,
+				 .gso_size = gso_size, .gso_segs = gso_segs };
 	struct run r = {};
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->buf, .data_size_in = p->len,
 		    .data_out = r.out, .data_size_out = sizeof(r.out), .repeat = 1,
@@ -891,6 +894,11 @@ static struct run run_copy(struct env *e, uint32_t slot, uint32_t dir, const str
 	r.retval = o.retval;
 	r.out_len = o.data_size_out;
 	return r;
+}
+
+static struct run run_copy(struct env *e, uint32_t slot, uint32_t dir, const struct pkt *p)
+{
+	return run_copy_gso(e, slot, dir, p, 0, 0);
 }
 
 struct erspan_view {
@@ -1006,6 +1014,33 @@ static void test_mirror_shapes(void)
 	r = run_copy(&e, 3, XVTEP_MIRROR_DIR_RX, &p);
 	ev = (void *)r.out;
 	CHECK_EQ(ntohl(ev->w2), 0x2au << 4, "ERSPAN III: D=0 for an rx copy");
+
+	/* A GSO copy goes whole only when the kernel wraps it as GRE, which it
+	 * refuses for a GSO packet of unknown type (test runs set gso_size and
+	 * gso_segs, never the type): then it is one truncated copy as before,
+	 * with one sequence number, counted once. The whole-copy path itself is
+	 * checked with real TSO traffic in mirror.sh (erspan_gso). */
+	struct inner_opts gin = { .dst = MAC_VM2, .src = MAC_VM1, .proto = ETH_P_IP,
+				  .l4 = IPPROTO_TCP, .payload = 40 + 2 * 1400 + 600, .fill = 0x44 };
+	struct pkt big = {};
+
+	big.len = build_inner(big.buf, &gin);
+	big.buf[ETH_HLEN + 20 + 12] = 0x50;	/* TCP data offset: 20 bytes */
+	m = (struct xvtep_mirror){ .id = 6, .kind = XVTEP_MIRROR_ERSPAN, .dir = 3,
+				   .erspan_version = 2, .remote = htonl(IP_PEER), .session = 10 };
+	mirror_set(&e, 6, &m);
+	r = run_copy_gso(&e, 6, XVTEP_MIRROR_DIR_RX, &big, 1400, 3);
+	ev = (void *)r.out;
+	ms = mirror_stats(&e, 6);
+	CHECK(r.retval == TC_ACT_REDIRECT && r.out_len == 1464 + 50 &&
+	      !memcmp(r.out + 50, big.buf, 1464) && (ntohl(ev->w0) & 1u << 10) &&
+	      ntohl(ev->gre_seq) == 0 && ms.packets == 1 && ms.truncated == 1,
+	      "ERSPAN: a GSO copy the kernel will not wrap whole: cut to 1464 bytes, T bit, one copy",
+	      "retval %u len %u seq %u packets %llu", r.retval, r.out_len, ntohl(ev->gre_seq),
+	      (unsigned long long)ms.packets);
+	r = run_copy(&e, 6, XVTEP_MIRROR_DIR_RX, &big);
+	ev = (void *)r.out;
+	CHECK_EQ(ntohl(ev->gre_seq), 1, "ERSPAN: after it, the next copy takes the next number");
 
 	/* Unreachable collector: the copy is counted, nothing else happens. */
 	m = (struct xvtep_mirror){ .id = 5, .kind = XVTEP_MIRROR_ERSPAN, .dir = 3,
