@@ -23,7 +23,8 @@
 #   ERSPAN collector (xvtep only, mirror points): [h1] and [t1] each have a
 #   veth "col" 203.0.113.1/24 to namespace xvb-x-col / xvb-x-tcol, where
 #   203.0.113.50 (eth0) runs an XDP counting sink of its own (pins under
-#   xvb-bench/col): the copies are counted where they arrive, and they
+#   xvb-bench/col; a TC one that keeps GSO for a TCP point, see
+#   mirror_tcp_point): the copies are counted where they arrive, and they
 #   neither share the generator's veth pair nor land in a stack that cannot
 #   take them (sent via the peer, they were all dropped there as
 #   IpInAddrErrors, on the generator's CPU and veth queue).
@@ -271,14 +272,15 @@ record()
 		"$kind" "$shape" "$unit" "$sys" "$(printf '%.9g\n' "$@" | paste -sd,)" >>"$PTS"
 }
 
-# sink_on NS DEV drop|stack [PINDIR] : drop = XDP counting sink; stack = TC ingress
-# program that makes every frame PACKET_HOST (frames to any FDB MAC reach IP/UDP)
+# sink_on NS DEV drop|stack|segs [PINDIR] : drop = XDP counting sink; stack = TC
+# ingress program that makes every frame PACKET_HOST (frames to any FDB MAC reach
+# IP/UDP); segs = TC ingress counting sink that keeps the sender's GSO
 sink_on()
 {
 	local pin=${4:-$BPIN}
-	if [ "$3" = stack ]; then
+	if [ "$3" = stack ] || [ "$3" = segs ]; then
 		run in_ns "$1" tc qdisc replace dev "$2" clsact
-		run in_ns "$1" tc filter replace dev "$2" ingress bpf direct-action object-pinned "$pin/xvb_sink_stack"
+		run in_ns "$1" tc filter replace dev "$2" ingress bpf direct-action object-pinned "$pin/xvb_sink_$3"
 	else
 		run in_ns "$1" ip -force link set dev "$2" xdpdrv pinned "$pin/xvb_sink_$3"
 	fi
@@ -536,11 +538,22 @@ mirror_rate_point()
 	log "mirror $type rate ($mode): with ${with[*]} | without ${without[*]} | copies/s at the collector ${copies[*]}"
 }
 
-# mirror_tcp_point : TCP 1 stream with one ERSPAN session (both directions) on
-# the sender's port, against the same without it, interleaved
+# mirror_tcp_point gso|seg : TCP 1 stream with one ERSPAN session (both
+# directions) on the sender's port, against the same without it, interleaved.
+# The copies of the VM's 64 KB GSO packets leave as GSO packets (tc_mirror.c).
+# gso: the collector's veth keeps GSO (a TC counting sink), as a NIC with GRE
+# segmentation offload would; seg: an XDP sink there turns GSO off on its
+# peer, so the kernel cuts every copy into segments on the sending core.
 mirror_tcp_point()
 {
-	local r with=() without=() copies=() c0 c1 spec="src vma dir both erspan remote $COLLECTOR session 10"
+	local how=$1 r with=() without=() copies=() c0 c1 spec="src vma dir both erspan remote $COLLECTOR session 10"
+	local sink=drop where="the collector's veth without GSO (XDP sink): the kernel segments the copies"
+	if [ "$how" = gso ]; then
+		sink=segs
+		where="the collector's veth takes GSO (TC sink), as a NIC with GRE segmentation offload"
+	fi
+	sink_off xvb-x-tcol eth0
+	sink_on xvb-x-tcol eth0 $sink "$CPIN"
 	for ((r = 0; r < RUNS; r++)); do
 		without+=("$(iperf_gbps xvb-x- 1)")
 		# shellcheck disable=SC2086
@@ -551,12 +564,14 @@ mirror_tcp_point()
 		mirror_session xvb-x-t1 off
 		copies+=("$(((c1 - c0) / ${TCP_SECS%.*}))")
 	done
-	local shape="TCP 1 stream (xvtep --decap $(tcp_decap_label)), one ERSPAN session on the sender's port (mirror add $spec)"
+	sink_off xvb-x-tcol eth0
+	sink_on xvb-x-tcol eth0 drop "$CPIN"
+	local shape="TCP 1 stream (xvtep --decap $(tcp_decap_label)), one ERSPAN session on the sender's port (mirror add $spec), $where"
 	record mirror-tcp "$shape" Gbit/s xvtep "${with[@]}"
 	record mirror-tcp "$shape" Gbit/s baseline "${without[@]}"
-	record mirror-copies "ERSPAN copies received by the collector's XDP sink during: $shape (per second of iperf3 -t)" \
+	record mirror-copies "ERSPAN copies (wire segments) received by the collector during: $shape (per second of iperf3 -t)" \
 		pps xvtep "${copies[@]}"
-	log "mirror erspan tcp: with ${with[*]} | without ${without[*]} Gbit/s | copies/s at the collector ${copies[*]}"
+	log "mirror erspan tcp ($how): with ${with[*]} | without ${without[*]} Gbit/s | copies/s at the collector ${copies[*]}"
 }
 
 # cost_point NMACS : xvtep XDP decap program cost (ns/pkt), BPF_PROG_TEST_RUN
@@ -695,7 +710,7 @@ if [ "$QUICK" = 1 ]; then
 	want mirror && mirror_rate_point span
 	want mirror && mirror_rate_point erspan
 	want mirror && mirror_rate_point erspan tc
-	want mirror && mirror_tcp_point
+	want mirror && mirror_tcp_point gso
 	want cost && cost_point 1
 	want cp && control_plane "$CP_N"
 else
@@ -728,7 +743,8 @@ else
 			mirror_rate_point erspan
 			mirror_rate_point span tc
 			mirror_rate_point erspan tc
-			mirror_tcp_point
+			mirror_tcp_point gso
+			mirror_tcp_point seg
 			# the trade-off behind auto: XDP on a veth uplink costs TCP
 			tcp_redecap hybrid
 			tcp_point 1

@@ -11,6 +11,10 @@
  *   xvb_sink_stack TC ingress (after eth_type_trans): mark the frame as
  *                  addressed to this host, so frames sent to any FDB MAC
  *                  reach IP and UDP of the namespace; counted there (UDP MIB)
+ *   xvb_sink_segs  TC ingress: count the packets a frame is on the wire (a
+ *                  GSO packet's segments), drop. Unlike XDP on a veth it
+ *                  leaves the sender's GSO on, as a NIC with segmentation
+ *                  offload for the packet's type would
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -72,6 +76,19 @@ int xvb_sink_stack(struct __sk_buff *skb)
 {
 	bpf_skb_change_type(skb, PACKET_HOST);
 	return TC_ACT_OK;
+}
+
+#define TC_ACT_SHOT	2
+
+SEC("tc")
+int xvb_sink_segs(struct __sk_buff *skb)
+{
+	__u32 k = 0;
+	__u64 *c = bpf_map_lookup_elem(&xvb_cnt, &k);
+
+	if (c)
+		*c += skb->gso_segs ? skb->gso_segs : 1;
+	return TC_ACT_SHOT;
 }
 
 char LICENSE[] SEC("license") = "GPL";
