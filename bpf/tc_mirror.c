@@ -35,14 +35,13 @@ static __always_inline __u32 wire_segs(const struct __sk_buff *skb)
 static __always_inline __u32 gso_seg_len(struct __sk_buff *skb)
 {
 	__u32 l3, l4;
-	__u8 b[2];
-	__u8 proto;
+	__u8 b, proto;
 
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
-		if (bpf_skb_load_bytes(skb, ETH_HLEN, b, 1) ||
+		if (bpf_skb_load_bytes(skb, ETH_HLEN, &b, 1) ||
 		    bpf_skb_load_bytes(skb, ETH_HLEN + 9, &proto, 1))
 			return 0;
-		l3 = (b[0] & 0xf) * 4;
+		l3 = (b & 0xf) * 4;
 	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
 		if (bpf_skb_load_bytes(skb, ETH_HLEN + 6, &proto, 1))
 			return 0;
@@ -52,11 +51,11 @@ static __always_inline __u32 gso_seg_len(struct __sk_buff *skb)
 	}
 	if (l3 < 20)
 		return 0;
-	if (proto == IPPROTO_TCP) {
-		if (bpf_skb_load_bytes(skb, ETH_HLEN + l3 + 12, b, 1))
+	if (proto == IPPROTO_TCP_NR) {
+		if (bpf_skb_load_bytes(skb, ETH_HLEN + l3 + 12, &b, 1))
 			return 0;
-		l4 = (b[0] >> 4) * 4;
-	} else if (proto == IPPROTO_UDP) {
+		l4 = (b >> 4) * 4;
+	} else if (proto == IPPROTO_UDP_NR) {
 		l4 = 8;
 	} else {
 		return 0;
@@ -110,7 +109,7 @@ static __always_inline int erspan_send(struct __sk_buff *skb, const struct xvtep
 	}
 
 	/* Never fragment a copy: cut it to what fits, and say so with T. A
-	 * GSO copy whose segments fit once wrapped goes whole (above). */
+	 * GSO copy whose segments fit once wrapped goes whole (erspan_grow_gso). */
 	bpf_check_mtu(skb, fib.ifindex, &mtu, 0, 0);
 	room = mtu > hlen - ETH_HLEN ? mtu - (hlen - ETH_HLEN) : 0;
 	frame_len = skb->len;

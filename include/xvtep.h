@@ -354,7 +354,7 @@ struct xvtep_mirror {
 	__u32 truncate;		/* bytes kept of each frame, 0 = all */
 	__u32 nr_sources;
 	__u32 sources[XVTEP_MIRROR_MAX_SRCS];	/* ifindexes (for show) */
-	__u64 seq;		/* GRE sequence, incremented per copy (atomic) */
+	__u64 seq;		/* GRE sequence, + 1 per copy, + N for a GSO copy of N segments (atomic) */
 };
 
 /* xvtep_upmirror[0]: sessions fed by the uplink (it is not a port). */
@@ -378,8 +378,8 @@ enum xvtep_mirror_drop {
 
 /* xvtep_mstats: per-CPU ARRAY, key = slot. Reset when a slot is reused. */
 struct xvtep_mirror_stats {
-	__u64 packets;
-	__u64 bytes;
+	__u64 packets;		/* copies on the wire: a GSO copy counts its segments */
+	__u64 bytes;		/* as sent (a GSO copy: its whole length, headers once) */
 	__u64 truncated;
 	__u64 drops[XVTEP_MDROP_SLOTS];
 };
