@@ -406,7 +406,7 @@ xdp_id()
 # and restored by an attach from the pins.
 xdp_encap()
 {
-	local T=xdp_encap e0 e1 id0 id1 p3
+	local T=xdp_encap e0 e1 id0 id1 p3 stale out
 	topo_std her &&
 	# XDP frames into the uplink veth need its other end to run NAPI
 	topo_do in_ns "$NS_UL" ethtool -K h1 gro on
@@ -480,6 +480,15 @@ for i in range(200):
 	check "$T: port set vm1a encap xdp again" xvc "$H1" port set vm1a encap xdp
 	check "$T: port del of an encap xdp port" xvc "$H1" port del vm1a
 	check_not "$T: port del removed the XDP program" xdp_prog_on "$H1" vm1a
+	# A leftover pin at the port's XDP link path (any pinned object will do:
+	# here the FDB map) makes port add refuse, naming it, and change nothing.
+	stale=$(pin_dir "$H1")/links/port_xdp_$(in_ns "$H1" ip -j link show vm1a | jq '.[0].ifindex')
+	check "$T: a stale pin at $(basename "$stale")" bpftool map pin pinned "$(pin_dir "$H1")/xvtep_fdb" "$stale"
+	out=$(xvc "$H1" port add vm1a vni 100 encap xdp 2>&1) && out="exit 0: $out"
+	check_eq "$T: port add refused, the pin named" "$(grep -c "^Error: $stale already exists" <<<"$out")" 1
+	check_eq "$T: ... vm1a not a port" "$(xvc "$H1" -j port show | jq '[.[] | select(.dev == "vm1a")] | length')" 0
+	check_not "$T: ... no XDP program on vm1a" xdp_prog_on "$H1" vm1a
+	rm -f "$stale"
 	check "$T: port add vm1a vni 100 encap xdp" xvc "$H1" port add vm1a vni 100 encap xdp
 	check "$T: ... XDP program on vm1a" xdp_prog_on "$H1" vm1a
 	e0=$(vni_stat "$H1" 100 events.xdp_encap)

@@ -385,17 +385,52 @@ static void v_remote_v6_ext(struct pkt *p, int arg)
 	ip6[48] = IPPROTO_UDP;
 }
 
+/* IPv4 header field patches on a 100-byte frame toward a remote. */
+static void v_remote_ihl(struct pkt *p, int ihl)
+{
+	vm_frame(p, MAC_FAR2, MAC_VM3, ETH_P_IP, 100);
+	((struct iphdr *)(p->buf + 14))->ihl = ihl;
+}
+
+static void v_remote_ipver(struct pkt *p, int v)
+{
+	vm_frame(p, MAC_FAR2, MAC_VM3, ETH_P_IP, 100);
+	((struct iphdr *)(p->buf + 14))->version = v;
+}
+
+/* An IPv4 fragment toward a remote (frag_off as given, host order). */
+static void v_remote_frag(struct pkt *p, int frag_off)
+{
+	struct iphdr *ip;
+
+	vm_frame(p, MAC_FAR2, MAC_VM3, ETH_P_IP, 100);
+	ip = (struct iphdr *)(p->buf + 14);
+	ip->frag_off = htons(frag_off);
+	ip->check = 0;
+	ip->check = pkt_csum(ip, sizeof(*ip));
+}
+
+/* Frames with N VLAN tags or a bad source MAC (which: zero, multicast,
+ * broadcast), to a local VM and, for the XDP port, to a remote. */
+static const uint8_t *const BAD_SRC[] = { MAC_ZERO, MAC_MCAST, MAC_BCAST };
+
 static void v_vlan(struct pkt *p, int n)
 {
 	v_local(p, 64);
 	insert_tags(p->buf, &p->len, n, sizeof(p->buf));
 }
 
-static void v_src(struct pkt *p, int which)
+static void v_remote_vlan(struct pkt *p, int n)
 {
-	const uint8_t *src[] = { MAC_ZERO, MAC_MCAST, MAC_BCAST };
+	v_remote(p, 64);
+	insert_tags(p->buf, &p->len, n, sizeof(p->buf));
+}
 
-	vm_frame(p, MAC_VM2, src[which], ETH_P_IP, 64);
+static void v_src(struct pkt *p, int which) { vm_frame(p, MAC_VM2, BAD_SRC[which], ETH_P_IP, 64); }
+
+static void v_remote_src(struct pkt *p, int which)
+{
+	vm_frame(p, MAC_FAR2, BAD_SRC[which], ETH_P_IP, 64);
 }
 
 static void v_hairpin(struct pkt *p, int arg) { vm_frame(p, MAC_VM1, MAC_VM3, ETH_P_IP, 64); }
@@ -421,9 +456,9 @@ static void b_cut_tag(struct pkt *p, int arg)
 
 /* ------------------------------------------------------------ the table */
 
-enum mprog { XDP_UP, TC_UP, TC_PORT, TC_MIRROR, TC_PORT_EG, TC_UP_EG };
+enum mprog { XDP_UP, TC_UP, TC_PORT, TC_MIRROR, TC_PORT_EG, TC_UP_EG, XDP_PORT, MPROG__MAX };
 static const char *const mprog_names[] = { "xdp_up", "tc_up", "tc_port", "tc_mirror",
-					   "tc_port_eg", "tc_up_eg" };
+					   "tc_port_eg", "tc_up_eg", "xdp_port" };
 
 enum mdev { DEV_P1, DEV_UP };	/* ctx ifindex / ingress_ifindex */
 
@@ -695,6 +730,58 @@ static const struct mrow rows[] = {
 	{ "to a remote, IPv6 with 2 extension headers", v_remote_v6_ext, 0, TC_PORT,
 	  .verdict = TC_ACT_REDIRECT, .learned = 1 },
 
+	/* ---- XDP port (`encap xdp` on p1): only a well-formed unicast frame
+	 * to a remote it can finish is taken; anything else passes untouched
+	 * to TC (the rows above), counted as xdp_to_tc, with nothing learned. ---- */
+	{ "on a device that is not a port", v_local, 64, XDP_PORT, .dev = DEV_UP,
+	  .verdict = XDP_PASS },
+	{ "14-byte garbage Ethernet header", b_garbage, 14, XDP_PORT, .verdict = XDP_PASS,
+	  EV(XVTEP_EV_XDP_TO_TC, VNI_A) },
+	{ "bare Ethernet header, IPv4 ethertype, to a remote", v_remote, 14, XDP_PORT,
+	  .verdict = XDP_PASS, EV(XVTEP_EV_XDP_TO_TC, VNI_A) },
+	{ "to a remote, IPv4 header cut at 10 bytes", v_remote_cut_ip, 24, XDP_PORT,
+	  .verdict = XDP_PASS, EV(XVTEP_EV_XDP_TO_TC, VNI_A) },
+	{ "to a remote, IPv4 header only", v_remote_cut_ip, 34, XDP_PORT, .verdict = XDP_PASS,
+	  EV(XVTEP_EV_XDP_TO_TC, VNI_A) },
+	{ "to a remote, IPv4 total length beyond the frame", v_remote_bad_totlen, 100, XDP_PORT,
+	  .verdict = XDP_PASS, EV(XVTEP_EV_XDP_TO_TC, VNI_A) },
+	{ "to a remote, IHL 4", v_remote_ihl, 4, XDP_PORT, .verdict = XDP_PASS,
+	  EV(XVTEP_EV_XDP_TO_TC, VNI_A) },
+	{ "to a remote, IHL 15 (options, valid)", v_remote_ihl, 15, XDP_PORT,
+	  .verdict = XDP_REDIRECT, EV(XVTEP_EV_XDP_ENCAP, VNI_A), .learned = 1 },
+	{ "to a remote, IPv4 version 6 in an IPv4 ethertype", v_remote_ipver, 6, XDP_PORT,
+	  .verdict = XDP_PASS, EV(XVTEP_EV_XDP_TO_TC, VNI_A) },
+	{ "to a remote, IPv6 with 2 extension headers", v_remote_v6_ext, 0, XDP_PORT,
+	  .verdict = XDP_PASS, EV(XVTEP_EV_XDP_TO_TC, VNI_A) },
+	{ "to a remote, ARP", v_remote_arp, 42, XDP_PORT, .verdict = XDP_PASS,
+	  EV(XVTEP_EV_XDP_TO_TC, VNI_A) },
+	{ "to a remote, 802.1Q tag", v_remote_vlan, 1, XDP_PORT, .verdict = XDP_PASS,
+	  EV(XVTEP_EV_XDP_TO_TC, VNI_A) },
+	{ "to a remote, QinQ", v_remote_vlan, 2, XDP_PORT, .verdict = XDP_PASS,
+	  EV(XVTEP_EV_XDP_TO_TC, VNI_A) },
+	{ "to a remote, source zero MAC", v_remote_src, 0, XDP_PORT, .verdict = XDP_PASS,
+	  EV(XVTEP_EV_XDP_TO_TC, VNI_A) },
+	{ "to a remote, source multicast MAC", v_remote_src, 1, XDP_PORT, .verdict = XDP_PASS,
+	  EV(XVTEP_EV_XDP_TO_TC, VNI_A) },
+	{ "to a remote, source broadcast MAC", v_remote_src, 2, XDP_PORT, .verdict = XDP_PASS,
+	  EV(XVTEP_EV_XDP_TO_TC, VNI_A) },
+	{ "broadcast ARP", v_bcast, 0, XDP_PORT, .verdict = XDP_PASS,
+	  EV(XVTEP_EV_XDP_TO_TC, VNI_A) },
+	{ "destination on the ingress port (hairpin)", v_hairpin, 0, XDP_PORT,
+	  .verdict = XDP_PASS, EV(XVTEP_EV_XDP_TO_TC, VNI_A) },
+	{ "to a local VM", v_local, 64, XDP_PORT, .verdict = XDP_PASS,
+	  EV(XVTEP_EV_XDP_TO_TC, VNI_A) },
+	{ "to a remote, 1 byte over the MTU", v_remote, 1465, XDP_PORT, .verdict = XDP_PASS,
+	  EV(XVTEP_EV_XDP_TO_TC, VNI_A) },
+	{ "to a remote, 3000 bytes", v_remote, 3000, XDP_PORT, .verdict = XDP_PASS,
+	  EV(XVTEP_EV_XDP_TO_TC, VNI_A) },
+	{ "to a remote, largest frame that fits the MTU", v_remote, 1464, XDP_PORT,
+	  .verdict = XDP_REDIRECT, EV(XVTEP_EV_XDP_ENCAP, VNI_A), .learned = 1 },
+	{ "to a remote, IPv4 first fragment (MF)", v_remote_frag, 0x2000, XDP_PORT,
+	  .verdict = XDP_REDIRECT, EV(XVTEP_EV_XDP_ENCAP, VNI_A), .learned = 1 },
+	{ "to a remote, IPv4 later fragment", v_remote_frag, 185, XDP_PORT,
+	  .verdict = XDP_REDIRECT, EV(XVTEP_EV_XDP_ENCAP, VNI_A), .learned = 1 },
+
 	/* ---- mirror device and mirror sources ---- */
 	{ "13-byte copy", b_garbage, 13, TC_MIRROR, COPY(MS_SPAN), REFUSED },
 	/* Only our marked copies ever reach it: anything else is not a frame
@@ -841,7 +928,8 @@ static int m_env_open(struct env *e)
 	struct xvtep_vni b = { .flags = XVTEP_VNI_F_LEARNING, .ageing = 300, .nr_remotes = 1 };
 	struct xvtep_vni max = { .ageing = 300 };
 	struct xvtep_mirror m;
-	struct xvtep_port port = { .vni = VNI_A };
+	/* encap xdp on both ports: only xvtep_xdp_port reads the flag. */
+	struct xvtep_port port = { .vni = VNI_A, .flags = XVTEP_PORT_F_XDP_ENCAP };
 	uint32_t slot;
 
 	if (env_load(e, &(struct env_cfg){}))
@@ -862,6 +950,7 @@ static int m_env_open(struct env *e)
 		bpf_map_update_elem(e->ports, &ifi, &port, BPF_ANY);
 		bpf_map_update_elem(e->devmap, &ifi, &ifi, BPF_ANY);
 	}
+	xmit_allow(e, e->ifi_up, true);	/* the XDP port may redirect to ut-up */
 	slot = MS_SPAN;
 	m = (struct xvtep_mirror){ .id = 1, .kind = XVTEP_MIRROR_SPAN, .dir = 3,
 				   .dest_ifindex = e->ifi_p2 };
@@ -887,6 +976,8 @@ static int m_prog_fd(struct env *e, enum mprog p)
 	case TC_MIRROR: return bpf_program__fd(e->skel->progs.xvtep_tc_mirror);
 	case TC_PORT_EG: return bpf_program__fd(e->skel->progs.xvtep_tc_port_eg);
 	case TC_UP_EG: return bpf_program__fd(e->skel->progs.xvtep_tc_up_eg);
+	case XDP_PORT: return bpf_program__fd(e->skel->progs.xvtep_xdp_port);
+	case MPROG__MAX: break;
 	}
 	return -1;
 }
@@ -900,6 +991,13 @@ static int m_run(struct env *e, const struct mrow *r, const struct pkt *p, uint3
 		    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
 	int err;
 
+	if (r->prog == XDP_PORT) {
+		/* From the port's own rx queue (ingress_ifindex), no metadata. */
+		struct run xr = run_xdp_meta(m_prog_fd(e, r->prog), ifi, NULL, 0, p);
+
+		*retval = xr.retval;
+		return xr.err;
+	}
 	if (r->prog != XDP_UP) {
 		o.ctx_in = &ctx;
 		o.ctx_size_in = sizeof(ctx);
@@ -988,7 +1086,7 @@ static bool m_check(const struct mrow *r, const struct snap *a, const struct sna
 
 void test_malformed(void)
 {
-	int per_prog[6] = { 0 };
+	int per_prog[MPROG__MAX] = { 0 };
 	struct env e;
 
 	if (m_env_open(&e)) {
@@ -1020,8 +1118,8 @@ void test_malformed(void)
 		CHECK(!why[0], name, "%s (%zu bytes)", why, p.len);
 		m_reset(&e);
 	}
-	printf("# malformed: rows: xdp_up %d, tc_up %d, tc_port %d, mirror %d\n",
-		per_prog[XDP_UP], per_prog[TC_UP], per_prog[TC_PORT],
+	printf("# malformed: rows: xdp_up %d, tc_up %d, tc_port %d, xdp_port %d, mirror %d\n",
+		per_prog[XDP_UP], per_prog[TC_UP], per_prog[TC_PORT], per_prog[XDP_PORT],
 		per_prog[TC_MIRROR] + per_prog[TC_PORT_EG] + per_prog[TC_UP_EG]);
 	env_close(&e);
 }
