@@ -418,6 +418,9 @@ xdp_encap()
 	check "$T: XDP program on port vm1a" xdp_prog_on "$H1" vm1a
 	check_eq "$T: port show says encap xdp" \
 		"$(xvc "$H1" -j port show vm1a | jq -r '.[0].encap')" xdp
+	check_eq "$T: ... in the text table too (ENCAP column)" \
+		"$(xvc "$H1" port show vm1a | awk 'NR == 1 {print $4} NR == 2 {print $1, $3, $4}' | paste -sd'|')" \
+		"ENCAP|vm1a 100 xdp"
 	check_eq "$T: the VM's TSO is off (XDP on its veth's other end)" "$(tso_of vm1a)" off
 	check "$T: links/port_xdp_<ifindex> pinned" \
 		test -e "$(pin_dir "$H1")/links/port_xdp_$(in_ns "$H1" ip -j link show dev vm1a | jq -r '.[0].ifindex')"
