@@ -3,7 +3,8 @@
  * Mirroring. Sources (see mirror.h): port ingress (rx) in xvtep_tc_port,
  * port egress (tx) here, uplink ingress (rx) in xvtep_tc_up and uplink egress
  * (tx) here. Each copy then arrives, marked, at the mirror device's ingress,
- * where xvtep_tc_mirror truncates it and turns it into SPAN, RSPAN or ERSPAN.
+ * where xvtep_tc_mirror truncates it and turns it into SPAN, RSPAN or ERSPAN
+ * (except a SPAN copy with nothing to cut, sent straight: mirror.h).
  */
 
 SEC("tc")
@@ -22,12 +23,6 @@ int xvtep_tc_up_eg(struct __sk_buff *skb)
 {
 	mirror_copies(skb, uplink_mirror_sessions(true), XVTEP_MIRROR_DIR_TX);
 	return TC_ACT_OK;
-}
-
-/* The copies a copy becomes on the wire: a GSO packet's segments. */
-static __always_inline __u32 wire_segs(const struct __sk_buff *skb)
-{
-	return skb->gso_size && skb->gso_segs ? skb->gso_segs : 1;
 }
 
 /* Length of one segment of GSO packet SKB (headers plus gso_size, from the

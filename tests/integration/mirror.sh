@@ -25,6 +25,7 @@
 ALL_TESTS="
 	span_directions
 	span_identical
+	span_direct
 	rspan_vlan
 	erspan_types
 	erspan_unreachable
@@ -289,6 +290,47 @@ span_identical()
 	out=$("$PY" "$MPY" same "${CAPS[ref]}" "${CAPS[col]}" --trunc 100 2>&1)
 	check_eq "$T: truncated copies are the frames' first 100 bytes" "$out" "ok 6"
 	check_eq "$T: show -j truncated counter" "$(ms "$H1" 5 .truncated)" 6
+}
+
+# A SPAN copy with nothing to cut goes from the source's TC program straight to
+# its destination; one to be cut passes through the mirror device (its TC
+# program's run count tells which way each went).
+span_direct()
+{
+	local T=span_direct out stats0 req="icmp[0] == 8" MIRROR_RUNS
+	mirror_topo
+	topo_check $T $? || return
+	# No ARP from vm1a (request or reply) in the middle of a count.
+	check "$T: static neighbours of vm1a in vm1a, vm1b, vm2a" sh -c \
+		"ip netns exec $(vm_ns vm1a) ip neigh replace $IP2A lladdr $(vm_mac vm2a) dev eth0 nud permanent &&
+		 ip netns exec $(vm_ns vm1b) ip neigh replace $IP1A lladdr $(vm_mac vm1a) dev eth0 nud permanent &&
+		 ip netns exec $(vm_ns vm2a) ip neigh replace $IP1A lladdr $(vm_mac vm1a) dev eth0 nud permanent"
+	stats0=$(sysctl -n kernel.bpf_stats_enabled)
+	sysctl -qw kernel.bpf_stats_enabled=1
+
+	check "$T: add rx SPAN session" xvc "$H1" mirror add 40 src vm1a dir rx span dev mcol1
+	pings_counted 472 "ref:$(vm_ns vm1a):eth0:$req" "col:$NS_COL:c1"
+	check_eq "$T: 10 copies, none through the mirror device's programs" "$MIRROR_RUNS" "0 0"
+	out=$("$PY" "$MPY" same "${CAPS[ref]}" "${CAPS[col]}" 2>&1)
+	check_eq "$T: copies byte-identical to the 10 requests" "$out" "ok 10"
+	check_eq "$T: show -j counts 10 copies, 5140 bytes, no drops" \
+		"$(xvc "$H1" -j mirror show 40 | jq -c '.[0] | [.packets, .bytes, ([.drops[]] | add)]')" "[10,5140,0]"
+
+	check "$T: re-add it with truncate 100" sh -c \
+		"$CTL --pin $(pin_dir "$H1") -n $H1 mirror del 40 && $CTL --pin $(pin_dir "$H1") -n $H1 mirror add 40 src vm1a dir rx span dev mcol1 truncate 100"
+	pings_counted 472 "ref:$(vm_ns vm1a):eth0:$req" "col:$NS_COL:c1"
+	check_eq "$T: truncate: 10 copies cut by the mirror device's TC program" "$MIRROR_RUNS" "0 10"
+	out=$("$PY" "$MPY" same "${CAPS[ref]}" "${CAPS[col]}" --trunc 100 2>&1)
+	check_eq "$T: truncate: copies are the requests' first 100 bytes" "$out" "ok 10"
+
+	check "$T: re-add it with truncate 514 (the frames fit)" sh -c \
+		"$CTL --pin $(pin_dir "$H1") -n $H1 mirror del 40 && $CTL --pin $(pin_dir "$H1") -n $H1 mirror add 40 src vm1a dir rx span dev mcol1 truncate 514"
+	pings_counted 472 "ref:$(vm_ns vm1a):eth0:$req" "col:$NS_COL:c1"
+	check_eq "$T: frames that fit the cut go straight" "$MIRROR_RUNS" "0 0"
+	check_eq "$T: ... whole: 10 copies, none counted truncated" \
+		"$(xvc "$H1" -j mirror show 40 | jq -c '.[0] | [.packets, .truncated]')" "[10,0]"
+	check "$T: delete the session" xvc "$H1" mirror del 40
+	sysctl -qw kernel.bpf_stats_enabled="$stats0"
 }
 
 # RSPAN: the copies carry the session's VID, the frame inside is untouched.

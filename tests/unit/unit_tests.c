@@ -6,6 +6,7 @@
  * Run through tests/unit/run.sh, which provides the devices they reference.
  */
 #include <errno.h>
+#include <ifaddrs.h>
 #include <sched.h>
 #include <string.h>
 #include <net/if.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/if_link.h>
 #include <linux/pkt_cls.h>
 #include "xvtep.h"
 #include "xvtep.skel.h"
@@ -862,6 +864,22 @@ static void mirror_set(struct env *e, uint32_t slot, const struct xvtep_mirror *
 	bpf_map_update_elem(bpf_map__fd(e->skel->maps.xvtep_mirrors), &slot, m, BPF_ANY);
 }
 
+/* Packets DEV has sent (in this network namespace). */
+static uint64_t dev_tx_packets(const char *dev)
+{
+	struct ifaddrs *ifa, *i;
+	uint64_t n = 0;
+
+	if (getifaddrs(&ifa))
+		return 0;
+	for (i = ifa; i; i = i->ifa_next)
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_PACKET && i->ifa_data &&
+		    !strcmp(i->ifa_name, dev))
+			n = ((struct rtnl_link_stats *)i->ifa_data)->tx_packets;
+	freeifaddrs(ifa);
+	return n;
+}
+
 static struct xvtep_mirror_stats mirror_stats(struct env *e, uint32_t slot)
 {
 	struct xvtep_mirror_stats per[256], sum = {};
@@ -1072,6 +1090,54 @@ static void test_mirror_shapes(void)
 	      ms.drops[XVTEP_MDROP_CLONE] == 0,
 	      "rx mirroring on a port: frame forwarded unchanged, copy cloned", "retval %u",
 	      r.retval);
+
+	/* A SPAN copy with nothing to cut skips the mirror device: the source's
+	 * program clones the frame straight to the destination and counts it. */
+	struct xvtep_mirror_stats ms0;
+	uint64_t tx0 = dev_tx_packets("ut-up");
+
+	m = (struct xvtep_mirror){ .id = 1, .kind = XVTEP_MIRROR_SPAN, .dir = 3,
+				   .dest_ifindex = e.ifi_up };
+	mirror_set(&e, 0, &m);
+	r = run_tc(&e, TC_PORT(&e), e.ifi_p1, &p);
+	ms = mirror_stats(&e, 0);
+	CHECK(r.retval == TC_ACT_REDIRECT && r.out_len == p.len && !memcmp(r.out, p.buf, p.len) &&
+	      ms.packets == 1 && ms.bytes == p.len && dev_tx_packets("ut-up") == tx0 + 1,
+	      "SPAN, nothing to cut: cloned straight to the destination, counted at the source",
+	      "retval %u packets %llu bytes %llu dest tx +%llu", r.retval,
+	      (unsigned long long)ms.packets, (unsigned long long)ms.bytes,
+	      (unsigned long long)(dev_tx_packets("ut-up") - tx0));
+	/* A frame longer than the session's cut goes to the mirror device,
+	 * whose program cuts and counts it. */
+	m.truncate = 100;
+	mirror_set(&e, 0, &m);
+	tx0 = dev_tx_packets("ut-up");
+	r = run_tc(&e, TC_PORT(&e), e.ifi_p1, &p);
+	ms = mirror_stats(&e, 0);
+	CHECK(r.retval == TC_ACT_REDIRECT && ms.packets == 0 && dev_tx_packets("ut-up") == tx0 &&
+	      ms.drops[XVTEP_MDROP_CLONE] == 0,
+	      "SPAN that cuts: left to the mirror device, nothing sent or counted at the source",
+	      "retval %u packets %llu dest tx +%llu", r.retval, (unsigned long long)ms.packets,
+	      (unsigned long long)(dev_tx_packets("ut-up") - tx0));
+	m.truncate = 200;	/* the frame's own length: nothing to cut */
+	mirror_set(&e, 0, &m);
+	r = run_tc(&e, TC_PORT(&e), e.ifi_p1, &p);
+	ms = mirror_stats(&e, 0);
+	CHECK(ms.packets == 1 && ms.truncated == 0 && dev_tx_packets("ut-up") == tx0 + 1,
+	      "SPAN whose cut the frame fits: sent straight, not marked truncated",
+	      "packets %llu truncated %llu", (unsigned long long)ms.packets,
+	      (unsigned long long)ms.truncated);
+	/* A destination that is gone: the copy is counted lost, the frame goes on. */
+	m = (struct xvtep_mirror){ .id = 1, .kind = XVTEP_MIRROR_SPAN, .dir = 3,
+				   .dest_ifindex = 999999 };
+	mirror_set(&e, 0, &m);
+	r = run_tc(&e, TC_PORT(&e), e.ifi_p1, &p);
+	ms0 = mirror_stats(&e, 0);
+	CHECK(r.retval == TC_ACT_REDIRECT && r.out_len == p.len && !memcmp(r.out, p.buf, p.len) &&
+	      ms0.packets == 0 && ms0.drops[XVTEP_MDROP_REDIRECT] == 1,
+	      "SPAN to a vanished destination: copy counted redirect_failed, frame forwarded",
+	      "retval %u packets %llu redirect_failed %llu", r.retval,
+	      (unsigned long long)ms0.packets, (unsigned long long)ms0.drops[XVTEP_MDROP_REDIRECT]);
 	env_close(&e);
 	env_mirror_ifindex = 0;
 }
