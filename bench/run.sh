@@ -406,6 +406,52 @@ ceiling_point()
 	log "harness ceiling ${size}B: ${v[*]}"
 }
 
+# copy_floor_point xdp|tc : the least a mirror copy can cost on this machine,
+# with no VTEP: the generator's VXLAN frames, on the kernel system's ul, go to
+# vm1 alone or to vm1 plus a copy to vm4, by a bare program (bench/sink.bpf.c:
+# XDP BPF_F_BROADCAST, one xdpf_clone per copy; TC bpf_clone_redirect), runs
+# interleaved; XDP-drop sinks count at vm1 (and the copies at vm4).
+copy_floor_point()
+{
+	local path=$1 r out one=() two=() i ifi shape
+	local args
+	args=$(rate_args k decap 64 1)
+	for i in 0 1; do
+		ifi=$(in_ns xvb-k-h1 ip -o link show dev "vm$((i * 3 + 1))" | cut -d: -f1)
+		[ -n "$ifi" ] || die "copy floor: no vm$((i * 3 + 1)) in xvb-k-h1"
+		run in_ns xvb-k-h1 bpftool map update pinned "$BPIN/xvb_$([ "$path" = xdp ] && echo out || echo ifx)" \
+			key $i 0 0 0 value $((ifi & 255)) $((ifi >> 8 & 255)) 0 0
+	done
+	sink_on xvb-k-vm1 eth0 drop
+	sink_on xvb-k-vm4 eth0 drop "$CPIN"
+	[ "$path" = tc ] && run in_ns xvb-k-h1 tc qdisc replace dev ul clsact
+	for ((r = 0; r < RUNS; r++)); do
+		for i in one copy; do
+			if [ "$path" = xdp ]; then
+				run in_ns xvb-k-h1 ip -force link set dev ul xdpdrv pinned "$BPIN/xvb_fwd_$i"
+			else
+				run in_ns xvb-k-h1 tc filter replace dev ul ingress pref 1 handle 1 bpf \
+					direct-action object-pinned "$BPIN/xvb_tc_$i"
+			fi
+			# shellcheck disable=SC2086
+			out=$(xvb_rate $args --count "map:$BPIN/xvb_cnt" --count2 "map:$CPIN/xvb_cnt" \
+				--cpu $GEN_CPU) || exit 1
+			[ $i = one ] && one+=("${out%% *}") || two+=("${out%% *}")
+		done
+	done
+	sink_off xvb-k-h1 ul
+	sink_off xvb-k-vm1 eth0
+	sink_off xvb-k-vm4 eth0
+	if [ "$path" = xdp ]; then
+		shape="64B VXLAN frames, no VTEP: a bare XDP program on the uplink redirects each to vm1, or broadcasts it to vm1 and vm4 (BPF_F_BROADCAST: one xdpf_clone per copy)"
+	else
+		shape="64B VXLAN frames, no VTEP: a bare TC program on the uplink redirects each to vm1's egress, after a bpf_clone_redirect to vm4's or not"
+	fi
+	record copy-floor "$shape" pps harness "${two[@]}"
+	record copy-floor "$shape" pps baseline "${one[@]}"
+	log "copy floor ($path): with a copy ${two[*]} | without ${one[*]}"
+}
+
 # cpu_busy_jiffies / cpu_total_jiffies from /proc/stat (all CPUs)
 cpu_snap() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat; }
 
@@ -700,6 +746,8 @@ if [ "$QUICK" = 1 ]; then
 	PHASES=(1)
 	fdb_grow 0 1
 	want ceiling && ceiling_point 64
+	want floor && copy_floor_point xdp
+	want floor && copy_floor_point tc
 	want decap && rate_point decap 64 1 drop
 	want decap && rate_point decap 64 1 stack
 	want encap && rate_point encap 64 1 drop
@@ -734,6 +782,8 @@ else
 		if [ $n = 1 ]; then
 			ceiling_point 64
 			ceiling_point 1500
+			copy_floor_point xdp
+			copy_floor_point tc
 			rate_point flood-decap 64 0 drop
 			rate_point flood-encap 64 0 drop
 			tcp_point 1

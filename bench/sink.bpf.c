@@ -15,6 +15,12 @@
  *                  GSO packet's segments), drop. Unlike XDP on a veth it
  *                  leaves the sender's GSO on, as a NIC with segmentation
  *                  offload for the packet's type would
+ * and the copy floor's forwarders (no VTEP; bench/run.sh copy_floor_point):
+ *   xvb_fwd_one    XDP: every frame to xvb_out[0]
+ *   xvb_fwd_copy   XDP: every frame broadcast to xvb_out[0] and [1], which
+ *                  costs the kernel one xdpf_clone, as any XDP mirror copy does
+ *   xvb_tc_one     TC: every frame redirected to xvb_ifx[0]'s egress
+ *   xvb_tc_copy    TC: the same, after a bpf_clone_redirect to xvb_ifx[1]
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -89,6 +95,52 @@ int xvb_sink_segs(struct __sk_buff *skb)
 	if (c)
 		*c += skb->gso_segs ? skb->gso_segs : 1;
 	return TC_ACT_SHOT;
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u32);
+} xvb_out SEC(".maps");
+
+SEC("xdp")
+int xvb_fwd_one(struct xdp_md *ctx)
+{
+	return bpf_redirect_map(&xvb_out, 0, 0);
+}
+
+SEC("xdp")
+int xvb_fwd_copy(struct xdp_md *ctx)
+{
+	return bpf_redirect_map(&xvb_out, 0, BPF_F_BROADCAST);
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u32);
+} xvb_ifx SEC(".maps");
+
+static __always_inline __u32 ifx(__u32 k)
+{
+	__u32 *v = bpf_map_lookup_elem(&xvb_ifx, &k);
+
+	return v ? *v : 0;
+}
+
+SEC("tc")
+int xvb_tc_one(struct __sk_buff *skb)
+{
+	return bpf_redirect(ifx(0), 0);
+}
+
+SEC("tc")
+int xvb_tc_copy(struct __sk_buff *skb)
+{
+	bpf_clone_redirect(skb, ifx(1), 0);
+	return bpf_redirect(ifx(0), 0);
 }
 
 char LICENSE[] SEC("license") = "GPL";
