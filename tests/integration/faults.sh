@@ -14,6 +14,8 @@
 #       ul 198.51.100.1                  ul 198.51.100.2
 #          \______ [ul: bridge br0] ______/
 #
+# error_undo instead makes one state-changing call fail (inject=...:error=EPERM):
+# the loader's own undo must then leave everything as it found it.
 # Fault injection: strace -e inject=SYSCALL:signal=KILL:when=N kills the loader
 # on entry to its Nth SYSCALL, before the syscall runs. The N are taken from a
 # traced successful run: every bpf() that changes state (MAP_UPDATE_ELEM,
@@ -27,6 +29,7 @@
 ALL_TESTS="
 	kill_reattach
 	kill_fresh
+	error_undo
 	layout_refused
 	pin_dir_mode
 	port_deleted
@@ -249,6 +252,92 @@ kill_fresh()
 	check "$T: vni add" xvc "$H1" vni add 100 remote "$(ul_ip 2)"
 	check "$T: port add" xvc "$H1" port add vm1a vni 100
 	check "$T: forwarding after the fresh attach" forwards
+}
+
+# attach_state : what a failed attach must leave as it found it in h1: every
+# XDP program and tcx attachment, the pin tree, the pinned programs' and
+# links' ids (status -j), the ports and VNIs
+attach_state()
+{
+	bpf_progs "$H1"
+	(cd "$PIN1" 2>/dev/null && find . | sort)
+	xvl "$H1" -j status 2>/dev/null | jq -c '.programs'
+	xvc "$H1" -j port show 2>/dev/null
+	xvc "$H1" -j vni show 2>/dev/null
+}
+
+# failed_attach SYSCALL N : h1's attach with the Nth SYSCALL failing (EPERM);
+# prints the loader's rc and output
+failed_attach()
+{
+	local out
+	out=$(timeout 60 strace -qq -o /dev/null -e trace="$1" -e signal=none \
+		-e inject="$1":error=EPERM:when="$2" \
+		"$LOADER" --pin "$PIN1" -n "$H1" "${ATTACH1[@]}" 2>&1)
+	echo "rc=$? $out"
+}
+
+# error_scenario T PREP : at every state-changing call of a traced attach
+# (PREP before it and before each run), that call fails: the attach must
+# fail with an error and leave attach_state unchanged; an error the loader
+# tolerates must still leave a complete, forwarding dataplane
+error_scenario()
+{
+	local T=$1 prep=$2 p sc n what out before after points=() failed=0 tolerated=0
+	$prep >/dev/null 2>&1
+	mapfile -t points < <(FAULT_ONLY='^(bpf [0-9]+ BPF_(MAP_UPDATE_ELEM|OBJ_PIN|LINK_CREATE|LINK_UPDATE)$|rename)' \
+		fault_points "$H1" "${ATTACH1[@]}")
+	check_cmp "$T: failure points found in a traced attach" "${#points[@]}" -gt 5
+	points=("${points[@]:0:${FAULT_MAX:-${#points[@]}}}")
+	xvt_log "$T: failure points: $(printf "%s " "${points[@]}" | tr -s " ")"
+	$prep >/dev/null 2>&1
+	before=$(attach_state)
+	for p in "${points[@]}"; do
+		read -r sc n what <<<"$p"
+		out=$(failed_attach "$sc" "$n")
+		xvt_log "$T: $sc#$n ($what) failing: $out"
+		if [[ "$out" == "rc=0 "* ]]; then
+			tolerated=$((tolerated + 1))
+			check "$T: $sc#$n ($what) failing is tolerated: forwarding" forwards
+			check_eq "$T: ... and the XDP encap port keeps its program" \
+				"$(bpf_progs "$H1" | grep -c '^vm1a:xdp:')" 1
+			$prep >/dev/null 2>&1
+			before=$(attach_state)
+			continue
+		fi
+		failed=$((failed + 1))
+		check_match "$T: $sc#$n ($what) failing: attach fails with an error" "$out" "rc=1 *Error:*"
+		after=$(attach_state)
+		check_eq "$T: $sc#$n ($what) failing: hooks, pins, programs, ports as before" \
+			"$after" "$before"
+	done
+	xvt_log "$T: ${#points[@]} failure points: $failed undone, $tolerated tolerated"
+	check_cmp "$T: most failures abort the attach" "$failed" -gt "$tolerated"
+}
+
+# A call that fails (not a kill) makes the loader undo its own work: over a
+# running instance whose port vm1a is in `encap xdp` (so the port's XDP link
+# is updated and swapped back), and from the pins after `detach --keep-maps`
+# (where the attach creates that port's XDP link anew, and undo removes it).
+error_undo()
+{
+	local T=error_undo
+	faults_topo
+	topo_check $T $? || return
+	check "$T: port set vm1a encap xdp" xvc "$H1" port set vm1a encap xdp
+	check_eq "$T: vm1a has its XDP program" "$(bpf_progs "$H1" | grep -c '^vm1a:xdp:')" 1
+	check "$T: forwarding before" forwards
+	error_scenario "$T: over a running instance" true
+	check "$T: forwarding after all that" forwards
+
+	check "$T: detach --keep-maps" xvl "$H1" detach --keep-maps
+	error_scenario "$T: from pins" "xvl $H1 detach --keep-maps"
+	check_eq "$T: from pins: no XDP program left on vm1a" "$(bpf_progs "$H1" | grep -c '^vm1a:')" 0
+	check "$T: attach from pins completes after all that" xvl "$H1" "${ATTACH1[@]}"
+	check_eq "$T: vm1a's XDP program is back" "$(bpf_progs "$H1" | grep -c '^vm1a:xdp:')" 1
+	check "$T: forwarding after the attach" forwards
+	check "$T: detach" xvl "$H1" detach
+	no_stale $T
 }
 
 # xdp_id : id of the XDP program on h1's uplink (empty if none)
