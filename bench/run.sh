@@ -4,7 +4,7 @@
 # xvtep benchmark: xvtep against the kernel's vxlan + bridge, side by side.
 #
 #   make bench                 full run (every point, 5 runs each, < 15 min on 2 cores)
-#   BENCH_QUICK=1 make bench   one point of each kind (< 2 min)
+#   BENCH_QUICK=1 make bench   one point of each kind, 3 runs each (< 2 min)
 #
 # Both systems are built at once, in namespaces xvb-x-* (xvtep) and xvb-k-*
 # (kernel vxlan + bridge), with the same addresses and the same FDB contents;
@@ -46,8 +46,8 @@ export XVT_P=xvb-
 . "$ROOT/tests/integration/topology.sh"	# topo_do, topo_ns
 
 QUICK=${BENCH_QUICK:-0}
-RUNS=${BENCH_RUNS:-5}
 if [ "$QUICK" = 1 ]; then
+	RUNS=${BENCH_RUNS:-3}
 	SECS=${BENCH_SECS:-0.5}
 	TCP_SECS=${BENCH_TCP_SECS:-2}
 	CP_N=${BENCH_CP_N:-1000}
@@ -55,6 +55,7 @@ else
 	SECS=${BENCH_SECS:-1}
 	TCP_SECS=${BENCH_TCP_SECS:-3}
 	CP_N=${BENCH_CP_N:-100000}
+	RUNS=${BENCH_RUNS:-5}
 fi
 WARM=0.3
 TCP_DECAP=${XVB_TCP_DECAP:-auto}	# the default: TC decap on these veth uplinks
