@@ -437,7 +437,7 @@ copy_floor_point()
 			# shellcheck disable=SC2086
 			out=$(xvb_rate $args --count "map:$BPIN/xvb_cnt" --count2 "map:$CPIN/xvb_cnt" \
 				--cpu $GEN_CPU) || exit 1
-			[ $i = one ] && one+=("${out%% *}") || two+=("${out%% *}")
+			if [ $i = one ]; then one+=("${out%% *}"); else two+=("${out%% *}"); fi
 		done
 	done
 	sink_off xvb-k-h1 ul

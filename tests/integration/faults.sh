@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Loader faults: SIGKILL of `attach` at every state-changing syscall (fresh and
-# over a running instance), incompatible pinned layouts, pin dir permissions,
+# over a running instance), a failing call at each of those (the loader's
+# undo), incompatible pinned layouts, pin dir permissions,
 # devices deleted while attached, pin dir outside bpffs. After each fault the
 # old or the new dataplane forwards, a re-run of attach completes, and a detach
 # leaves nothing behind (no pins, no XDP/tcx program, no mirror veth).
@@ -14,8 +15,6 @@
 #       ul 198.51.100.1                  ul 198.51.100.2
 #          \______ [ul: bridge br0] ______/
 #
-# error_undo instead makes one state-changing call fail (inject=...:error=EPERM):
-# the loader's own undo must then leave everything as it found it.
 # Fault injection: strace -e inject=SYSCALL:signal=KILL:when=N kills the loader
 # on entry to its Nth SYSCALL, before the syscall runs. The N are taken from a
 # traced successful run: every bpf() that changes state (MAP_UPDATE_ELEM,
@@ -24,7 +23,10 @@
 # FAULT_MAX=N limits the number of kill points per scenario (default: all),
 # FAULT_ONLY=REGEX keeps the matching ones ("SYSCALL N WHAT", e.g. "^rename"),
 # FAULT_STRIDE=K keeps every Kth of those (default 2, so the suite stays short;
-# FAULT_STRIDE=1 kills at every point, about 8 minutes).
+# FAULT_STRIDE=1 kills at every point, about 8 minutes). error_undo makes the
+# call fail instead (inject=SYSCALL:error=EPERM:when=N, the state-changing bpf()
+# calls and renames only): the loader's own undo must then leave everything as
+# it found it.
 
 ALL_TESTS="
 	kill_reattach

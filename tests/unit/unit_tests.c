@@ -1093,7 +1093,6 @@ static void test_mirror_shapes(void)
 
 	/* A SPAN copy with nothing to cut skips the mirror device: the source's
 	 * program clones the frame straight to the destination and counts it. */
-	struct xvtep_mirror_stats ms0;
 	uint64_t tx0 = dev_tx_packets("ut-up");
 
 	m = (struct xvtep_mirror){ .id = 1, .kind = XVTEP_MIRROR_SPAN, .dir = 3,
@@ -1132,12 +1131,12 @@ static void test_mirror_shapes(void)
 				   .dest_ifindex = 999999 };
 	mirror_set(&e, 0, &m);
 	r = run_tc(&e, TC_PORT(&e), e.ifi_p1, &p);
-	ms0 = mirror_stats(&e, 0);
+	ms = mirror_stats(&e, 0);
 	CHECK(r.retval == TC_ACT_REDIRECT && r.out_len == p.len && !memcmp(r.out, p.buf, p.len) &&
-	      ms0.packets == 0 && ms0.drops[XVTEP_MDROP_REDIRECT] == 1,
+	      ms.packets == 0 && ms.drops[XVTEP_MDROP_REDIRECT] == 1,
 	      "SPAN to a vanished destination: copy counted redirect_failed, frame forwarded",
 	      "retval %u packets %llu redirect_failed %llu", r.retval,
-	      (unsigned long long)ms0.packets, (unsigned long long)ms0.drops[XVTEP_MDROP_REDIRECT]);
+	      (unsigned long long)ms.packets, (unsigned long long)ms.drops[XVTEP_MDROP_REDIRECT]);
 	env_close(&e);
 	env_mirror_ifindex = 0;
 }
