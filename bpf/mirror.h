@@ -39,6 +39,12 @@ static __always_inline __u32 wire_segs(const struct __sk_buff *skb)
 	return skb->gso_size && skb->gso_segs ? skb->gso_segs : 1;
 }
 
+/* Whether session M cuts a frame of LEN bytes (its `truncate`). */
+static __always_inline bool mirror_cuts(const struct xvtep_mirror *m, __u32 len)
+{
+	return m->truncate && len > m->truncate;
+}
+
 /* A SPAN copy with nothing to cut is the frame itself: it is cloned straight
  * to the destination's egress, sparing it the pass through the mirror
  * device's backlog and xvtep_tc_mirror (about 130 ns of ~1 us per copy, see
@@ -47,8 +53,7 @@ static __always_inline bool mirror_span_direct(struct __sk_buff *skb, __u32 slot
 {
 	const struct xvtep_mirror *m = bpf_map_lookup_elem(&xvtep_mirrors, &slot);
 
-	if (!m || m->kind != XVTEP_MIRROR_SPAN || !m->dest_ifindex ||
-	    (m->truncate && skb->len > m->truncate))
+	if (!m || m->kind != XVTEP_MIRROR_SPAN || !m->dest_ifindex || mirror_cuts(m, skb->len))
 		return false;
 	skb->mark = XVTEP_MIRROR_MARK_OUT;	/* the destination's programs leave it alone */
 	if (bpf_clone_redirect(skb, m->dest_ifindex, 0))

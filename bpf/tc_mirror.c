@@ -87,7 +87,7 @@ static __always_inline int erspan_send(struct __sk_buff *skb, const struct xvtep
 	struct bpf_fib_lookup fib = {};
 	struct erspan_outer h = {};
 	struct ethhdr inner;
-	__u32 mtu = 0, room, frame_len, segs = 1, seg;
+	__u32 mtu = 0, room, frame_len, segs = 1;
 	bool gso = false;
 	long rc;
 
@@ -110,11 +110,10 @@ static __always_inline int erspan_send(struct __sk_buff *skb, const struct xvtep
 	frame_len = skb->len;
 	/* The outer IPv4 length must hold the whole copy until it is cut. */
 	if (skb->gso_size && !truncated && frame_len + hlen - ETH_HLEN <= 0xffff) {
-		seg = gso_seg_len(skb);
-		segs = wire_segs(skb);	/* before growing, which resets it */
+		__u32 seg = gso_seg_len(skb), n = wire_segs(skb);	/* before growing, which resets it */
+
 		gso = seg && seg <= room && erspan_grow_gso(skb, hlen, &inner);
-		if (!gso)
-			segs = 1;
+		segs = gso ? n : 1;
 	}
 	if (!gso && skb->len > room) {
 		if (room < ETH_HLEN || bpf_skb_change_tail(skb, room, 0)) {
@@ -212,7 +211,7 @@ int xvtep_tc_mirror(struct __sk_buff *skb)
 		}
 	}
 
-	if (m->truncate && skb->len > m->truncate) {
+	if (mirror_cuts(m, skb->len)) {
 		if (bpf_skb_change_tail(skb, m->truncate, 0)) {
 			mirror_count_drop(slot, XVTEP_MDROP_ENCAP);
 			return TC_ACT_SHOT;

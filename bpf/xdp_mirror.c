@@ -81,7 +81,7 @@ int xvtep_xdp_mir(struct xdp_md *ctx)
 	}
 
 	len = bpf_xdp_get_buff_len(ctx);
-	if (m->truncate && len > m->truncate) {
+	if (mirror_cuts(m, len)) {
 		if (bpf_xdp_adjust_tail(ctx, (int)m->truncate - (int)len))
 			goto encap_failed;
 		len = m->truncate;

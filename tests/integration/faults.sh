@@ -161,17 +161,25 @@ fault_points()
 	}' "$trace" | grep -E -- "${FAULT_ONLY:-.}" | awk -v s="${FAULT_STRIDE:-2}" '(NR - 1) % s == 0'
 }
 
-# killed_attach NS SYSCALL N : attach under strace, SIGKILLed on entry to the
-# Nth SYSCALL; succeeds if the loader died of SIGKILL (strace re-raises it)
+# injected_attach NS SYSCALL N WHAT : attach in NS under strace with WHAT
+# (signal=KILL, error=EPERM) injected into the Nth SYSCALL; prints "rc=RC OUTPUT"
+injected_attach()
+{
+	local out
+	out=$(timeout 60 strace -qq -o /dev/null -e trace="$2" -e signal=none \
+		-e inject="$2":"$4":when="$3" \
+		"$LOADER" --pin "$PIN1" -n "$1" "${ATTACH1[@]}" 2>&1)
+	echo "rc=$? $out"
+}
+
+# killed_attach NS SYSCALL N : attach SIGKILLed on entry to the Nth SYSCALL;
+# succeeds if the loader died of SIGKILL (strace re-raises it)
 killed_attach()
 {
-	local ns=$1 sc=$2 n=$3 out rc
-	out=$(timeout 60 strace -qq -o /dev/null -e trace="$sc" -e signal=none \
-		-e inject="$sc":signal=KILL:when="$n" \
-		"$LOADER" --pin "$PIN1" -n "$ns" "${ATTACH1[@]}" 2>&1)
-	rc=$?
-	[ $rc -eq 137 ] && ! grep -q "xvtep attached" <<<"$out" && return 0
-	echo "rc=$rc: $out"
+	local out
+	out=$(injected_attach "$1" "$2" "$3" signal=KILL)
+	[[ "$out" == "rc=137 "* ]] && ! grep -q "xvtep attached" <<<"$out" && return 0
+	echo "$out"
 	return 1
 }
 
@@ -268,17 +276,6 @@ attach_state()
 	xvc "$H1" -j vni show 2>/dev/null
 }
 
-# failed_attach SYSCALL N : h1's attach with the Nth SYSCALL failing (EPERM);
-# prints the loader's rc and output
-failed_attach()
-{
-	local out
-	out=$(timeout 60 strace -qq -o /dev/null -e trace="$1" -e signal=none \
-		-e inject="$1":error=EPERM:when="$2" \
-		"$LOADER" --pin "$PIN1" -n "$H1" "${ATTACH1[@]}" 2>&1)
-	echo "rc=$? $out"
-}
-
 # error_scenario T PREP : at every state-changing call of a traced attach
 # (PREP before it and before each run), that call fails: the attach must
 # fail with an error and leave attach_state unchanged; an error the loader
@@ -296,7 +293,7 @@ error_scenario()
 	before=$(attach_state)
 	for p in "${points[@]}"; do
 		read -r sc n what <<<"$p"
-		out=$(failed_attach "$sc" "$n")
+		out=$(injected_attach "$H1" "$sc" "$n" error=EPERM)
 		xvt_log "$T: $sc#$n ($what) failing: $out"
 		if [[ "$out" == "rc=0 "* ]]; then
 			tolerated=$((tolerated + 1))

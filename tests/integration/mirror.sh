@@ -204,6 +204,17 @@ pings_counted()
 	MIRROR_RUNS=$(runs_delta "$r0" "$(mirror_runs "$H1")")
 }
 
+# static_neighbours : (check) vm1a's neighbours and vm1a in vm1b's and vm2a's,
+# permanent, so that no ARP request or reply lands in a count
+static_neighbours()
+{
+	check "$T: static neighbours of vm1a in vm1a, vm1b, vm2a" sh -c \
+		"ip netns exec $(vm_ns vm1a) ip neigh replace $IP2A lladdr $(vm_mac vm2a) dev eth0 nud permanent &&
+		 ip netns exec $(vm_ns vm1a) ip neigh replace $IP1B lladdr $(vm_mac vm1b) dev eth0 nud permanent &&
+		 ip netns exec $(vm_ns vm1b) ip neigh replace $IP1A lladdr $(vm_mac vm1a) dev eth0 nud permanent &&
+		 ip netns exec $(vm_ns vm2a) ip neigh replace $IP1A lladdr $(vm_mac vm1a) dev eth0 nud permanent"
+}
+
 # xdp_to_tc NS : the instance's xdp_to_tc events, all VNIs
 xdp_to_tc() { xvc "$1" -j stats | jq '[.. | objects | .events? | objects | .xdp_to_tc // 0] | add // 0'; }
 
@@ -300,11 +311,7 @@ span_direct()
 	local T=span_direct out stats0 req="icmp[0] == 8" MIRROR_RUNS
 	mirror_topo
 	topo_check $T $? || return
-	# No ARP from vm1a (request or reply) in the middle of a count.
-	check "$T: static neighbours of vm1a in vm1a, vm1b, vm2a" sh -c \
-		"ip netns exec $(vm_ns vm1a) ip neigh replace $IP2A lladdr $(vm_mac vm2a) dev eth0 nud permanent &&
-		 ip netns exec $(vm_ns vm1b) ip neigh replace $IP1A lladdr $(vm_mac vm1a) dev eth0 nud permanent &&
-		 ip netns exec $(vm_ns vm2a) ip neigh replace $IP1A lladdr $(vm_mac vm1a) dev eth0 nud permanent"
+	static_neighbours
 	stats0=$(sysctl -n kernel.bpf_stats_enabled)
 	sysctl -qw kernel.bpf_stats_enabled=1
 
@@ -509,12 +516,7 @@ xdp_copies()
 	mirror_topo
 	topo_check $T $? || return
 	idx=$(ifindex_in "$H1" vm1a)
-	# No ARP refresh in the middle of a count: static neighbours both ways.
-	check "$T: static neighbours of vm1a in vm1a, vm1b, vm2a" sh -c \
-		"ip netns exec $(vm_ns vm1a) ip neigh replace $IP2A lladdr $(vm_mac vm2a) dev eth0 nud permanent &&
-		 ip netns exec $(vm_ns vm1a) ip neigh replace $IP1B lladdr $(vm_mac vm1b) dev eth0 nud permanent &&
-		 ip netns exec $(vm_ns vm1b) ip neigh replace $IP1A lladdr $(vm_mac vm1a) dev eth0 nud permanent &&
-		 ip netns exec $(vm_ns vm2a) ip neigh replace $IP1A lladdr $(vm_mac vm1a) dev eth0 nud permanent"
+	static_neighbours
 	stats0=$(sysctl -n kernel.bpf_stats_enabled)
 	sysctl -qw kernel.bpf_stats_enabled=1
 
