@@ -1682,31 +1682,45 @@ static int unpin(const char *path, int *count)
 }
 
 /*
- * The mirror device, if only this instance uses it: its one tcx ingress
- * program is ours (links/tc_mirror). Checked before the pins go, as link
- * release after an unpin is asynchronous.
+ * The mirror device, if only this instance uses it: each of its tcx ingress
+ * programs is one of our pinned links (links/tc_mirror, or links/tc_mirror_new
+ * of an attach killed before its rename). Checked before the pins go: the
+ * release of a link after its unpin is asynchronous (RCU, then a workqueue),
+ * so a count taken afterwards may still see it.
  */
 static bool mirror_dev_owned(int *ifindex)
 {
-	__u32 link_ifindex = 0;
+	/* _new: an attach killed before renaming a fresh link into place */
+	static const char *const names[] = { XVTEP_LINK_MIRROR, XVTEP_LINK_MIRROR "_new" };
+	long nr, ours = 0;
+	bool pinned = false;
 	char path[PATH_MAX];
-	long nr;
 	int fd;
 
 	*ifindex = if_nametoindex(XVTEP_MIRROR_DEV);
-	if (!*ifindex || pin_path(path, "links", XVTEP_LINK_MIRROR))
+	if (!*ifindex)
 		return false;
-	fd = bpf_obj_get(path);
-	if (fd < 0)
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		__u32 idx = 0;
+
+		if (pin_path(path, "links", names[i]))
+			continue;
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		pinned = true;
+		if (fd_is(fd, "link") && !xv_link_info(fd, NULL, NULL, NULL, &idx) &&
+		    idx == (__u32)*ifindex)
+			ours++;
+		close(fd);
+	}
+	if (!pinned)
 		return false;	/* not ours to delete */
-	if (!fd_is(fd, "link") || xv_link_info(fd, NULL, NULL, NULL, &link_ifindex))
-		link_ifindex = 0;
-	close(fd);
 	nr = tcx_ingress_count(*ifindex);
 	if (nr < 0)
 		return false;
-	/* nr == 0: our link went defunct when the device was recreated. */
-	return nr == 0 || (nr == 1 && link_ifindex == (__u32)*ifindex);
+	/* nr == 0: our links went defunct when the device was recreated. */
+	return nr <= ours;
 }
 
 /*

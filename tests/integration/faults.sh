@@ -31,6 +31,7 @@
 ALL_TESTS="
 	kill_reattach
 	kill_fresh
+	kill_link_held
 	error_undo
 	layout_refused
 	pin_dir_mode
@@ -262,6 +263,54 @@ kill_fresh()
 	check "$T: vni add" xvc "$H1" vni add 100 remote "$(ul_ip 2)"
 	check "$T: port add" xvc "$H1" port add vm1a vni 100
 	check "$T: forwarding after the fresh attach" forwards
+}
+
+# HOLD_PIN PATH : python that keeps the object pinned at PATH open
+# (BPF_OBJ_GET), prints "held" once it is and exits when its stdin closes.
+# Stands for whatever else holds a link (bpftool, a slow RCU grace period)
+# when detach unpins it.
+HOLD_PIN='
+import ctypes, os, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+path = ctypes.create_string_buffer(sys.argv[1].encode())
+attr = ctypes.create_string_buffer(struct.pack("=QII", ctypes.addressof(path), 0, 0), 128)
+fd = libc.syscall(321, 7, attr, 16)	# bpf(BPF_OBJ_GET)
+if fd < 0:
+	sys.exit("BPF_OBJ_GET %s: %s" % (sys.argv[1], os.strerror(ctypes.get_errno())))
+print("held", flush=True)
+sys.stdin.read()
+'
+
+# kill_link_held : an attach killed before it renames the mirror device's new
+# link into place (links/tc_mirror_new), while something else holds that link:
+# detach must still remove the mirror veth. Unpinning does not release a held
+# link, so a veth check made after the unpins sees its program still there.
+kill_link_held()
+{
+	local T=kill_link_held p sc n what holder held out rc points=()
+	faults_topo
+	topo_check $T $? || return
+	check "$T: plain detach" xvl "$H1" detach
+	mapfile -t points < <(FAULT_ONLY='^rename .*links/tc_mirror_new' FAULT_STRIDE=1 \
+		fault_points "$H1" "${ATTACH1[@]}")
+	check "$T: detach after the traced fresh attach" xvl "$H1" detach
+	check_eq "$T: one rename of links/tc_mirror_new in a traced attach" "${#points[@]}" 1
+	[ ${#points[@]} -eq 1 ] || return
+	read -r sc n what <<<"${points[0]}"
+	check "$T: fresh attach killed at $sc#$n ($what)" killed_attach "$H1" "$sc" "$n"
+	check "$T: the kill left links/tc_mirror_new" test -e "$PIN1/links/tc_mirror_new"
+	coproc holder { exec /usr/bin/python3 -c "$HOLD_PIN" "$PIN1/links/tc_mirror_new" 2>&1; }
+	held=""
+	read -r -t 10 held <&"${holder[0]}"
+	check_eq "$T: link held open by another process" "$held" held
+	out=$(xvl "$H1" detach 2>&1)
+	rc=$?
+	check_eq "$T: detach succeeds" "$rc" 0 "$out"
+	no_stale "$T: link held at detach"
+	exec {holder[1]}>&-	# EOF on its stdin: the holder exits
+	wait "$holder_PID" 2>/dev/null
+	in_ns "$H1" ip link del xvtep-mir 2>/dev/null
+	check "$T: fresh attach completes afterwards" xvl "$H1" "${ATTACH1[@]}"
 }
 
 # attach_state : what a failed attach must leave as it found it in h1: every
