@@ -26,10 +26,13 @@ struct encap_tail {
 static __always_inline int encap_push(struct __sk_buff *skb, __u32 vni, const struct ethhdr *inner)
 {
 	struct encap_tail tail;
-	__u32 inner_len = skb->len;
+	__u32 inner_len = skb->len, hash;
+	void *data;
 	long err;
 
-	tail.udp.source = vxlan_sport(bpf_get_hash_recalc(skb));
+	if (inner_flow_hash((void *)(long)skb->data, (void *)(long)skb->data_end, &hash))
+		hash = bpf_get_hash_recalc(skb);
+	tail.udp.source = vxlan_sport(hash);
 	tail.udp.dest = bpf_htons(cfg_dstport);
 	tail.udp.len = bpf_htons(inner_len + sizeof(struct udphdr) + sizeof(struct vxlan_hdr));
 	tail.udp.check = 0;	/* RFC 7348: zero is allowed over IPv4, and GSO-friendly */
@@ -45,7 +48,32 @@ static __always_inline int encap_push(struct __sk_buff *skb, __u32 vni, const st
 		err = -1;
 	if (err)
 		return -1;
+	/* The helpers above leave the new headers linear and writable (an
+	 * uncloned head): a direct write costs less than bpf_skb_store_bytes. */
+	data = (void *)(long)skb->data;
+	if (data + ETH_HLEN + sizeof(struct iphdr) + sizeof(tail) <= (void *)(long)skb->data_end) {
+		__builtin_memcpy(data + ETH_HLEN + sizeof(struct iphdr), &tail, sizeof(tail));
+		return 0;
+	}
 	return bpf_skb_store_bytes(skb, ETH_HLEN + sizeof(struct iphdr), &tail, sizeof(tail), 0);
+}
+
+/* The outer Ethernet and IPv4 headers, written in place (see encap_push;
+ * bpf_clone_redirect, too, leaves the frame it clones writable). */
+static __always_inline int outer_write(struct __sk_buff *skb, const struct ethhdr *eth,
+				       const struct iphdr *ip)
+{
+	void *data = (void *)(long)skb->data;
+
+	if (data + ETH_HLEN + sizeof(*ip) <= (void *)(long)skb->data_end) {
+		__builtin_memcpy(data, eth, ETH_HLEN);
+		__builtin_memcpy(data + ETH_HLEN, ip, sizeof(*ip));
+		return 0;
+	}
+	if (bpf_skb_store_bytes(skb, ETH_HLEN, ip, sizeof(*ip), 0) ||
+	    bpf_skb_store_bytes(skb, 0, eth, sizeof(*eth), 0))
+		return -1;
+	return 0;
 }
 
 /* Frame too big for the egress device once encapsulated (never fragmented). */
@@ -140,8 +168,7 @@ static __always_inline int encap_target(struct __sk_buff *skb, __be32 daddr, __u
 
 	if (encap_too_big(skb, ifindex))
 		goto drop_mtu;
-	if (bpf_skb_store_bytes(skb, ETH_HLEN, &ip, sizeof(ip), 0) ||
-	    bpf_skb_store_bytes(skb, 0, &eth, sizeof(eth), 0)) {
+	if (outer_write(skb, &eth, &ip)) {
 		count_drop(st, XVTEP_DROP_ENCAP_FAILED);
 		return how == TARGET_LAST ? TC_ACT_SHOT : XVTEP_DROP_ENCAP_FAILED;
 	}
@@ -172,8 +199,7 @@ store_and_route:
 	ip.check = ipv4_csum(&ip);
 	if (encap_too_big(skb, cfg_uplink_ifindex))
 		goto drop_mtu;
-	if (bpf_skb_store_bytes(skb, ETH_HLEN, &ip, sizeof(ip), 0) ||
-	    bpf_skb_store_bytes(skb, 0, &eth, sizeof(eth), 0)) {
+	if (outer_write(skb, &eth, &ip)) {
 		count_drop(st, XVTEP_DROP_ENCAP_FAILED);
 		return TC_ACT_SHOT;
 	}

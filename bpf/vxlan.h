@@ -160,6 +160,71 @@ static __always_inline int vxlan_rx_accept(void *data, void *data_end, __u32 fra
 	return verdict;
 }
 
+/* A bijective 32-bit mix: the outer source port takes the high bits. */
+static __always_inline __u32 flow_mix(__u32 h)
+{
+	h ^= h >> 16;
+	h *= 0x7feb352d;
+	h ^= h >> 15;
+	h *= 0x846ca68b;
+	h ^= h >> 16;
+	return h;
+}
+
+/*
+ * The inner flow's hash for the outer source port, from the headers alone:
+ * both addresses and the protocol, and for TCP/UDP (not a fragment, not
+ * behind IPv6 extension headers) both ports. TC and the XDP encap path use
+ * it alike, so a flow keeps its outer source port (its underlay ECMP path)
+ * whichever path a frame takes; in TC it also spares the flow dissector the
+ * skb hash costs on frames that come without one. Returns -1 for non-IP
+ * frames or headers beyond DATA_END (the caller falls back to the skb hash).
+ */
+static __always_inline int inner_flow_hash(const struct ethhdr *eth, const void *data_end,
+					   __u32 *hash)
+{
+	const __u8 *l4;
+	__u32 h = 0;
+	__u8 proto;
+
+	if ((void *)(eth + 1) > data_end)
+		return -1;
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		const struct iphdr *ip = (const void *)(eth + 1);
+
+		if ((void *)(ip + 1) > data_end || ip->ihl < 5)
+			return -1;
+		proto = ip->protocol;
+		h = ip->saddr ^ ip->daddr ^ proto;
+		if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET))
+			goto no_ports;
+		l4 = (const __u8 *)ip + ip->ihl * 4;
+	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		const struct ipv6hdr *ip6 = (const void *)(eth + 1);
+		const __u32 *a;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return -1;
+		a = (const __u32 *)&ip6->saddr;
+#pragma unroll
+		for (int i = 0; i < 8; i++)	/* both addresses */
+			h ^= a[i];
+		proto = ip6->nexthdr;
+		h ^= proto;
+		l4 = (const __u8 *)(ip6 + 1);
+	} else {
+		return -1;
+	}
+	if (proto != IPPROTO_TCP_NR && proto != IPPROTO_UDP_NR)
+		goto no_ports;
+	if ((void *)(l4 + 4) > data_end)
+		return -1;
+	h ^= *(const __u32 *)l4;	/* both ports */
+no_ports:
+	*hash = flow_mix(h);
+	return 0;
+}
+
 /* Outer UDP source port: a hash of the inner flow, so ECMP in the underlay
  * spreads flows while each flow stays on one path (RFC 7348 5). */
 static __always_inline __be16 vxlan_sport(__u32 flow_hash)

@@ -25,28 +25,15 @@ struct inner_flow {
 	__u32 l4_len;
 	__u16 *check;		/* the TCP/UDP checksum field */
 	__u32 pseudo;		/* pseudo-header sum */
-	__u32 hash;		/* for the outer UDP source port */
 	bool udp;
 	bool fill_csum;
 };
 
-/* A bijective 32-bit mix: the outer source port takes the high bits. */
-static __always_inline __u32 flow_mix(__u32 h)
-{
-	h ^= h >> 16;
-	h *= 0x7feb352d;
-	h ^= h >> 15;
-	h *= 0x846ca68b;
-	h ^= h >> 16;
-	return h;
-}
-
-/* The L4 part after an IP header: TCP/UDP get their checksum field and
- * ports (for the hash); ICMP/ICMPv6 are checksummed by the stack in
+/* The L4 part after an IP header: TCP/UDP get their checksum field;
+ * ICMP/ICMPv6 are checksummed by the stack in
  * software. Anything else may have a pending checksum of its own kind
  * (SCTP's CRC32c, GRE, UDP-Lite; veth offloads them all): TC. */
-static __always_inline int inner_l4(struct inner_flow *f, __u8 proto, __u32 hash,
-				    const void *data_end)
+static __always_inline int inner_l4(struct inner_flow *f, __u8 proto, const void *data_end)
 {
 	__u32 min_len, check_off;
 
@@ -58,7 +45,6 @@ static __always_inline int inner_l4(struct inner_flow *f, __u8 proto, __u32 hash
 		f->udp = true;
 		min_len = sizeof(struct udphdr);
 	} else if (proto == IPPROTO_ICMP_NR || proto == IPPROTO_ICMPV6_NR) {
-		f->hash = flow_mix(hash);
 		return 0;
 	} else {
 		return -1;
@@ -69,7 +55,6 @@ static __always_inline int inner_l4(struct inner_flow *f, __u8 proto, __u32 hash
 	f->check = (__u16 *)(f->l4 + check_off);
 	if ((void *)(f->check + 1) > data_end)
 		return -1;
-	f->hash = flow_mix(hash ^ *(__u32 *)f->l4);	/* both ports */
 	f->fill_csum = true;
 	return 0;
 }
@@ -96,17 +81,15 @@ static __always_inline int parse_inner_flow(struct ethhdr *eth, const void *data
 			return -1;
 		f->l4 = (__u8 *)ip + ihl;
 		f->l4_len = tot - ihl;
-		if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET)) {
-			f->hash = flow_mix(ip->saddr ^ ip->daddr ^ ip->protocol);
+		if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET))
 			return 0;
-		}
 		ph.saddr = ip->saddr;
 		ph.daddr = ip->daddr;
 		ph.zero = 0;
 		ph.proto = ip->protocol;
 		ph.len = bpf_htons(f->l4_len);
 		f->pseudo = bpf_csum_diff(NULL, 0, (__be32 *)&ph, sizeof(ph), 0);
-		return inner_l4(f, ip->protocol, ip->saddr ^ ip->daddr ^ ip->protocol, data_end);
+		return inner_l4(f, ip->protocol, data_end);
 	}
 	if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = (void *)(eth + 1);
@@ -115,7 +98,7 @@ static __always_inline int parse_inner_flow(struct ethhdr *eth, const void *data
 			__u8 zero[3];
 			__u8 nexthdr;
 		} ph;
-		__u32 *a, len, hash = 0;
+		__u32 len;
 
 		if ((void *)(ip6 + 1) > data_end)
 			return -1;
@@ -124,16 +107,12 @@ static __always_inline int parse_inner_flow(struct ethhdr *eth, const void *data
 		f->l4_len = len;
 		if ((void *)(f->l4 + len) > data_end)
 			return -1;
-		a = (__u32 *)&ip6->saddr;
-#pragma unroll
-		for (int i = 0; i < 8; i++)	/* both addresses */
-			hash ^= a[i];
 		__builtin_memset(&ph, 0, sizeof(ph));
 		ph.len = bpf_htonl(len);
 		ph.nexthdr = ip6->nexthdr;
 		f->pseudo = bpf_csum_diff(NULL, 0, (__be32 *)&ip6->saddr, 32, 0);
 		f->pseudo = bpf_csum_diff(NULL, 0, (__be32 *)&ph, sizeof(ph), f->pseudo);
-		return inner_l4(f, ip6->nexthdr, hash ^ ip6->nexthdr, data_end);
+		return inner_l4(f, ip6->nexthdr, data_end);
 	}
 	return -1;	/* ARP and the rest: TC */
 }
@@ -163,7 +142,7 @@ int xvtep_xdp_port(struct xdp_md *ctx)
 	struct inner_flow f = {};
 	struct xvtep_stats *st;
 	struct ethhdr *eth = data;
-	__u32 vni, len = data_end - data;
+	__u32 vni, len = data_end - data, hash;
 	__be32 remote;
 	int verdict;
 
@@ -181,7 +160,7 @@ int xvtep_xdp_port(struct xdp_md *ctx)
 		goto to_tc;
 	if ((void *)(eth + 1) > data_end || mac_is_multicast(eth->h_dest) ||
 	    mac_is_multicast(eth->h_source) || mac_is_zero(eth->h_source) ||
-	    parse_inner_flow(eth, data_end, &f))
+	    parse_inner_flow(eth, data_end, &f) || inner_flow_hash(eth, data_end, &hash))
 		goto to_tc;
 	dst = fdb_lookup_cached(vni, eth->h_dest, gen);
 	if (!dst || !(dst->flags & XVTEP_FDB_F_REMOTE) || ipv4_is_multicast(dst->remote))
@@ -238,7 +217,7 @@ int xvtep_xdp_port(struct xdp_md *ctx)
 	ip.daddr = remote;
 	ip.check = ipv4_csum(&ip);
 	__builtin_memcpy(&h->ip, &ip, sizeof(ip));
-	h->udp.source = vxlan_sport(f.hash);
+	h->udp.source = vxlan_sport(hash);
 	h->udp.dest = bpf_htons(cfg_dstport);
 	h->udp.len = bpf_htons(len + sizeof(struct udphdr) + sizeof(struct vxlan_hdr));
 	h->udp.check = 0;	/* RFC 7348: zero is allowed over IPv4 */
