@@ -59,6 +59,14 @@ else
 fi
 WARM=0.3
 TCP_DECAP=${XVB_TCP_DECAP:-auto}	# the default: TC decap on these veth uplinks
+# The kernel's bridges call no netfilter hooks (bridge-nf-call-*=0), its fastest
+# set-up and what a host with no bridge firewall runs; this kernel has
+# br_netfilter built in, so each new namespace starts with them on.
+# XVB_KERNEL_BRNF=1 measures every point against that as-booted bridge;
+# the full run adds a few such points either way (brnf_points).
+export XVB_KERNEL_BRNF=${XVB_KERNEL_BRNF:-0}
+KERNEL_BRNF=$XVB_KERNEL_BRNF
+KSHAPE=""	# shape suffix of points taken against a non-default kernel set-up
 XVB=$ROOT/build/bench/xvb
 BPIN=$XVT_BPFFS/xvb-bench
 CPIN=$BPIN/col			# the collector sink's programs and counter
@@ -185,6 +193,7 @@ rate_topo()
 	else
 		run in_ns "${P}h1" ip link add vx$VNI type vxlan id $VNI dstport 4789 local $LOCAL_IP dev ul
 		run in_ns "${P}h1" ip link add br$VNI type bridge mcast_snooping 0
+		kernel_brnf "${P}h1" "$KERNEL_BRNF"
 		run in_ns "${P}h1" ip link set vx$VNI master br$VNI up
 		for i in 1 2 3 4; do
 			run in_ns "${P}h1" ip link set "vm$i" master br$VNI
@@ -194,6 +203,13 @@ rate_topo()
 			run in_ns "${P}h1" bridge fdb append 00:00:00:00:00:00 dev vx$VNI dst "$r"
 		done
 	fi
+}
+
+# kernel_brnf NS 0|1 : whether NS's bridges hand frames to netfilter
+kernel_brnf()
+{
+	run in_ns "$1" sysctl -qw net.bridge.bridge-nf-call-iptables="$2" \
+		net.bridge.bridge-nf-call-ip6tables="$2" net.bridge.bridge-nf-call-arptables="$2"
 }
 
 # tcp_topo x|k : two VTEPs back to back, one VM behind each
@@ -228,6 +244,7 @@ tcp_topo()
 		else
 			run in_ns "$h" ip link add vx$VNI type vxlan id $VNI dstport 4789 local "198.51.100.$n" dev ul
 			run in_ns "$h" ip link add br$VNI type bridge mcast_snooping 0
+			kernel_brnf "$h" "$KERNEL_BRNF"
 			run in_ns "$h" ip link set vx$VNI master br$VNI up
 			run in_ns "$h" ip link set $port master br$VNI
 			run in_ns "$h" ip link set br$VNI up
@@ -356,7 +373,7 @@ rate_point()
 	flood-encap) div=7; shape="${size}B BUM from port -> 3 local ports + 4 remote VTEPs" ;;
 	*) shape="${size}B inner, FDB ${n} MACs, into ${sink/drop/XDP-drop sink}" ;;
 	esac
-	shape=${shape/into stack/into the receiver\'s stack}
+	shape=${shape/into stack/into the receiver\'s stack}$KSHAPE
 	if [ "$kind" = encap-xdp ]; then
 		shape+=", xvtep port vm1 encap xdp (opt-in; the VM's TSO is off)"
 		run xvc xvb-x-h1 port set vm1 encap xdp
@@ -453,6 +470,59 @@ copy_floor_point()
 	log "copy floor ($path): with a copy ${two[*]} | without ${one[*]}"
 }
 
+# encap_floor_point : the most any TC encap can reach on this machine. The
+# generator's 64 B frames enter the kernel system's port vm1, where a bare TC
+# program (bench/sink.bpf.c xvb_tc_one) redirects each, not encapsulated, to
+# ul's egress; the XDP-drop sink on ul's peer counts them. Interleaved run by
+# run with the kernel's own encap of the same frames (program removed), so
+# floor / kernel bounds the encap ratio a TC program can show here: the skb
+# the kernel builds for each frame, and its trip through TC, are paid by both.
+encap_floor_point()
+{
+	local r out floor=() kern=() ifi args shape
+	args=$(rate_args k encap 64 1)
+	ifi=$(in_ns xvb-k-h1 ip -o link show dev ul | cut -d: -f1)
+	[ -n "$ifi" ] || die "encap floor: no ul in xvb-k-h1"
+	run in_ns xvb-k-h1 bpftool map update pinned "$BPIN/xvb_ifx" \
+		key 0 0 0 0 value $((ifi & 255)) $((ifi >> 8 & 255)) 0 0
+	sinks k encap drop on
+	run in_ns xvb-k-h1 tc qdisc replace dev vm1 clsact
+	for ((r = 0; r < RUNS; r++)); do
+		run in_ns xvb-k-h1 tc filter replace dev vm1 ingress pref 1 handle 1 bpf \
+			direct-action object-pinned "$BPIN/xvb_tc_one"
+		# shellcheck disable=SC2086
+		out=$(xvb_rate $args --count "map:$BPIN/xvb_cnt" --cpu $GEN_CPU) || exit 1
+		floor+=("${out%% *}")
+		run in_ns xvb-k-h1 tc filter del dev vm1 ingress pref 1 handle 1 bpf
+		# shellcheck disable=SC2086
+		out=$(xvb_rate $args --count "map:$BPIN/xvb_cnt" --cpu $GEN_CPU) || exit 1
+		kern+=("${out%% *}")
+	done
+	in_ns xvb-k-h1 tc qdisc del dev vm1 clsact 2>/dev/null
+	sinks k encap drop off
+	shape="64B frames from vm1, no encapsulation: a bare TC program on the kernel system's port vm1 redirects each to ul's egress (harness) / the kernel's vxlan + bridge encap (kernel)"
+	record encap-floor "$shape" pps harness "${floor[@]}"
+	record encap-floor "$shape" pps kernel "${kern[@]}"
+	log "encap floor (tc): bare redirect ${floor[*]} | kernel encap ${kern[*]}"
+}
+
+# brnf_points : the main rate and TCP points again against the kernel's bridges
+# as this kernel boots them, calling the (empty) netfilter hooks
+brnf_points()
+{
+	local v=1 h
+	[ "$KERNEL_BRNF" = 1 ] && return 0	# every point was already taken so
+	for h in xvb-k-h1 xvb-k-t1 xvb-k-t2; do kernel_brnf $h $v; done
+	KSHAPE=", kernel bridge with br_netfilter on (bridge-nf-call-*=1, this kernel's default)"
+	rate_point decap 64 1 drop
+	rate_point decap 64 1 stack
+	rate_point encap 64 1 drop
+	tcp_point 1
+	KSHAPE=""
+	v=0
+	for h in xvb-k-h1 xvb-k-t1 xvb-k-t2; do kernel_brnf $h $v; done
+}
+
 # cpu_busy_jiffies / cpu_total_jiffies from /proc/stat (all CPUs)
 cpu_snap() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat; }
 
@@ -480,7 +550,7 @@ tcp_point()
 			c[$s]+="${c[$s]:+ }$(printf '%.3f' "$(echo "$gbps / $cores" | bc -l)")"
 		done
 	done
-	local shape="TCP ${streams} stream(s), iperf3 VM->VM across two VTEPs (xvtep --decap $(tcp_decap_label)), VM MTU 1450$suffix"
+	local shape="TCP ${streams} stream(s), iperf3 VM->VM across two VTEPs (xvtep --decap $(tcp_decap_label)), VM MTU 1450$suffix$KSHAPE"
 	# shellcheck disable=SC2086
 	record "$kind" "$shape" Gbit/s xvtep ${g[x]}
 	# shellcheck disable=SC2086
@@ -752,10 +822,12 @@ if [ "$QUICK" = 1 ]; then
 	want decap && rate_point decap 64 1 drop
 	want decap && rate_point decap 64 1 stack
 	want encap && rate_point encap 64 1 drop
+	want floor && encap_floor_point
 	want encap && rate_point encap-xdp 64 1 drop
 	want flood && rate_point flood-encap 64 0 drop
 	want tcp && tcp_point 1
 	want tcp && tcp_encap_xdp_point
+	[ -n "${BENCH_ONLY:-}" ] && want brnf && brnf_points	# long: asked for only
 	want mirror && mirror_rate_point span
 	want mirror && mirror_rate_point erspan
 	want mirror && mirror_rate_point erspan tc
@@ -785,6 +857,7 @@ else
 			ceiling_point 1500
 			copy_floor_point xdp
 			copy_floor_point tc
+			encap_floor_point
 			rate_point flood-decap 64 0 drop
 			rate_point flood-encap 64 0 drop
 			tcp_point 1
@@ -800,6 +873,7 @@ else
 			tcp_redecap hybrid
 			tcp_point 1
 			tcp_redecap auto
+			brnf_points
 		fi
 	done
 	control_plane "$CP_N"
