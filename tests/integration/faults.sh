@@ -26,7 +26,10 @@
 # FAULT_STRIDE=1 kills at every point, about 8 minutes). error_undo makes the
 # call fail instead (inject=SYSCALL:error=EPERM:when=N, the state-changing bpf()
 # calls and renames only): the loader's own undo must then leave everything as
-# it found it.
+# it found it. kill_link_held kills the attach before it renames the mirror
+# device's new link into place and holds that link open from another process
+# while detach runs: a link's release after its unpin is asynchronous, so
+# detach must decide what is its own before it unpins anything.
 
 ALL_TESTS="
 	kill_reattach
