@@ -510,17 +510,16 @@ encap_floor_point()
 # as this kernel boots them, calling the (empty) netfilter hooks
 brnf_points()
 {
-	local v=1 h
+	local h
 	[ "$KERNEL_BRNF" = 1 ] && return 0	# every point was already taken so
-	for h in xvb-k-h1 xvb-k-t1 xvb-k-t2; do kernel_brnf $h $v; done
+	for h in xvb-k-h1 xvb-k-t1 xvb-k-t2; do kernel_brnf $h 1; done
 	KSHAPE=", kernel bridge with br_netfilter on (bridge-nf-call-*=1, this kernel's default)"
 	rate_point decap 64 1 drop
 	rate_point decap 64 1 stack
 	rate_point encap 64 1 drop
 	tcp_point 1
 	KSHAPE=""
-	v=0
-	for h in xvb-k-h1 xvb-k-t1 xvb-k-t2; do kernel_brnf $h $v; done
+	for h in xvb-k-h1 xvb-k-t1 xvb-k-t2; do kernel_brnf $h 0; done
 }
 
 # cpu_busy_jiffies / cpu_total_jiffies from /proc/stat (all CPUs)

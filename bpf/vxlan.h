@@ -176,9 +176,10 @@ static __always_inline __u32 flow_mix(__u32 h)
  * both addresses and the protocol, and for TCP/UDP (not a fragment, not
  * behind IPv6 extension headers) both ports. TC and the XDP encap path use
  * it alike, so a flow keeps its outer source port (its underlay ECMP path)
- * whichever path a frame takes; in TC it also spares the flow dissector the
- * skb hash costs on frames that come without one. Returns -1 for non-IP
- * frames or headers beyond DATA_END (the caller falls back to the skb hash).
+ * whichever path a frame takes. In TC it also saves the flow dissector run
+ * that bpf_get_hash_recalc costs on a frame that comes without a hash.
+ * Returns -1 for non-IP frames or headers beyond DATA_END (the caller falls
+ * back to the skb hash).
  */
 static __always_inline int inner_flow_hash(const struct ethhdr *eth, const void *data_end,
 					   __u32 *hash)
