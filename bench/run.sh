@@ -424,6 +424,17 @@ ceiling_point()
 	log "harness ceiling ${size}B: ${v[*]}"
 }
 
+# bare_target MAP KEY DEV : the bare forwarders' (bench/sink.bpf.c) output KEY
+# is the kernel system's h1 device DEV (MAP xvb_out: devmap, xvb_ifx: array)
+bare_target()
+{
+	local ifi
+	ifi=$(in_ns xvb-k-h1 ip -o link show dev "$3" | cut -d: -f1)
+	[ -n "$ifi" ] || die "no $3 in xvb-k-h1"
+	run in_ns xvb-k-h1 bpftool map update pinned "$BPIN/$1" \
+		key "$2" 0 0 0 value $((ifi & 255)) $((ifi >> 8 & 255)) 0 0
+}
+
 # copy_floor_point xdp|tc : the least a mirror copy can cost on this machine,
 # with no VTEP: the generator's VXLAN frames, on the kernel system's ul, go to
 # vm1 alone or to vm1 plus a copy to vm4, by a bare program (bench/sink.bpf.c:
@@ -431,14 +442,11 @@ ceiling_point()
 # interleaved; XDP-drop sinks count at vm1 (and the copies at vm4).
 copy_floor_point()
 {
-	local path=$1 r out one=() two=() i ifi shape
+	local path=$1 r out one=() two=() i shape
 	local args
 	args=$(rate_args k decap 64 1)
 	for i in 0 1; do
-		ifi=$(in_ns xvb-k-h1 ip -o link show dev "vm$((i * 3 + 1))" | cut -d: -f1)
-		[ -n "$ifi" ] || die "copy floor: no vm$((i * 3 + 1)) in xvb-k-h1"
-		run in_ns xvb-k-h1 bpftool map update pinned "$BPIN/xvb_$([ "$path" = xdp ] && echo out || echo ifx)" \
-			key $i 0 0 0 value $((ifi & 255)) $((ifi >> 8 & 255)) 0 0
+		bare_target "xvb_$([ "$path" = xdp ] && echo out || echo ifx)" $i "vm$((i * 3 + 1))"
 	done
 	sink_on xvb-k-vm1 eth0 drop
 	sink_on xvb-k-vm4 eth0 drop "$CPIN"
@@ -479,12 +487,9 @@ copy_floor_point()
 # the kernel builds for each frame, and its trip through TC, are paid by both.
 encap_floor_point()
 {
-	local r out floor=() kern=() ifi args shape
+	local r out floor=() kern=() args shape
 	args=$(rate_args k encap 64 1)
-	ifi=$(in_ns xvb-k-h1 ip -o link show dev ul | cut -d: -f1)
-	[ -n "$ifi" ] || die "encap floor: no ul in xvb-k-h1"
-	run in_ns xvb-k-h1 bpftool map update pinned "$BPIN/xvb_ifx" \
-		key 0 0 0 0 value $((ifi & 255)) $((ifi >> 8 & 255)) 0 0
+	bare_target xvb_ifx 0 ul
 	sinks k encap drop on
 	run in_ns xvb-k-h1 tc qdisc replace dev vm1 clsact
 	for ((r = 0; r < RUNS; r++)); do

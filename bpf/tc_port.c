@@ -48,14 +48,13 @@ static __always_inline int encap_push(struct __sk_buff *skb, __u32 vni, const st
 		err = -1;
 	if (err)
 		return -1;
-	/* The helpers above leave the new headers linear and writable (an
-	 * uncloned head): a direct write costs less than bpf_skb_store_bytes. */
+	/* Both helpers grow the linear head and leave it uncloned: the outer
+	 * headers and the inner Ethernet header are there, writable in place. */
 	data = (void *)(long)skb->data;
-	if (data + ETH_HLEN + sizeof(struct iphdr) + sizeof(tail) <= (void *)(long)skb->data_end) {
-		__builtin_memcpy(data + ETH_HLEN + sizeof(struct iphdr), &tail, sizeof(tail));
-		return 0;
-	}
-	return bpf_skb_store_bytes(skb, ETH_HLEN + sizeof(struct iphdr), &tail, sizeof(tail), 0);
+	if (data + ETH_HLEN + sizeof(struct iphdr) + sizeof(tail) > (void *)(long)skb->data_end)
+		return -1;
+	__builtin_memcpy(data + ETH_HLEN + sizeof(struct iphdr), &tail, sizeof(tail));
+	return 0;
 }
 
 /* The outer Ethernet and IPv4 headers, written in place (see encap_push;
@@ -65,14 +64,10 @@ static __always_inline int outer_write(struct __sk_buff *skb, const struct ethhd
 {
 	void *data = (void *)(long)skb->data;
 
-	if (data + ETH_HLEN + sizeof(*ip) <= (void *)(long)skb->data_end) {
-		__builtin_memcpy(data, eth, ETH_HLEN);
-		__builtin_memcpy(data + ETH_HLEN, ip, sizeof(*ip));
-		return 0;
-	}
-	if (bpf_skb_store_bytes(skb, ETH_HLEN, ip, sizeof(*ip), 0) ||
-	    bpf_skb_store_bytes(skb, 0, eth, sizeof(*eth), 0))
+	if (data + ETH_HLEN + sizeof(*ip) > (void *)(long)skb->data_end)
 		return -1;
+	__builtin_memcpy(data, eth, ETH_HLEN);
+	__builtin_memcpy(data + ETH_HLEN, ip, sizeof(*ip));
 	return 0;
 }
 
