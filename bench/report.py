@@ -84,14 +84,16 @@ for p in points:
 
 
 BRNF = "br_netfilter on"
+APP = "UDP application"	# stack points with a socket on the frames' port
 
 
 def find(kind, *words):
     """The first point of KIND whose shape has all WORDS; points taken against
-    the as-booted kernel bridge (br_netfilter on) only when asked for."""
+    the as-booted kernel bridge (br_netfilter on) or with an application on
+    the receiver's port only when asked for."""
     for p in points:
         if p["kind"] == kind and all(w in p["shape"] for w in words) and \
-                (BRNF not in p["shape"] or BRNF in words):
+                all(x not in p["shape"] or x in words for x in (BRNF, APP)):
             return p
     return None
 
@@ -174,6 +176,18 @@ for p in points:
                           "; floor, a bare %s copy with no VTEP: %.1f%%" % (
                               "TC" if tc else "XDP", 100 * (1 - floor["vs_baseline"]))
                           if floor and "vs_baseline" in floor else ""), "point": p["shape"]})
+# Into the stack with an application reading the port: the receiver then
+# enqueues to a socket instead of answering ICMP; shown, not judged (the goal's
+# point stays the socketless one it has always been).
+for how in ("blocking", "busy-polling"):
+    p = find("decap", "64B", "FDB 1 MACs", "stack", APP, how)
+    if p and p["ratio"] is not None:
+        goals.append({"goal": "for comparison: decap into stack, the receiver running a %s UDP "
+                      "application on the port" % how, "status": "info",
+                      "measured": "%.2fx (xvtep %s / kernel %s %s)" % (
+                          p["ratio"], fmt(p["systems"]["xvtep"]["median"], p["unit"]),
+                          fmt(p["systems"]["kernel"]["median"], p["unit"]), p["unit"]),
+                      "point": p["shape"]})
 # The same goals against the kernel bridge as booted (netfilter hooks on):
 # shown for comparison, not judged (the kernel's fastest set-up is the bar).
 for name, p in (("decap 64 B, 1 MAC", find("decap", "64B", "FDB 1 MACs", "XDP-drop", BRNF)),
@@ -213,7 +227,10 @@ result = {
                      "harness rate at 32768 frames per run)",
         "counting": "at the receiver only: XDP sink per-CPU counter (drop sink), or (stack) the UDP MIB "
                     "InDatagrams+NoPorts+InErrors of the receiving namespace, with a TC ingress "
-                    "program there marking frames PACKET_HOST so any FDB MAC reaches IP/UDP",
+                    "program there marking frames PACKET_HOST so any FDB MAC reaches IP/UDP; no "
+                    "socket on the frames' port (each answered by a rate-limited ICMP port "
+                    "unreachable) unless the shape names a UDP application: bench/xvb udp-rx "
+                    "reading the port on CPU 0 (datagrams it could not queue count as InErrors)",
         "generator_cpu": "generator pinned to the last CPU; the veth NAPI work it triggers runs on "
                          "the same CPU, so rates are one-core pipeline rates including the generator "
                          "(see the ceiling point)",
@@ -300,6 +317,10 @@ with open(dat, "w") as f:
     for p in rows:
         label = "%s %s" % (p["kind"], p["shape"].replace("inner, ", "").replace(
             "into XDP-drop sink", "drop").replace("into the receiver's stack", "stack")
+            .replace(", a UDP application reading the port (blocking recvmmsg, other CPU)",
+                     " + blocking app")
+            .replace(", a UDP application busy-polling the port (non-blocking recvmmsg, other CPU)",
+                     " + polling app")
             .replace("FDB ", "").split(", iperf3")[0])
         lo = p["systems"]["xvtep"]["min"] / p["systems"]["kernel"]["max"]
         hi = p["systems"]["xvtep"]["max"] / p["systems"]["kernel"]["min"]

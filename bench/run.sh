@@ -74,6 +74,8 @@ RES=$ROOT/bench/results
 PTS=$XVT_TMP/points.jsonl
 NCPU=$(nproc)
 GEN_CPU=$((NCPU - 1))
+RX_CPU=0		# the stack points' UDP application (sink_on stack-rx|stack-poll)
+INNER_DPORT=9		# the generator's inner UDP destination port (bench/xvb.c)
 T_START=$(date +%s)
 
 VNI=100
@@ -290,21 +292,45 @@ record()
 		"$kind" "$shape" "$unit" "$sys" "$(printf '%.9g\n' "$@" | paste -sd,)" >>"$PTS"
 }
 
-# sink_on NS DEV drop|stack|segs [PINDIR] : drop = XDP counting sink; stack = TC
-# ingress program that makes every frame PACKET_HOST (frames to any FDB MAC reach
-# IP/UDP); segs = TC ingress counting sink that keeps the sender's GSO
+# sink_on NS DEV drop|stack|stack-rx|stack-poll|segs [PINDIR] : drop = XDP
+# counting sink; stack = TC ingress program that makes every frame PACKET_HOST
+# (frames to any FDB MAC reach IP/UDP), with no socket on the frames' port (the
+# stack answers each with an ICMP port unreachable, rate-limited); stack-rx /
+# stack-poll = the same plus a UDP application reading that port on the other
+# CPU (xvb udp-rx, blocking / busy-polling); segs = TC ingress counting sink
+# that keeps the sender's GSO
+declare -A RX_PID
 sink_on()
 {
-	local pin=${4:-$BPIN}
-	if [ "$3" = stack ] || [ "$3" = segs ]; then
+	local pin=${4:-$BPIN} mode out i
+	case $3 in
+	stack | stack-rx | stack-poll | segs)
 		run in_ns "$1" tc qdisc replace dev "$2" clsact
-		run in_ns "$1" tc filter replace dev "$2" ingress bpf direct-action object-pinned "$pin/xvb_sink_$3"
-	else
+		run in_ns "$1" tc filter replace dev "$2" ingress bpf direct-action \
+			object-pinned "$pin/xvb_sink_${3%%-*}"
+		;;
+	*)
 		run in_ns "$1" ip -force link set dev "$2" xdpdrv pinned "$pin/xvb_sink_$3"
-	fi
+		;;
+	esac
+	case $3 in stack-rx) mode=block ;; stack-poll) mode=poll ;; *) return 0 ;; esac
+	out=$XVT_TMP/udp-rx.$1
+	"$XVB" udp-rx --ns "$1" --port $INNER_DPORT --cpu $RX_CPU --mode $mode >"$out" 2>&1 &
+	RX_PID[$1]=$!
+	for ((i = 0; i < 50; i++)); do
+		grep -q '^ready' "$out" && return 0
+		kill -0 "${RX_PID[$1]}" 2>/dev/null || break
+		sleep 0.1
+	done
+	die "xvb udp-rx in $1: $(cat "$out")"
 }
 sink_off()
 {
+	if [ -n "${RX_PID[$1]:-}" ]; then
+		kill "${RX_PID[$1]}" 2>/dev/null
+		wait "${RX_PID[$1]}" 2>/dev/null
+		unset "RX_PID[$1]"
+	fi
 	in_ns "$1" ip link set dev "$2" xdp off 2>/dev/null
 	in_ns "$1" tc qdisc del dev "$2" clsact 2>/dev/null
 	return 0
@@ -373,6 +399,8 @@ rate_point()
 	flood-encap) div=7; shape="${size}B BUM from port -> 3 local ports + 4 remote VTEPs" ;;
 	*) shape="${size}B inner, FDB ${n} MACs, into ${sink/drop/XDP-drop sink}" ;;
 	esac
+	shape=${shape/into stack-rx/into the receiver\'s stack, a UDP application reading the port (blocking recvmmsg, other CPU)}
+	shape=${shape/into stack-poll/into the receiver\'s stack, a UDP application busy-polling the port (non-blocking recvmmsg, other CPU)}
 	shape=${shape/into stack/into the receiver\'s stack}$KSHAPE
 	if [ "$kind" = encap-xdp ]; then
 		shape+=", xvtep port vm1 encap xdp (opt-in; the VM's TSO is off)"
@@ -384,7 +412,7 @@ rate_point()
 	done
 	for ((r = 0; r < RUNS; r++)); do
 		for s in x k; do
-			if [ "$sink" = stack ]; then
+			if [[ $sink == stack* ]]; then
 				[ "$kind" = decap ] && cnt=snmp:xvb-$s-vm1 || cnt=snmp:xvb-$s-ul
 			else
 				cnt=map:$BPIN/xvb_cnt
@@ -825,6 +853,8 @@ if [ "$QUICK" = 1 ]; then
 	want floor && copy_floor_point tc
 	want decap && rate_point decap 64 1 drop
 	want decap && rate_point decap 64 1 stack
+	[ -n "${BENCH_ONLY:-}" ] && want stackapp && rate_point decap 64 1 stack-rx
+	[ -n "${BENCH_ONLY:-}" ] && want stackapp && rate_point decap 64 1 stack-poll
 	want encap && rate_point encap 64 1 drop
 	want floor && encap_floor_point
 	want encap && rate_point encap-xdp 64 1 drop
@@ -857,6 +887,9 @@ else
 		done
 		cost_point $n
 		if [ $n = 1 ]; then
+			# into the stack with an application on the port (no ICMP)
+			rate_point decap 64 1 stack-rx
+			rate_point decap 64 1 stack-poll
 			ceiling_point 64
 			ceiling_point 1500
 			copy_floor_point xdp

@@ -21,6 +21,12 @@
  *   xvb cost [frame options] --ns NS --pin XVTEP_PIN [--repeat R]
  *        Time cost.bpf.o's programs (non-live BPF_PROG_TEST_RUN) on the
  *        maps of a live xvtep instance; prints "empty control decap retval".
+ *   xvb udp-rx --ns NS --port P --cpu C --mode block|poll
+ *        The receiving application of a stack point: a UDP socket bound to
+ *        port P in NS, read with recvmmsg (64 per call) until killed, on CPU
+ *        C; block = blocking reads (each wake-up is the sender's cost), poll =
+ *        non-blocking reads in a loop (a busy-polling receiver, no wake-ups).
+ *        Prints "ready" once bound.
  *   xvb fdb-fill --pin XVTEP_PIN --ns NS --vni V --base MAC --n N
  *            { --dev DEV | --remote IPV4 }
  *        Static FDB entries BASE+0 .. BASE+N-1 (last 3 bytes = index), written
@@ -44,6 +50,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -181,6 +189,7 @@ static unsigned int build_frame(const struct frame_opts *f, uint8_t *buf, unsign
 	if (inner < 42 || inner > 1514)
 		die("inner frame size %u out of range 42..1514", inner);
 	memset(buf, 0, inner + OUTER_LEN);
+	/* port 9 (discard): bench/run.sh INNER_DPORT, where udp-rx listens */
 	put_eth_ip_udp(in, inner, f->dmac, f->smac, f->sip, f->dip, 40000, 9);
 	if (!decap) {
 		*mac_off = 0;
@@ -726,6 +735,61 @@ static int cmd_fdb_fill(int argc, char **argv)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- udp-rx */
+
+static int cmd_udp_rx(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "ns", 1, 0, 'n' }, { "port", 1, 0, 'p' }, { "cpu", 1, 0, 'c' },
+		{ "mode", 1, 0, 'm' }, { 0 } };
+	const char *ns = NULL, *mode = "block";
+	int port = -1, cpu = -1, c, fd, flags;
+	enum { BATCH = 64, BUFSZ = 2048 };
+	static uint8_t bufs[BATCH][BUFSZ];
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov[BATCH];
+	struct sockaddr_in a = { .sin_family = AF_INET };
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'n': ns = optarg; break;
+		case 'p': port = atoi(optarg); break;
+		case 'c': cpu = atoi(optarg); break;
+		case 'm': mode = optarg; break;
+		default: die("bad option");
+		}
+	}
+	if (!ns || port <= 0 || port > 65535)
+		die("udp-rx needs --ns NS --port 1..65535");
+	if (strcmp(mode, "block") && strcmp(mode, "poll"))
+		die("udp-rx --mode block|poll, not %s", mode);
+	flags = strcmp(mode, "poll") ? 0 : MSG_DONTWAIT;
+	if (cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			die("sched_setaffinity %d: %s", cpu, strerror(errno));
+	}
+	enter_ns(ns);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	a.sin_port = htons(port);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)))
+		die("udp socket on port %d in %s: %s", port, ns, strerror(errno));
+	for (int i = 0; i < BATCH; i++) {
+		iov[i] = (struct iovec){ .iov_base = bufs[i], .iov_len = BUFSZ };
+		msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1 } };
+	}
+	printf("ready\n");
+	fflush(stdout);
+	for (;;) {
+		if (recvmmsg(fd, msgs, BATCH, flags, NULL) < 0 && errno != EAGAIN && errno != EINTR)
+			die("recvmmsg: %s", strerror(errno));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	ssize_t n = readlink("/proc/self/exe", objdir, sizeof(objdir) - 1);
@@ -741,7 +805,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (argc < 2)
-		die("usage: xvb load-sink|sink-mac|rate|cost|fdb-fill ...");
+		die("usage: xvb load-sink|sink-mac|rate|cost|udp-rx|fdb-fill ...");
 	if (!strcmp(argv[1], "load-sink") && argc == 3)
 		return cmd_load_sink(argv[2]);
 	if (!strcmp(argv[1], "sink-mac") && argc == 4)
@@ -761,6 +825,8 @@ int main(int argc, char **argv)
 		return cmd_gen_check(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "cost"))
 		return cmd_cost(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "udp-rx"))
+		return cmd_udp_rx(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "fdb-fill"))
 		return cmd_fdb_fill(argc - 1, argv + 1);
 	die("unknown command %s", argv[1]);
