@@ -193,11 +193,22 @@ static __always_inline __u32 xdp_mirror_slot(__u32 ifindex, void **pair)
 static __always_inline int xdp_mirror_redirect(struct xdp_md *ctx, void *pair, __u32 ifindex,
 					       __u32 slot)
 {
+	const struct xvtep_mirror *m;
 	void *data, *meta;
 
 	if (!mirror_rate_ok(slot)) {
 		mirror_count_drop(slot, XVTEP_MDROP_RATE);
 		return bpf_redirect_map(pair, ifindex, 0);
+	}
+	/* A SPAN copy that cuts nothing is the frame itself: when the control
+	 * plane made its destination the pair's other member (it takes XDP
+	 * frames, lib/maps.c), the copy goes there straight, sparing it the
+	 * mirror device and xvtep_xdp_mir (README "Benchmarks"). */
+	m = bpf_map_lookup_elem(&xvtep_mirrors, &slot);
+	if (m && m->id && m->kind == XVTEP_MIRROR_SPAN && !m->truncate && m->dest_ifindex &&
+	    bpf_map_lookup_elem(pair, &m->dest_ifindex)) {
+		mirror_count_sent(slot, ctx->data_end - ctx->data, false, 1);
+		return bpf_redirect_map(pair, 0, BPF_F_BROADCAST);
 	}
 	/* The tag travels in XDP metadata: the frame itself stays untouched
 	 * (the port's copy carries the 4 bytes too, as metadata only). */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * XDP on the mirror device (xvtep-mir): finishes the copies the decap fast
- * path made (xdp_mirror_redirect in mirror.h), so that a port with a tx
+ * path made (xdp_mirror_redirect in mirror.h; a SPAN copy with nothing to
+ * shape goes to its destination straight, never here), so that a port with a tx
  * session keeps the XDP rate. A copy is finished here only if its output
  * device takes XDP frames (xvtep_mirror_xmit) and, for ERSPAN, the route and
  * neighbour are known; anything else is passed untouched, tag included, to

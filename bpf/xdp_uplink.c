@@ -5,8 +5,10 @@
  * else - flooding, TCP that needs GSO/GRO and intact checksum state, ports that
  * must see frames in TC - is passed untouched to xvtep_tc_up, which does
  * the full job. A port with one tx mirror session is finished here too: the
- * frame goes to the port and a copy to the mirror device (mirror.h). Nothing stateful happens before that decision, so a frame is
- * never learned or counted twice.
+ * frame goes to the port and a copy to the mirror device, or straight to a
+ * SPAN destination when there is nothing to shape (mirror.h). Nothing
+ * stateful happens before that decision, so a frame is never learned or
+ * counted twice.
  */
 
 SEC("xdp")

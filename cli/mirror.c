@@ -471,6 +471,12 @@ static int mirror_add(int argc, char **argv)
 		return -1;
 	if (bpf_map_update_elem(mirrors_fd, &(__u32){ slot }, m, BPF_ANY))
 		return xv_err_errno(errno, "cannot write %s[%d]", XVTEP_MAP_MIRRORS, slot);
+	/* Where XDP may send copies itself (elsewhere TC sends them): before
+	 * the sources' bits, whose pair maps depend on it (xv_devmap_sync). */
+	err = xv_mirror_xmit_sync(ctl.maps.mirror_xmit);
+	if (err)
+		fprintf(stderr, "Warning: cannot update %s: %s (copies made by XDP go "
+			"through TC)\n", XVTEP_MAP_MIRROR_XMIT, strerror(-err));
 	for (; done < (int)m->nr_sources; done++) {
 		err = source_bits(m->sources[done], meta.uplink_ifindex, slot, m->dir, true);
 		if (err) {
@@ -478,11 +484,6 @@ static int mirror_add(int argc, char **argv)
 			goto undo;
 		}
 	}
-	/* Where XDP may send copies itself; elsewhere TC sends them. */
-	err = xv_mirror_xmit_sync(ctl.maps.mirror_xmit);
-	if (err)
-		fprintf(stderr, "Warning: cannot update %s: %s (copies made by XDP go "
-			"through TC)\n", XVTEP_MAP_MIRROR_XMIT, strerror(-err));
 	return 0;
 
 undo:

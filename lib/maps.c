@@ -32,6 +32,7 @@ static const struct map_desc map_descs[] = {
 	{ XVTEP_MAP_GEN,    offsetof(struct xv_maps, gen),    4, sizeof(struct xvtep_gen) },
 	{ XVTEP_MAP_MIRROR_BCAST, offsetof(struct xv_maps, mirror_bcast), 4, 4 },
 	{ XVTEP_MAP_MIRROR_XMIT,  offsetof(struct xv_maps, mirror_xmit),  4, 4 },
+	{ XVTEP_MAP_MIRRORS, offsetof(struct xv_maps, mirrors), 4, sizeof(struct xvtep_mirror) },
 };
 
 #define MAP_FD(m, d) (*(int *)((char *)(m) + (d)->off))
@@ -175,21 +176,40 @@ int xv_stats_read(int stats_fd, __u32 vni, struct xvtep_stats *out)
 	return xv_percpu_sum(stats_fd, &vni, out, sizeof(*out));
 }
 
-/* The pair map of a port whose tx copies XDP makes: {the port, the mirror
- * device's peer}. A new map each time: the swap in the outer map is atomic. */
-static int mirror_pair_put(int bcast_fd, __u32 ifindex)
+/* Where XDP's copies for the tx session in SLOT go: a SPAN copy with nothing
+ * to cut is the frame itself, sent straight to a destination that takes XDP
+ * frames (mirror.h: one hop through the mirror device and xvtep_xdp_mir
+ * fewer); any other copy goes to the mirror device's peer, to be shaped
+ * there. 0 when there is no such peer. */
+static __u32 mirror_pair_second(const struct xv_maps *m, __u32 slot)
 {
-	__u32 peer = if_nametoindex(XVTEP_MIRROR_PEER);
+	struct xvtep_mirror s;
+	__u32 v;
+
+	if (m->mirrors >= 0 && m->mirror_xmit >= 0 &&
+	    !bpf_map_lookup_elem(m->mirrors, &slot, &s) && s.id &&
+	    s.kind == XVTEP_MIRROR_SPAN && !s.truncate && s.dest_ifindex &&
+	    !bpf_map_lookup_elem(m->mirror_xmit, &s.dest_ifindex, &v))
+		return s.dest_ifindex;
+	return if_nametoindex(XVTEP_MIRROR_PEER);
+}
+
+/* The pair map of a port whose tx copies XDP makes (its one session in
+ * SLOT): {the port, mirror_pair_second()}. A new map each time: the swap in
+ * the outer map is atomic. */
+static int mirror_pair_put(const struct xv_maps *m, __u32 ifindex, __u32 slot)
+{
+	__u32 second = mirror_pair_second(m, slot);
 	int fd, err = 0;
 
-	if (!peer)
+	if (!second)
 		return -ENODEV;
 	fd = bpf_map_create(BPF_MAP_TYPE_DEVMAP_HASH, "xvtep_mpair", 4, 4, 2, NULL);
 	if (fd < 0)
 		return -errno;
 	if (bpf_map_update_elem(fd, &ifindex, &ifindex, BPF_ANY) ||
-	    bpf_map_update_elem(fd, &peer, &peer, BPF_ANY) ||
-	    bpf_map_update_elem(bcast_fd, &ifindex, &fd, BPF_ANY))
+	    bpf_map_update_elem(fd, &second, &second, BPF_ANY) ||
+	    bpf_map_update_elem(m->mirror_bcast, &ifindex, &fd, BPF_ANY))
 		err = -errno;
 	close(fd);	/* the outer map holds it */
 	return err;
@@ -219,7 +239,7 @@ int xv_devmap_sync(const struct xv_maps *m, __u32 ifindex)
 			return err;
 		/* One tx session: XDP delivers and copies (mirror.h); several: TC. */
 		if (!(port.flags & XVTEP_PORT_F_NO_XDP) && tx && !(tx & (tx - 1)))
-			return mirror_pair_put(m->mirror_bcast, ifindex);
+			return mirror_pair_put(m, ifindex, __builtin_ctz(tx));
 		return map_del(m->mirror_bcast, ifindex);
 	}
 	/* Into the devmap first: a frame never finds the port in neither. */

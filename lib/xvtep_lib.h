@@ -26,7 +26,7 @@ int xv_pin_path(char *buf, size_t len, const char *pin, const char *sub, const c
 /* File descriptors of every pinned map, -1 when not open. */
 struct xv_maps {
 	int meta, vnis, vstate, ports, fdb, stats, devmap, gc, gen;
-	int mirror_bcast, mirror_xmit;
+	int mirror_bcast, mirror_xmit, mirrors;
 };
 /* Open all pinned maps under PIN and check the ABI version in xvtep_meta.
  * Prints "Error: ..." (not attached / incompatible ABI) and returns -1. */
@@ -61,8 +61,11 @@ int xv_stats_read(int stats_fd, __u32 vni, struct xvtep_stats *out);
 /* Put port IFINDEX in the XDP devmap if XDP may deliver to it (a port, no
  * tx mirror session, no XVTEP_PORT_F_NO_XDP), else take it out. A port
  * without XVTEP_PORT_F_NO_XDP and with exactly one tx session gets a pair
- * map in xvtep_mirror_bcast (XDP makes its copies), any other loses it.
- * Uses M's ports, devmap and mirror_bcast. 0 or -errno. */
+ * map in xvtep_mirror_bcast (XDP makes its copies), any other loses it:
+ * {the port, the session's destination} for a SPAN session that cuts
+ * nothing toward a device in xvtep_mirror_xmit (sync that first), else
+ * {the port, the mirror device's peer}. Uses M's ports, devmap,
+ * mirror_bcast, and mirrors and mirror_xmit when open (>= 0). 0 or -errno. */
 int xv_devmap_sync(const struct xv_maps *m, __u32 ifindex);
 /* xv_devmap_sync() for every port, and drop devmap and pair entries of non-ports. */
 int xv_devmap_sync_all(const struct xv_maps *m);

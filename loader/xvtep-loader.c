@@ -1507,16 +1507,19 @@ static int cmd_attach(void)
 			.ports = bpf_map__fd(skel->maps.xvtep_ports),
 			.devmap = bpf_map__fd(skel->maps.xvtep_devmap),
 			.mirror_bcast = bpf_map__fd(skel->maps.xvtep_mirror_bcast),
+			.mirror_xmit = bpf_map__fd(skel->maps.xvtep_mirror_xmit),
+			.mirrors = bpf_map__fd(skel->maps.xvtep_mirrors),
 		};
 
+		/* The devices that take XDP frames first: the pairs depend on them. */
+		err = xv_mirror_xmit_sync(m.mirror_xmit);
+		if (err)
+			fprintf(stderr, "Warning: cannot update %s: %s\n", XVTEP_MAP_MIRROR_XMIT,
+				strerror(-err));
 		err = xv_devmap_sync_all(&m);
 		if (err)
 			fprintf(stderr, "Warning: cannot sync %s with %s: %s\n", XVTEP_MAP_DEVMAP,
 				XVTEP_MAP_PORTS, strerror(-err));
-		err = xv_mirror_xmit_sync(bpf_map__fd(skel->maps.xvtep_mirror_xmit));
-		if (err)
-			fprintf(stderr, "Warning: cannot update %s: %s\n", XVTEP_MAP_MIRROR_XMIT,
-				strerror(-err));
 	}
 
 	if (run_gc_start(gc_fd))

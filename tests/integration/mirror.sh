@@ -169,6 +169,24 @@ map_has()
 		key $(($3 & 255)) $(($3 >> 8 & 255)) $(($3 >> 16 & 255)) $(($3 >> 24 & 255)) >/dev/null 2>&1
 }
 
+# le32 "0x.." x4 : the little-endian 32-bit value of four bpftool JSON bytes
+le32() { echo $(($1 | $2 << 8 | $3 << 16 | $4 << 24)); }
+
+# pair_members NS IFINDEX : the ifindexes in IFINDEX's pair map
+# (xvtep_mirror_bcast), sorted, space-separated; empty without a pair
+pair_members()
+{
+	local id k
+	# shellcheck disable=SC2046
+	id=$(le32 $(bpftool -j map lookup pinned "$(pin_dir "$1")/xvtep_mirror_bcast" \
+		key $(($2 & 255)) $(($2 >> 8 & 255)) $(($2 >> 16 & 255)) $(($2 >> 24 & 255)) \
+		2>/dev/null | jq -r '.value[]')) 2>/dev/null || return 0
+	bpftool -j map dump id "$id" | jq -r '.[].key | join(" ")' | while read -r k; do
+		# shellcheck disable=SC2086
+		le32 $k
+	done | sort -n | paste -sd' '
+}
+
 # link_runs NS LINK : run count of the program behind links/LINK (counted
 # while kernel.bpf_stats_enabled=1)
 link_runs()
@@ -528,9 +546,12 @@ xdp_copies()
 	check "$T: mcol1 in xvtep_mirror_xmit" map_has "$H1" xvtep_mirror_xmit "$(ifindex_in "$H1" mcol1)"
 	check_not "$T: mcol2 (peer without GRO) not in xvtep_mirror_xmit" \
 		map_has "$H1" xvtep_mirror_xmit "$(ifindex_in "$H1" mcol2)"
+	check_eq "$T: SPAN, nothing to cut, mcol1 takes XDP frames: vm1a's pair is {vm1a, mcol1}" \
+		"$(pair_members "$H1" "$idx")" "$(printf '%s\n' "$idx" "$(ifindex_in "$H1" mcol1)" | sort -n | paste -sd' ')"
 	to_tc0=$(xdp_to_tc "$H1")
 	pings_counted 472 "ref:$(vm_ns vm1a):eth0:$rep" "col:$NS_COL:c1"
-	check_eq "$T: SPAN: 10 copies made and sent by XDP, none by TC" "$MIRROR_RUNS" "10 0"
+	check_eq "$T: SPAN: 10 copies sent straight by the decap path (mirror device's XDP and TC ran 0 times)" \
+		"$MIRROR_RUNS" "0 0"
 	check_eq "$T: SPAN: the replies took the XDP path (xdp_to_tc unchanged)" \
 		"$(xdp_to_tc "$H1")" "$to_tc0"
 	out=$("$PY" "$MPY" same "${CAPS[ref]}" "${CAPS[col]}" 2>&1)
@@ -543,6 +564,8 @@ xdp_copies()
 	check "$T: re-add the session (xvtep_mirror_xmit refreshed)" sh -c \
 		"$CTL --pin $(pin_dir "$H1") -n $H1 mirror del 30 && $CTL --pin $(pin_dir "$H1") -n $H1 mirror add 30 src vm1a dir tx span dev mcol1"
 	check_not "$T: mcol1 out of xvtep_mirror_xmit" map_has "$H1" xvtep_mirror_xmit "$(ifindex_in "$H1" mcol1)"
+	check_eq "$T: fallback: vm1a's pair is {vm1a, xvtep-mirp}" "$(pair_members "$H1" "$idx")" \
+		"$(printf '%s\n' "$idx" "$(ifindex_in "$H1" xvtep-mirp)" | sort -n | paste -sd' ')"
 	pings_counted 472 "ref:$(vm_ns vm1a):eth0:$rep" "col:$NS_COL:c1"
 	check_eq "$T: fallback: 10 copies made by XDP, passed to and sent by TC" "$MIRROR_RUNS" "10 10"
 	out=$("$PY" "$MPY" same "${CAPS[ref]}" "${CAPS[col]}" 2>&1)
@@ -555,6 +578,9 @@ xdp_copies()
 	check "$T: GRO on c2" in_ns "$NS_COL" ethtool -K c2 gro on
 	check "$T: add tx RSPAN session, vlan 77, truncate 100" \
 		xvc "$H1" mirror add 31 src vm1a dir tx rspan dev mcol2 vlan 77 truncate 100
+	check_eq "$T: RSPAN: vm1a's pair is {vm1a, xvtep-mirp} (the copy is shaped there)" \
+		"$(pair_members "$H1" "$idx")" \
+		"$(printf '%s\n' "$idx" "$(ifindex_in "$H1" xvtep-mirp)" | sort -n | paste -sd' ')"
 	pings_counted 472 "ref:$(vm_ns vm1a):eth0:$rep" "col:$NS_COL:c2"
 	check_eq "$T: RSPAN: 10 copies by XDP, none by TC" "$MIRROR_RUNS" "10 0"
 	out=$(tshark -r "${CAPS[col]}" -T fields -e vlan.id -e frame.len 2>/dev/null | sort | uniq -c | awk '{$1=$1; print}')
