@@ -108,9 +108,7 @@ def goal(name, p, want, how="ratio", op=">="):
     if how == "ratio":
         got = p["ratio"]
         ok = got is not None and got >= want
-        txt = "%.2fx (xvtep %s / kernel %s %s)" % (
-            got, fmt(p["systems"]["xvtep"]["median"], p["unit"]),
-            fmt(p["systems"]["kernel"]["median"], p["unit"]), p["unit"])
+        txt = ratio_text(p)
     else:
         got = how(p)
         ok = got <= want if op == "<=" else got < want
@@ -123,6 +121,19 @@ def fmt(v, unit):
     if unit == "pps":
         return "%.3f M" % (v / 1e6)
     return "%.4g" % v
+
+
+def ratio_text(p):
+    return "%.2fx (xvtep %s / kernel %s %s)" % (
+        p["ratio"], fmt(p["systems"]["xvtep"]["median"], p["unit"]),
+        fmt(p["systems"]["kernel"]["median"], p["unit"]), p["unit"])
+
+
+def info(name, p):
+    """A point shown next to the goals for comparison, not judged."""
+    if p and p["ratio"] is not None:
+        goals.append({"goal": "for comparison: " + name, "status": "info",
+                      "measured": ratio_text(p), "point": p["shape"]})
 
 
 goal("decap 64 B, 1 MAC >= 5x", find("decap", "64B", "FDB 1 MACs", "XDP-drop"), 5)
@@ -180,27 +191,15 @@ for p in points:
 # enqueues to a socket instead of answering ICMP; shown, not judged (the goal's
 # point stays the socketless one it has always been).
 for how in ("blocking", "busy-polling"):
-    p = find("decap", "64B", "FDB 1 MACs", "stack", APP, how)
-    if p and p["ratio"] is not None:
-        goals.append({"goal": "for comparison: decap into stack, the receiver running a %s UDP "
-                      "application on the port" % how, "status": "info",
-                      "measured": "%.2fx (xvtep %s / kernel %s %s)" % (
-                          p["ratio"], fmt(p["systems"]["xvtep"]["median"], p["unit"]),
-                          fmt(p["systems"]["kernel"]["median"], p["unit"]), p["unit"]),
-                      "point": p["shape"]})
+    info("decap into stack, the receiver running a %s UDP application on the port" % how,
+         find("decap", "64B", "FDB 1 MACs", "stack", APP, how))
 # The same goals against the kernel bridge as booted (netfilter hooks on):
 # shown for comparison, not judged (the kernel's fastest set-up is the bar).
 for name, p in (("decap 64 B, 1 MAC", find("decap", "64B", "FDB 1 MACs", "XDP-drop", BRNF)),
                 ("decap into stack", find("decap", "64B", "FDB 1 MACs", "stack", BRNF)),
                 ("encap 64 B", find("encap", "64B", "FDB 1 MACs", "XDP-drop", BRNF)),
                 ("TCP single stream", find("tcp", "TCP 1 stream", BRNF))):
-    if p and p["ratio"] is not None:
-        goals.append({"goal": "for comparison: %s against the kernel bridge as booted "
-                      "(bridge-nf-call-*=1)" % name, "status": "info",
-                      "measured": "%.2fx (xvtep %s / kernel %s %s)" % (
-                          p["ratio"], fmt(p["systems"]["xvtep"]["median"], p["unit"]),
-                          fmt(p["systems"]["kernel"]["median"], p["unit"]), p["unit"]),
-                      "point": p["shape"]})
+    info("%s against the kernel bridge as booted (bridge-nf-call-*=1)" % name, p)
 cp = find("cp-add", "xvtepctl")
 if cp:
     n = int(cp["shape"].split(", ")[1].split()[0])
