@@ -624,6 +624,23 @@ xdp_copies()
 	c=$(icmp_count "${CAPS[c3]}")
 	check_eq "$T: two tx sessions: 10 replies copied by TC" "${c% *}" "0 10"
 
+	# A SPAN destination deleted under a direct pair: the kernel drops it from
+	# the pair map; forwarding goes on, the copies stop, nothing is miscounted.
+	check "$T: delete the two tx sessions" sh -c \
+		"$CTL --pin $(pin_dir "$H1") -n $H1 mirror del 32 && $CTL --pin $(pin_dir "$H1") -n $H1 mirror del 33"
+	check "$T: GRO on c4" in_ns "$NS_COL" ethtool -K c4 gro on
+	check "$T: add tx SPAN session to mcol4" xvc "$H1" mirror add 34 src vm1a dir tx span dev mcol4
+	check_eq "$T: vm1a's pair is {vm1a, mcol4}" "$(pair_members "$H1" "$idx")" \
+		"$(printf '%s\n' "$idx" "$(ifindex_in "$H1" mcol4)" | sort -n | paste -sd' ')"
+	check "$T: delete mcol4 under the session" in_ns "$H1" ip link del mcol4
+	check_eq "$T: mcol4 deleted: vm1a's pair is {vm1a}" "$(pair_members "$H1" "$idx")" "$idx"
+	out=$(in_ns "$(vm_ns vm1a)" ping -n -q -c 10 -i 0.02 -W 2 "$IP2A" 2>&1)
+	check_eq "$T: mcol4 deleted: 10 pings, forwarding loss 0" \
+		"$(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' <<<"$out")" "10 10"
+	check_eq "$T: mcol4 deleted: the session counts no copies and no drops" \
+		"$(xvc "$H1" -j mirror show 34 | jq -c '.[0] | [.packets, ([.drops[]] | add)]')" "[0,0]"
+	check "$T: delete the session" xvc "$H1" mirror del 34
+
 	sysctl -qw kernel.bpf_stats_enabled="$stats0"
 }
 
