@@ -187,6 +187,9 @@ pair_members()
 	done | sort -n | paste -sd' '
 }
 
+# pair_of NS IFINDEX DEV : what pair_members prints for the pair {IFINDEX, DEV}
+pair_of() { printf '%s\n' "$2" "$(ifindex_in "$1" "$3")" | sort -n | paste -sd' '; }
+
 # link_runs NS LINK : run count of the program behind links/LINK (counted
 # while kernel.bpf_stats_enabled=1)
 link_runs()
@@ -547,7 +550,7 @@ xdp_copies()
 	check_not "$T: mcol2 (peer without GRO) not in xvtep_mirror_xmit" \
 		map_has "$H1" xvtep_mirror_xmit "$(ifindex_in "$H1" mcol2)"
 	check_eq "$T: SPAN, nothing to cut, mcol1 takes XDP frames: vm1a's pair is {vm1a, mcol1}" \
-		"$(pair_members "$H1" "$idx")" "$(printf '%s\n' "$idx" "$(ifindex_in "$H1" mcol1)" | sort -n | paste -sd' ')"
+		"$(pair_members "$H1" "$idx")" "$(pair_of "$H1" "$idx" mcol1)"
 	to_tc0=$(xdp_to_tc "$H1")
 	pings_counted 472 "ref:$(vm_ns vm1a):eth0:$rep" "col:$NS_COL:c1"
 	check_eq "$T: SPAN: 10 copies sent straight by the decap path (mirror device's XDP and TC ran 0 times)" \
@@ -565,11 +568,16 @@ xdp_copies()
 		"$CTL --pin $(pin_dir "$H1") -n $H1 mirror del 30 && $CTL --pin $(pin_dir "$H1") -n $H1 mirror add 30 src vm1a dir tx span dev mcol1"
 	check_not "$T: mcol1 out of xvtep_mirror_xmit" map_has "$H1" xvtep_mirror_xmit "$(ifindex_in "$H1" mcol1)"
 	check_eq "$T: fallback: vm1a's pair is {vm1a, xvtep-mirp}" "$(pair_members "$H1" "$idx")" \
-		"$(printf '%s\n' "$idx" "$(ifindex_in "$H1" xvtep-mirp)" | sort -n | paste -sd' ')"
+		"$(pair_of "$H1" "$idx" xvtep-mirp)"
 	pings_counted 472 "ref:$(vm_ns vm1a):eth0:$rep" "col:$NS_COL:c1"
 	check_eq "$T: fallback: 10 copies made by XDP, passed to and sent by TC" "$MIRROR_RUNS" "10 10"
 	out=$("$PY" "$MPY" same "${CAPS[ref]}" "${CAPS[col]}" 2>&1)
 	check_eq "$T: fallback: copies byte-identical to the 10 replies" "$out" "ok 10"
+	# A re-attach rebuilds the pairs, after refreshing xvtep_mirror_xmit.
+	check "$T: GRO on c1 again" in_ns "$NS_COL" ethtool -K c1 gro on
+	check "$T: re-attach" xvl "$H1" attach --uplink ul --local "$(ul_ip 1)" --decap hybrid
+	check_eq "$T: after re-attach: mcol1 takes XDP frames again, vm1a's pair is {vm1a, mcol1}" \
+		"$(pair_members "$H1" "$idx")" "$(pair_of "$H1" "$idx" mcol1)"
 	check "$T: delete the SPAN session" xvc "$H1" mirror del 30
 	check_not "$T: no tx session: vm1a's pair map removed" map_has "$H1" xvtep_mirror_bcast "$idx"
 	check "$T: no tx session: vm1a back in the devmap" devmap_has "$H1" "$idx"
@@ -580,7 +588,7 @@ xdp_copies()
 		xvc "$H1" mirror add 31 src vm1a dir tx rspan dev mcol2 vlan 77 truncate 100
 	check_eq "$T: RSPAN: vm1a's pair is {vm1a, xvtep-mirp} (the copy is shaped there)" \
 		"$(pair_members "$H1" "$idx")" \
-		"$(printf '%s\n' "$idx" "$(ifindex_in "$H1" xvtep-mirp)" | sort -n | paste -sd' ')"
+		"$(pair_of "$H1" "$idx" xvtep-mirp)"
 	pings_counted 472 "ref:$(vm_ns vm1a):eth0:$rep" "col:$NS_COL:c2"
 	check_eq "$T: RSPAN: 10 copies by XDP, none by TC" "$MIRROR_RUNS" "10 0"
 	out=$(tshark -r "${CAPS[col]}" -T fields -e vlan.id -e frame.len 2>/dev/null | sort | uniq -c | awk '{$1=$1; print}')
@@ -631,7 +639,7 @@ xdp_copies()
 	check "$T: GRO on c4" in_ns "$NS_COL" ethtool -K c4 gro on
 	check "$T: add tx SPAN session to mcol4" xvc "$H1" mirror add 34 src vm1a dir tx span dev mcol4
 	check_eq "$T: vm1a's pair is {vm1a, mcol4}" "$(pair_members "$H1" "$idx")" \
-		"$(printf '%s\n' "$idx" "$(ifindex_in "$H1" mcol4)" | sort -n | paste -sd' ')"
+		"$(pair_of "$H1" "$idx" mcol4)"
 	check "$T: delete mcol4 under the session" in_ns "$H1" ip link del mcol4
 	check_eq "$T: mcol4 deleted: vm1a's pair is {vm1a}" "$(pair_members "$H1" "$idx")" "$idx"
 	out=$(in_ns "$(vm_ns vm1a)" ping -n -q -c 10 -i 0.02 -W 2 "$IP2A" 2>&1)
