@@ -558,31 +558,50 @@ brnf_points()
 # cpu_busy_jiffies / cpu_total_jiffies from /proc/stat (all CPUs)
 cpu_snap() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat; }
 
+# iperf3 is pinned, client and server on different CPUs, the same for both
+# systems: left to the scheduler, the pair sometimes shared a CPU or migrated
+# mid-run, and one such run moved a 5-run median ratio by 0.1x
+if [ "$NCPU" -ge 2 ]; then
+	IPERF_CLIENT_PIN=(-A 0)
+	IPERF_SERVER_PIN=(-A $((NCPU - 1)))
+else
+	IPERF_CLIENT_PIN=()
+	IPERF_SERVER_PIN=()
+fi
+
+# iperf_run NS_PREFIX STREAMS : one iperf3 run ta -> tb; sets IPERF_GBPS and
+# IPERF_CORES (busy CPUs over the run, from /proc/stat)
+iperf_run()
+{
+	local P=$1 streams=$2 port out spid b0 t0 b1 t1
+	port=$((5201 + RANDOM % 500))
+	bg_ns "${P}tb" timeout $((TCP_SECS + 20)) iperf3 "${IPERF_SERVER_PIN[@]}" \
+		-s -1 -B 192.0.2.2 -p $port >/dev/null 2>&1
+	spid=$XVT_LAST_PID
+	wait_for 5 in_ns "${P}tb" sh -c "ss -Htln | grep -q ':$port '"
+	read -r b0 t0 < <(cpu_snap)
+	out=$(in_ns "${P}ta" timeout $((TCP_SECS + 15)) iperf3 "${IPERF_CLIENT_PIN[@]}" \
+		-c 192.0.2.2 -p $port -t "$TCP_SECS" -P "$streams" -J 2>&1)
+	read -r b1 t1 < <(cpu_snap)
+	bg_stop "$spid"
+	IPERF_GBPS=$(jq -r '.end.sum_received.bits_per_second / 1e9' <<<"$out" 2>/dev/null)
+	[ -n "$IPERF_GBPS" ] && [ "$IPERF_GBPS" != null ] || die "iperf3 ($P): $(head -c 300 <<<"$out")"
+	IPERF_CORES=$(echo "($b1 - $b0) / ($t1 - $t0) * $NCPU" | bc -l)
+}
+
 # tcp_point STREAMS [KIND SHAPE_SUFFIX] : KIND tcp by default
 tcp_point()
 {
-	local streams=$1 kind=${2:-tcp} suffix=${3:-} r s port out gbps b0 t0 b1 t1 cores
+	local streams=$1 kind=${2:-tcp} suffix=${3:-} r s
 	local -A g c
 	for ((r = 0; r < RUNS; r++)); do
 		for s in x k; do
-			local P=xvb-$s-
-			port=$((5201 + RANDOM % 500))
-			bg_ns "${P}tb" timeout $((TCP_SECS + 20)) iperf3 -s -1 -B 192.0.2.2 -p $port >/dev/null 2>&1
-			local spid=$XVT_LAST_PID
-			wait_for 5 in_ns "${P}tb" sh -c "ss -Htln | grep -q ':$port '"
-			read -r b0 t0 < <(cpu_snap)
-			out=$(in_ns "${P}ta" timeout $((TCP_SECS + 15)) iperf3 -c 192.0.2.2 -p $port \
-				-t "$TCP_SECS" -P "$streams" -J 2>&1)
-			read -r b1 t1 < <(cpu_snap)
-			bg_stop "$spid"
-			gbps=$(jq -r '.end.sum_received.bits_per_second / 1e9' <<<"$out" 2>/dev/null)
-			[ -n "$gbps" ] && [ "$gbps" != null ] || die "iperf3 ($s): $(head -c 300 <<<"$out")"
-			cores=$(echo "($b1 - $b0) / ($t1 - $t0) * $NCPU" | bc -l)
-			g[$s]+="${g[$s]:+ }$(printf '%.3f' "$gbps")"
-			c[$s]+="${c[$s]:+ }$(printf '%.3f' "$(echo "$gbps / $cores" | bc -l)")"
+			iperf_run "xvb-$s-" "$streams"
+			g[$s]+="${g[$s]:+ }$(printf '%.3f' "$IPERF_GBPS")"
+			c[$s]+="${c[$s]:+ }$(printf '%.3f' "$(echo "$IPERF_GBPS / $IPERF_CORES" | bc -l)")"
 		done
 	done
-	local shape="TCP ${streams} stream(s), iperf3 VM->VM across two VTEPs (xvtep --decap $(tcp_decap_label)), VM MTU 1450$suffix$KSHAPE"
+	local shape="TCP ${streams} stream(s), iperf3 VM->VM across two VTEPs (xvtep --decap $(tcp_decap_label)), VM MTU 1450, iperf3 client and server pinned to different CPUs$suffix$KSHAPE"
 	# shellcheck disable=SC2086
 	record "$kind" "$shape" Gbit/s xvtep ${g[x]}
 	# shellcheck disable=SC2086
@@ -621,17 +640,8 @@ tcp_redecap()
 # iperf_gbps NS_PREFIX STREAMS : one iperf3 run ta -> tb, prints Gbit/s
 iperf_gbps()
 {
-	local P=$1 streams=$2 port out spid gbps
-	port=$((5201 + RANDOM % 500))
-	bg_ns "${P}tb" timeout $((TCP_SECS + 20)) iperf3 -s -1 -B 192.0.2.2 -p $port >/dev/null 2>&1
-	spid=$XVT_LAST_PID
-	wait_for 5 in_ns "${P}tb" sh -c "ss -Htln | grep -q ':$port '"
-	out=$(in_ns "${P}ta" timeout $((TCP_SECS + 15)) iperf3 -c 192.0.2.2 -p $port \
-		-t "$TCP_SECS" -P "$streams" -J 2>&1)
-	bg_stop "$spid"
-	gbps=$(jq -r '.end.sum_received.bits_per_second / 1e9' <<<"$out" 2>/dev/null)
-	[ -n "$gbps" ] && [ "$gbps" != null ] || die "iperf3 ($P): $(head -c 300 <<<"$out")"
-	printf '%.3f' "$gbps"
+	iperf_run "$1" "$2"
+	printf '%.3f' "$IPERF_GBPS"
 }
 
 # mirror_session NS on|off SPEC... : one mirror session (id 9) on xvtep host NS
@@ -715,7 +725,7 @@ mirror_tcp_point()
 	done
 	sink_off xvb-x-tcol eth0
 	sink_on xvb-x-tcol eth0 drop "$CPIN"
-	local shape="TCP 1 stream (xvtep --decap $(tcp_decap_label)), one ERSPAN session on the sender's port (mirror add $spec), $where"
+	local shape="TCP 1 stream (xvtep --decap $(tcp_decap_label)), one ERSPAN session on the sender's port (mirror add $spec), $where, iperf3 pinned as in the TCP points"
 	record mirror-tcp "$shape" Gbit/s xvtep "${with[@]}"
 	record mirror-tcp "$shape" Gbit/s baseline "${without[@]}"
 	record mirror-copies "ERSPAN copies (wire segments) received by the collector during: $shape (per second of iperf3 -t)" \
