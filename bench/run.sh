@@ -299,7 +299,15 @@ record()
 # stack-poll = the same plus a UDP application reading that port on the other
 # CPU (xvb udp-rx, blocking / busy-polling); segs = TC ingress counting sink
 # that keeps the sender's GSO
-declare -A RX_PID
+declare -A RX_PID RX_MIB0 RX_READ
+# udp_mib NS : "InDatagrams NoPorts InErrors" of NS's UDP MIB (InDatagrams
+# counts the datagrams applications read; InErrors those a full socket
+# buffer dropped)
+udp_mib()
+{
+	in_ns "$1" awk '/^Udp: / { if (!h) { for (i = 2; i <= NF; i++) c[$i] = i; h = 1; next }
+		print $c["InDatagrams"], $c["NoPorts"], $c["InErrors"]; exit }' /proc/net/snmp
+}
 sink_on()
 {
 	local pin=${4:-$BPIN} mode out i
@@ -318,7 +326,10 @@ sink_on()
 	"$XVB" udp-rx --ns "$1" --port $INNER_DPORT --cpu $RX_CPU --mode $mode >"$out" 2>&1 &
 	RX_PID[$1]=$!
 	for ((i = 0; i < 50; i++)); do
-		grep -q '^ready' "$out" && return 0
+		if grep -q '^ready' "$out"; then
+			RX_MIB0[$1]=$(udp_mib "$1")
+			return 0
+		fi
 		kill -0 "${RX_PID[$1]}" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -326,10 +337,21 @@ sink_on()
 }
 sink_off()
 {
+	local nread in0 np0 err0 in1 np1 err1
 	if [ -n "${RX_PID[$1]:-}" ]; then
 		kill "${RX_PID[$1]}" 2>/dev/null
 		wait "${RX_PID[$1]}" 2>/dev/null
 		unset "RX_PID[$1]"
+		# The application must have been what the frames reached: each
+		# datagram it read is one InDatagrams, and none found no socket.
+		nread=$(sed -n 's/^read \([0-9]*\)$/\1/p' "$XVT_TMP/udp-rx.$1")
+		read -r in0 np0 err0 <<<"${RX_MIB0[$1]}"
+		read -r in1 np1 err1 < <(udp_mib "$1")
+		log "udp-rx in $1: read ${nread:-?} datagrams; UDP MIB over its life: InDatagrams +$((in1 - in0)), NoPorts +$((np1 - np0)), InErrors (socket buffer full) +$((err1 - err0))"
+		[ -n "$nread" ] && [ "$nread" -gt 0 ] && [ "$nread" = $((in1 - in0)) ] &&
+			[ $((np1 - np0)) -le $((nread / 100)) ] ||
+			die "udp-rx in $1 did not get the point's frames: $(cat "$XVT_TMP/udp-rx.$1")"
+		RX_READ[$1]=$nread
 	fi
 	in_ns "$1" ip link set dev "$2" xdp off 2>/dev/null
 	in_ns "$1" tc qdisc del dev "$2" clsact 2>/dev/null
@@ -430,6 +452,14 @@ rate_point()
 	record "$kind" "$shape" pps xvtep ${vals[x]}
 	# shellcheck disable=SC2086
 	record "$kind" "$shape" pps kernel ${vals[k]}
+	# The stack counts a datagram a full socket buffer dropped as received;
+	# what the application itself got, over the same windows for both systems:
+	if [[ $sink == stack-* ]]; then
+		for s in x k; do
+			record app-read "$shape: datagrams the application read, summed over the point's runs and warm-ups" \
+				datagrams "$([ $s = x ] && echo xvtep || echo kernel)" "${RX_READ[xvb-$s-vm1]}"
+		done
+	fi
 	log "$kind | $shape | xvtep ${vals[x]} | kernel ${vals[k]}"
 }
 
