@@ -299,15 +299,7 @@ record()
 # stack-poll = the same plus a UDP application reading that port on the other
 # CPU (xvb udp-rx, blocking / busy-polling); segs = TC ingress counting sink
 # that keeps the sender's GSO
-declare -A RX_PID RX_MIB0 RX_READ
-# udp_mib NS : "InDatagrams NoPorts InErrors" of NS's UDP MIB (InDatagrams
-# counts the datagrams applications read; InErrors those a full socket
-# buffer dropped)
-udp_mib()
-{
-	in_ns "$1" awk '/^Udp: / { if (!h) { for (i = 2; i <= NF; i++) c[$i] = i; h = 1; next }
-		print $c["InDatagrams"], $c["NoPorts"], $c["InErrors"]; exit }' /proc/net/snmp
-}
+declare -A RX_PID RX_MIB0 RX_READ	# udp-rx per namespace; udp_mib: tests/lib.sh
 sink_on()
 {
 	local pin=${4:-$BPIN} mode out i

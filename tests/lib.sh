@@ -440,6 +440,15 @@ wait_for()
 	"$@" >/dev/null 2>&1
 }
 
+# udp_mib NS : "InDatagrams NoPorts InErrors" of NS's UDP MIB (InDatagrams
+# counts the datagrams applications read; InErrors those a full socket
+# buffer dropped)
+udp_mib()
+{
+	in_ns "$1" awk '/^Udp: / { if (!h) { for (i = 2; i <= NF; i++) c[$i] = i; h = 1; next }
+		print $c["InDatagrams"], $c["NoPorts"], $c["InErrors"]; exit }' /proc/net/snmp
+}
+
 # syslog_of CMD... : run CMD with a private /dev/log (own mount namespace, a
 # tmpfs on /dev) and print what it sent to syslog, one message a line
 syslog_of()

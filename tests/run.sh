@@ -8,7 +8,7 @@
 #   integration  every tests/integration/*.sh that defines ALL_TESTS
 #                (or only the FILEs given, e.g. tests/run.sh integration cli)
 #
-# Installs missing packages (scripts/deps.sh) and builds (make) first, counts
+# Installs missing packages (scripts/deps.sh) and builds (make all bench-tools: bench_tools.sh tests the bench helper) first, counts
 # the "PASS: " / "FAIL: " lines of everything it runs and ends with exactly
 #   N passed, N failed
 # Exit status: 0 only if nothing failed and at least one check ran.
@@ -79,7 +79,7 @@ if [ "${XVT_NO_DEPS:-0}" != 1 ]; then
 	fi
 fi
 if [ "${XVT_NO_BUILD:-0}" != 1 ]; then
-	if ! make -C "$ROOT" -s >"$LOGDIR/build.log" 2>&1; then
+	if ! make -C "$ROOT" -s all bench-tools >"$LOGDIR/build.log" 2>&1; then
 		echo "FAIL: build: make failed: $(tail -n 5 "$LOGDIR/build.log" | tr '\n' ' ' | cut -c1-400)"
 		FAILED=$((FAILED + 1))
 		finish
