@@ -205,8 +205,7 @@ static __always_inline int xdp_mirror_redirect(struct xdp_md *ctx, void *pair, _
 	 * frames, lib/maps.c), the copy goes there straight, sparing it the
 	 * mirror device and xvtep_xdp_mir (README "Benchmarks"). */
 	m = bpf_map_lookup_elem(&xvtep_mirrors, &slot);
-	if (m && m->id && m->kind == XVTEP_MIRROR_SPAN && !m->truncate && m->dest_ifindex &&
-	    bpf_map_lookup_elem(pair, &m->dest_ifindex)) {
+	if (m && xvtep_mirror_span_whole(m) && bpf_map_lookup_elem(pair, &m->dest_ifindex)) {
 		mirror_count_sent(slot, ctx->data_end - ctx->data, false, 1);
 		return bpf_redirect_map(pair, 0, BPF_F_BROADCAST);
 	}

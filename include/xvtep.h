@@ -357,6 +357,16 @@ struct xvtep_mirror {
 	__u64 seq;		/* GRE sequence, + 1 per copy, + N for a GSO copy of N segments (atomic) */
 };
 
+/* A SPAN session whose copy is the frame itself at any length (nothing to
+ * cut): the one kind the XDP fast path may send straight to its destination,
+ * when the control plane made that the pair's other member (lib/maps.c) and
+ * the pair still holds it (bpf/mirror.h). */
+static inline __attribute__((always_inline)) bool
+xvtep_mirror_span_whole(const struct xvtep_mirror *m)
+{
+	return m->id && m->kind == XVTEP_MIRROR_SPAN && !m->truncate && m->dest_ifindex;
+}
+
 /* xvtep_upmirror[0]: sessions fed by the uplink (it is not a port). */
 struct xvtep_upmirror {
 	__u32 mirror_rx;

@@ -187,8 +187,7 @@ static __u32 mirror_pair_second(const struct xv_maps *m, __u32 slot)
 	__u32 v;
 
 	if (m->mirrors >= 0 && m->mirror_xmit >= 0 &&
-	    !bpf_map_lookup_elem(m->mirrors, &slot, &s) && s.id &&
-	    s.kind == XVTEP_MIRROR_SPAN && !s.truncate && s.dest_ifindex &&
+	    !bpf_map_lookup_elem(m->mirrors, &slot, &s) && xvtep_mirror_span_whole(&s) &&
 	    !bpf_map_lookup_elem(m->mirror_xmit, &s.dest_ifindex, &v))
 		return s.dest_ifindex;
 	return if_nametoindex(XVTEP_MIRROR_PEER);
