@@ -251,10 +251,9 @@ result = {
         "cost": "non-live BPF_PROG_TEST_RUN, repeat 1e6, best of 5 per run; cost_decap = "
                 "xvtep_xdp_up (its source compiled in as a noinline subprogram, on the live instance's pinned maps) + per-packet MAC rewrite + adjust_head back; "
                 "cost_control = same rewrite + adjust_head pair without the decap",
-        "tcp": "iperf3 between two VM namespaces across two VTEPs; " + (
-            "client pinned to CPU 0 and server to the last CPU (iperf3 -A) for both systems, "
-            "in the TCP and mirror TCP points" if len(os.sched_getaffinity(0)) >= 2 else
-            "not pinned (one CPU)"),
+        # how bench/run.sh pinned iperf3 (it decides, from its CPUs)
+        "tcp": "iperf3 between two VM namespaces across two VTEPs; " +
+               os.environ.get("XVB_IPERF_PIN", "pinning not recorded"),
         "tcp_cpu": "/proc/stat busy jiffies over the iperf3 run, whole machine",
     },
     "points": points,

@@ -329,7 +329,7 @@ sink_on()
 }
 sink_off()
 {
-	local nread in0 np0 err0 in1 np1 err1
+	local nread din dnp derr
 	if [ -n "${RX_PID[$1]:-}" ]; then
 		kill "${RX_PID[$1]}" 2>/dev/null
 		wait "${RX_PID[$1]}" 2>/dev/null
@@ -337,11 +337,10 @@ sink_off()
 		# The application must have been what the frames reached: each
 		# datagram it read is one InDatagrams, and none found no socket.
 		nread=$(sed -n 's/^read \([0-9]*\)$/\1/p' "$XVT_TMP/udp-rx.$1")
-		read -r in0 np0 err0 <<<"${RX_MIB0[$1]}"
-		read -r in1 np1 err1 < <(udp_mib "$1")
-		log "udp-rx in $1: read ${nread:-?} datagrams; UDP MIB over its life: InDatagrams +$((in1 - in0)), NoPorts +$((np1 - np0)), InErrors (socket buffer full) +$((err1 - err0))"
-		[ -n "$nread" ] && [ "$nread" -gt 0 ] && [ "$nread" = $((in1 - in0)) ] &&
-			[ $((np1 - np0)) -le $((nread / 100)) ] ||
+		read -r din dnp derr < <(udp_mib_since "$1" "${RX_MIB0[$1]}")
+		log "udp-rx in $1: read ${nread:-?} datagrams; UDP MIB over its life: InDatagrams +$din, NoPorts +$dnp, InErrors (socket buffer full) +$derr"
+		[ -n "$nread" ] && [ "$nread" -gt 0 ] && [ "$nread" = "$din" ] &&
+			[ "$dnp" -le $((nread / 100)) ] ||
 			die "udp-rx in $1 did not get the point's frames: $(cat "$XVT_TMP/udp-rx.$1")"
 		RX_READ[$1]=$nread
 	fi
@@ -583,12 +582,17 @@ cpu_snap() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - 
 # iperf3 is pinned, client and server on different CPUs, the same for both
 # systems: left to the scheduler, the pair sometimes shared a CPU or migrated
 # mid-run, and one such run moved a 5-run median ratio by 0.1x
+# (IPERF_PINNED: what the TCP shapes say; XVB_IPERF_PIN: report.py's Method)
 if [ "$NCPU" -ge 2 ]; then
 	IPERF_CLIENT_PIN=(-A 0)
 	IPERF_SERVER_PIN=(-A $((NCPU - 1)))
+	IPERF_PINNED="iperf3 client and server pinned to different CPUs"
+	export XVB_IPERF_PIN="client pinned to CPU 0 and server to CPU $((NCPU - 1)) (iperf3 -A) for both systems, in the TCP and mirror TCP points"
 else
 	IPERF_CLIENT_PIN=()
 	IPERF_SERVER_PIN=()
+	IPERF_PINNED="iperf3 not pinned (one CPU)"
+	export XVB_IPERF_PIN="not pinned (one CPU)"
 fi
 
 # iperf_run NS_PREFIX STREAMS : one iperf3 run ta -> tb; sets IPERF_GBPS and
@@ -623,7 +627,7 @@ tcp_point()
 			c[$s]+="${c[$s]:+ }$(printf '%.3f' "$(echo "$IPERF_GBPS / $IPERF_CORES" | bc -l)")"
 		done
 	done
-	local shape="TCP ${streams} stream(s), iperf3 VM->VM across two VTEPs (xvtep --decap $(tcp_decap_label)), VM MTU 1450, iperf3 client and server pinned to different CPUs$suffix$KSHAPE"
+	local shape="TCP ${streams} stream(s), iperf3 VM->VM across two VTEPs (xvtep --decap $(tcp_decap_label)), VM MTU 1450, $IPERF_PINNED$suffix$KSHAPE"
 	# shellcheck disable=SC2086
 	record "$kind" "$shape" Gbit/s xvtep ${g[x]}
 	# shellcheck disable=SC2086
@@ -747,7 +751,7 @@ mirror_tcp_point()
 	done
 	sink_off xvb-x-tcol eth0
 	sink_on xvb-x-tcol eth0 drop "$CPIN"
-	local shape="TCP 1 stream (xvtep --decap $(tcp_decap_label)), one ERSPAN session on the sender's port (mirror add $spec), $where, iperf3 pinned as in the TCP points"
+	local shape="TCP 1 stream (xvtep --decap $(tcp_decap_label)), one ERSPAN session on the sender's port (mirror add $spec), $where, $IPERF_PINNED"
 	record mirror-tcp "$shape" Gbit/s xvtep "${with[@]}"
 	record mirror-tcp "$shape" Gbit/s baseline "${without[@]}"
 	record mirror-copies "ERSPAN copies (wire segments) received by the collector during: $shape (per second of iperf3 -t)" \

@@ -449,6 +449,15 @@ udp_mib()
 		print $c["InDatagrams"], $c["NoPorts"], $c["InErrors"]; exit }' /proc/net/snmp
 }
 
+# udp_mib_since NS "IN NP ERR" : how much each grew since udp_mib NS printed them
+udp_mib_since()
+{
+	local in0 np0 err0 in1 np1 err1
+	read -r in0 np0 err0 <<<"$2"
+	read -r in1 np1 err1 < <(udp_mib "$1")
+	echo $((in1 - in0)) $((np1 - np0)) $((err1 - err0))
+}
+
 # syslog_of CMD... : run CMD with a private /dev/log (own mount namespace, a
 # tmpfs on /dev) and print what it sent to syslog, one message a line
 syslog_of()

@@ -8,7 +8,8 @@
 #   integration  every tests/integration/*.sh that defines ALL_TESTS
 #                (or only the FILEs given, e.g. tests/run.sh integration cli)
 #
-# Installs missing packages (scripts/deps.sh) and builds (make all bench-tools: bench_tools.sh tests the bench helper) first, counts
+# Installs missing packages (scripts/deps.sh) and builds (make all
+# bench-tools: bench_tools.sh tests the bench's tools) first, counts
 # the "PASS: " / "FAIL: " lines of everything it runs and ends with exactly
 #   N passed, N failed
 # Exit status: 0 only if nothing failed and at least one check ran.

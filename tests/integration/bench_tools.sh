@@ -3,13 +3,15 @@
 #
 # The benchmark's receiving application, `xvb udp-rx` (bench/xvb.c): the
 # stack points of make bench trust its "read N" against the namespace's UDP
-# MIB, so that count must be exact, and a stop must end it promptly.
+# MIB, so that count must be exact, and a stop must end it promptly. And
+# bench/report.py's Method, which must say what bench/run.sh did.
 #
 #   [bt] lo 127.0.0.1: python3 sends datagrams -> :9 xvb udp-rx (block | poll)
 
 ALL_TESTS="
 	udp_rx_reads
 	udp_rx_args
+	report_method
 "
 
 source "$(dirname "$0")/../lib.sh"
@@ -33,15 +35,14 @@ for i in range(int(sys.argv[1])):
 # mib_grew NS "IN0 NP0 ERR0" WANT : InDatagrams + InErrors grew by WANT
 mib_grew()
 {
-	local in0 np0 err0 in1 np1 err1
-	read -r in0 np0 err0 <<<"$2"
-	read -r in1 np1 err1 < <(udp_mib "$1")
-	[ $((in1 - in0 + err1 - err0)) -ge "$3" ]
+	local din dnp derr
+	read -r din dnp derr < <(udp_mib_since "$1" "$2")
+	[ $((din + derr)) -ge "$3" ]
 }
 
 udp_rx_reads()
 {
-	local T=udp_rx_reads mode out pid mib0 in0 np0 err0 in1 np1 err1 t0 t1 nread
+	local T=udp_rx_reads mode out pid mib0 din dnp derr t0 t1 nread
 	for mode in block poll; do
 		ns_create "$NS"
 		out=$XVT_TMP/udp-rx.$mode
@@ -59,12 +60,11 @@ udp_rx_reads()
 		t1=$(date +%s%N)
 		check_cmp "$T: $mode: stopped within 1 s of SIGTERM (ms)" $(((t1 - t0) / 1000000)) -lt 1000
 		nread=$(sed -n 's/^read \([0-9]*\)$/\1/p' "$out")
-		read -r in0 np0 err0 <<<"$mib0"
-		read -r in1 np1 err1 < <(udp_mib "$NS")
+		read -r din dnp derr < <(udp_mib_since "$NS" "$mib0")
 		check_cmp "$T: $mode: reports what it read" "${nread:-0}" -gt 0
-		check_eq "$T: $mode: read = the namespace's InDatagrams growth" "${nread:-none}" $((in1 - in0))
-		check_eq "$T: $mode: read + socket-buffer drops = sent" $((${nread:-0} + err1 - err0)) $N
-		check_eq "$T: $mode: no datagram found no socket" $((np1 - np0)) 0
+		check_eq "$T: $mode: read = the namespace's InDatagrams growth" "${nread:-none}" "$din"
+		check_eq "$T: $mode: read + socket-buffer drops = sent" $((${nread:-0} + derr)) $N
+		check_eq "$T: $mode: no datagram found no socket" "$dnp" 0
 		ns_destroy "$NS"
 	done
 }
@@ -89,8 +89,32 @@ udp_rx_args()
 	ns_destroy "$NS"
 }
 
+# report_tcp_method [PIN] : the Method's tcp entry bench/report.py writes, with
+# XVB_IPERF_PIN=PIN (unset without PIN), from no points
+report_tcp_method()
+{
+	local dir=$XVT_TMP/report
+	rm -rf "$dir"
+	: >"$XVT_TMP/points.jsonl"
+	if [ $# -gt 0 ]; then
+		XVB_IPERF_PIN=$1 "$PY" "$XVT_ROOT/bench/report.py" "$XVT_TMP/points.jsonl" "$dir" 1 1
+	else
+		env -u XVB_IPERF_PIN "$PY" "$XVT_ROOT/bench/report.py" "$XVT_TMP/points.jsonl" "$dir" 1 1
+	fi >/dev/null 2>&1 || return 1
+	jq -r .method.tcp "$dir/latest.json"
+}
+
+report_method()
+{
+	local T=report_method
+	check_eq "$T: iperf3 pinning as bench/run.sh reported it" "$(report_tcp_method "client on CPU 0")" \
+		"iperf3 between two VM namespaces across two VTEPs; client on CPU 0"
+	check_eq "$T: none reported: said so" "$(report_tcp_method)" \
+		"iperf3 between two VM namespaces across two VTEPs; pinning not recorded"
+}
+
 require_root
-require_cmds nsenter ip awk
+require_cmds nsenter ip awk jq
 [ -x "$PY" ] || { check_fail "prerequisites" "$PY missing"; exit 1; }
 [ -x "$XVB" ] || { check_fail "prerequisites" "$XVB not built (make bench-tools)"; exit 1; }
 tests_run
