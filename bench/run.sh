@@ -5,6 +5,8 @@
 #
 #   make bench                 full run (every point, 5 runs each, < 15 min on 2 cores)
 #   BENCH_QUICK=1 make bench   one point of each kind, 3 runs each (< 2 min)
+#   with it: BENCH_ONLY="cost mirror ..." only those kinds; BENCH_RUNS=N;
+#   BENCH_COST_MACS="1 100000" the cost point at those FDB sizes (default 1)
 #
 # Both systems are built at once, in namespaces xvb-x-* (xvtep) and xvb-k-*
 # (kernel vxlan + bridge), with the same addresses and the same FDB contents;
@@ -58,6 +60,15 @@ else
 	RUNS=${BENCH_RUNS:-5}
 fi
 WARM=0.3
+COST_MACS=${BENCH_COST_MACS:-1}	# quick mode's cost point FDB sizes, ascending
+prev=1
+for n in $COST_MACS; do
+	[[ $n =~ ^[1-9][0-9]{0,5}$ ]] && [ "$n" -ge "$prev" ] && [ "$n" -le 100000 ] || {
+		echo "ERROR: BENCH_COST_MACS: \"$n\" is not an FDB size from $prev to 100000 (ascending)" >&2
+		exit 1
+	}
+	prev=$n
+done
 TCP_DECAP=${XVB_TCP_DECAP:-auto}	# the default: TC decap on these veth uplinks
 # The kernel's bridges call no netfilter hooks (bridge-nf-call-*=0), its fastest
 # set-up and what a host with no bridge firewall runs; this kernel has
@@ -762,13 +773,15 @@ mirror_tcp_point()
 # cost_point NMACS : xvtep XDP decap program cost (ns/pkt), BPF_PROG_TEST_RUN
 cost_point()
 {
-	local n=$1 r out e=() c=() d=() net=() raw=() P=xvb-x-
+	local n=$1 r out e=() c=() d=() net=() raw=() lk=() P=xvb-x-
 	for ((r = 0; r < RUNS; r++)); do
 		# shellcheck disable=SC2046
 		out=$("$XVB" cost $(rate_args x decap 64 "$n" | sed 's/--ns [^ ]* --dev [^ ]*//') \
 			--ns ${P}h1 --pin "$(pin_dir ${P}h1)" --repeat 1000000 2>&1) || die "xvb cost: $out"
 		read -r -a v <<<"$out"
 		[ "${v[3]}" = 4 ] || die "cost: decap returned ${v[3]}, not XDP_REDIRECT (4)"
+		[ "${v[5]}" = 4 ] || die "cost: lookup returned ${v[5]}: the MACs are not in the FDB"
+		lk+=("$(echo "${v[4]} - ${v[1]}" | bc -l)")
 		e+=("${v[0]}")
 		c+=("${v[1]}")
 		d+=("${v[2]}")
@@ -781,7 +794,8 @@ cost_point()
 	record cost-decap "$shape" ns xvtep "${d[@]}"
 	record cost-net "$shape" ns xvtep "${net[@]}"
 	record cost-vs-empty "$shape" ns xvtep "${raw[@]}"
-	log "cost FDB $n: empty ${e[*]} control ${c[*]} decap ${d[*]} ns"
+	record cost-lookup "$shape" ns xvtep "${lk[@]}"
+	log "cost FDB $n: empty ${e[*]} control ${c[*]} decap ${d[*]} ns; lookup alone ${lk[*]}"
 }
 
 # control_plane N : static FDB adds with the CLI (one process per entry: the
@@ -902,7 +916,14 @@ if [ "$QUICK" = 1 ]; then
 	want mirror && mirror_rate_point erspan
 	want mirror && mirror_rate_point erspan tc
 	want mirror && mirror_tcp_point gso
-	want cost && cost_point 1
+	# BENCH_COST_MACS="1 100000": the cost point at these FDB sizes
+	if want cost; then
+		prev=1
+		for n in $COST_MACS; do
+			[ "$n" -gt "$prev" ] && fdb_grow "$prev" "$n" && prev=$n
+			cost_point "$n"
+		done
+	fi
 	want cp && control_plane "$CP_N"
 else
 	prev=0

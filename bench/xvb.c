@@ -20,7 +20,9 @@
  *        into (non-live BPF_PROG_TEST_RUN); exits 1 if it does not.
  *   xvb cost [frame options] --ns NS --pin XVTEP_PIN [--repeat R]
  *        Time cost.bpf.o's programs (non-live BPF_PROG_TEST_RUN) on the
- *        maps of a live xvtep instance; prints "empty control decap retval".
+ *        maps of a live xvtep instance; prints "empty control decap retval
+ *        lookup lookup_retval" (ns per run, and the verdicts of cost_decap and
+ *        cost_lookup: 4 = XDP_REDIRECT, a hit; cost_lookup gives 0 for a miss).
  *   xvb udp-rx --ns NS --port P --cpu C --mode block|poll
  *        The receiving application of a stack point: a UDP socket bound to
  *        port P in NS, read with recvmmsg (64 per call) until killed, on CPU
@@ -626,15 +628,16 @@ static int cmd_rate(int argc, char **argv)
 
 static int cmd_cost(int argc, char **argv)
 {
-	static const char *const names[] = { "cost_empty", "cost_control", "cost_decap" };
+	static const char *const names[] = { "cost_empty", "cost_control", "cost_decap",
+					       "cost_lookup" };
 	uint32_t local_ip, ifindex;
 	uint8_t frame[2048];
 	unsigned int mac_off, len;
 	struct bpf_object *obj;
 	struct bpf_map *map;
 	uint16_t dstport = XVTEP_DSTPORT_DEFAULT;
-	uint32_t retval = 0;
-	double ns[3];
+	uint32_t retval[4] = {};
+	double ns[4];
 	struct opts o;
 	char p[PATH_MAX];
 
@@ -669,7 +672,7 @@ static int cmd_cost(int argc, char **argv)
 	if (bpf_object__load(obj))
 		die("load cost.bpf.o: %s", strerror(errno));
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		int fd = bpf_program__fd(bpf_object__find_program_by_name(obj, names[i]));
 		double best = 1e18;
 
@@ -682,12 +685,11 @@ static int cmd_cost(int argc, char **argv)
 				die("test_run %s: %s", names[i], strerror(errno));
 			if (t.duration < best)
 				best = t.duration;
-			if (i == 2)
-				retval = t.retval;
+			retval[i] = t.retval;
 		}
 		ns[i] = best;
 	}
-	printf("%.2f %.2f %.2f %u\n", ns[0], ns[1], ns[2], retval);
+	printf("%.2f %.2f %.2f %u %.2f %u\n", ns[0], ns[1], ns[2], retval[2], ns[3], retval[3]);
 	return 0;
 }
 

@@ -4,17 +4,25 @@
 # The benchmark's receiving application, `xvb udp-rx` (bench/xvb.c): the
 # stack points of make bench trust its "read N" against the namespace's UDP
 # MIB, so that count must be exact, and a stop must end it promptly. And
-# bench/report.py's Method, which must say what bench/run.sh did.
+# bench/report.py's Method, which must say what bench/run.sh did. And
+# `xvb cost`, whose cost_lookup is the floor the cost goal is read against:
+# it must time a real lookup in the instance's own FDB.
 #
 #   [bt] lo 127.0.0.1: python3 sends datagrams -> :9 xvb udp-rx (block | poll)
+#   [bt] ul 198.51.100.1 (veth to peer), port vm1 (veth to vm1p): an xvtep
+#        instance, VNI 100, FDB 02:d0:00:00:00:00..3f on vm1; xvb cost on it
 
 ALL_TESTS="
 	udp_rx_reads
 	udp_rx_args
 	report_method
+	cost_lookup_floor
+	report_cost_floor
 "
 
 source "$(dirname "$0")/../lib.sh"
+# shellcheck source=topology.sh
+source "$(dirname "$0")/topology.sh"	# topo_do
 
 XVB=${XVB:-$XVT_ROOT/build/bench/xvb}
 NS=${XVT_P}bt
@@ -111,6 +119,87 @@ report_method()
 		"iperf3 between two VM namespaces across two VTEPs; client on CPU 0"
 	check_eq "$T: none reported: said so" "$(report_tcp_method)" \
 		"iperf3 between two VM namespaces across two VTEPs; pinning not recorded"
+}
+
+# report_cost_goal [LOOKUP_NS] : the measured text bench/report.py gives the
+# cost goal from one cost point (decap - control 118 ns, above the empty
+# program 138 ns) and, with LOOKUP_NS, its cost-lookup floor
+report_cost_goal()
+{
+	local dir=$XVT_TMP/report pts=$XVT_TMP/points.jsonl
+	local shape="XDP decap+learn+lookup, 64B inner, FDB 100000 MACs" k v
+	rm -rf "$dir"
+	: >"$pts"
+	for k in cost-net:118 cost-vs-empty:138 ${1:+cost-lookup:$1}; do
+		v=${k#*:}
+		printf '{"kind":"%s","shape":"%s","unit":"ns","system":"xvtep","runs":[%s,%s,%s]}\n' \
+			"${k%%:*}" "$shape" "$v" "$v" "$v" >>"$pts"
+	done
+	"$PY" "$XVT_ROOT/bench/report.py" "$pts" "$dir" 1 1 >/dev/null 2>&1 || return 1
+	jq -r '.goals[] | select(.goal | startswith("decap+learn+lookup")) | .status + ": " + .measured' \
+		"$dir/latest.json"
+}
+
+report_cost_floor()
+{
+	local T=report_cost_floor
+	check_eq "$T: the goal names the lookup floor measured at its size" "$(report_cost_goal 95)" \
+		"missed: 118.0 ns (decap - control); 138.0 ns above the empty program; one FDB hash lookup alone (cost_lookup - control), the floor at this size: 95.0 ns"
+	check_eq "$T: no floor measured: none named" "$(report_cost_goal)" \
+		"missed: 118.0 ns (decap - control); 138.0 ns above the empty program"
+}
+
+# cost_fields VNI DMAC_BASE : xvb cost on the instance in $NS, 64 MACs from
+# DMAC_BASE spread per frame ("empty control decap retval lookup lookup_retval")
+cost_fields()
+{
+	local ulmac
+	ulmac=$(in_ns "$NS" ip -j link show dev ul | jq -r '.[0].address')
+	"$XVB" cost --ns "$NS" --pin "$(pin_dir "$NS")" --frame decap --size 64 --nmacs 64 \
+		--osmac 02:00:00:00:09:01 --odmac "$ulmac" --osip 198.51.100.2 --odip 198.51.100.1 \
+		--vni "$1" --smac 02:00:00:00:09:0a --dmac "$2" --sip 192.0.2.99 --dip 192.0.2.11 \
+		--repeat 100000 2>&1
+}
+
+# timed X... : every X is a duration in ns as xvb prints it (a decimal > 0)
+timed()
+{
+	local x
+	for x; do
+		[[ $x =~ ^[0-9]+\.[0-9]+$ ]] && [ "${x%.*}" -gt 0 ] || return 1
+	done
+}
+
+cost_lookup_floor()
+{
+	local T=cost_lookup_floor v
+	ns_create "$NS"
+	if ! topo_do in_ns "$NS" ip link add ul type veth peer name peer ||
+		! topo_do in_ns "$NS" ip link add vm1 type veth peer name vm1p ||
+		! topo_do in_ns "$NS" ip addr add 198.51.100.1/24 dev ul ||
+		! topo_do in_ns "$NS" sh -c 'for d in ul peer vm1 vm1p; do ip link set $d up; done' ||
+		! topo_do xvl "$NS" attach --uplink ul --local 198.51.100.1 --decap hybrid ||
+		! topo_do xvc "$NS" vni add 100 remote 198.51.100.2 ||
+		! topo_do xvc "$NS" port add vm1 vni 100 ||
+		! topo_do "$XVB" fdb-fill --pin "$(pin_dir "$NS")" --ns "$NS" --vni 100 \
+			--base 02:d0:00:00:00:00 --n 64 --dev vm1; then
+		check_fail "$T: set-up" "$TOPO_ERR"
+		ns_destroy "$NS"
+		pins_destroy "$NS"
+		return
+	fi
+	read -r -a v < <(cost_fields 100 02:d0:00:00:00:00)
+	check_eq "$T: MACs in the FDB: the decap forwards (XDP_REDIRECT)" "${v[3]:-none}" 4
+	check_eq "$T: MACs in the FDB: the lookup finds them (XDP_REDIRECT)" "${v[5]:-none}" 4
+	check "$T: every figure timed (ns)" timed "${v[0]:-}" "${v[1]:-}" "${v[2]:-}" "${v[4]:-}"
+	check_cmp "$T: the lookup costs more than the control around it" \
+		"${v[4]%.*}" -gt "${v[1]%.*}"
+	read -r -a v < <(cost_fields 100 02:c0:00:00:00:00)
+	check_eq "$T: MACs not in the FDB: the lookup misses (XDP_ABORTED)" "${v[5]:-none}" 0
+	read -r -a v < <(cost_fields 200 02:d0:00:00:00:00)
+	check_eq "$T: same MACs in another VNI: the lookup misses (XDP_ABORTED)" "${v[5]:-none}" 0
+	ns_destroy "$NS"
+	pins_destroy "$NS"
 }
 
 require_root
