@@ -122,7 +122,10 @@ $(BENCH_BIN): bench/xvb.c include/xvtep.h | $(BENCH_OUT)
 
 bench-tools: $(BENCH_OBJS) $(BENCH_BIN)
 
-bench: all bench-tools
+# On a fresh machine the bench's own packages come first (scripts/deps.sh).
+bench:
+	$(Q)scripts/deps.sh --bench
+	$(Q)$(MAKE) --no-print-directory all bench-tools
 	$(Q)bench/run.sh
 
 clean:

@@ -4,7 +4,9 @@
 # Install the Debian packages xvtep needs to build, test and demo, only those
 # missing (no apt-get at all when everything is there). Debian 12; run as root.
 #   scripts/deps.sh          build + tests + demo
-#   scripts/deps.sh --check  only report what is missing (exit 1 if anything)
+#   scripts/deps.sh --bench  the same and what `make bench` needs (bc, gnuplot)
+#   scripts/deps.sh --check  only report what is missing (exit 1 if anything;
+#                            with --bench first, the bench's packages too)
 
 set -euo pipefail
 
@@ -17,6 +19,11 @@ PKGS=(
 	# fuzzing: libFuzzer runtime for clang 14 (tests/fuzz)
 	libclang-rt-14-dev
 )
+if [ "${1:-}" == --bench ]; then
+	shift
+	# bench/run.sh: figures (bc) and the chart (gnuplot, no X)
+	PKGS+=(bc gnuplot-nox)
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do
