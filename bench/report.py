@@ -157,6 +157,8 @@ if tcp1 and tcp1.get("ratio_per_run"):
     goals.append({"goal": "TCP single stream never below 1.0x (every interleaved run pair)",
                   "status": "met" if worst >= 1.0 else "missed",
                   "measured": "worst run pair %.2fx" % worst, "point": tcp1["shape"]})
+
+
 def lookup_floor_text(p):
     """The floor under the cost goal: one FDB hash lookup at the same size."""
     if not p:

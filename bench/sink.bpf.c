@@ -143,11 +143,9 @@ int xvb_tc_copy(struct __sk_buff *skb)
 	return bpf_redirect(ifx(0), 0);
 }
 
-char LICENSE[] SEC("license") = "GPL";
-
 /* The encap floor's frames grown by a VXLAN encapsulation's 50 bytes the way
- * xvtep's TC encap grows them (its adjust_room flags), headers left as they
- * fall: what pushing them costs on this path, the receiver's part included. */
+ * xvtep's TC encap grows them (its adjust_room flags), the new bytes left
+ * unwritten: what the room costs on this path, the receiver's part included. */
 #define XVB_ENCAP_LEN	50
 #define XVB_ADJ_FLAGS	(BPF_F_ADJ_ROOM_FIXED_GSO | BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 | \
 			 BPF_F_ADJ_ROOM_ENCAP_L4_UDP | BPF_F_ADJ_ROOM_ENCAP_L2_ETH | \
@@ -160,3 +158,5 @@ int xvb_tc_push(struct __sk_buff *skb)
 		return TC_ACT_SHOT;
 	return bpf_redirect(ifx(0), 0);
 }
+
+char LICENSE[] SEC("license") = "GPL";

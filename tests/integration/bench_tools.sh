@@ -273,7 +273,7 @@ cost_lookup_floor()
 }
 
 require_root
-require_cmds nsenter ip awk jq
+require_cmds nsenter ip awk jq bpftool
 [ -x "$PY" ] || { check_fail "prerequisites" "$PY missing"; exit 1; }
 [ -x "$XVB" ] || { check_fail "prerequisites" "$XVB not built (make bench-tools)"; exit 1; }
 tests_run
