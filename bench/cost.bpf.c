@@ -49,6 +49,15 @@ static __always_inline int spread(struct xdp_md *ctx)
 	return 0;
 }
 
+/* The decap's adjust_head and the wrapper's undo, without the decap. */
+static __always_inline int head_round_trip(struct xdp_md *ctx)
+{
+	if (bpf_xdp_adjust_head(ctx, OUTER_LEN))
+		return -1;
+	bpf_xdp_adjust_head(ctx, -OUTER_LEN);
+	return 0;
+}
+
 SEC("xdp")
 int cost_empty(struct xdp_md *ctx)
 {
@@ -58,11 +67,8 @@ int cost_empty(struct xdp_md *ctx)
 SEC("xdp")
 int cost_control(struct xdp_md *ctx)
 {
-	if (spread(ctx))
+	if (spread(ctx) || head_round_trip(ctx))
 		return XDP_ABORTED;
-	if (bpf_xdp_adjust_head(ctx, OUTER_LEN))
-		return XDP_ABORTED;
-	bpf_xdp_adjust_head(ctx, -OUTER_LEN);
 	return XDP_REDIRECT;
 }
 
@@ -94,9 +100,8 @@ int cost_lookup(struct xdp_md *ctx)
 	if ((void *)(vx + 1) + ETH_ALEN > data_end || spread(ctx))
 		return XDP_ABORTED;
 	e = fdb_lookup(bpf_ntohl(vx->vni) >> 8, (const __u8 *)(vx + 1));
-	if (bpf_xdp_adjust_head(ctx, OUTER_LEN))
+	if (head_round_trip(ctx))
 		return XDP_ABORTED;
-	bpf_xdp_adjust_head(ctx, -OUTER_LEN);
 	return e ? XDP_REDIRECT : XDP_ABORTED;
 }
 

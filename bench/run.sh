@@ -551,7 +551,8 @@ copy_floor_point()
 # less headroom, bound any encap that pushes headers in TC.
 encap_floor_point()
 {
-	local r out floor=() push=() kern=() args shape prog
+	local r out floor=() push=() kern=() args prog
+	local how="a bare TC program on the kernel system's port vm1 redirects each to ul's egress (harness) / the kernel's vxlan + bridge encap (kernel)"
 	args=$(rate_args k encap 64 1)
 	bare_target xvb_ifx 0 ul
 	sinks k encap drop on
@@ -571,12 +572,11 @@ encap_floor_point()
 	done
 	in_ns xvb-k-h1 tc qdisc del dev vm1 clsact 2>/dev/null
 	sinks k encap drop off
-	shape="64B frames from vm1, no encapsulation: a bare TC program on the kernel system's port vm1 redirects each to ul's egress (harness) / the kernel's vxlan + bridge encap (kernel)"
-	record encap-floor "$shape" pps harness "${floor[@]}"
-	record encap-floor "$shape" pps kernel "${kern[@]}"
-	shape="64B frames from vm1, grown by 50 bytes as xvtep's TC encap grows them (bpf_skb_adjust_room, no headers written): a bare TC program on the kernel system's port vm1 redirects each to ul's egress (harness) / the kernel's vxlan + bridge encap (kernel)"
-	record encap-floor "$shape" pps harness "${push[@]}"
-	record encap-floor "$shape" pps kernel "${kern[@]}"
+	record encap-floor "64B frames from vm1, no encapsulation: $how" pps harness "${floor[@]}"
+	record encap-floor "64B frames from vm1, no encapsulation: $how" pps kernel "${kern[@]}"
+	how="grown by 50 bytes as xvtep's TC encap grows them (bpf_skb_adjust_room, no headers written): $how"
+	record encap-floor "64B frames from vm1, $how" pps harness "${push[@]}"
+	record encap-floor "64B frames from vm1, $how" pps kernel "${kern[@]}"
 	log "encap floor (tc): bare redirect ${floor[*]} | grown by 50 bytes ${push[*]} | kernel encap ${kern[*]}"
 }
 

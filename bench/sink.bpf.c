@@ -24,6 +24,7 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include "xvtep.h"	/* XVTEP_ENCAP_LEN, XVTEP_ENCAP_ADJ_FLAGS */
 
 struct xvb_sink_cfg {
 	__u8 mac[6];
@@ -144,17 +145,12 @@ int xvb_tc_copy(struct __sk_buff *skb)
 }
 
 /* The encap floor's frames grown by a VXLAN encapsulation's 50 bytes the way
- * xvtep's TC encap grows them (its adjust_room flags), the new bytes left
+ * xvtep's TC encap grows them (the same adjust_room call), the new bytes left
  * unwritten: what the room costs on this path, the receiver's part included. */
-#define XVB_ENCAP_LEN	50
-#define XVB_ADJ_FLAGS	(BPF_F_ADJ_ROOM_FIXED_GSO | BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 | \
-			 BPF_F_ADJ_ROOM_ENCAP_L4_UDP | BPF_F_ADJ_ROOM_ENCAP_L2_ETH | \
-			 ((__u64)14 << BPF_ADJ_ROOM_ENCAP_L2_SHIFT))
-
 SEC("tc")
 int xvb_tc_push(struct __sk_buff *skb)
 {
-	if (bpf_skb_adjust_room(skb, XVB_ENCAP_LEN, BPF_ADJ_ROOM_MAC, XVB_ADJ_FLAGS))
+	if (bpf_skb_adjust_room(skb, XVTEP_ENCAP_LEN, BPF_ADJ_ROOM_MAC, XVTEP_ENCAP_ADJ_FLAGS))
 		return TC_ACT_SHOT;
 	return bpf_redirect(ifx(0), 0);
 }

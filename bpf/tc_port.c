@@ -5,10 +5,6 @@
  * local ports and once to the VNI's group and/or each head-end replica.
  */
 
-#define ENCAP_ADJ_FLAGS (BPF_F_ADJ_ROOM_FIXED_GSO | BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 | \
-			 BPF_F_ADJ_ROOM_ENCAP_L4_UDP | BPF_F_ADJ_ROOM_ENCAP_L2_ETH | \
-			 BPF_ADJ_ROOM_ENCAP_L2(ETH_HLEN))
-
 /* The part of the outer header that is the same for every copy. */
 struct encap_tail {
 	struct udphdr udp;
@@ -41,7 +37,8 @@ static __always_inline int encap_push(struct __sk_buff *skb, __u32 vni, const st
 	__builtin_memcpy(&tail.inner, inner, sizeof(tail.inner));
 
 	if (skb->protocol == bpf_htons(ETH_P_IP) || skb->protocol == bpf_htons(ETH_P_IPV6))
-		err = bpf_skb_adjust_room(skb, XVTEP_ENCAP_LEN, BPF_ADJ_ROOM_MAC, ENCAP_ADJ_FLAGS);
+		err = bpf_skb_adjust_room(skb, XVTEP_ENCAP_LEN, BPF_ADJ_ROOM_MAC,
+					  XVTEP_ENCAP_ADJ_FLAGS);
 	else if (!skb->gso_size)
 		err = bpf_skb_change_head(skb, XVTEP_ENCAP_LEN, 0);
 	else

@@ -33,6 +33,12 @@
 
 /* Bytes added in front of the inner frame: outer Ethernet + IPv4 + UDP + VXLAN. */
 #define XVTEP_ENCAP_LEN		(14 + 20 + 8 + 8)
+/* How the TC encap grows a frame by XVTEP_ENCAP_LEN (bpf_skb_adjust_room, at
+ * the MAC layer): GSO packets then segment as VXLAN. Shared with the bench's
+ * encap floor (bench/sink.bpf.c), which must grow frames the same way. */
+#define XVTEP_ENCAP_ADJ_FLAGS	(BPF_F_ADJ_ROOM_FIXED_GSO | BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 | \
+				 BPF_F_ADJ_ROOM_ENCAP_L4_UDP | BPF_F_ADJ_ROOM_ENCAP_L2_ETH | \
+				 (__u64)14 << BPF_ADJ_ROOM_ENCAP_L2_SHIFT)
 
 /* Map names: pinned as <pin dir>/<name>. */
 #define XVTEP_MAP_META		"xvtep_meta"
