@@ -7,6 +7,7 @@
 #   scripts/deps.sh --bench  the same and what `make bench` needs (bc, gnuplot)
 #   scripts/deps.sh --check  only report what is missing (exit 1 if anything;
 #                            with --bench first, the bench's packages too)
+#   scripts/deps.sh --list   the packages it wants, one a line (--bench first: and the bench's)
 
 set -euo pipefail
 
@@ -23,6 +24,10 @@ if [ "${1:-}" == --bench ]; then
 	shift
 	# bench/run.sh: figures (bc) and the chart (gnuplot, no X)
 	PKGS+=(bc gnuplot-nox)
+fi
+if [ "${1:-}" == --list ]; then
+	printf '%s\n' "${PKGS[@]}"
+	exit 0
 fi
 
 missing=()

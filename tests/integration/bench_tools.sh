@@ -20,6 +20,7 @@ ALL_TESTS="
 	report_cost_floor
 	report_encap_floor
 	encap_floor_programs
+	bench_setup
 "
 
 source "$(dirname "$0")/../lib.sh"
@@ -181,6 +182,37 @@ encap_floor_programs()
 		"$(tc_run xvb_tc_one)" "7 64"
 	check_eq "$T: xvb_tc_push: redirected, grown by 50 bytes" "$(tc_run xvb_tc_push)" "7 114"
 	rm -rf "$SINK_PIN"
+}
+
+# cost_macs_refused NAME PATTERN VALUE : make bench's BENCH_COST_MACS=VALUE is
+# refused with an error matching PATTERN, before any namespace exists
+cost_macs_refused()
+{
+	local out rc
+	out=$(BENCH_QUICK=1 BENCH_COST_MACS="$3" "$XVT_ROOT/bench/run.sh" 2>&1)
+	rc=$?
+	check_refused "$1" $rc "$out" "$2"
+	check_eq "$1: no bench namespace made" "$(ip netns list | grep -c '^xvb-')" 0
+}
+
+# make bench on a fresh machine: its packages first, then the build, then the
+# run; and quick mode's cost sizes checked before anything is built
+bench_setup()
+{
+	local T=bench_setup cmds
+	check_eq "$T: deps.sh --bench wants bc and gnuplot-nox" \
+		"$("$XVT_ROOT/scripts/deps.sh" --bench --list | grep -xE 'bc|gnuplot-nox' | sort | paste -sd' ')" \
+		"bc gnuplot-nox"
+	check_eq "$T: deps.sh alone does not" \
+		"$("$XVT_ROOT/scripts/deps.sh" --list | grep -cxE 'bc|gnuplot-nox')" 0
+	cmds=$(make -s -C "$XVT_ROOT" -n bench 2>/dev/null | grep -E 'deps.sh|bench/run.sh' | paste -sd' ')
+	check_eq "$T: make bench installs its packages before it runs" "$cmds" \
+		"scripts/deps.sh --bench bench/run.sh"
+	cost_macs_refused "$T: BENCH_COST_MACS not ascending refused" \
+		'*"10" is not an FDB size from 100 to 100000 (ascending)*' "100 10"
+	cost_macs_refused "$T: BENCH_COST_MACS over 100000 refused" '*"200000" is not an FDB size*' \
+		"1 200000"
+	cost_macs_refused "$T: BENCH_COST_MACS not a number refused" '*"1e5" is not an FDB size*' "1 1e5"
 }
 
 COST_GOAL="decap+learn+lookup <= 50 ns/pkt above baseline"
