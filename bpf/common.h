@@ -51,6 +51,10 @@ const volatile __u8 cfg_xdp_tcp = 0;
 const volatile __u64 cfg_gc_interval_ns = XVTEP_GC_INTERVAL_NS;
 /* Ingress of this veth turns marked clones into mirror copies (0 = no mirroring). */
 const volatile __u32 cfg_mirror_ifindex = 0;
+/* Optional kernel features (lib/features.c probes them): when 0, the code
+ * that needs them is dead at load time and the verifier never sees it. */
+const volatile __u8 cfg_xdp_meta = 1;	/* bpf_xdp_adjust_meta in XDP */
+const volatile __u8 cfg_decap_l3 = 1;	/* bpf_skb_adjust_room DECAP_L3 flags */
 
 struct vxlan_hdr {
 	__be32 flags;

@@ -210,8 +210,9 @@ static __always_inline int xdp_mirror_redirect(struct xdp_md *ctx, void *pair, _
 		return bpf_redirect_map(pair, 0, BPF_F_BROADCAST);
 	}
 	/* The tag travels in XDP metadata: the frame itself stays untouched
-	 * (the port's copy carries the 4 bytes too, as metadata only). */
-	if (bpf_xdp_adjust_meta(ctx, -4))
+	 * (the port's copy carries the 4 bytes too, as metadata only). Without
+	 * the helper the control plane makes no such pair (lib/maps.c). */
+	if (!cfg_xdp_meta || bpf_xdp_adjust_meta(ctx, -4))
 		goto no_copy;
 	data = (void *)(long)ctx->data;
 	meta = (void *)(long)ctx->data_meta;

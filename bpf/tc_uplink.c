@@ -86,10 +86,14 @@ int xvtep_tc_up(struct __sk_buff *skb)
 	/* Strip outer IPv4+UDP+VXLAN and the inner Ethernet header from behind the
 	 * outer one, then write the inner Ethernet header in its place. */
 	__builtin_memcpy(&inner, ieth, sizeof(inner));
+	/* DECAP_L3 sets skb->protocol to the inner one for GSO. Kernels before
+	 * 6.3 refuse the flags (-EINVAL): there the outer protocol stays, which
+	 * is right for IPv4 in IPv4, and the port's receiving device sets it
+	 * from the inner Ethernet header (eth_type_trans) for the others. */
 	adj_flags = BPF_F_ADJ_ROOM_FIXED_GSO;
-	if (inner.h_proto == bpf_htons(ETH_P_IP))
+	if (cfg_decap_l3 && inner.h_proto == bpf_htons(ETH_P_IP))
 		adj_flags |= BPF_F_ADJ_ROOM_DECAP_L3_IPV4;
-	else if (inner.h_proto == bpf_htons(ETH_P_IPV6))
+	else if (cfg_decap_l3 && inner.h_proto == bpf_htons(ETH_P_IPV6))
 		adj_flags |= BPF_F_ADJ_ROOM_DECAP_L3_IPV6;
 	if (bpf_skb_adjust_room(skb, -(__s32)(rx.inner_off & 0xff), BPF_ADJ_ROOM_MAC, adj_flags) ||
 	    bpf_skb_store_bytes(skb, 0, &inner, sizeof(inner), 0)) {

@@ -473,7 +473,7 @@ static int mirror_add(int argc, char **argv)
 		return xv_err_errno(errno, "cannot write %s[%d]", XVTEP_MAP_MIRRORS, slot);
 	/* Where XDP may send copies itself (elsewhere TC sends them): before
 	 * the sources' bits, whose pair maps depend on it (xv_devmap_sync). */
-	err = xv_mirror_xmit_sync(ctl.maps.mirror_xmit);
+	err = xv_mirror_xmit_sync(&ctl.maps);
 	if (err)
 		fprintf(stderr, "Warning: cannot update %s: %s (copies made by XDP go "
 			"through TC)\n", XVTEP_MAP_MIRROR_XMIT, strerror(-err));

@@ -97,7 +97,7 @@ static int port_xdp_link(const char *dev, __u32 ifindex)
 		       xv_err("port XDP program %s is missing (attached by an older loader? "
 			      "re-run xvtep-loader attach)", prog_path) :
 		       xv_err_errno(errno, "cannot open port XDP program %s", prog_path);
-	err = xv_mirror_xmit_sync(ctl.maps.mirror_xmit);
+	err = xv_mirror_xmit_sync(&ctl.maps);
 	if (err)
 		fprintf(stderr, "Warning: cannot list the devices that take XDP frames: %s\n",
 			strerror(-err));

@@ -95,13 +95,23 @@ struct xvtep_meta {
 	__u8 decap_mode;	/* enum xvtep_decap_mode */
 	__u8 xdp_mode;		/* 0 native, 1 generic */
 	__u8 uplink_mac[6];
-	__u16 pad0;
+	__u16 feat_off;		/* XVTEP_FEAT_* the running kernel lacks (or turned off) */
 	__u32 xdp_prog_id;
 	__u32 tc_uplink_prog_id;
 	__u32 port_prog_id;
 	__u64 attached_at;	/* CLOCK_REALTIME seconds of the last attach */
 	char uplink_name[16];
 };
+
+/* Optional kernel features (xvtep_meta.feat_off: the ones not in use). A
+ * meta written before these bits existed reads 0: every feature in use. */
+#define XVTEP_FEAT_TCX		(1U << 0)	/* tcx links (6.6); else clsact + cls_bpf */
+#define XVTEP_FEAT_XDP_META	(1U << 1)	/* bpf_xdp_adjust_meta in XDP: tagged XDP mirror copies */
+#define XVTEP_FEAT_DECAP_L3	(1U << 2)	/* bpf_skb_adjust_room DECAP_L3 flags (6.3) */
+#define XVTEP_FEAT_NETDEV_GENL	(1U << 3)	/* "netdev" genl family (6.3): XDP xmit targets */
+#define XVTEP_FEAT__ALL		((1U << 4) - 1)
+/* feat_off >> this: the features of feat_off turned off by hand, not by the kernel */
+#define XVTEP_FEAT_FORCED_SHIFT	8
 
 #define XVTEP_VNI_F_LEARNING	(1U << 0)
 /* Outer sources are checked against xvtep_peers: the VNI's own list when

@@ -124,6 +124,7 @@ int xv_maps_open(const char *pin, struct xv_maps *m)
 			       meta.abi_version, XVTEP_ABI_VERSION);
 		goto err;
 	}
+	m->feat_off = meta.feat_off;
 	return 0;
 err:
 	xv_maps_close(m);
@@ -193,6 +194,13 @@ static __u32 mirror_pair_second(const struct xv_maps *m, __u32 slot)
 	return if_nametoindex(XVTEP_MIRROR_PEER);
 }
 
+static int map_del(int fd, __u32 key)
+{
+	if (bpf_map_delete_elem(fd, &key) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
 /* The pair map of a port whose tx copies XDP makes (its one session in
  * SLOT): {the port, mirror_pair_second()}. A new map each time: the swap in
  * the outer map is atomic. */
@@ -203,6 +211,10 @@ static int mirror_pair_put(const struct xv_maps *m, __u32 ifindex, __u32 slot)
 
 	if (!second)
 		return -ENODEV;
+	/* Copies toward the mirror device carry their tag in XDP metadata: a
+	 * kernel that refuses bpf_xdp_adjust_meta in XDP leaves them to TC. */
+	if ((m->feat_off & XVTEP_FEAT_XDP_META) && second == if_nametoindex(XVTEP_MIRROR_PEER))
+		return map_del(m->mirror_bcast, ifindex);
 	fd = bpf_map_create(BPF_MAP_TYPE_DEVMAP_HASH, "xvtep_mpair", 4, 4, 2, NULL);
 	if (fd < 0)
 		return -errno;
@@ -212,13 +224,6 @@ static int mirror_pair_put(const struct xv_maps *m, __u32 ifindex, __u32 slot)
 		err = -errno;
 	close(fd);	/* the outer map holds it */
 	return err;
-}
-
-static int map_del(int fd, __u32 key)
-{
-	if (bpf_map_delete_elem(fd, &key) && errno != ENOENT)
-		return -errno;
-	return 0;
 }
 
 int xv_devmap_sync(const struct xv_maps *m, __u32 ifindex)
@@ -277,13 +282,14 @@ int xv_devmap_sync_all(const struct xv_maps *m)
 	return ret;
 }
 
-int xv_mirror_xmit_sync(int mirror_xmit_fd)
+int xv_mirror_xmit_sync(const struct xv_maps *m)
 {
 	__u32 devs[XVTEP_MIRROR_XMIT_MAX], old[XVTEP_MIRROR_XMIT_MAX], next;
-	int n, nr_old = 0, ret = 0;
+	int n = 0, nr_old = 0, ret = 0, mirror_xmit_fd = m->mirror_xmit;
 	void *prev = NULL;
 
-	n = xv_xdp_xmit_devices(devs, XVTEP_MIRROR_XMIT_MAX);
+	if (!(m->feat_off & XVTEP_FEAT_NETDEV_GENL))
+		n = xv_xdp_xmit_devices(devs, XVTEP_MIRROR_XMIT_MAX);
 	if (n < 0)
 		n = 0;	/* no "netdev" family (kernel < 6.3): XDP sends no copies */
 	while (nr_old < XVTEP_MIRROR_XMIT_MAX && !bpf_map_get_next_key(mirror_xmit_fd, prev, &next)) {

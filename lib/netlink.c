@@ -582,29 +582,41 @@ static int xmit_dev_cb(const struct nlmsghdr *h, void *arg)
 	return 0;
 }
 
-int xv_xdp_xmit_devices(__u32 *ifindexes, size_t max)
+int xv_genl_family_id(const char *name)
 {
-	struct xmit_devs d = { .ifindexes = ifindexes, .max = max };
 	struct genl_req req = {};
+	size_t len = strlen(name) + 1;
 	struct nlattr *a;
 	__u16 family = 0;
 	int err;
 
-	/* The family's id first ("netdev" is registered at boot, id varies). */
+	if (len > sizeof(req.attrs) - NLA_HDRLEN)
+		return -EINVAL;
 	req.nh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
 	req.nh.nlmsg_type = GENL_ID_CTRL;
 	req.g.cmd = CTRL_CMD_GETFAMILY;
 	req.g.version = 1;
 	a = (struct nlattr *)((char *)&req + NLMSG_ALIGN(req.nh.nlmsg_len));
 	a->nla_type = CTRL_ATTR_FAMILY_NAME;
-	a->nla_len = NLA_HDRLEN + sizeof("netdev");
-	memcpy((char *)a + NLA_HDRLEN, "netdev", sizeof("netdev"));
+	a->nla_len = NLA_HDRLEN + len;
+	memcpy((char *)a + NLA_HDRLEN, name, len);
 	req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) + NLA_ALIGN(a->nla_len);
 	err = nl_query_proto(NETLINK_GENERIC, &req.nh, family_id_cb, &family);
 	if (err)
 		return err;
-	if (!family)
-		return -ENOENT;
+	return family ? family : -ENOENT;
+}
+
+int xv_xdp_xmit_devices(__u32 *ifindexes, size_t max)
+{
+	struct xmit_devs d = { .ifindexes = ifindexes, .max = max };
+	struct genl_req req = {};
+	int family, err;
+
+	/* The family's id first ("netdev" is registered at boot, id varies). */
+	family = xv_genl_family_id("netdev");
+	if (family < 0)
+		return family;
 
 	memset(&req, 0, sizeof(req));
 	req.nh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);

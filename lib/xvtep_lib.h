@@ -27,6 +27,7 @@ int xv_pin_path(char *buf, size_t len, const char *pin, const char *sub, const c
 struct xv_maps {
 	int meta, vnis, vstate, ports, fdb, stats, devmap, gc, gen;
 	int mirror_bcast, mirror_xmit, mirrors;
+	__u16 feat_off;		/* xvtep_meta.feat_off, read by xv_maps_open() */
 };
 /* Open all pinned maps under PIN and check the ABI version in xvtep_meta.
  * Prints "Error: ..." (not attached / incompatible ABI) and returns -1. */
@@ -69,9 +70,10 @@ int xv_stats_read(int stats_fd, __u32 vni, struct xvtep_stats *out);
 int xv_devmap_sync(const struct xv_maps *m, __u32 ifindex);
 /* xv_devmap_sync() for every port, and drop devmap and pair entries of non-ports. */
 int xv_devmap_sync_all(const struct xv_maps *m);
-/* Refill xvtep_mirror_xmit with the devices that take XDP frames now
- * (xv_xdp_xmit_devices). 0 or -errno. */
-int xv_mirror_xmit_sync(int mirror_xmit_fd);
+/* Refill M's xvtep_mirror_xmit with the devices that take XDP frames now
+ * (xv_xdp_xmit_devices; none when M's feat_off has XVTEP_FEAT_NETDEV_GENL).
+ * 0 or -errno. */
+int xv_mirror_xmit_sync(const struct xv_maps *m);
 /* Ifindexes of the devices of this network namespace whose XDP features
  * include NDO_XMIT (generic netlink "netdev"). Count, or -errno. */
 int xv_xdp_xmit_devices(__u32 *ifindexes, size_t max);
@@ -104,6 +106,24 @@ int xv_mcast_join_ex(int ifindex, __be32 group, bool *created);
 int xv_link_info(int link_fd, __u32 *type, __u32 *link_id, __u32 *prog_id, __u32 *ifindex);
 /* Name (BPF_OBJ_NAME_LEN) of program ID; "" when unknown. */
 void xv_prog_name(__u32 prog_id, char name[16]);
+
+/* ---- Optional kernel features (lib/features.c) ---- */
+
+/* Comma- or space-separated feature names to treat as missing: runs the
+ * fallback paths on a kernel that has every feature (tests). */
+#define XV_FEATURES_OFF_ENV	"XVTEP_FEATURES_OFF"
+/* Probe the running kernel (and the current network namespace) and apply
+ * XV_FEATURES_OFF_ENV: *feat_off as xvtep_meta.feat_off. 0, or -1 after
+ * printing an error (a bad XV_FEATURES_OFF_ENV). */
+int xv_features_probe(__u16 *feat_off);
+/* Name of XVTEP_FEAT_* BIT ("tcx", "xdp-meta", "decap-l3", "netdev-genl"). */
+const char *xv_feature_name(__u16 bit);
+/* Why BIT is off in FEAT_OFF, and what xvtep does instead. */
+const char *xv_feature_why_off(__u16 feat_off, __u16 bit);
+/* CB for every feature, in a fixed order. */
+void xv_features_each(void (*cb)(const char *name, __u16 bit, void *arg), void *arg);
+/* Id of generic netlink family NAME, or -errno (-ENOENT: no such family). */
+int xv_genl_family_id(const char *name);
 
 /* Number of entries of a hash/array-like map (iterates the keys); -errno on error. */
 long xv_map_count(int map_fd, __u32 key_size);

@@ -1173,6 +1173,7 @@ static int cmd_attach(void)
 	bool xdp_wanted;
 	bool committed = false;
 	__u32 foreign, key = 0;
+	__u16 feat_off;
 	__u8 mac[6];
 
 	if (!cfg.uplink) {
@@ -1188,6 +1189,9 @@ static int cmd_attach(void)
 	if (xv_check_bpffs(cfg.pin))
 		return 1;
 	if (get_uplink(cfg.uplink, &ifindex, mac))
+		return 1;
+	/* What this kernel offers decides which programs and paths load. */
+	if (xv_features_probe(&feat_off))
 		return 1;
 
 	skel = xvtep__open();
@@ -1323,6 +1327,9 @@ static int cmd_attach(void)
 	memcpy((void *)skel->rodata->cfg_uplink_mac, mac, 6);
 	skel->rodata->cfg_xdp_tcp = cfg.decap == XVTEP_DECAP_XDP;
 	skel->rodata->cfg_gc_interval_ns = XVTEP_GC_INTERVAL_NS;
+	/* Known at load, so the verifier never sees what this kernel refuses. */
+	skel->rodata->cfg_xdp_meta = !(feat_off & XVTEP_FEAT_XDP_META);
+	skel->rodata->cfg_decap_l3 = !(feat_off & XVTEP_FEAT_DECAP_L3);
 
 	for (int i = 0; i < undo.nr_maps; i++) {
 		if (bpf_map__set_pin_path(undo.maps[i].map, undo.maps[i].path)) {
@@ -1488,6 +1495,7 @@ static int cmd_attach(void)
 	meta.sport_max = cfg.sport_max;
 	meta.decap_mode = cfg.decap;
 	meta.xdp_mode = cfg.xdp_mode;
+	meta.feat_off = feat_off;
 	memcpy(meta.uplink_mac, mac, 6);
 	meta.xdp_prog_id = xdp_wanted ? prog_id_of(xdp_fd) : 0;
 	meta.tc_uplink_prog_id = prog_id_of(tc_up_fd);
@@ -1509,10 +1517,11 @@ static int cmd_attach(void)
 			.mirror_bcast = bpf_map__fd(skel->maps.xvtep_mirror_bcast),
 			.mirror_xmit = bpf_map__fd(skel->maps.xvtep_mirror_xmit),
 			.mirrors = bpf_map__fd(skel->maps.xvtep_mirrors),
+			.feat_off = feat_off,
 		};
 
 		/* The devices that take XDP frames first: the pairs depend on them. */
-		err = xv_mirror_xmit_sync(m.mirror_xmit);
+		err = xv_mirror_xmit_sync(&m);
 		if (err)
 			fprintf(stderr, "Warning: cannot update %s: %s\n", XVTEP_MAP_MIRROR_XMIT,
 				strerror(-err));
@@ -2042,6 +2051,34 @@ static void read_mirror(struct mirror_status *ms)
 	close(fd);
 }
 
+/* One feature per line: "  NAME on", or "  NAME off (why)"; tcx reads as
+ * the attach method in use. */
+static void text_feature(const char *name, __u16 bit, void *arg)
+{
+	__u16 off = *(const __u16 *)arg;
+
+	if (bit == XVTEP_FEAT_TCX)
+		printf("  tc-attach %s", off & bit ? "clsact" : "tcx");
+	else
+		printf("  %s %s", name, off & bit ? "off" : "on");
+	if (off & bit)
+		printf(" (%s)", xv_feature_why_off(off, bit));
+	printf("\n");
+}
+
+static void json_feature(const char *name, __u16 bit, void *arg)
+{
+	struct { struct jw *jw; __u16 off; } *a = arg;
+
+	jw_object_field(a->jw, name);
+	jw_bool_field(a->jw, "on", !(a->off & bit));
+	if (a->off & bit) {
+		jw_string_field(a->jw, "reason", xv_feature_why_off(a->off, bit));
+		jw_bool_field(a->jw, "forced", (a->off >> XVTEP_FEAT_FORCED_SHIFT) & bit);
+	}
+	jw_end_object(a->jw);
+}
+
 static int cmd_status(void)
 {
 	static struct port_link ports[XVTEP_MAX_PORTS], port_egs[XVTEP_MAX_PORTS],
@@ -2140,6 +2177,14 @@ static int cmd_status(void)
 		jw_string_field(jw, "decap_mode", decap);
 		jw_string_field(jw, "xdp_mode", xmode);
 		jw_uint_field(jw, "attached_at", meta.attached_at);
+		jw_string_field(jw, "tc_attach", meta.feat_off & XVTEP_FEAT_TCX ? "clsact" : "tcx");
+		{
+			struct { struct jw *jw; __u16 off; } a = { jw, meta.feat_off };
+
+			jw_object_field(jw, "features");
+			xv_features_each(json_feature, &a);
+			jw_end_object(jw);
+		}
 		jw_object_field(jw, "programs");
 		json_link(jw, XVTEP_LINK_XDP, &xdp);
 		json_link(jw, XVTEP_LINK_TC_UPLINK, &tc);
@@ -2198,6 +2243,8 @@ static int cmd_status(void)
 		printf("local %s dstport %u sport %u-%u\n", ip, meta.dstport, meta.sport_min,
 		       meta.sport_max);
 		printf("decap %s xdp %s\n", decap, xmode);
+		printf("features:\n");
+		xv_features_each(text_feature, &meta.feat_off);
 		printf("programs:\n");
 		text_link(XVTEP_LINK_XDP, &xdp);
 		text_link(XVTEP_LINK_TC_UPLINK, &tc);
