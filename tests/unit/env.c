@@ -13,11 +13,13 @@
 #include "xvtep_lib.h"
 
 int ncpus;
+uint16_t unit_feat_off;
 
 int env_load(struct env *e, const struct env_cfg *c)
 {
 	struct xvtep_stats *zero;
 	uint32_t k = 0;
+	uint16_t off;
 	int err;
 
 	memset(e, 0, sizeof(*e));
@@ -41,6 +43,9 @@ int env_load(struct env *e, const struct env_cfg *c)
 	e->skel->rodata->cfg_xdp_tcp = c->xdp_tcp;
 	e->skel->rodata->cfg_mirror_ifindex = c->mirror_ifindex;
 	memcpy((void *)e->skel->rodata->cfg_uplink_mac, MAC_UPLINK, 6);
+	off = (unit_feat_off | c->feat_off) & ~c->feat_on;
+	e->skel->rodata->cfg_xdp_meta = !(off & XVTEP_FEAT_XDP_META);
+	e->skel->rodata->cfg_decap_l3 = !(off & XVTEP_FEAT_DECAP_L3);
 	bpf_map__set_max_entries(e->skel->maps.xvtep_fdb, c->fdb_size ? c->fdb_size : 1024);
 	if (xvtep__load(e->skel)) {
 		xvtep__destroy(e->skel);

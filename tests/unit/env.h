@@ -29,6 +29,8 @@ struct env_cfg {
 	uint8_t xdp_tcp;
 	uint32_t mirror_ifindex;
 	uint32_t fdb_size;		/* 0: 1024 */
+	uint16_t feat_off;		/* XVTEP_FEAT_* to turn off beyond unit_feat_off */
+	uint16_t feat_on;		/* XVTEP_FEAT_* to use even where the probe says no */
 };
 
 struct run {
@@ -39,6 +41,9 @@ struct run {
 };
 
 extern int ncpus;
+/* What the running kernel lacks (lib/features.c), probed once by main():
+ * every suite loads the object the way the loader would on this kernel. */
+extern uint16_t unit_feat_off;
 
 /* 0, or -1 with nothing left loaded. Creates the global stats entry (VNI 0). */
 int env_load(struct env *e, const struct env_cfg *c);
