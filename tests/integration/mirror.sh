@@ -31,6 +31,7 @@ ALL_TESTS="
 	erspan_unreachable
 	erspan_gso
 	xdp_copies
+	tc_copies
 	mirror_cli
 	mirror_reattach
 "
@@ -560,6 +561,13 @@ xdp_copies()
 	local T=xdp_copies c j out idx stats0 to_tc0 lost rep="icmp[0] == 0" MIRROR_RUNS
 	mirror_topo
 	topo_check $T $? || return
+	# Tagged XDP copies need bpf_xdp_adjust_meta; without it tc_copies covers TC's.
+	if [ "$(xvl "$H1" -j status | jq '.features["xdp-meta"].on')" != true ]; then
+		check_eq "$T: kernel refuses bpf_xdp_adjust_meta in XDP: status says so" \
+			"$(xvl "$H1" -j status | jq -r '.features["xdp-meta"].reason')" \
+			"kernel refuses bpf_xdp_adjust_meta in XDP: tagged mirror copies are made in TC"
+		return
+	fi
 	idx=$(ifindex_in "$H1" vm1a)
 	static_neighbours
 	stats0=$(sysctl -n kernel.bpf_stats_enabled)
@@ -678,6 +686,76 @@ xdp_copies()
 
 # neg NAME ARGS... : `mirror ARGS` must fail with an "argument ... is wrong" error
 # and leave every mirror map as it was
+# tc_copies: a kernel that refuses bpf_xdp_adjust_meta in XDP (forced with
+# XVTEP_FEATURES_OFF=xdp-meta): copies that carry a tag to the mirror device
+# are made by TC instead, byte for byte the same; a SPAN copy sent straight
+# to a device that takes XDP frames needs no tag and stays in XDP.
+tc_copies()
+{
+	local T=tc_copies idx out j rep="icmp[0] == 0" MIRROR_RUNS stats0 to_tc0
+	mirror_topo
+	topo_check $T $? || return
+	idx=$(ifindex_in "$H1" vm1a)
+	static_neighbours
+	stats0=$(sysctl -n kernel.bpf_stats_enabled)
+	sysctl -qw kernel.bpf_stats_enabled=1
+	check "$T: re-attach h1 with xdp-meta off" env XVTEP_FEATURES_OFF=xdp-meta \
+		"$LOADER" --pin "$(pin_dir "$H1")" -n "$H1" attach --uplink ul --local "$(ul_ip 1)" --decap hybrid
+	check_eq "$T: status -j: xdp-meta off, turned off by hand" \
+		"$(xvl "$H1" -j status | jq -c '.features["xdp-meta"] | [.on, .forced]')" '[false,true]'
+	check_eq "$T: status: says why" "$(xvl "$H1" status | grep -c 'xdp-meta off (turned off by XVTEP_FEATURES_OFF)')" 1
+	check_eq "$T: the XDP decap program has no call to bpf_xdp_adjust_meta" \
+		"$(bpftool prog dump xlated id "$(xvl "$H1" -j status | jq '.programs.xdp_uplink.prog_id')" | grep -c 'call bpf_xdp_adjust_meta')" 0
+
+	# RSPAN needs the tag: no pair, TC copies
+	check "$T: GRO on c2" in_ns "$NS_COL" ethtool -K c2 gro on
+	check "$T: add tx RSPAN session, vlan 77" xvc "$H1" mirror add 31 src vm1a dir tx rspan dev mcol2 vlan 77
+	check_eq "$T: RSPAN: vm1a has no pair map" "$(pair_members "$H1" "$idx")" ""
+	to_tc0=$(xdp_to_tc "$H1")
+	pings_counted 472 "ref:$(vm_ns vm1a):eth0:$rep" "col:$NS_COL:c2"
+	check_eq "$T: RSPAN: 10 copies shaped by TC, none by XDP" "$MIRROR_RUNS" "0 10"
+	check_eq "$T: RSPAN: the replies were left to TC" "$(( $(xdp_to_tc "$H1") - to_tc0 ))" 10
+	out=$(tshark -r "${CAPS[col]}" -T fields -e vlan.id -e frame.len 2>/dev/null | sort | uniq -c | awk '{$1=$1; print}')
+	check_eq "$T: RSPAN: tshark: 10 copies, VID 77, 518 bytes" "$out" "10 77 518"
+	out=$("$PY" "$MPY" same "${CAPS[ref]}" "${CAPS[col]}" --strip-vlan 77 2>&1)
+	check_eq "$T: RSPAN: untagged copies byte-identical to the replies" "$out" "ok 10"
+	check "$T: delete the RSPAN session" xvc "$H1" mirror del 31
+
+	# ERSPAN III: the same
+	check "$T: add tx ERSPAN III session" \
+		xvc "$H1" mirror add 32 src vm1a dir tx erspan remote "$ERC_IP" version 3 session 6 hwid 5
+	check_eq "$T: ERSPAN: vm1a has no pair map" "$(pair_members "$H1" "$idx")" ""
+	pings_counted 1472 "ref:$(vm_ns vm1a):eth0:$rep" "erc:$NS_ERC:eth0:proto gre"
+	check_eq "$T: ERSPAN: 10 copies by TC" "$MIRROR_RUNS" "0 10"
+	j=$("$PY" "$MPY" erspan "${CAPS[erc]}" "${CAPS[ref]}" 2>&1)
+	check_eq "$T: ERSPAN: scapy: 10 Type III copies, session 6, hw id 5, frames identical" \
+		"$(jq -c '[.count, .types, .session, .hwid, .inner_match]' <<<"$j" 2>&1)" '[10,["III"],[6],[5],true]'
+	check "$T: delete the ERSPAN session" xvc "$H1" mirror del 32
+
+	# SPAN straight to a device that takes XDP frames: no tag, XDP copies
+	check "$T: GRO on c1: mcol1 takes XDP frames" in_ns "$NS_COL" ethtool -K c1 gro on
+	check "$T: add tx SPAN session to mcol1" xvc "$H1" mirror add 30 src vm1a dir tx span dev mcol1
+	check_eq "$T: SPAN: vm1a's pair is {vm1a, mcol1}" "$(pair_members "$H1" "$idx")" "$(pair_of "$H1" "$idx" mcol1)"
+	to_tc0=$(xdp_to_tc "$H1")
+	pings_counted 472 "ref:$(vm_ns vm1a):eth0:$rep" "col:$NS_COL:c1"
+	check_eq "$T: SPAN: copies sent straight by XDP (mirror device unused)" "$MIRROR_RUNS" "0 0"
+	check_eq "$T: SPAN: the replies took the XDP path" "$(xdp_to_tc "$H1")" "$to_tc0"
+	out=$("$PY" "$MPY" same "${CAPS[ref]}" "${CAPS[col]}" 2>&1)
+	check_eq "$T: SPAN: copies byte-identical to the 10 replies" "$out" "ok 10"
+
+	# Back to the kernel's features: the pair toward the mirror device returns
+	check "$T: delete the SPAN session" xvc "$H1" mirror del 30
+	check "$T: add tx RSPAN session again" xvc "$H1" mirror add 31 src vm1a dir tx rspan dev mcol2 vlan 77
+	check "$T: re-attach h1 with the kernel's features" xvl "$H1" attach --uplink ul --local "$(ul_ip 1)" --decap hybrid
+	if [ "$(xvl "$H1" -j status | jq '.features["xdp-meta"].on')" = true ]; then
+		check_eq "$T: xdp-meta on again: vm1a's pair is {vm1a, xvtep-mirp}" \
+			"$(pair_members "$H1" "$idx")" "$(pair_of "$H1" "$idx" xvtep-mirp)"
+	else
+		check_eq "$T: the kernel lacks xdp-meta: still no pair" "$(pair_members "$H1" "$idx")" ""
+	fi
+	sysctl -qw kernel.bpf_stats_enabled="$stats0"
+}
+
 neg()
 {
 	local name=$1 before after out rc
