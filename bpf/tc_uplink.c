@@ -86,10 +86,10 @@ int xvtep_tc_up(struct __sk_buff *skb)
 	/* Strip outer IPv4+UDP+VXLAN and the inner Ethernet header from behind the
 	 * outer one, then write the inner Ethernet header in its place. */
 	__builtin_memcpy(&inner, ieth, sizeof(inner));
-	/* DECAP_L3 sets skb->protocol to the inner one for GSO. Kernels before
-	 * 6.3 refuse the flags (-EINVAL): there the outer protocol stays, which
-	 * is right for IPv4 in IPv4, and the port's receiving device sets it
-	 * from the inner Ethernet header (eth_type_trans) for the others. */
+	/* DECAP_L3 sets skb->protocol to the inner one, which GSO follows.
+	 * Kernels before 6.3 refuse the flags (-EINVAL): there the outer
+	 * protocol stays, right for IPv4 in IPv4 (and for frames that are not
+	 * IP, which never carry GSO), and IPv6 is set below. */
 	adj_flags = BPF_F_ADJ_ROOM_FIXED_GSO;
 	if (cfg_decap_l3 && inner.h_proto == bpf_htons(ETH_P_IP))
 		adj_flags |= BPF_F_ADJ_ROOM_DECAP_L3_IPV4;
@@ -97,6 +97,15 @@ int xvtep_tc_up(struct __sk_buff *skb)
 		adj_flags |= BPF_F_ADJ_ROOM_DECAP_L3_IPV6;
 	if (bpf_skb_adjust_room(skb, -(__s32)(rx.inner_off & 0xff), BPF_ADJ_ROOM_MAC, adj_flags) ||
 	    bpf_skb_store_bytes(skb, 0, &inner, sizeof(inner), 0)) {
+		count_drop(st, XVTEP_DROP_MALFORMED);
+		return TC_ACT_SHOT;
+	}
+	/* No DECAP_L3 and IPv6 inside: bpf_skb_change_proto is the one helper
+	 * that sets skb->protocol to IPv6 (and GSO's type with it), by growing
+	 * the network header 20 bytes as for IPv4 -> IPv6; take them off again. */
+	if (!cfg_decap_l3 && inner.h_proto == bpf_htons(ETH_P_IPV6) &&
+	    (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IPV6), 0) ||
+	     bpf_skb_adjust_room(skb, -20, BPF_ADJ_ROOM_MAC, BPF_F_ADJ_ROOM_FIXED_GSO))) {
 		count_drop(st, XVTEP_DROP_MALFORMED);
 		return TC_ACT_SHOT;
 	}

@@ -26,6 +26,7 @@ ALL_TESTS="
 	learning_knobs
 	tcp_transfer
 	decap_modes
+	inner_ipv6
 	underlay_unresolved
 	xdp_encap
 "
@@ -352,6 +353,36 @@ tcp_transfer()
 	tcp_sha "$T: ${XFER_MB} MB file vm2a -> vm1a, sha256 equal" vm2a vm1a "$IP1A"
 	tcp_sha "$T: ${XFER_MB} MB file vm3a(kernel) -> vm2a, sha256 equal" vm3a vm2a "$IP2A"
 	check_eq "$T: no mtu_exceeded drops on h1" "$(vni_stat "$H1" 100 drops.mtu_exceeded)" 0
+}
+
+# inner_ipv6: IPv6 in the overlay (over the IPv4 underlay), TCP with GSO
+# across the veths, through TC decap with bpf_skb_adjust_room's DECAP_L3
+# flags where the kernel has them, and without (XVTEP_FEATURES_OFF=decap-l3,
+# as on Linux < 6.3), where the port's receiving device sets the protocol.
+inner_ipv6()
+{
+	local T off vm n ip6a=2001:db8:100::11 ip6b=2001:db8:100::21
+	for off in "" decap-l3; do
+		T="inner_ipv6[${off:-probed}]"
+		XVTEP_FEATURES_OFF=$off topo_std her --decap tc
+		topo_check "$T" $? || { topo_destroy; continue; }
+		check_eq "$T: status -j: decap-l3 as asked" \
+			"$(xvl "$H1" -j status | jq '.features["decap-l3"].on and .features["decap-l3"].forced != true')" \
+			"$([ -z "$off" ] && xvl "$H1" -j status | jq '.features["decap-l3"].on' || echo false)"
+		n=0
+		for vm in vm1a vm2a; do
+			n=$((n + 1))
+			in_ns "$(vm_ns $vm)" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
+				net.ipv6.conf.eth0.disable_ipv6=0
+			in_ns "$(vm_ns $vm)" ip addr add "2001:db8:100::${n}1/64" dev eth0 nodad
+		done
+		check "$T: ping6 vm1a -> vm2a (neighbour discovery flooded, then unicast)" \
+			in_ns "$(vm_ns vm1a)" ping -6 -n -c 3 -i 0.2 -W 2 "$ip6b"
+		tcp_sha "$T: ${XFER_MB} MB over TCP/IPv6 vm1a -> vm2a, sha256 equal" vm1a vm2a "$ip6b"
+		tcp_sha "$T: ${XFER_MB} MB over TCP/IPv6 vm2a -> vm1a, sha256 equal" vm2a vm1a "$ip6a"
+		check_eq "$T: h1 dropped nothing as malformed" "$(vni_stat "$H1" 100 drops.malformed)" 0
+		topo_destroy
+	done
 }
 
 # decap xdp / tc and generic XDP: attach, hooks as documented, forwarding,
