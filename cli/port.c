@@ -57,6 +57,17 @@ static int parse_encap_kw(int argc, char **argv, int *i, const char **seen, bool
 	return 0;
 }
 
+/* The XDP encap path sends only to devices known to take XDP frames, which
+ * the kernel tells through the "netdev" genl family: without it, refuse. */
+static int xdp_encap_possible(const char *arg)
+{
+	if (!(ctl.maps.feat_off & XVTEP_FEAT_NETDEV_GENL))
+		return 0;
+	return xv_arg_err(arg, "encap xdp needs the kernel's \"netdev\" generic netlink family "
+			  "(Linux 6.3) to find devices that take XDP frames; this instance runs "
+			  "without it (xvtep-loader status: netdev-genl off): use encap tc");
+}
+
 /* Remove links/port_xdp_<ifindex>: the pin's link is detached with it. */
 static void port_xdp_unlink(__u32 ifindex)
 {
@@ -232,6 +243,8 @@ static int port_add(int argc, char **argv)
 		return xv_arg_err(dev, "no such device");
 
 	if (ctl_open(true))
+		return -1;
+	if (xdp_encap && xdp_encap_possible(encap_arg))
 		return -1;
 	if (xv_read_meta(&ctl.maps, &meta))
 		return xv_err("cannot read %s/%s", ctl.pin, XVTEP_MAP_META);
@@ -445,6 +458,8 @@ static int port_set(int argc, char **argv)
 	if (!ifindex)
 		return xv_arg_err(dev, "no such device");
 	if (ctl_open(true))
+		return -1;
+	if (xdp && xdp_encap_possible(encap_arg))
 		return -1;
 	if (bpf_map_lookup_elem(ctl.maps.ports, &ifindex, &port))
 		return xv_err("device %s is not a port", dev);

@@ -535,6 +535,16 @@ for i in range(200):
 	e0=$(vni_stat "$H1" 100 events.xdp_encap)
 	vm_ping "$T: ... vm1a -> vm3a" vm1a "$IP3A" 2
 	check_cmp "$T: ... through XDP" "$(($(vni_stat "$H1" 100 events.xdp_encap) - e0))" -ge 2
+	# Without the "netdev" genl family the XDP path cannot tell its targets.
+	check "$T: port set vm1a encap tc, again" xvc "$H1" port set vm1a encap tc
+	check "$T: re-attach with netdev-genl off" env XVTEP_FEATURES_OFF=netdev-genl \
+		"$LOADER" --pin "$(pin_dir "$H1")" -n "$H1" attach --uplink ul --local "$(ul_ip 1)" --decap hybrid
+	out=$(xvc "$H1" port set vm1a encap xdp 2>&1)
+	check_eq "$T: netdev-genl off: encap xdp refused, naming the feature" "$?:$(grep -c 'netdev-genl off' <<<"$out")" "1:1"
+	check_not "$T: netdev-genl off: no XDP program on vm1a" xdp_prog_on "$H1" vm1a
+	check_eq "$T: netdev-genl off: XDP sends to no device (xvtep_mirror_xmit empty)" \
+		"$(bpftool -j map dump pinned "$(pin_dir "$H1")/xvtep_mirror_xmit" | jq length)" 0
+	vm_ping "$T: netdev-genl off: vm1a -> vm3a" vm1a "$IP3A" 2
 }
 
 xvt_require_all
