@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Traffic generator, run by bench/xvb.c with BPF_PROG_TEST_RUN and
- * BPF_F_TEST_XDP_LIVE_FRAMES: every run is one real frame redirected into a
- * veth. The frame is built once in user space; per packet one MAC (at
+ * Traffic generators, run by bench/xvb.c with BPF_PROG_TEST_RUN.
+ *
+ * xvb_gen (live): XDP with BPF_F_TEST_XDP_LIVE_FRAMES: every run is one real
+ * frame redirected into a veth. The frame is built once in user space; per packet one MAC (at
  * mac_off: the inner destination) is written whole: dmac_hi + a 24-bit index,
  * so the traffic spreads over nmacs FDB entries. Live frames are recycled
  * with whatever the previous run or a receiver left in them (the pass sink
@@ -30,6 +31,8 @@ const volatile __u8 dmac[6] = {};	/* base; the last 3 bytes are the index */
 #define XVB_HDR_MAX	128
 const volatile __u32 hdr_len = 0;	/* template bytes rewritten per run (multiple of 8) */
 const volatile __u64 hdr[XVB_HDR_MAX / 8] = {};	/* the frame's first XVB_HDR_MAX bytes */
+
+#define TC_ACT_SHOT	2
 
 __u32 seq = 0;				/* one generator thread: no atomics needed */
 
@@ -62,6 +65,31 @@ int xvb_gen(struct xdp_md *ctx)
 	m[4] = i >> 8;
 	m[5] = i;
 	return bpf_redirect(out_ifindex, 0);
+}
+
+/*
+ * xvb_gen_clone (clone): TC, for kernels that refuse live frames. Every run
+ * transmits one clone of the test run's skb on out_ifindex's egress. Clones
+ * share the frame's data, and the kernel copies before anyone writes into a
+ * cloned skb, so only the per-packet MAC is written here (bpf_skb_store_bytes
+ * makes the skb writable first, unsharing it from a clone still in flight).
+ */
+SEC("tc")
+int xvb_gen_clone(struct __sk_buff *skb)
+{
+	__u32 i = seq;
+	__u8 m[3];
+
+	if (nmacs > 1) {
+		seq = i + 1 >= nmacs ? 0 : i + 1;
+		m[0] = i >> 16;
+		m[1] = i >> 8;
+		m[2] = i;
+		if (bpf_skb_store_bytes(skb, mac_off + 3, m, sizeof(m), 0))
+			return TC_ACT_SHOT;
+	}
+	bpf_clone_redirect(skb, out_ifindex, 0);
+	return TC_ACT_SHOT;	/* the test run's own skb goes nowhere */
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -7,6 +7,8 @@ usage: report.py POINTS.jsonl OUTDIR QUICK DURATION_S
 import json
 import os
 import platform
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -82,6 +84,46 @@ for p in points:
     p["kernel_version"] = M["kernel"]
     p["machine"] = "%s, %d CPUs, %s GiB" % (M["cpu"], M["cpus"], M["memory_gib"])
 
+# The generator (bench/run.sh gen_choose) and its ceilings: the harness alone
+# into a sink, per generator and frame size. A rate within BOUND of the used
+# generator's ceiling at its frame size measured the generator, not the
+# dataplane: flagged, never read as the dataplane's speed.
+GEN = os.environ.get("XVB_GEN", "not recorded")
+BOUND = 0.9
+GEN_TEXT = {
+    "live": "XDP program run with BPF_PROG_TEST_RUN + BPF_F_TEST_XDP_LIVE_FRAMES, "
+            "bpf_redirect into a veth (frames arrive as xdp_frames); inner destination MAC "
+            "rewritten per packet; one test run per measurement, ended by a signal (each test "
+            "run re-registers the program in the kernel's XDP dispatcher, which cost ~80% of "
+            "the harness rate at 32768 frames per run)",
+    "clone": "TC program run with BPF_PROG_TEST_RUN (no live frames: this kernel refuses "
+             "them, or BENCH_GEN=clone), one bpf_clone_redirect of the test run's skb to a "
+             "veth's egress per repeat (frames arrive as cloned skbs, which a veth copies "
+             "before its XDP runs); inner destination MAC rewritten per packet; one test run "
+             "per measurement, ended by a signal",
+}
+ceilings = {}	# (generator, frame size) -> median pps
+for p in points:
+    m = re.match(r"(\d+)B .*generator (\w+) ", p["shape"])
+    if p["kind"] == "ceiling" and m:
+        ceilings[(m.group(2), int(m.group(1)))] = p["systems"]["harness"]["median"]
+
+
+def gen_ceiling(p):
+    """The used generator's ceiling at P's frame size, or None."""
+    m = re.match(r"(\d+)B ", p["shape"])
+    if p["unit"] != "pps" or p["kind"] in ("ceiling", "mirror-copies") or not m:
+        return None
+    return ceilings.get((GEN, int(m.group(1))))
+
+
+for p in points:
+    c = gen_ceiling(p)
+    if c:
+        p["generator_ceiling"] = c
+        p["generator_bound"] = sorted(n for n, d in p["systems"].items()
+                                      if d["median"] >= BOUND * c)
+
 
 BRNF = "br_netfilter on"
 APP = "UDP application"	# stack points with a socket on the frames' port
@@ -113,6 +155,11 @@ def goal(name, p, want, how="ratio", op=">="):
         got = how(p)
         ok = got <= want if op == "<=" else got < want
         txt = "%.3g" % got
+    if p.get("generator_bound"):
+        txt += "; %s generator-bound (within %d%% of the %s generator's ceiling, %s pps): " \
+               "the dataplane may be faster" % (" and ".join(p["generator_bound"]),
+                                                round(100 * (1 - BOUND)), GEN,
+                                                fmt(p["generator_ceiling"], "pps"))
     goals.append({"goal": name, "status": "met" if ok else "missed", "measured": txt,
                   "point": p["kind"] + ": " + p["shape"]})
 
@@ -235,12 +282,19 @@ result = {
     "duration_s": duration,
     "kernel_version": M["kernel"],
     "machine": M,
+    "generator": {
+        "used": GEN,
+        "chosen": os.environ.get("XVB_GEN_WHY", "not recorded"),
+        "ceilings": [{"generator": g, "frame": "%dB inner (VXLAN frame)" % n, "pps": v}
+                     for (g, n), v in sorted(ceilings.items())],
+        "bound_at": BOUND,
+    },
     "method": {
-        "generator": "XDP program run with BPF_PROG_TEST_RUN + BPF_F_TEST_XDP_LIVE_FRAMES, "
-                     "bpf_redirect into a veth; inner destination MAC rewritten per packet; one "
-                     "test run per measurement, ended by a signal (each test run re-registers "
-                     "the program in the kernel's XDP dispatcher, which cost ~80% of the "
-                     "harness rate at 32768 frames per run)",
+        "generator": "%s: %s" % (GEN, GEN_TEXT[GEN]) if GEN in GEN_TEXT else GEN,
+        "generator_bound": "a point whose median is at least %d%% of the used generator's "
+                           "ceiling at its frame size (the ceiling point: the harness alone into "
+                           "an XDP-drop sink) is flagged generator-bound: it measured the "
+                           "generator, the dataplane may be faster" % (100 * BOUND),
         "counting": "at the receiver only: XDP sink per-CPU counter (drop sink), or (stack) the UDP MIB "
                     "InDatagrams+NoPorts+InErrors of the receiving namespace, with a TC ingress "
                     "program there marking frames PACKET_HOST so any FDB MAC reaches IP/UDP; no "
@@ -297,10 +351,22 @@ if M["bpf_stats_enabled"]:
              "figures (cost-empty included) and lowers every XDP rate; the cost differences "
              "(cost-net, cost-vs-empty) are affected least.")
 L.append("")
-L.append("Chart: latest.svg, one bar per ratio, numbered as in the # column.")
+L.append("Generator: **%s** (%s). Its ceiling, the harness alone into an XDP-drop sink: %s. "
+         "A point whose median is at least %d%% of the used generator's ceiling is marked "
+         "**generator-bound**: it measured the generator, not the dataplane." % (
+             GEN, result["generator"]["chosen"],
+             "; ".join("%s %s %s pps" % (c["generator"], c["frame"], fmt(c["pps"], "pps"))
+                       for c in result["generator"]["ceilings"]) or "not measured",
+             100 * BOUND))
 L.append("")
-L.append("| # | kind | shape | unit | xvtep median (min-max) | kernel median (min-max) | runs | xvtep/kernel |")
-L.append("|---|---|---|---|---|---|---|---|")
+GNUPLOT = shutil.which("gnuplot")
+L.append("Chart: latest.svg, one bar per ratio, numbered as in the # column (* generator-bound)."
+         if GNUPLOT else "Chart: not drawn, gnuplot is not installed (scripts/deps.sh --bench "
+         "installs it).")
+L.append("")
+L.append("| # | kind | shape | unit | xvtep median (min-max) | kernel median (min-max) | runs | "
+         "generator ceiling | xvtep/kernel |")
+L.append("|---|---|---|---|---|---|---|---|---|")
 for p in points:
     s = p["systems"]
 
@@ -308,16 +374,20 @@ for p in points:
         if name not in s:
             return "-"
         d = s[name]
-        return "%s (%s-%s)" % (fmt(d["median"], p["unit"]), fmt(d["min"], p["unit"]),
-                               fmt(d["max"], p["unit"]))
+        return "%s (%s-%s)%s" % (fmt(d["median"], p["unit"]), fmt(d["min"], p["unit"]),
+                                 fmt(d["max"], p["unit"]),
+                                 " **generator-bound**" if name in p.get("generator_bound", ())
+                                 else "")
     runs = max(len(d["runs"]) for d in s.values())
-    L.append("| %s | %s | %s | %s | %s | %s | %d | %s |" % (
+    L.append("| %s | %s | %s | %s | %s | %s | %d | %s | %s |" % (
         p.get("chart", ""), p["kind"], p["shape"], p["unit"],
         cell("xvtep") if "harness" not in s else "harness: " + cell("harness"),
         cell("kernel") if "baseline" not in s else
         ("no copy (harness): " if p["kind"] == "copy-floor" else "no mirror (xvtep): ") +
         cell("baseline"), runs,
-        "%.2fx" % p["ratio"] if p["ratio"] is not None else
+        "%s %s" % (GEN, fmt(p["generator_ceiling"], "pps")) if "generator_ceiling" in p else "-",
+        "%.2fx%s" % (p["ratio"], " (%s generator-bound)" % " and ".join(p["generator_bound"])
+                     if p.get("generator_bound") else "") if p["ratio"] is not None else
         "floor %.2fx" % p["floor_ratio"] if "floor_ratio" in p else
         ("%.2fx of no %s" % (p["vs_baseline"], "copy" if p["kind"] == "copy-floor" else "mirror")
          if "vs_baseline" in p else "-")))
@@ -334,6 +404,12 @@ with open(os.path.join(outdir, "latest.md"), "w") as f:
     f.write("\n".join(L) + "\n")
 
 # ---------------------------------------------------------------- chart
+svg = os.path.join(outdir, "latest.svg")
+if not GNUPLOT:
+    for old in (svg, os.path.join(outdir, "latest.dat")):	# not this run's
+        if os.path.exists(old):
+            os.remove(old)
+    sys.exit(0)
 dat = os.path.join(outdir, "latest.dat")
 rows = [p for p in points if p["ratio"] is not None]
 with open(dat, "w") as f:
@@ -349,12 +425,12 @@ with open(dat, "w") as f:
         hi = p["systems"]["xvtep"]["max"] / p["systems"]["kernel"]["min"]
         if p["kind"].startswith("cp-"):
             lo, hi = hi, lo
-        label = str(p["chart"])
+        label = str(p["chart"]) + ("*" if p.get("generator_bound") else "")
         f.write('"%s" %.4f %.4f %.4f\n' % (label.replace('"', "'"), p["ratio"], min(lo, hi),
                                           max(lo, hi)))
 gp = """set terminal svg size 1400,800 dynamic font "sans,11"
 set output "%s"
-set title "xvtep / kernel vxlan+bridge (median ratio; whiskers: worst..best run pairing)%s\\nkernel %s, %d CPUs"
+set title "xvtep / kernel vxlan+bridge (median ratio; whiskers: worst..best run pairing)%s\\nkernel %s, %d CPUs, generator %s (* generator-bound)"
 set style data histograms
 set style fill solid 0.7 border -1
 set boxwidth 0.7
@@ -369,5 +445,5 @@ plot "%s" using 0:2:xtic(1) with boxes lc rgb "#3a7bd5", \\
      "" using 0:2:3:4 with yerrorbars lc rgb "black" pt 0, \\
      "" using 0:2:(sprintf("%%.2f", $2)) with labels offset 0,0.8 font ",9", \\
      1 with lines lc rgb "red" dt 2
-""" % (os.path.join(outdir, "latest.svg"), " - QUICK" if quick else "", M["kernel"], M["cpus"], dat)
-subprocess.run(["gnuplot"], input=gp, text=True, check=True)
+""" % (svg, " - QUICK" if quick else "", M["kernel"], M["cpus"], GEN, dat)
+subprocess.run([GNUPLOT], input=gp, text=True, check=True)

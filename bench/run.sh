@@ -7,6 +7,7 @@
 #   BENCH_QUICK=1 make bench   one point of each kind, 3 runs each (< 2 min)
 #   with it: BENCH_ONLY="cost mirror ..." only those kinds; BENCH_RUNS=N;
 #   BENCH_COST_MACS="1 100000" the cost point at those FDB sizes (default 1)
+#   BENCH_GEN=auto|live|clone  the traffic generator (below; default auto)
 #
 # Both systems are built at once, in namespaces xvb-x-* (xvtep) and xvb-k-*
 # (kernel vxlan + bridge), with the same addresses and the same FDB contents;
@@ -32,9 +33,14 @@
 #   IpInAddrErrors, on the generator's CPU and veth queue).
 #
 # Traffic: build/bench/xvb (bench/xvb.c) runs bench/gen.bpf.c with
-# BPF_PROG_TEST_RUN + BPF_F_TEST_XDP_LIVE_FRAMES, redirecting prebuilt frames
-# into a veth; bench/sink.bpf.c counts where they arrive. Results:
-# bench/results/latest.{json,md,svg} (bench/report.py).
+# BPF_PROG_TEST_RUN, sending prebuilt frames into a veth; bench/sink.bpf.c
+# counts where they arrive. The generator: live (XDP,
+# BPF_F_TEST_XDP_LIVE_FRAMES) where the kernel allows it, else clone (TC,
+# one bpf_clone_redirect per run; some kernels refuse live frames with
+# EPERM); auto probes with one live frame, BENCH_GEN=clone forces the
+# fallback. The ceiling point measures each usable generator alone into a
+# sink; the report flags points within 10% of the used one's ceiling as
+# generator-bound. Results: bench/results/latest.{json,md,svg} (bench/report.py).
 #
 # Pins: /sys/fs/bpf/xvb-*; everything is removed at exit (tests/lib.sh trap).
 
@@ -69,6 +75,15 @@ for n in $COST_MACS; do
 	}
 	prev=$n
 done
+case ${BENCH_GEN:=auto} in
+auto | live | clone) ;;
+*)
+	echo "ERROR: BENCH_GEN: \"$BENCH_GEN\" is not a generator: use auto, live or clone" >&2
+	exit 1
+	;;
+esac
+GEN=""		# the generator every rate point uses (gen_choose)
+GENS=()		# the generators the ceiling point measures: every one usable here
 TCP_DECAP=${XVB_TCP_DECAP:-auto}	# the default: TC decap on these veth uplinks
 # The kernel's bridges call no netfilter hooks (bridge-nf-call-*=0), its fastest
 # set-up and what a host with no bridge firewall runs; this kernel has
@@ -360,14 +375,15 @@ sink_off()
 	return 0
 }
 
-# xvb_rate ARGS... : one `xvb rate` measurement (window and warm-up added
+# xvb_rate ARGS... : one `xvb rate` measurement (generator GEN unless ARGS
+# name one, window and warm-up added
 # here); prints its output line. Dies if the generator needed more than one
 # test run: each extra run re-registers it in the kernel's XDP dispatcher,
 # the churn that once held the harness at 1.3 Mpps (bench/xvb.c).
 xvb_rate()
 {
 	local out calls
-	out=$("$XVB" rate "$@" --secs "$SECS" --warmup $WARM 2>&1) || die "xvb rate: $out"
+	out=$("$XVB" rate --gen "$GEN" "$@" --secs "$SECS" --warmup $WARM 2>&1) || die "xvb rate: $out"
 	read -r _ _ _ calls _ <<<"$out"
 	[ "$calls" = 1 ] || die "xvb rate: the generator made ${calls:-?} test runs, not 1: $out"
 	echo "$out"
@@ -465,23 +481,53 @@ rate_point()
 	log "$kind | $shape | xvtep ${vals[x]} | kernel ${vals[k]}"
 }
 
+# gen_choose : the generator (GEN) and the ones the ceiling point measures
+# (GENS), from BENCH_GEN and a one-frame live probe into the kernel system's
+# uplink; XVB_GEN_WHY tells report.py how GEN was chosen
+gen_choose()
+{
+	local probe
+	probe=$("$XVB" gen-probe --ns xvb-k-ul --dev peer 2>&1) || die "xvb gen-probe: $probe"
+	if [ "$probe" = live ]; then
+		GENS=(live clone)
+	else
+		GENS=(clone)
+		[ "$BENCH_GEN" = live ] && die "BENCH_GEN=live, but $probe: use BENCH_GEN=clone or auto"
+	fi
+	GEN=${probe%% *}
+	export XVB_GEN_WHY="auto: the one-frame live probe gave \"$probe\""
+	if [ "$BENCH_GEN" != auto ]; then
+		GEN=$BENCH_GEN
+		XVB_GEN_WHY="forced by BENCH_GEN=$BENCH_GEN; the one-frame live probe gave \"$probe\""
+	fi
+	export XVB_GEN=$GEN
+	log "generator: $GEN ($XVB_GEN_WHY)"
+}
+
 # ceiling_point SIZE : the harness alone (generator -> veth -> XDP drop sink on
-# the kernel system's uplink, no VTEP in the path): every rate above includes
-# this fixed cost, so it bounds the ratios a faster dataplane can show
+# the kernel system's uplink, no VTEP in the path), for every usable generator,
+# interleaved: every rate above includes this fixed cost, so it bounds the
+# ratios a faster dataplane can show, and a point near it measured the generator
 ceiling_point()
 {
-	local size=$1 r out v=()
-	local args
+	local size=$1 r g out args
+	local -A v
 	args=$(rate_args k decap "$size" 1)
 	sink_on xvb-k-h1 ul drop
 	for ((r = 0; r < RUNS; r++)); do
-		# shellcheck disable=SC2086
-		out=$(xvb_rate $args --count "map:$BPIN/xvb_cnt" --cpu $GEN_CPU) || exit 1
-		v+=("${out%% *}")
+		for g in "${GENS[@]}"; do
+			# shellcheck disable=SC2086
+			out=$(xvb_rate --gen $g $args --count "map:$BPIN/xvb_cnt" --cpu $GEN_CPU) || exit 1
+			v[$g]+="${v[$g]:+ }${out%% *}"
+		done
 	done
 	sink_off xvb-k-h1 ul
-	record ceiling "${size}B inner (VXLAN frame), generator -> veth -> XDP-drop sink, no VTEP" pps harness "${v[@]}"
-	log "harness ceiling ${size}B: ${v[*]}"
+	for g in "${GENS[@]}"; do
+		# shellcheck disable=SC2086
+		record ceiling "${size}B inner (VXLAN frame), generator $g -> veth -> XDP-drop sink, no VTEP" \
+			pps harness ${v[$g]}
+		log "harness ceiling ${size}B, generator $g: ${v[$g]}"
+	done
 }
 
 # bare_target MAP KEY DEV : the bare forwarders' (bench/sink.bpf.c) output KEY
@@ -887,15 +933,19 @@ rate_topo x
 rate_topo k
 tcp_topo x
 tcp_topo k
+gen_choose
 # Live frames come back recycled with whatever a receiver wrote into them (an
 # ERSPAN copy pushes its header into the page in place): the generator must
 # restore its frames, or a rate measures stale copies (see bench/gen.bpf.c).
-for kind in decap encap; do
-	for size in 64 1500; do
-		# shellcheck disable=SC2046
-		run "$XVB" gen-check $(rate_args k $kind $size 1 | sed 's/--ns [^ ]* --dev [^ ]* //')
+# Clones share no pages with receivers that write (the kernel copies first).
+if [ "$GEN" = live ]; then
+	for kind in decap encap; do
+		for size in 64 1500; do
+			# shellcheck disable=SC2046
+			run "$XVB" gen-check $(rate_args k $kind $size 1 | sed 's/--ns [^ ]* --dev [^ ]* //')
+		done
 	done
-done
+fi
 
 # BENCH_ONLY="cost tcp ..." (quick mode): only these kinds of point, for
 # development; the published results always come from a full run.

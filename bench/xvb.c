@@ -5,18 +5,25 @@
  *   xvb load-sink PINDIR                 load sink.bpf.o, pin its programs and maps
  *   xvb sink-mac PINDIR MAC              destination MAC xvb_sink_pass writes
  *   xvb rate [frame options] --ns NS --dev DEV --count map:PIN|snmp:NS
- *            [--secs W] [--warmup S] [--cpu C] [--div K]
- *        Generate with gen.bpf.o (BPF_PROG_TEST_RUN + BPF_F_TEST_XDP_LIVE_FRAMES,
- *        redirected into DEV of namespace NS) and count at the receiver only:
+ *            [--gen live|clone|auto] [--secs W] [--warmup S] [--cpu C] [--div K]
+ *        Generate with gen.bpf.o (BPF_PROG_TEST_RUN into DEV of namespace NS:
+ *        live = XDP with BPF_F_TEST_XDP_LIVE_FRAMES, clone = TC
+ *        bpf_clone_redirect for kernels that refuse live frames, auto (the
+ *        default) = live if one live frame goes out) and count at the receiver only:
  *        map:PIN = the sinks' per-CPU counter, snmp:NS = UDP datagrams that
  *        reached the stack of NS (InDatagrams + NoPorts + InErrors).
  *        Prints "pps packets seconds calls" (pps already divided by K copies;
  *        calls: test runs the generator needed, normally 1);
  *        with --count2 map:PIN also the rate that second counter saw in the
  *        same window (the ERSPAN collector's sink).
+ *   xvb send [frame options] --ns NS --dev DEV --frames N [--gen G]
+ *        Exactly N frames in one test run; prints "sent N GENERATOR".
+ *   xvb gen-probe --ns NS --dev DEV
+ *        The generator auto picks: "live", or "clone (live frames refused:
+ *        REASON)"; sends one live frame into DEV to find out.
  *   xvb count PIN                        sum of a sink's per-CPU counter map
  *   xvb gen-check [frame options]
- *        The generator must restore a frame whose headers a receiver wrote
+ *        The live generator must restore a frame whose headers a receiver wrote
  *        into (non-live BPF_PROG_TEST_RUN); exits 1 if it does not.
  *   xvb cost [frame options] --ns NS --pin XVTEP_PIN [--repeat R]
  *        Time cost.bpf.o's programs (non-live BPF_PROG_TEST_RUN) on the
@@ -345,10 +352,57 @@ static uint64_t counter_read(struct counter *c)
 	return sum;
 }
 
-struct gen_arg {
+/*
+ * The generators (bench/gen.bpf.c). live: XDP with BPF_F_TEST_XDP_LIVE_FRAMES,
+ * every run one frame redirected into the device. clone: TC, every run one
+ * bpf_clone_redirect of the test run's skb to the device's egress, for kernels
+ * that refuse live frames (EPERM) but run plain BPF_PROG_TEST_RUN. auto: live
+ * if a one-frame live run works, else clone.
+ */
+enum gen_kind { GEN_AUTO, GEN_LIVE, GEN_CLONE };
+
+static const char *const gen_names[] = { "auto", "live", "clone" };
+
+struct gen {
+	enum gen_kind kind;
+	struct bpf_object *obj;
 	int prog_fd;
-	uint8_t *frame;
+	uint8_t frame[2048];
 	unsigned int len;
+	int live_err;	/* auto: what the live probe returned (0: allowed) */
+};
+
+static enum gen_kind parse_gen(const char *s)
+{
+	for (unsigned int i = 0; i < sizeof(gen_names) / sizeof(gen_names[0]); i++)
+		if (!strcmp(s, gen_names[i]))
+			return i;
+	die("--gen %s: use live, clone or auto", s);
+}
+
+/* One test run of REPEAT frames; 0 or -errno. */
+static int gen_run(const struct gen *g, uint32_t repeat)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = g->frame, .data_size_in = g->len,
+		    .repeat = repeat);
+
+	if (g->kind == GEN_LIVE) {
+		o.flags = BPF_F_TEST_XDP_LIVE_FRAMES;
+		o.batch_size = 64;
+	}
+	return bpf_prog_test_run_opts(g->prog_fd, &o) ? -errno : 0;
+}
+
+static void gen_use(struct gen *g, enum gen_kind kind)
+{
+	const char *name = kind == GEN_LIVE ? "xvb_gen" : "xvb_gen_clone";
+
+	g->kind = kind;
+	g->prog_fd = bpf_program__fd(bpf_object__find_program_by_name(g->obj, name));
+}
+
+struct gen_arg {
+	const struct gen *gen;
 	const char *ns;
 	int cpu;
 	volatile int stop;
@@ -365,7 +419,7 @@ struct gen_arg {
  * harness alone (generator -> veth -> XDP drop sink) at 1.3 Mpps, against
  * 6.3 Mpps with one call, and it hid most of a fast dataplane's advantage.
  * So one call runs for the whole measurement, and the main thread ends it
- * with a signal (the test run returns EINTR).
+ * with a signal (the test run returns EINTR; so does a TC one).
  */
 #define GEN_REPEAT	(1U << 31)
 
@@ -377,6 +431,7 @@ static void gen_wake(int sig)
 static void *gen_thread(void *p)
 {
 	struct gen_arg *g = p;
+	int err;
 
 	enter_ns(g->ns);
 	if (g->cpu >= 0) {
@@ -387,13 +442,10 @@ static void *gen_thread(void *p)
 		sched_setaffinity(0, sizeof(set), &set);
 	}
 	while (!g->stop) {
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = g->frame, .data_size_in = g->len,
-			    .repeat = GEN_REPEAT, .flags = BPF_F_TEST_XDP_LIVE_FRAMES,
-			    .batch_size = 64);
-
 		g->calls++;
-		if (bpf_prog_test_run_opts(g->prog_fd, &o) && errno != EINTR) {
-			g->err = errno;
+		err = gen_run(g->gen, GEN_REPEAT);
+		if (err && err != -EINTR) {
+			g->err = -err;
 			break;
 		}
 	}
@@ -420,7 +472,8 @@ static const struct option frame_lopts[] = {
 	{ "vni", 1, 0, 9 }, { "ns", 1, 0, 10 }, { "dev", 1, 0, 11 }, { "count", 1, 0, 12 },
 	{ "secs", 1, 0, 13 }, { "warmup", 1, 0, 14 }, { "cpu", 1, 0, 15 }, { "div", 1, 0, 16 },
 	{ "pin", 1, 0, 17 }, { "repeat", 1, 0, 18 }, { "base", 1, 0, 19 }, { "n", 1, 0, 20 },
-	{ "remote", 1, 0, 21 }, { "count2", 1, 0, 22 }, { 0 } };
+	{ "remote", 1, 0, 21 }, { "count2", 1, 0, 22 }, { "gen", 1, 0, 23 },
+	{ "frames", 1, 0, 24 }, { 0 } };
 
 struct opts {
 	struct frame_opts f;
@@ -428,7 +481,8 @@ struct opts {
 	double secs, warmup;
 	int cpu, div, repeat;
 	uint8_t base[6];
-	unsigned int n;
+	unsigned int n, frames;
+	enum gen_kind gen;
 };
 
 static void parse_opts(int argc, char **argv, struct opts *o)
@@ -472,6 +526,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 20: o->n = atoi(optarg); break;
 		case 21: o->remote = optarg; break;
 		case 22: o->count2 = optarg; break;
+		case 23: o->gen = parse_gen(optarg); break;
+		case 24: o->frames = strtoul(optarg, NULL, 10); break;
 		default: die("bad option");
 		}
 	}
@@ -499,6 +555,33 @@ static struct bpf_object *gen_load(const struct frame_opts *f, const uint8_t *fr
 	if (bpf_object__load(obj))
 		die("load gen.bpf.o: %s", strerror(errno));
 	return obj;
+}
+
+/*
+ * Build the frame and load the generator for it, redirecting into DEV of
+ * namespace NS (the program is loaded, and later run, inside that namespace).
+ * auto picks live if one live frame goes out, else clone.
+ */
+static void gen_open(struct gen *g, const struct opts *o)
+{
+	int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	unsigned int mac_off, ifindex;
+
+	g->len = build_frame(&o->f, g->frame, &mac_off);
+	enter_ns(o->ns);
+	ifindex = if_nametoindex(o->dev);
+	if (!ifindex)
+		die("no device %s in %s", o->dev, o->ns);
+	g->obj = gen_load(&o->f, g->frame, g->len, mac_off, ifindex);
+	gen_use(g, o->gen == GEN_AUTO ? GEN_LIVE : o->gen);
+	if (o->gen == GEN_AUTO) {
+		g->live_err = -gen_run(g, 1);
+		if (g->live_err)
+			gen_use(g, GEN_CLONE);
+	}
+	if (setns(self, CLONE_NEWNET))
+		die("setns back: %s", strerror(errno));
+	close(self);
 }
 
 /* gen-check: one non-live run of the generator on a copy of its frame whose
@@ -540,14 +623,26 @@ static int cmd_gen_check(int argc, char **argv)
 	return 0;
 }
 
+static void counter_open(struct counter *c, const char *spec, const char *opt)
+{
+	c->map_fd = -1;
+	if (!strncmp(spec, "map:", 4)) {
+		c->map_fd = bpf_obj_get(spec + 4);
+		if (c->map_fd < 0)
+			die("%s %s: %s", opt, spec + 4, strerror(errno));
+		c->ncpus = libbpf_num_possible_cpus();
+	} else if (!strncmp(spec, "snmp:", 5) && !strcmp(opt, "--count")) {
+		enter_ns(spec + 5);	/* the main thread only counts */
+	} else {
+		die("%s map:PIN%s, not %s", opt, strcmp(opt, "--count") ? "" : "|snmp:NS", spec);
+	}
+}
+
 static int cmd_rate(int argc, char **argv)
 {
-	struct gen_arg g = { .cpu = -1 };
-	struct counter cnt = { .map_fd = -1 }, cnt2 = { .map_fd = -1 };
-	uint8_t frame[2048];
-	unsigned int mac_off, ifindex;
-	struct bpf_object *obj;
-	struct bpf_program *prog;
+	struct counter cnt, cnt2;
+	struct gen g = {};
+	struct gen_arg ga = { .gen = &g };
 	uint64_t c0, c1, d0 = 0, d1 = 0;
 	double t0, t1;
 	struct opts o;
@@ -556,46 +651,10 @@ static int cmd_rate(int argc, char **argv)
 	parse_opts(argc, argv, &o);
 	if (!o.ns || !o.dev || !o.count)
 		die("rate needs --ns --dev --count");
-	g.len = build_frame(&o.f, frame, &mac_off);
-	g.frame = frame;
-	g.ns = o.ns;
-	g.cpu = o.cpu;
-
-	/* The generator program is loaded inside the namespace of its device. */
-	{
-		int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-
-		enter_ns(o.ns);
-		ifindex = if_nametoindex(o.dev);
-		if (!ifindex)
-			die("no device %s in %s", o.dev, o.ns);
-		obj = gen_load(&o.f, frame, g.len, mac_off, ifindex);
-		if (setns(self, CLONE_NEWNET))
-			die("setns back: %s", strerror(errno));
-		close(self);
-	}
-	prog = bpf_object__find_program_by_name(obj, "xvb_gen");
-	g.prog_fd = bpf_program__fd(prog);
-
-	if (!strncmp(o.count, "map:", 4)) {
-		cnt.map_fd = bpf_obj_get(o.count + 4);
-		if (cnt.map_fd < 0)
-			die("%s: %s", o.count + 4, strerror(errno));
-		cnt.ncpus = libbpf_num_possible_cpus();
-	} else if (!strncmp(o.count, "snmp:", 5)) {
-		enter_ns(o.count + 5);	/* the main thread only counts */
-	} else {
-		die("--count map:PIN or snmp:NS");
-	}
-
-	if (o.count2) {
-		if (strncmp(o.count2, "map:", 4))
-			die("--count2 map:PIN");
-		cnt2.map_fd = bpf_obj_get(o.count2 + 4);
-		if (cnt2.map_fd < 0)
-			die("%s: %s", o.count2 + 4, strerror(errno));
-		cnt2.ncpus = libbpf_num_possible_cpus();
-	}
+	gen_open(&g, &o);
+	counter_open(&cnt, o.count, "--count");
+	if (o.count2)
+		counter_open(&cnt2, o.count2, "--count2");
 
 	{
 		struct sigaction sa = { .sa_handler = gen_wake };	/* no SA_RESTART */
@@ -603,7 +662,11 @@ static int cmd_rate(int argc, char **argv)
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGUSR1, &sa, NULL);
 	}
-	if (pthread_create(&th, NULL, gen_thread, &g))
+	/* One generator thread: a second one on the other CPU, sharing the
+	 * veth's one queue, sent fewer clones per second, not more. */
+	ga.ns = o.ns;
+	ga.cpu = o.cpu;
+	if (pthread_create(&th, NULL, gen_thread, &ga))
 		die("pthread_create");
 	usleep(o.warmup * 1e6);
 	c0 = counter_read(&cnt);
@@ -613,14 +676,57 @@ static int cmd_rate(int argc, char **argv)
 	c1 = counter_read(&cnt);
 	d1 = o.count2 ? counter_read(&cnt2) : 0;
 	t1 = now_s();
-	gen_stop(&g, th);
-	if (g.err)
-		die("BPF_PROG_TEST_RUN (live frames): %s", strerror(g.err));
+	gen_stop(&ga, th);
+	if (ga.err)
+		die("BPF_PROG_TEST_RUN (%s): %s%s", g.kind == GEN_LIVE ? "live frames" :
+		    "clone generator", strerror(ga.err), g.kind == GEN_LIVE ?
+		    "; this kernel may refuse live frames: try --gen clone (BENCH_GEN=clone)" : "");
 	printf("%.0f %llu %.4f %llu", (double)(c1 - c0) / (t1 - t0) / o.div,
-	       (unsigned long long)(c1 - c0), t1 - t0, (unsigned long long)g.calls);
+	       (unsigned long long)(c1 - c0), t1 - t0, (unsigned long long)ga.calls);
 	if (o.count2)
 		printf(" %.0f", (double)(d1 - d0) / (t1 - t0));
 	printf("\n");
+	return 0;
+}
+
+/* send: exactly --frames N frames in one test run (tests count them). */
+static int cmd_send(int argc, char **argv)
+{
+	struct gen g = {};
+	struct opts o;
+	int self, err;
+
+	parse_opts(argc, argv, &o);
+	if (!o.ns || !o.dev || !o.frames)
+		die("send needs --ns NS --dev DEV --frames N");
+	gen_open(&g, &o);
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	enter_ns(o.ns);	/* the clone generator's skb lives in the device's namespace */
+	err = gen_run(&g, o.frames);
+	if (err)
+		die("BPF_PROG_TEST_RUN (%s, %u frames): %s", gen_names[g.kind], o.frames,
+		    strerror(-err));
+	if (setns(self, CLONE_NEWNET))
+		die("setns back: %s", strerror(errno));
+	printf("sent %u %s\n", o.frames, gen_names[g.kind]);
+	return 0;
+}
+
+/* gen-probe: which generator auto picks here, and why. */
+static int cmd_gen_probe(int argc, char **argv)
+{
+	struct gen g = {};
+	struct opts o;
+
+	parse_opts(argc, argv, &o);
+	if (!o.ns || !o.dev)
+		die("gen-probe needs --ns NS --dev DEV");
+	o.gen = GEN_AUTO;
+	gen_open(&g, &o);
+	if (g.live_err)
+		printf("clone (live frames refused: %s)\n", strerror(g.live_err));
+	else
+		printf("live\n");
 	return 0;
 }
 
@@ -829,7 +935,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (argc < 2)
-		die("usage: xvb load-sink|sink-mac|rate|cost|udp-rx|fdb-fill ...");
+		die("usage: xvb load-sink|sink-mac|rate|send|gen-probe|count|gen-check|cost|udp-rx|fdb-fill ...");
 	if (!strcmp(argv[1], "load-sink") && argc == 3)
 		return cmd_load_sink(argv[2]);
 	if (!strcmp(argv[1], "sink-mac") && argc == 4)
@@ -845,6 +951,10 @@ int main(int argc, char **argv)
 		printf("%llu\n", (unsigned long long)counter_read(&c));
 		return 0;
 	}
+	if (!strcmp(argv[1], "send"))
+		return cmd_send(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "gen-probe"))
+		return cmd_gen_probe(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "gen-check"))
 		return cmd_gen_check(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "cost"))

@@ -6,9 +6,12 @@
 # MIB, so that count must be exact, and a stop must end it promptly. And
 # bench/report.py's Method, which must say what bench/run.sh did. And
 # `xvb cost`, whose cost_lookup is the floor the cost goal is read against:
-# it must time a real lookup in the instance's own FDB.
+# it must time a real lookup in the instance's own FDB. And the traffic
+# generators: the live probe, exact frame counts from each generator, the
+# forced fallback (clone), and what the report says about them.
 #
 #   [bt] lo 127.0.0.1: python3 sends datagrams -> :9 xvb udp-rx (block | poll)
+#   [bt] gen (veth) -> sink: XDP counting sink (xvb_sink_drop); xvb send/rate/gen-probe
 #   [bt] ul 198.51.100.1 (veth to peer), port vm1 (veth to vm1p): an xvtep
 #        instance, VNI 100, FDB 02:d0:00:00:00:00..3f on vm1; xvb cost on it
 
@@ -20,6 +23,10 @@ ALL_TESTS="
 	report_cost_floor
 	report_encap_floor
 	encap_floor_programs
+	gen_probe
+	gen_send
+	report_generator
+	report_no_gnuplot
 	bench_setup
 "
 
@@ -184,16 +191,20 @@ encap_floor_programs()
 	rm -rf "$SINK_PIN"
 }
 
-# cost_macs_refused NAME PATTERN VALUE : make bench's BENCH_COST_MACS=VALUE is
+# bench_refused NAME PATTERN VAR=VALUE... : bench/run.sh with VAR=VALUE is
 # refused with an error matching PATTERN, before any namespace exists
-cost_macs_refused()
+bench_refused()
 {
-	local out rc
-	out=$(BENCH_QUICK=1 BENCH_COST_MACS="$3" "$XVT_ROOT/bench/run.sh" 2>&1)
+	local name=$1 pattern=$2 out rc
+	shift 2
+	out=$(env BENCH_QUICK=1 "$@" "$XVT_ROOT/bench/run.sh" 2>&1)
 	rc=$?
-	check_refused "$1" $rc "$out" "$2"
-	check_eq "$1: no bench namespace made" "$(ip netns list | grep -c '^xvb-')" 0
+	check_refused "$name" $rc "$out" "$pattern"
+	check_eq "$name: no bench namespace made" "$(ip netns list | grep -c '^xvb-')" 0
 }
+
+# cost_macs_refused NAME PATTERN VALUE : the same for BENCH_COST_MACS=VALUE
+cost_macs_refused() { bench_refused "$1" "$2" BENCH_COST_MACS="$3"; }
 
 # make bench on a fresh machine: its packages first, then the build, then the
 # run; and quick mode's cost sizes checked before anything is built
@@ -213,6 +224,171 @@ bench_setup()
 	cost_macs_refused "$T: BENCH_COST_MACS over 100000 refused" '*"200000" is not an FDB size*' \
 		"1 200000"
 	cost_macs_refused "$T: BENCH_COST_MACS not a number refused" '*"1e5" is not an FDB size*' "1 1e5"
+	bench_refused "$T: an unknown BENCH_GEN refused" '*BENCH_GEN: "fast" is not a generator: use auto, live or clone*' \
+		BENCH_GEN=fast
+}
+
+# gen_topo : NS with a veth gen -> sink and the XDP counting sink on sink
+# (pins under SINK_PIN); fails with TOPO_ERR set
+gen_topo()
+{
+	SINK_PIN=$XVT_BPFFS/${XVT_P}bt-sink
+	pin_register "$SINK_PIN"
+	rm -rf "$SINK_PIN"
+	ns_create "$NS" &&
+		topo_do in_ns "$NS" ip link add gen type veth peer name sink &&
+		topo_do in_ns "$NS" ip link set gen up &&
+		topo_do in_ns "$NS" ip link set sink up &&
+		topo_do "$XVB" load-sink "$SINK_PIN" &&
+		topo_do in_ns "$NS" ip -force link set dev sink xdpdrv pinned "$SINK_PIN/xvb_sink_drop"
+}
+
+gen_topo_destroy()
+{
+	ns_destroy "$NS"
+	rm -rf "$SINK_PIN"
+}
+
+# sent GEN N [FRAME OPTIONS...] : frames the sink counted for `xvb send` of N
+# frames with generator GEN ("failed: ..." if it failed)
+sent()
+{
+	local gen=$1 n=$2 c0 c1 out
+	shift 2
+	c0=$("$XVB" count "$SINK_PIN/xvb_cnt")
+	out=$("$XVB" send --ns "$NS" --dev gen --gen "$gen" --frames "$n" "$@" 2>&1) ||
+		{ echo "failed: $out"; return; }
+	c1=$("$XVB" count "$SINK_PIN/xvb_cnt")
+	echo $((c1 - c0))
+}
+
+# The probe's answer is what a live run does here: live if one live frame
+# goes out, else clone with the kernel's reason.
+gen_probe()
+{
+	local T=gen_probe probe live
+	if ! gen_topo; then
+		check_fail "$T: set-up" "$TOPO_ERR"
+		gen_topo_destroy
+		return
+	fi
+	probe=$("$XVB" gen-probe --ns "$NS" --dev gen 2>&1)
+	live=$(sent live 1)
+	if [ "$probe" = live ]; then
+		check_eq "$T: live: one live frame reaches the sink" "$live" 1
+	else
+		check_match "$T: clone, with the kernel's reason" "$probe" 'clone (live frames refused: ?*)'
+		check_match "$T: clone: a live frame is refused" "$live" 'failed: *(live, 1 frames): *'
+	fi
+	check_eq "$T: the probe's frame counted" "$("$XVB" count "$SINK_PIN/xvb_cnt")" \
+		$([ "$probe" = live ] && echo 2 || echo 0)
+	gen_topo_destroy
+}
+
+# Each generator sends exactly what it is asked for, the forced fallback
+# (clone) included; a rate window through it is one test run.
+gen_send()
+{
+	local T=gen_send gens=(clone) g out calls
+	if ! gen_topo; then
+		check_fail "$T: set-up" "$TOPO_ERR"
+		gen_topo_destroy
+		return
+	fi
+	[ "$("$XVB" gen-probe --ns "$NS" --dev gen 2>&1)" = live ] && gens+=(live)
+	for g in "${gens[@]}"; do
+		check_eq "$T: $g: 1000 frames sent, 1000 at the sink" "$(sent "$g" 1000)" 1000
+		check_eq "$T: $g: 1000 frames over 100 MACs" "$(sent "$g" 1000 --nmacs 100)" 1000
+		check_eq "$T: $g: 1000 1500-byte frames" "$(sent "$g" 1000 --size 1500)" 1000
+		out=$("$XVB" rate --ns "$NS" --dev gen --gen "$g" --count "map:$SINK_PIN/xvb_cnt" \
+			--secs 0.2 --warmup 0.1 2>&1)
+		read -r pps _ _ calls _ <<<"$out"
+		check_cmp "$T: $g: xvb rate counts frames at the sink (pps)" "${pps:-0}" -gt 0
+		check_eq "$T: $g: xvb rate ran one test run" "${calls:-none}" 1
+	done
+	out=$("$XVB" send --ns "$NS" --dev gen --gen fast --frames 1 2>&1)
+	check_refused "$T: an unknown generator refused" $? "$out" '*--gen fast: use live, clone or auto*'
+	gen_topo_destroy
+}
+
+# report_run XVB_GEN : bench/report.py's report ($XVT_TMP/report) of the
+# points on standard input, made with XVB_GEN (unset if empty)
+report_run()
+{
+	local dir=$XVT_TMP/report pts=$XVT_TMP/points.jsonl gen=$1
+	rm -rf "$dir"
+	cat >"$pts"
+	if [ -n "$gen" ]; then
+		XVB_GEN=$gen XVB_GEN_WHY="forced by BENCH_GEN=$gen" \
+			"$PY" "$XVT_ROOT/bench/report.py" "$pts" "$dir" 1 1
+	else
+		env -u XVB_GEN -u XVB_GEN_WHY "$PY" "$XVT_ROOT/bench/report.py" "$pts" "$dir" 1 1
+	fi >/dev/null 2>&1
+}
+
+# gen_points XVTEP_PPS : both generators' 64 B ceilings (live 6 Mpps, clone 2
+# Mpps) and a decap point, kernel 1 Mpps
+gen_points()
+{
+	local c="64B inner (VXLAN frame), generator %s -> veth -> XDP-drop sink, no VTEP"
+	# shellcheck disable=SC2059
+	point ceiling "$(printf "$c" live)" harness 6000000
+	# shellcheck disable=SC2059
+	point ceiling "$(printf "$c" clone)" harness 2000000
+	point decap "64B inner, FDB 1 MACs, into XDP-drop sink" xvtep "$1"
+	point decap "64B inner, FDB 1 MACs, into XDP-drop sink" kernel 1000000
+}
+
+# The report names the generator and how it was chosen, lists each
+# generator's ceiling, and flags a rate within 10% of the used one's ceiling.
+report_generator()
+{
+	local T=report_generator dir=$XVT_TMP/report j
+	j='.generator.used + " | " + .generator.chosen + " | " +
+		([.generator.ceilings[] | .generator + " " + (.pps | tostring)] | join(", "))'
+	gen_points 1900000 | report_run clone
+	check_eq "$T: generator, how chosen, ceilings" "$(jq -r "$j" "$dir/latest.json")" \
+		"clone | forced by BENCH_GEN=clone | clone 2000000, live 6000000"
+	check_eq "$T: 1.9 Mpps against clone's 2.0: xvtep generator-bound" \
+		"$(jq -c '.points[] | select(.kind == "decap") | [.generator_ceiling, .generator_bound]' \
+			"$dir/latest.json")" '[2000000,["xvtep"]]'
+	check_eq "$T: the table shows the ceiling and the flag" "$(grep '^| 1 | decap' "$dir/latest.md")" \
+		"| 1 | decap | 64B inner, FDB 1 MACs, into XDP-drop sink | pps | 1.900 M (1.900 M-1.900 M) **generator-bound** | 1.000 M (1.000 M-1.000 M) | 3 | clone 2.000 M | 1.90x (xvtep generator-bound) |"
+	check_eq "$T: the goal says so" \
+		"$(jq -r '.goals[] | select(.goal | startswith("decap 64 B, 1 MAC")) | .measured' "$dir/latest.json")" \
+		"1.90x (xvtep 1.900 M / kernel 1.000 M pps); xvtep generator-bound (within 10% of the clone generator's ceiling, 2.000 M pps): the dataplane may be faster"
+	check_match "$T: the Markdown names the generator and the ceilings" "$(grep '^Generator' "$dir/latest.md")" \
+		'Generator: \*\*clone\*\* (forced by BENCH_GEN=clone). Its ceiling*: clone 64B inner (VXLAN frame) 2.000 M pps; live 64B inner (VXLAN frame) 6.000 M pps.*'
+	gen_points 1700000 | report_run clone
+	check_eq "$T: 1.7 Mpps (85% of the ceiling): not flagged" \
+		"$(jq -c '.points[] | select(.kind == "decap") | .generator_bound' "$dir/latest.json")" '[]'
+	gen_points 1900000 | report_run live
+	check_eq "$T: the same point with live frames (ceiling 6 Mpps): not flagged" \
+		"$(jq -c '.points[] | select(.kind == "decap") | [.generator_ceiling, .generator_bound]' \
+			"$dir/latest.json")" '[6000000,[]]'
+	check_match "$T: live: the Method describes live frames" \
+		"$(jq -r .method.generator "$dir/latest.json")" 'live: *BPF_F_TEST_XDP_LIVE_FRAMES*'
+	gen_points 1900000 | report_run ""
+	check_eq "$T: no generator recorded: none assumed, nothing flagged" \
+		"$(jq -c '[.generator.used, (.points[] | select(.kind == "decap") | .generator_bound)]' \
+			"$dir/latest.json")" '["not recorded",null]'
+}
+
+# Without gnuplot (tests/run.sh does not install it) the report is complete
+# but for the chart, and says so.
+report_no_gnuplot()
+{
+	local T=report_no_gnuplot dir=$XVT_TMP/report
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	: >"$dir/latest.svg"	# an older run's chart
+	gen_points 1900000 >"$XVT_TMP/points.jsonl"
+	check "$T: report.py succeeds with no gnuplot on PATH" env PATH=/nonexistent \
+		"$PY" "$XVT_ROOT/bench/report.py" "$XVT_TMP/points.jsonl" "$dir" 1 1
+	check "$T: JSON written" jq -e '.points | length == 3' "$dir/latest.json"
+	check_match "$T: the Markdown says the chart was not drawn" "$(grep '^Chart' "$dir/latest.md")" \
+		'Chart: not drawn, gnuplot is not installed *'
+	check_not "$T: no chart left from an older run" test -e "$dir/latest.svg"
 }
 
 COST_GOAL="decap+learn+lookup <= 50 ns/pkt above baseline"
