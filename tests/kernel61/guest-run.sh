@@ -18,7 +18,8 @@ OUTD=$1
 # shellcheck disable=SC1091
 . "$OUTD/env"
 cd "$XVT_ROOT" || exit 1
-export XVT_ROOT XVT_P=k61-
+# TCG: a loader attach verifies the whole object, tens of seconds here
+export XVT_ROOT XVT_P=k61- XVT_TOOL_TIMEOUT=${XVT_TOOL_TIMEOUT:-180}
 RES=$OUTD/results.log
 mkdir -p "$OUTD/steps" "$OUTD/verifier"
 : >"$RES"
