@@ -53,7 +53,7 @@ kernel_has()
 		case $t in
 		vlan) ip -n "$ns" link add d0 type dummy && ip -n "$ns" link add link d0 name d0.5 type vlan id 5 ;;
 		bond) ip -n "$ns" link add b0 type bond mode 802.3ad ;;
-		erspan) ip -n "$ns" link add e0 type erspan local 192.0.2.1 remote 192.0.2.2 key 1 erspan_ver 1 ;;
+		erspan) ip -n "$ns" link add e0 type erspan local 192.0.2.1 remote 192.0.2.2 key 1 seq erspan_ver 1 erspan 1 ;;
 		esac >/dev/null 2>&1 || ok=1
 	done
 	ip netns del "$ns"
