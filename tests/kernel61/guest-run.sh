@@ -18,8 +18,9 @@ OUTD=$1
 # shellcheck disable=SC1091
 . "$OUTD/env"
 cd "$XVT_ROOT" || exit 1
-# TCG: a loader attach verifies the whole object, tens of seconds here
-export XVT_ROOT XVT_P=k61- XVT_TOOL_TIMEOUT=${XVT_TOOL_TIMEOUT:-180}
+# TCG: a loader attach verifies the whole object (about 9 s here), and TCP
+# moves slowly; 2 MB files keep decap_modes' sha256 checks within budget
+export XVT_ROOT XVT_P=k61- XVT_TOOL_TIMEOUT=${XVT_TOOL_TIMEOUT:-180} XFER_MB=${XFER_MB:-2}
 RES=$OUTD/results.log
 mkdir -p "$OUTD/steps" "$OUTD/verifier"
 : >"$RES"
