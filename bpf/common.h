@@ -61,6 +61,19 @@ struct vxlan_hdr {
 	__be32 vni;		/* VNI in the upper 24 bits */
 };
 
+/* A 16-bit header field in host order, for use as a packet offset or length.
+ * Older verifiers (6.1) learn no bounds from a byte swap (BPF_END leaves an
+ * unbounded scalar, which they refuse to add to a packet pointer), so mask
+ * the swapped value; the empty asm keeps clang from dropping the mask as
+ * redundant. One ALU instruction. */
+static __always_inline __u32 ntohs_bounded(__be16 v)
+{
+	__u32 h = bpf_ntohs(v);
+
+	asm volatile("" : "+r"(h));
+	return h & 0xffff;
+}
+
 static __always_inline bool mac_is_multicast(const __u8 *mac)
 {
 	return mac[0] & 1;	/* includes broadcast */

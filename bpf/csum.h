@@ -65,7 +65,9 @@ static __always_inline int l4_csum_fill(struct xdp_md *ctx, __u32 l4_off, __u32 
 	for (int i = 0; i < L4_CSUM_MAX_LEN / CSUM_CHUNK; i++) {
 		__u64 n = (__u64)l4_len - done, padded;
 
-		if (!n)
+		/* Signed, not `!n`: before 6.8 the verifier learns nothing from
+		 * n != 0, and bpf_xdp_load_bytes wants n >= 1 proven. */
+		if ((__s64)n <= 0)
 			break;
 		if (n > CSUM_CHUNK)
 			n = CSUM_CHUNK;

@@ -75,7 +75,7 @@ static __always_inline int parse_inner_flow(struct ethhdr *eth, const void *data
 		if ((void *)(ip + 1) > data_end)
 			return -1;
 		ihl = ip->ihl * 4;
-		tot = bpf_ntohs(ip->tot_len);
+		tot = ntohs_bounded(ip->tot_len);
 		if (ip->version != 4 || ihl < sizeof(*ip) || tot < ihl ||
 		    (void *)ip + tot > data_end)
 			return -1;
@@ -102,7 +102,7 @@ static __always_inline int parse_inner_flow(struct ethhdr *eth, const void *data
 
 		if ((void *)(ip6 + 1) > data_end)
 			return -1;
-		len = bpf_ntohs(ip6->payload_len);
+		len = ntohs_bounded(ip6->payload_len);
 		f->l4 = (__u8 *)(ip6 + 1);
 		f->l4_len = len;
 		if ((void *)(f->l4 + len) > data_end)

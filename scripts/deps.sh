@@ -17,6 +17,8 @@ PKGS=(
 	# tests and demo
 	iproute2 iputils-ping ethtool iperf3 tcpdump tshark jq python3 python3-scapy
 	util-linux procps coreutils strace
+	# the 6.1 kernel guest (tests/kernel61): qemu TCG, busybox for its initramfs
+	qemu-system-x86 busybox-static
 	# fuzzing: libFuzzer runtime for clang 14 (tests/fuzz)
 	libclang-rt-14-dev
 )

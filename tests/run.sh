@@ -1,12 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# xvtep test runner:  tests/run.sh [all|unit|integration] [FILE...]
+# xvtep test runner:  tests/run.sh [all|unit|integration|fuzz|kernel61] [FILE...]
 #
 #   unit         build/tests/unit_tests (through tests/unit/run.sh if present)
 #   fuzz         tests/fuzz/run.sh: libFuzzer on the dataplane for FUZZ_TIME s (60)
 #   integration  every tests/integration/*.sh that defines ALL_TESTS
-#                (or only the FILEs given, e.g. tests/run.sh integration cli)
+#                (or only the FILEs given, e.g. tests/run.sh integration cli);
+#                not the guest-only files (XVT_GUEST_ONLY=1, e.g. k61peers)
+#   kernel61     tests/kernel61/run.sh: Debian 12's 6.1 kernel under qemu (TCG),
+#                booted once, runs the verifier per program, the unit tests and
+#                an integration subset on this build; its lines are "k61/..."
+#                (in `all` when qemu-system-x86_64 is installed)
 #
 # Installs missing packages (scripts/deps.sh) and builds (make all
 # bench-tools: bench_tools.sh tests the bench's tools) first, counts
@@ -30,8 +35,8 @@ START=$(date +%s)
 FILE_TIMEOUT=${XVT_FILE_TIMEOUT:-600}
 
 case $MODE in
-all|unit|integration|fuzz) ;;
-*) echo "usage: $0 [all|unit|integration|fuzz] [FILE...]" >&2; exit 2 ;;
+all|unit|integration|fuzz|kernel61) ;;
+*) echo "usage: $0 [all|unit|integration|fuzz|kernel61] [FILE...]" >&2; exit 2 ;;
 esac
 
 if [ "$(id -u)" != 0 ]; then
@@ -134,7 +139,7 @@ if [ "$MODE" == all ] || [ "$MODE" == integration ]; then
 		done
 	else
 		for f in tests/integration/*.sh; do
-			grep -q '^ALL_TESTS=' "$f" && files+=("$f")
+			grep -q '^ALL_TESTS=' "$f" && ! grep -q '^XVT_GUEST_ONLY=1' "$f" && files+=("$f")
 		done
 	fi
 	for f in "${files[@]}"; do
@@ -145,6 +150,19 @@ if [ "$MODE" == all ] || [ "$MODE" == integration ]; then
 		rc=${PIPESTATUS[0]}
 		count_log "$name" "$log" "$rc"
 	done
+fi
+
+# The 6.1 guest: one qemu boot, its own limit (XVT_K61_LIMIT, 540 s) inside
+# this one. TCG needs no /dev/kvm, only qemu.
+if [ "$MODE" == kernel61 ] || { [ "$MODE" == all ] && command -v qemu-system-x86_64 >/dev/null; }; then
+	echo "# kernel61: Debian 12's 6.1 kernel under qemu" >&2
+	XVT_K61_LOGDIR=$LOGDIR/kernel61 timeout -s TERM -k 30 900 tests/kernel61/run.sh 2>"$LOGDIR/kernel61.err" |
+		tee "$LOGDIR/kernel61.log"
+	rc=${PIPESTATUS[0]}
+	grep '^# k61' "$LOGDIR/kernel61.err" >&2
+	count_log kernel61 "$LOGDIR/kernel61.log" "$rc"
+elif [ "$MODE" == all ]; then
+	echo "# kernel61: skipped: qemu-system-x86_64 is not installed (scripts/deps.sh installs it)" >&2
 fi
 
 echo "# total time $(($(date +%s) - START)) s, logs in $LOGDIR_FINAL" >&2

@@ -1,0 +1,77 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/kernel61/guest-run.sh OUTDIR: the test run INSIDE the 6.1 guest
+# (boot.sh runs it; not for the host). OUTDIR/env (written by run.sh) sets
+#   XVT_ROOT     the work tree (read-only here), built on the host
+#   K61_STEPS    what to run, one step a word:
+#                  verifier         OUTDIR/progload on build/xvtep.bpf.o
+#                  unit             tests/unit/run.sh
+#                  FILE[:fn,fn]     tests/integration/FILE.sh (TESTS=fn ...)
+#   K61_STEP_TIMEOUT  seconds per step
+# Every PASS:/FAIL: line goes to stdout and OUTDIR/results.log prefixed with
+# k61/STEP/ ("PASS: k61/forwarding/ping_xvtep: ..."); a step that exits
+# non-zero without a FAIL line, or times out, gets one. Full step output:
+# OUTDIR/steps/STEP.log.
+set -u
+OUTD=$1
+# shellcheck disable=SC1091
+. "$OUTD/env"
+cd "$XVT_ROOT" || exit 1
+# TCG: a loader attach verifies the whole object (about 9 s here), and TCP
+# moves slowly; 2 MB files keep decap_modes' sha256 checks within budget
+export XVT_ROOT XVT_P=k61- XVT_TOOL_TIMEOUT=${XVT_TOOL_TIMEOUT:-180} XFER_MB=${XFER_MB:-2}
+RES=$OUTD/results.log
+mkdir -p "$OUTD/steps" "$OUTD/verifier"
+: >"$RES"
+T0=$(cut -d' ' -f1 /proc/uptime)
+
+emit() { echo "$1" | tee -a "$RES"; }
+
+# step NAME CMD... : run CMD, prefix its PASS/FAIL lines with k61/NAME/
+# (k61/ alone when a line already starts with "NAME:" or "NAME/")
+step()
+{
+	local name=$1 log=$OUTD/steps/$1.log rc p f t0
+	shift
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	timeout -k 10 "${K61_STEP_TIMEOUT:-300}" "$@" >"$log" 2>&1 </dev/null
+	rc=$?
+	awk -v n="$name" '/^(PASS|FAIL): / {
+		r = substr($0, 7)
+		if (index(r, n ":") == 1 || index(r, n "/") == 1)
+			print substr($0, 1, 6) "k61/" r
+		else
+			print substr($0, 1, 6) "k61/" n "/" r
+	}' "$log" | tee -a "$RES"
+	p=$(grep -c '^PASS: ' "$log")
+	f=$(grep -c '^FAIL: ' "$log")
+	if [ $rc -eq 124 ]; then
+		emit "FAIL: k61/$name: timed out after ${K61_STEP_TIMEOUT:-300} s"
+	elif [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+		emit "FAIL: k61/$name: exited $rc without a FAIL line: $(tail -n 3 "$log" | tr '\n' ' ' | cut -c1-300)"
+	elif [ $rc -eq 0 ] && [ "$p" -eq 0 ]; then
+		emit "FAIL: k61/$name: ran no check"
+	fi
+	echo "# k61 $name: $p passed, $f failed, rc $rc, $(echo "$(cut -d' ' -f1 /proc/uptime) - $t0" | bc) s"
+}
+
+emit "PASS: k61/boot: $(uname -r) ($(nproc) CPUs)"
+for s in $K61_STEPS; do
+	case $s in
+	verifier)
+		step verifier "$OUTD/progload" "$XVT_ROOT/build/xvtep.bpf.o" "$OUTD/verifier" ;;
+	unit)
+		step unit tests/unit/run.sh ;;
+	*)
+		f=${s%%:*}
+		fns=
+		[ "$s" != "$f" ] && fns=${s#*:}
+		if [ ! -r "tests/integration/$f.sh" ]; then
+			emit "FAIL: k61/$f: no tests/integration/$f.sh"
+			continue
+		fi
+		step "$f" env TESTS="${fns//,/ }" bash "tests/integration/$f.sh" ;;
+	esac
+done
+echo "# k61: guest steps took $(echo "$(cut -d' ' -f1 /proc/uptime) - $T0" | bc) s"
