@@ -15,20 +15,6 @@
 int ncpus;
 uint16_t unit_feat_off;
 
-/* The kernel features the loader would use (lib/features.c), probed once:
- * the object is configured as `attach` configures it, so that on an older
- * kernel the tests run the fallback paths rather than fail on missing ones. */
-static __u16 env_feat_off(void)
-{
-	static int probed;
-	static __u16 off;
-
-	if (!probed && xv_features_probe(&off))
-		off = 0;
-	probed = 1;
-	return off;
-}
-
 int env_load(struct env *e, const struct env_cfg *c)
 {
 	struct xvtep_stats *zero;
@@ -56,8 +42,6 @@ int env_load(struct env *e, const struct env_cfg *c)
 		e->skel->rodata->cfg_sport_max = c->sport_max;
 	e->skel->rodata->cfg_xdp_tcp = c->xdp_tcp;
 	e->skel->rodata->cfg_mirror_ifindex = c->mirror_ifindex;
-	e->skel->rodata->cfg_xdp_meta = !(env_feat_off() & XVTEP_FEAT_XDP_META);
-	e->skel->rodata->cfg_decap_l3 = !(env_feat_off() & XVTEP_FEAT_DECAP_L3);
 	memcpy((void *)e->skel->rodata->cfg_uplink_mac, MAC_UPLINK, 6);
 	off = (unit_feat_off | c->feat_off) & ~c->feat_on;
 	e->skel->rodata->cfg_xdp_meta = !(off & XVTEP_FEAT_XDP_META);
