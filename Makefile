@@ -4,6 +4,8 @@ PREFIX    ?= /usr/local
 CLANG     ?= clang
 BPFTOOL   ?= bpftool
 CC        ?= gcc
+# The one place the version is stated: --version of both tools, the man pages.
+XVTEP_VERSION := $(shell cat VERSION)
 ARCH      := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
 ifeq ($(V),1)
@@ -54,13 +56,13 @@ $(OUTPUT)/lib/%.o: lib/%.c $(LIB_HDRS) | $(OUTPUT)/lib
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(LOADER): $(wildcard loader/*.c loader/*.h) $(LIB_OBJS) $(SKELS)
+$(LOADER): $(wildcard loader/*.c loader/*.h) $(LIB_OBJS) $(SKELS) VERSION
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(filter %.c %.o,$^) $(LIBBPF_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -DXVTEP_VERSION='"$(XVTEP_VERSION)"' $(filter %.c %.o,$^) $(LIBBPF_LIBS) -o $@
 
-$(CLI): $(wildcard cli/*.c cli/*.h) $(LIB_OBJS) $(SKELS)
+$(CLI): $(wildcard cli/*.c cli/*.h) $(LIB_OBJS) $(SKELS) VERSION
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(filter %.c %.o,$^) $(LIBBPF_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -DXVTEP_VERSION='"$(XVTEP_VERSION)"' $(filter %.c %.o,$^) $(LIBBPF_LIBS) -o $@
 
 $(UNIT): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(LIB_OBJS) $(SKELS) | $(OUTPUT)/tests
 	$(call msg,LINK,$@)
