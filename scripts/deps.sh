@@ -19,6 +19,9 @@ PKGS=(
 	util-linux procps coreutils strace
 	# fuzzing: libFuzzer runtime for clang 14 (tests/fuzz)
 	libclang-rt-14-dev
+	# packaging tests: the .deb build, systemd-analyze, man pages, completion
+	build-essential debhelper dpkg-dev systemd man-db groff-base bsdextrautils
+	bash-completion
 )
 if [ "${1:-}" == --bench ]; then
 	shift
