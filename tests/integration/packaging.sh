@@ -45,10 +45,14 @@ man_text()
 	LC_ALL=C MANWIDTH=4000 man -l "$1" 2>/dev/null | col -b
 }
 
-# make_install DESTDIR : install the work tree's build with PREFIX=/usr
-make_install()
+# stage NAME : `make install PREFIX=/usr` of the work tree's build into a new
+# directory under XVT_TMP (the exit trap removes it), named in STAGED
+stage()
 {
-	make -C "$ROOT" -s install DESTDIR="$1" PREFIX=/usr >"$XVT_TMP/install.log" 2>&1
+	STAGED=$(mktemp -d "$XVT_TMP/$1.XXXXXX")
+	make -C "$ROOT" -s install DESTDIR="$STAGED" PREFIX=/usr >"$STAGED.log" 2>&1 && return 0
+	check_fail "$1: make install" "$(tail -n 5 "$STAGED.log")"
+	return 1
 }
 
 version_one_place()
@@ -89,38 +93,26 @@ man_warnings()
 	done
 }
 
-# check_terms NAME TEXT WHAT WORD... : every WORD is a word of TEXT
-check_terms()
+# check_words NAME TEXT HOW WORD... : every WORD is in TEXT; HOW is "word"
+# (anywhere, as a word) or "term" (a term the page defines: a tagged
+# paragraph's tag, the line starts with it)
+check_words()
 {
-	local name=$1 text=$2 what=$3 w missing=()
+	local name=$1 text=$2 how=$3 w missing=()
 	shift 3
 	for w in "$@"; do
-		grep -qwF -- "$w" <<<"$text" || missing+=("$w")
+		if [ "$how" = term ]; then
+			grep -qE "^ +$w( |$)" <<<"$text" || missing+=("$w")
+		else
+			grep -qwF -- "$w" <<<"$text" || missing+=("$w")
+		fi
 	done
 	if [ $# -eq 0 ]; then
-		check_fail "$name" "no $what found in the code (has its format changed?)"
+		check_fail "$name" "none found in the code (has its format changed?)"
 	elif [ ${#missing[@]} -eq 0 ]; then
 		check_pass "$name"
 	else
-		check_fail "$name" "not in the man page: ${missing[*]}"
-	fi
-}
-
-# check_defined NAME TEXT WORD... : every WORD is a term the page defines
-# (a tagged paragraph's tag: the line starts with it)
-check_defined()
-{
-	local name=$1 text=$2 w missing=()
-	shift 2
-	for w in "$@"; do
-		grep -qE "^ +$w( |$)" <<<"$text" || missing+=("$w")
-	done
-	if [ $# -eq 0 ]; then
-		check_fail "$name" "no names found in the code (has its format changed?)"
-	elif [ ${#missing[@]} -eq 0 ]; then
-		check_pass "$name"
-	else
-		check_fail "$name" "not defined in the man page: ${missing[*]}"
+		check_fail "$name" "not in the man page (as a $how): ${missing[*]}"
 	fi
 }
 
@@ -161,25 +153,25 @@ man_coverage()
 	else
 		check_fail "$T: xvtepctl commands in the synopsis" "missing: ${missing[*]}"
 	fi
-	check_terms "$T: xvtepctl objects" "$ctl" objects \
+	check_words "$T: xvtepctl objects" "$ctl" word \
 		$(grep -oE 'OBJECT := \{[^}]*\}' <<<"$usage" | grep -oE '[a-z]+')
 	# keywords and values: the lower-case words of the command lines
 	kws=$(grep -E '^ +(xvtepctl|[[(])' <<<"$usage" | sed -E 's/ {2,}\(.*\)$//' |
 		grep -oE '(^|[^A-Za-z0-9_/-])[a-z][a-z0-9-]*' | grep -oE '[a-z][a-z0-9-]*' | sort -u)
 	# shellcheck disable=SC2086
-	check_terms "$T: xvtepctl keywords" "$ctl" keywords $kws
+	check_words "$T: xvtepctl keywords" "$ctl" word $kws
 	opts=$( (grep -oE '(^|[ ,])-{1,2}[a-zA-Z][a-z-]*' <<<"$usage"
 		sed -n '/^static int parse_globals/,/^}/p' "$ROOT/cli/main.c" |
 			grep -oE '"-{1,2}[a-zA-Z][a-z-]*"') | grep -oE -- '-{1,2}[a-zA-Z][a-z-]*' | sort -u)
 	# shellcheck disable=SC2086
-	check_terms "$T: xvtepctl options" "$ctl" options $opts
+	check_words "$T: xvtepctl options" "$ctl" word $opts
 
 	# xvtep-loader: usage words, getopt's long and short options
 	usage=$("$LOADER" --help)
 	kws=$(grep -E '^(Usage:| +xvtep-loader| +\[)' <<<"$usage" | sed 's/^Usage://' |
 		grep -oE '(^|[^A-Za-z0-9_/-])[a-z][a-z0-9-]*' | grep -oE '[a-z][a-z0-9-]*' | sort -u)
 	# shellcheck disable=SC2086
-	check_terms "$T: xvtep-loader commands and values" "$loader" keywords $kws
+	check_words "$T: xvtep-loader commands and values" "$loader" word $kws
 	opts=$( (grep -oE '(^|[ ,\[])-{1,2}[a-zA-Z][a-z-]*' <<<"$usage"
 		grep -oE '\{ "[a-z-]+", +(required|no)_argument' "$ROOT/loader/xvtep-loader.c" |
 			grep -oE '"[a-z-]+"' | tr -d '"' | sed 's/^/--/'
@@ -187,27 +179,27 @@ man_coverage()
 			sed -E 's/.*"(.*)"/\1/' | tr -d ':' | grep -oE '.' | sed 's/^/-/') |
 		grep -oE -- '-{1,2}[a-zA-Z][a-z-]*' | sort -u)
 	# shellcheck disable=SC2086
-	check_terms "$T: xvtep-loader options" "$loader" options $opts
+	check_words "$T: xvtep-loader options" "$loader" word $opts
 
 	# names the counters and status use: each a term defined on the page
 	# shellcheck disable=SC2046
-	check_defined "$T: drop reasons (xvtep_drop_names)" "$ctl" $(names_table xvtep_drop_names)
+	check_words "$T: drop reasons (xvtep_drop_names)" "$ctl" term $(names_table xvtep_drop_names)
 	# shellcheck disable=SC2046
-	check_defined "$T: events (xvtep_event_names)" "$ctl" $(names_table xvtep_event_names)
+	check_words "$T: events (xvtep_event_names)" "$ctl" term $(names_table xvtep_event_names)
 	# shellcheck disable=SC2046
-	check_defined "$T: mirror drop reasons (xvtep_mdrop_names)" \
-		"$(sed -n '/Mirror drop reasons/,/^[A-Z]/p' <<<"$ctl")" $(names_table xvtep_mdrop_names)
+	check_words "$T: mirror drop reasons (xvtep_mdrop_names)" \
+		"$(sed -n '/Mirror drop reasons/,/^[A-Z]/p' <<<"$ctl")" term $(names_table xvtep_mdrop_names)
 	# shellcheck disable=SC2046
-	check_defined "$T: kernel features (lib/features.c)" "$loader" \
+	check_words "$T: kernel features (lib/features.c)" "$loader" term \
 		$(grep -oE '\{ XVTEP_FEAT_[A-Z0-9_]+, "[a-z0-9-]+"' "$ROOT/lib/features.c" | grep -oE '"[a-z0-9-]+"' | tr -d '"')
-	check_terms "$T: XVTEP_FEATURES_OFF" "$loader" variable \
+	check_words "$T: XVTEP_FEATURES_OFF" "$loader" word \
 		$(grep -ohE '"XVTEP_[A-Z_]+"' "$ROOT/lib/xvtep_lib.h" | tr -d '"')
 
 	# JSON keys
 	# shellcheck disable=SC2046
-	check_terms "$T: xvtepctl JSON keys" "$ctl" "JSON keys" $(json_keys "$ROOT"/cli/*.c | sort -u)
+	check_words "$T: xvtepctl JSON keys" "$ctl" word $(json_keys "$ROOT"/cli/*.c | sort -u)
 	# shellcheck disable=SC2046
-	check_terms "$T: xvtep-loader status JSON keys" "$loader" "JSON keys" \
+	check_words "$T: xvtep-loader status JSON keys" "$loader" word \
 		$(json_keys "$ROOT/loader/xvtep-loader.c" | sort -u)
 
 	missing=()
@@ -220,12 +212,8 @@ man_coverage()
 install_uninstall()
 {
 	local T=install_uninstall d got
-	d=$(mktemp -d /tmp/xvt-inst.XXXXXX)
-	if ! make_install "$d"; then
-		check_fail "$T: make install" "$(tail -n 5 "$XVT_TMP/install.log")"
-		rm -rf "$d"
-		return
-	fi
+	stage $T || return
+	d=$STAGED
 	got=$(cd "$d" && find . -not -type d | sed 's|^\./||' | sort)
 	check_eq "$T: make install puts exactly the expected files" "$got" "$INSTALL_LIST"
 	check_eq "$T: tools and boot script executable" \
@@ -259,12 +247,8 @@ verify_unit()
 unit_verify()
 {
 	local T=unit_verify d out
-	d=$(mktemp -d /tmp/xvt-unit.XXXXXX)
-	if ! make_install "$d"; then
-		check_fail "$T: make install" "$(tail -n 5 "$XVT_TMP/install.log")"
-		rm -rf "$d"
-		return
-	fi
+	stage $T || return
+	d=$STAGED
 	out=$(verify_unit "$d" /usr/lib/systemd/system/xvtep.service)
 	check_eq "$T: systemd-analyze verify xvtep.service: no complaint" "$out" "rc=0"
 	# the check works: a unit whose script is missing is refused
@@ -278,7 +262,7 @@ unit_verify()
 boot_script()
 {
 	local T=boot_script d out rc
-	d=$(mktemp -d /tmp/xvt-boot.XXXXXX)
+	d=$(mktemp -d "$XVT_TMP/boot.XXXXXX")
 	make -C "$ROOT" -s build/dist/xvtep-boot >/dev/null 2>&1
 	for t in loader ctl; do
 		printf '#!/bin/sh\necho "%s $*" >>%s/calls\n' "$t" "$d" >"$d/$t"
@@ -368,14 +352,13 @@ completion()
 deb_package()
 {
 	local T=deb_package d src deb x out
-	d=$(mktemp -d /tmp/xvt-deb.XXXXXX)
+	d=$(mktemp -d "$XVT_TMP/deb.XXXXXX")
 	src=$d/xvtep-$VERSION
 	mkdir -p "$src"
 	tar -C "$ROOT" --exclude=./build --exclude=./.git -cf - . | tar -C "$src" -xf -
 	if ! (cd "$src" && DEB_BUILD_OPTIONS="nocheck parallel=2" dpkg-buildpackage -us -uc -b) \
 		>"$d/build.log" 2>&1; then
 		check_fail "$T: dpkg-buildpackage -us -uc -b" "$(tail -n 8 "$d/build.log")"
-		cp "$d/build.log" "$XVT_TMP/../xvt-deb-build.log" 2>/dev/null
 		rm -rf "$d"
 		return
 	fi
