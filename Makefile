@@ -1,6 +1,15 @@
 # xvtep build. `make V=1` shows the commands.
 OUTPUT    ?= build
 PREFIX    ?= /usr/local
+SBINDIR   ?= $(PREFIX)/sbin
+XVTEP_LIBDIR ?= $(PREFIX)/lib/xvtep
+MANDIR    ?= $(PREFIX)/share/man
+DOCDIR    ?= $(PREFIX)/share/doc/xvtep
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSCONFDIR ?= /etc
+# The one place the version is stated: --version of both tools, the man pages.
+XVTEP_VERSION := $(shell cat VERSION)
 CLANG     ?= clang
 BPFTOOL   ?= bpftool
 CC        ?= gcc
@@ -19,7 +28,7 @@ LIBBPF_LIBS   := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lel
 
 CFLAGS    ?= -O2 -g
 CFLAGS    += -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 -D_GNU_SOURCE \
-	     -Iinclude -Ilib -I$(OUTPUT) $(LIBBPF_CFLAGS)
+	     -Iinclude -Ilib -I$(OUTPUT) $(LIBBPF_CFLAGS) $(CPPFLAGS)
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Ivmlinux -Iinclude -Ibpf
 
@@ -36,7 +45,7 @@ CLI       := $(OUTPUT)/xvtepctl
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT      := $(OUTPUT)/tests/unit_tests
 
-.PHONY: all clean install test unit integration bench bench-tools demo vmlinux fuzz fuzz-build
+.PHONY: all tools clean install uninstall FORCE test unit integration bench bench-tools demo vmlinux fuzz fuzz-build
 all: $(BPF_OBJS) $(SKELS) $(LOADER) $(CLI) $(UNIT)
 
 $(OUTPUT) $(OUTPUT)/lib $(OUTPUT)/tests:
@@ -54,13 +63,15 @@ $(OUTPUT)/lib/%.o: lib/%.c $(LIB_HDRS) | $(OUTPUT)/lib
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(LOADER): $(wildcard loader/*.c loader/*.h) $(LIB_OBJS) $(SKELS)
+$(LOADER): $(wildcard loader/*.c loader/*.h) $(LIB_OBJS) $(SKELS) VERSION
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(filter %.c %.o,$^) $(LIBBPF_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -DXVTEP_VERSION='"$(XVTEP_VERSION)"' $(filter %.c %.o,$^) \
+		$(LDFLAGS) $(LIBBPF_LIBS) -o $@
 
-$(CLI): $(wildcard cli/*.c cli/*.h) $(LIB_OBJS) $(SKELS)
+$(CLI): $(wildcard cli/*.c cli/*.h) $(LIB_OBJS) $(SKELS) VERSION
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(filter %.c %.o,$^) $(LIBBPF_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -DXVTEP_VERSION='"$(XVTEP_VERSION)"' $(filter %.c %.o,$^) \
+		$(LDFLAGS) $(LIBBPF_LIBS) -o $@
 
 $(UNIT): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(LIB_OBJS) $(SKELS) | $(OUTPUT)/tests
 	$(call msg,LINK,$@)
@@ -85,10 +96,62 @@ vmlinux:
 	$(call msg,GEN,vmlinux/vmlinux.h)
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
 
-install: all
-	$(Q)install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/xvtep
-	$(Q)install -m 0755 $(LOADER) $(CLI) $(DESTDIR)$(PREFIX)/sbin/
-	$(Q)install -m 0644 $(BPF_OBJS) $(DESTDIR)$(PREFIX)/lib/xvtep/
+# What `make install` puts in place (and `make uninstall` removes): the
+# tools, the BPF object, man pages, the systemd unit and its boot script,
+# bash completion, example configuration. DESTDIR stages a package.
+MANS      := $(OUTPUT)/man/xvtep-loader.8 $(OUTPUT)/man/xvtepctl.8
+DIST_GEN  := $(OUTPUT)/dist/xvtep.service $(OUTPUT)/dist/xvtep-boot
+INSTALLED := $(SBINDIR)/xvtep-loader $(SBINDIR)/xvtepctl \
+	     $(XVTEP_LIBDIR)/xvtep.bpf.o $(XVTEP_LIBDIR)/xvtep-boot \
+	     $(MANDIR)/man8/xvtep-loader.8 $(MANDIR)/man8/xvtepctl.8 \
+	     $(UNITDIR)/xvtep.service \
+	     $(BASHCOMPDIR)/xvtep-loader $(BASHCOMPDIR)/xvtepctl \
+	     $(DOCDIR)/examples/xvtep.conf $(DOCDIR)/examples/xvtep.batch
+# Directories of xvtep's own, removed by uninstall once empty.
+OWN_DIRS  := $(DOCDIR)/examples $(DOCDIR) $(XVTEP_LIBDIR)
+
+# Substitutions for the files that name paths or the version.
+SUBST = sed -e 's|@VERSION@|$(XVTEP_VERSION)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \
+	    -e 's|@XVTEP_LIBDIR@|$(XVTEP_LIBDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+
+$(OUTPUT)/man $(OUTPUT)/dist:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/man/xvtep-loader.8: loader/xvtep-loader.8 VERSION | $(OUTPUT)/man
+	$(call msg,GEN,$@)
+	$(Q)$(SUBST) $< > $@
+
+$(OUTPUT)/man/xvtepctl.8: cli/xvtepctl.8 VERSION | $(OUTPUT)/man
+	$(call msg,GEN,$@)
+	$(Q)$(SUBST) $< > $@
+
+# Paths are baked in: a rebuild with another PREFIX must regenerate them.
+$(OUTPUT)/dist/%: dist/%.in VERSION FORCE | $(OUTPUT)/dist
+	$(call msg,GEN,$@)
+	$(Q)$(SUBST) $< > $@.tmp && mv $@.tmp $@
+
+FORCE:
+
+# The installed set: no unit tests.
+tools: $(BPF_OBJS) $(LOADER) $(CLI) $(MANS) $(DIST_GEN)
+
+install: tools
+	$(Q)install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(XVTEP_LIBDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)/examples
+	$(Q)install -m 0755 $(LOADER) $(CLI) $(DESTDIR)$(SBINDIR)/
+	$(Q)install -m 0644 $(BPF_OBJS) $(DESTDIR)$(XVTEP_LIBDIR)/
+	$(Q)install -m 0755 $(OUTPUT)/dist/xvtep-boot $(DESTDIR)$(XVTEP_LIBDIR)/
+	$(Q)install -m 0644 $(MANS) $(DESTDIR)$(MANDIR)/man8/
+	$(Q)install -m 0644 $(OUTPUT)/dist/xvtep.service $(DESTDIR)$(UNITDIR)/
+	$(Q)install -m 0644 dist/bash-completion/xvtep-loader dist/bash-completion/xvtepctl \
+		$(DESTDIR)$(BASHCOMPDIR)/
+	$(Q)install -m 0644 dist/xvtep.conf dist/xvtep.batch $(DESTDIR)$(DOCDIR)/examples/
+
+# Removes exactly what install put (shared directories stay).
+uninstall:
+	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	$(Q)for d in $(addprefix $(DESTDIR),$(OWN_DIRS)); do \
+		[ ! -d "$$d" ] || rmdir --ignore-fail-on-non-empty "$$d"; done
 
 # The README's test command: unit + integration, one closing "N passed, N failed"
 # line. No dependency on `all`: tests/run.sh installs missing packages, then builds.

@@ -9,6 +9,11 @@
 #include <unistd.h>
 #include "cli.h"
 
+/* One version for both tools: the Makefile passes the VERSION file's. */
+#ifndef XVTEP_VERSION
+#error "XVTEP_VERSION is not set (the Makefile sets it from VERSION)"
+#endif
+
 struct ctl ctl = {
 	.pin = XVTEP_PIN_DEFAULT,
 	.lock_fd = -1,
@@ -24,6 +29,7 @@ static void usage(FILE *f)
 		"         -j, --json     JSON output\n"
 		"         -p, --pretty   pretty-printed JSON output (implies -j)\n"
 		"         -b, -batch FILE  run the commands of FILE (\"-\" = stdin), one per line\n"
+		"         -V, --version  print the version and exit\n"
 		"OBJECT := { vni | port | fdb | stats | mirror | peer | help }\n\n");
 	usage_vni(f);
 	usage_port(f);
@@ -195,7 +201,7 @@ static int parse_globals(int *argcp, char **argv)
 		} else if (is_kw(a, "-h") || is_kw(a, "--help")) {
 			argv[out++] = argv[i];
 		} else if (is_kw(a, "-V") || is_kw(a, "--version")) {
-			printf("xvtepctl (xvtep ABI %d)\n", XVTEP_ABI_VERSION);
+			printf("xvtepctl (xvtep) %s, ABI %d\n", XVTEP_VERSION, XVTEP_ABI_VERSION);
 			exit(0);
 		} else {
 			/* Not a global option: a negative number or such; let the command judge it. */

@@ -35,6 +35,11 @@
 #include "xvtep_lib.h"
 #include "json.h"
 
+/* One version for both tools: the Makefile passes the VERSION file's. */
+#ifndef XVTEP_VERSION
+#error "XVTEP_VERSION is not set (the Makefile sets it from VERSION)"
+#endif
+
 #define XDP_MODE_NATIVE		0
 #define XDP_MODE_GENERIC	1
 #define FDB_SIZE_MAX		(1U << 24)
@@ -126,8 +131,15 @@ static void usage(FILE *f)
 		"  --pin DIR    bpffs directory of the pins (default %s)\n"
 		"  -n NETNS     work in network namespace /run/netns/NETNS\n"
 		"  -j, -p       JSON output, -p pretty-printed (status)\n"
-		"  -v           show libbpf debug messages\n",
+		"  -v           show libbpf debug messages\n"
+		"  -V, --version print the version and exit\n"
+		"  -h, --help   print this help and exit\n",
 		XVTEP_PIN_DEFAULT);
+}
+
+static void print_version(void)
+{
+	printf("xvtep-loader (xvtep) %s, ABI %d\n", XVTEP_VERSION, XVTEP_ABI_VERSION);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -2296,6 +2308,7 @@ static int parse_args(int argc, char **argv, const char **cmd)
 		{ "pretty",      no_argument,       NULL, 'p' },
 		{ "verbose",     no_argument,       NULL, 'v' },
 		{ "help",        no_argument,       NULL, 'h' },
+		{ "version",     no_argument,       NULL, 'V' },
 		{ "uplink",      required_argument, NULL, OPT_UPLINK },
 		{ "local",       required_argument, NULL, OPT_LOCAL },
 		{ "dstport",     required_argument, NULL, OPT_DSTPORT },
@@ -2312,7 +2325,7 @@ static int parse_args(int argc, char **argv, const char **cmd)
 	int c;
 
 	opterr = 0;	/* our own "Error:" messages */
-	while ((c = getopt_long(argc, argv, ":n:jpvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":n:jpvhV", opts, NULL)) != -1) {
 		if (c >= OPT_UPLINK && c <= OPT_FORCE)
 			attach_opt = true;
 		switch (c) {
@@ -2336,6 +2349,9 @@ static int parse_args(int argc, char **argv, const char **cmd)
 			break;
 		case 'h':
 			usage(stdout);
+			exit(0);
+		case 'V':
+			print_version();
 			exit(0);
 		case OPT_UPLINK:
 			cfg.uplink = optarg;

@@ -21,6 +21,9 @@ PKGS=(
 	qemu-system-x86 busybox-static
 	# fuzzing: libFuzzer runtime for clang 14 (tests/fuzz)
 	libclang-rt-14-dev
+	# packaging tests: the .deb build, systemd-analyze, man pages, completion
+	build-essential debhelper dpkg-dev systemd man-db groff-base bsdextrautils
+	bash-completion
 )
 if [ "${1:-}" == --bench ]; then
 	shift
