@@ -624,6 +624,32 @@ static int mirror_del(int argc, char **argv)
 
 /* ---- show ---- */
 
+static void print_sources(const struct xvtep_mirror *m)
+{
+	for (__u32 i = 0; i < m->nr_sources && i < XVTEP_MIRROR_MAX_SRCS; i++)
+		printf("%s%s", i ? "," : "", ifname(m->sources[i]));
+}
+
+/* The destination, truncate and rate words, as `mirror add` takes them. */
+static void print_options(const struct xvtep_mirror *m, const struct xvtep_mirror_rate *rt)
+{
+	char ip[16];
+
+	if (m->kind == XVTEP_MIRROR_ERSPAN) {
+		xv_fmt_ipv4(m->remote, ip);
+		printf(" remote %s version %u session %u index %u hwid %u", ip, m->erspan_version,
+		       m->session, m->index, m->hwid);
+	} else {
+		printf(" dev %s", ifname(m->dest_ifindex));
+	}
+	if (m->kind == XVTEP_MIRROR_RSPAN)
+		printf(" vlan %u", m->vlan);
+	if (m->truncate)
+		printf(" truncate %u", m->truncate);
+	if (rt->rate)
+		printf(" rate %u burst %u", rt->rate, rt->burst);
+}
+
 static void show_one(struct jw *jw, const struct xvtep_mirror *m, const struct xvtep_mirror_stats *st,
 		     const struct xvtep_mirror_rate *rt)
 {
@@ -681,20 +707,9 @@ static void show_one(struct jw *jw, const struct xvtep_mirror *m, const struct x
 	}
 
 	printf("mirror %u %s src ", m->id, kind);
-	for (__u32 i = 0; i < nr; i++)
-		printf("%s%s", i ? "," : "", ifname(m->sources[i]));
+	print_sources(m);
 	printf(" dir %s", dir);
-	if (erspan)
-		printf(" remote %s version %u session %u index %u hwid %u", ip, m->erspan_version,
-		       m->session, m->index, m->hwid);
-	else
-		printf(" dev %s", ifname(m->dest_ifindex));
-	if (m->kind == XVTEP_MIRROR_RSPAN)
-		printf(" vlan %u", m->vlan);
-	if (m->truncate)
-		printf(" truncate %u", m->truncate);
-	if (rt->rate)
-		printf(" rate %u burst %u", rt->rate, rt->burst);
+	print_options(m, rt);
 	printf("\n  packets %llu bytes %llu truncated %llu\n  drops",
 	       (unsigned long long)st->packets, (unsigned long long)st->bytes,
 	       (unsigned long long)st->truncated);
@@ -847,32 +862,15 @@ int mirror_save(void)
 	qsort(all, XVTEP_MAX_MIRRORS, sizeof(all[0]), cmp_slot_id);
 	for (int s = 0; s < XVTEP_MAX_MIRRORS; s++) {
 		const struct xvtep_mirror *m = &all[s].m;
-		const struct xvtep_mirror_rate *rt = &all[s].rt;
-		__u32 nr = m->nr_sources > XVTEP_MIRROR_MAX_SRCS ? XVTEP_MIRROR_MAX_SRCS :
-			   m->nr_sources;
-		char ip[16];
 
 		if (!m->id)
 			continue;
 		printf("mirror replace %u src ", m->id);
-		for (__u32 i = 0; i < nr; i++)
-			printf("%s%s", i ? "," : "", ifname(m->sources[i]));
+		print_sources(m);
 		printf(" dir %s %s", m->dir <= 3 && dir_names[m->dir] ? dir_names[m->dir] : "both",
 		       kind_names[m->kind >= XVTEP_MIRROR_SPAN && m->kind <= XVTEP_MIRROR_ERSPAN ?
 				  m->kind : XVTEP_MIRROR_SPAN]);
-		if (m->kind == XVTEP_MIRROR_ERSPAN) {
-			xv_fmt_ipv4(m->remote, ip);
-			printf(" remote %s version %u session %u index %u hwid %u", ip,
-			       m->erspan_version, m->session, m->index, m->hwid);
-		} else {
-			printf(" dev %s", ifname(m->dest_ifindex));
-		}
-		if (m->kind == XVTEP_MIRROR_RSPAN)
-			printf(" vlan %u", m->vlan);
-		if (m->truncate)
-			printf(" truncate %u", m->truncate);
-		if (rt->rate)
-			printf(" rate %u burst %u", rt->rate, rt->burst);
+		print_options(m, &all[s].rt);
 		printf("\n");
 	}
 	ret = 0;
