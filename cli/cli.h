@@ -147,4 +147,10 @@ void sec_show_vni(struct jw *jw, __u32 vni, const struct xvtep_vni *v);
 void ownmac_port_add(__u32 ifindex);
 void ownmac_port_del(__u32 ifindex);
 
+/* ---- save (save.c) ---- */
+int do_save(int argc, char **argv);
+void usage_save(FILE *f);
+/* `mirror replace` lines of every session (mirror.c). 0 or -1 (printed). */
+int mirror_save(void);
+
 #endif

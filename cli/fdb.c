@@ -12,6 +12,7 @@ void usage_fdb(FILE *f)
 {
 	fprintf(f,
 		"       xvtepctl fdb add MAC vni VNI { dev DEV | remote IPV4 }\n"
+		"       xvtepctl fdb replace MAC vni VNI { dev DEV | remote IPV4 }\n"
 		"       xvtepctl fdb del MAC vni VNI\n"
 		"       xvtepctl fdb show [vni VNI]\n"
 		"       xvtepctl fdb flush [vni VNI] [dynamic]\n");
@@ -193,7 +194,14 @@ static int fdb_add_check(const struct fdb_add_req *r, const struct xvtep_meta *m
 	return 0;
 }
 
-static int fdb_add(int argc, char **argv)
+/* The same static entry: a replace with nothing to change writes nothing. */
+static bool fdb_same(const struct xvtep_fdb_entry *a, const struct xvtep_fdb_entry *b)
+{
+	return a->flags == b->flags && a->ifindex == b->ifindex && a->remote == b->remote;
+}
+
+/* fdb add, or with REPLACE fdb replace: a static entry takes the place of any other. */
+static int fdb_write(int argc, char **argv, bool replace)
 {
 	struct xvtep_fdb_entry cur;
 	struct add_cache cache = {};
@@ -212,17 +220,24 @@ static int fdb_add(int argc, char **argv)
 	for (tries = 0; tries < 2; tries++) {
 		bool exists = !bpf_map_lookup_elem(ctl.maps.fdb, &r.key, &cur);
 
-		if (exists && (cur.flags & XVTEP_FDB_F_STATIC))
-			return xv_err("static FDB entry %s vni %u already exists", mac, r.key.vni);
+		if (exists && (cur.flags & XVTEP_FDB_F_STATIC)) {
+			if (!replace)
+				return xv_err("static FDB entry %s vni %u already exists", mac,
+					      r.key.vni);
+			if (fdb_same(&cur, &r.ent))
+				return 0;
+		}
 		r.ent.updated_ns = xv_now_ns();
 		ctl.dirty = true;
 		if (!bpf_map_update_elem(ctl.maps.fdb, &r.key, &r.ent,
 					 exists ? BPF_EXIST : BPF_NOEXIST)) {
 			/* A static entry took the dynamic one's place: it no longer counts as learned. */
-			if (exists)
+			if (exists && !(cur.flags & XVTEP_FDB_F_STATIC))
 				learned_sub(r.key.vni, 1);
 			if (r.ent.flags & XVTEP_FDB_F_REMOTE)
 				neigh_ensure(&r.ent.remote, 1);
+			if (exists && (cur.flags & XVTEP_FDB_F_REMOTE))
+				neigh_release_unused();
 			return 0;
 		}
 		if (errno == E2BIG)
@@ -565,11 +580,11 @@ int do_fdb(int argc, char **argv)
 		usage_fdb(stdout);
 		return 0;
 	}
-	if (is_kw(argv[0], "add"))
-		return fdb_add(argc - 1, argv + 1);
+	if (is_kw(argv[0], "add") || is_kw(argv[0], "replace"))
+		return fdb_write(argc - 1, argv + 1, is_kw(argv[0], "replace"));
 	if (is_kw(argv[0], "del") || is_kw(argv[0], "delete"))
 		return fdb_del(argc - 1, argv + 1);
 	if (is_kw(argv[0], "flush"))
 		return fdb_flush(argc - 1, argv + 1);
-	return xv_arg_err(argv[0], "unknown command, expected add, del, show or flush");
+	return xv_arg_err(argv[0], "unknown command, expected add, replace, del, show or flush");
 }

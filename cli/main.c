@@ -37,6 +37,7 @@ static void usage(FILE *f)
 	usage_stats(f);
 	usage_mirror(f);
 	usage_peer(f);
+	usage_save(f);
 }
 
 bool is_kw(const char *arg, const char *kw)
@@ -247,6 +248,8 @@ static int dispatch(int argc, char **argv)
 		return do_mirror(argc, argv);
 	if (is_kw(obj, "peer"))
 		return do_peer(argc, argv);
+	if (is_kw(obj, "save"))
+		return do_save(argc, argv);
 	return xv_arg_err(obj, "unknown object, expected vni, port, fdb, stats, mirror, peer or help");
 }
 

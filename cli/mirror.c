@@ -44,6 +44,7 @@ void usage_mirror(FILE *f)
 		"                ( span dev DEV | rspan dev DEV vlan VID |\n"
 		"                  erspan remote IPV4 [version 2|3] [session SID] [index N] [hwid N] )\n"
 		"                [truncate BYTES] [rate PPS [burst N]]\n"
+		"       xvtepctl mirror replace ID [mirror add options]\n"
 		"       xvtepctl mirror set ID rate PPS [burst N]\n"
 		"       xvtepctl mirror del ID\n"
 		"       xvtepctl mirror show [ID]\n");
@@ -146,8 +147,8 @@ static int zero_mstats(__u32 slot)
 	return err;
 }
 
-/* Set (on) or clear the session bit of SLOT for DIR on source IFINDEX. */
-static int source_bits(__u32 ifindex, __u32 uplink, __u32 slot, __u8 dir, bool on)
+/* Make the bits of SLOT on source IFINDEX say DIR (0: clear them). */
+static int source_bits(__u32 ifindex, __u32 uplink, __u32 slot, __u8 dir)
 {
 	__u32 bit = 1U << slot, key = 0;
 	__u32 *rx, *tx;
@@ -160,13 +161,8 @@ static int source_bits(__u32 ifindex, __u32 uplink, __u32 slot, __u8 dir, bool o
 		return -errno;
 	rx = up ? &um.mirror_rx : &port.mirror_rx;
 	tx = up ? &um.mirror_tx : &port.mirror_tx;
-	if (on) {
-		*rx |= dir & XVTEP_MIRROR_DIR_RX ? bit : 0;
-		*tx |= dir & XVTEP_MIRROR_DIR_TX ? bit : 0;
-	} else {
-		*rx &= ~bit;
-		*tx &= ~bit;
-	}
+	*rx = dir & XVTEP_MIRROR_DIR_RX ? *rx | bit : *rx & ~bit;
+	*tx = dir & XVTEP_MIRROR_DIR_TX ? *tx | bit : *tx & ~bit;
 	/* Ports: the CLI holds the pin-dir lock and the dataplane never writes this map. */
 	if (up ? bpf_map_update_elem(upmirror_fd, &key, &um, BPF_ANY) :
 		 bpf_map_update_elem(ctl.maps.ports, &ifindex, &port, BPF_EXIST))
@@ -187,12 +183,12 @@ static int clear_slot_bits(__u32 slot, __u32 uplink)
 	if (map_keys_u32(ctl.maps.ports, &keys, &n))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		err = source_bits(keys[i], uplink, slot, 0, false);
+		err = source_bits(keys[i], uplink, slot, 0);
 		if (err && err != -ENOENT)	/* port deleted meanwhile */
 			ret = xv_err_errno(err, "cannot update port %s", ifname(keys[i]));
 	}
 	free(keys);
-	err = source_bits(uplink, uplink, slot, 0, false);
+	err = source_bits(uplink, uplink, slot, 0);
 	if (err)
 		ret = xv_err_errno(err, "cannot update %s", XVTEP_MAP_UPMIRROR);
 	return ret;
@@ -405,15 +401,102 @@ static bool is_mirror_dev(const char *dev)
 	return !strcmp(dev, XVTEP_MIRROR_DEV) || !strcmp(dev, XVTEP_MIRROR_PEER);
 }
 
-static int mirror_add(int argc, char **argv)
+/* Sources and destination device of R to ifindexes, checked against the maps. */
+static int resolve_devs(struct mirror_req *r, const struct xvtep_meta *meta)
+{
+	struct xvtep_mirror *m = &r->m;
+	struct xvtep_port port;
+
+	for (int i = 0; i < r->nr_src; i++) {
+		const char *name = r->src_names[i];
+		__u32 ifindex = ifindex_of(name, false);
+
+		if (!ifindex)
+			return xv_arg_err(name, "no such device");
+		for (int j = 0; j < i; j++)
+			if (m->sources[j] == ifindex)
+				return xv_arg_err(name, "source given twice (same device as \"%s\")",
+						  r->src_names[j]);
+		if (ifindex != meta->uplink_ifindex &&
+		    bpf_map_lookup_elem(ctl.maps.ports, &ifindex, &port))
+			return xv_arg_err(name, "not an xvtep port or the uplink (only those can "
+					  "be mirrored)");
+		m->sources[m->nr_sources++] = ifindex;
+	}
+
+	if (r->dev_arg) {
+		m->dest_ifindex = ifindex_of(r->dev_arg, false);
+		if (!m->dest_ifindex)
+			return xv_arg_err(r->dev_arg, "no such device");
+		for (__u32 i = 0; i < m->nr_sources; i++)
+			if (m->sources[i] == m->dest_ifindex)
+				return xv_arg_err(r->dev_arg, "the destination is also a source of the "
+						  "session (it would mirror its own copies)");
+		if (is_mirror_dev(r->dev_arg))
+			return xv_arg_err(r->dev_arg, "xvtep's own mirror device cannot be a "
+					  "destination");
+	}
+	return 0;
+}
+
+static bool has_source(const struct xvtep_mirror *m, __u32 ifindex)
+{
+	for (__u32 i = 0; i < m->nr_sources && i < XVTEP_MIRROR_MAX_SRCS; i++)
+		if (m->sources[i] == ifindex)
+			return true;
+	return false;
+}
+
+/*
+ * Session R in place of *OLD in SLOT: the rate only if it changed (a new
+ * bucket), the session, then the sources' bits; counters and the GRE
+ * sequence stay. Sources that leave may send a last copy to the new
+ * destination while their bits are being cleared.
+ */
+static int mirror_update(const struct mirror_req *r, __u32 slot, const struct xvtep_mirror *old,
+			 __u32 uplink)
+{
+	struct xvtep_mirror m = r->m;
+	struct xvtep_mirror_rate rt;
+	__u32 i;
+	int err;
+
+	if ((bpf_map_lookup_elem(mrate_fd, &slot, &rt) || rt.rate != r->rate ||
+	     rt.burst != r->burst) && mrate_write(slot, r->rate, r->burst))
+		return -1;
+	m.seq = old->seq;
+	if (!memcmp(&m, old, offsetof(struct xvtep_mirror, seq)))
+		return 0;
+	if (bpf_map_update_elem(mirrors_fd, &slot, &m, BPF_EXIST))
+		return xv_err_errno(errno, "cannot write %s[%u]", XVTEP_MAP_MIRRORS, slot);
+	err = xv_mirror_xmit_sync(&ctl.maps);
+	if (err)
+		fprintf(stderr, "Warning: cannot update %s: %s (copies made by XDP go "
+			"through TC)\n", XVTEP_MAP_MIRROR_XMIT, strerror(-err));
+	for (i = 0; i < m.nr_sources; i++) {
+		err = source_bits(m.sources[i], uplink, slot, m.dir);
+		if (err)
+			return xv_err_errno(err, "cannot enable mirroring on %s", r->src_names[i]);
+	}
+	for (i = 0; i < old->nr_sources && i < XVTEP_MIRROR_MAX_SRCS; i++) {
+		if (has_source(&m, old->sources[i]))
+			continue;
+		err = source_bits(old->sources[i], uplink, slot, 0);
+		if (err && err != -ENOENT)
+			return xv_err_errno(err, "cannot update %s", ifname(old->sources[i]));
+	}
+	return 0;
+}
+
+/* mirror add, or with REPLACE mirror replace (create, or update in place). */
+static int mirror_write(int argc, char **argv, bool replace)
 {
 	static struct xvtep_mirror slots[XVTEP_MAX_MIRRORS];
 	struct mirror_req r = {};
 	struct xvtep_mirror *m = &r.m;
 	struct xvtep_meta meta;
-	struct xvtep_port port;
 	char srcbuf[512];
-	int slot = -1, done = 0, err;
+	int slot, done = 0, err;
 
 	if (parse_add(argc, argv, &r, srcbuf, sizeof(srcbuf)))
 		return -1;
@@ -424,44 +507,20 @@ static int mirror_add(int argc, char **argv)
 	if (read_slots(slots))
 		return -1;
 
-	if (slot_of_id(slots, m->id) >= 0)
+	slot = slot_of_id(slots, m->id);
+	if (slot >= 0 && !replace)
 		return xv_arg_err(r.id_arg, "mirror session %u already exists", m->id);
+	if (slot >= 0)
+		return resolve_devs(&r, &meta) ? -1 :
+		       mirror_update(&r, slot, &slots[slot], meta.uplink_ifindex);
 	for (int s = 0; s < XVTEP_MAX_MIRRORS && slot < 0; s++)
 		if (!slots[s].id)
 			slot = s;
 	if (slot < 0)
 		return xv_arg_err(r.id_arg, "no free mirror slot (all %d sessions in use)",
 				  XVTEP_MAX_MIRRORS);
-
-	for (int i = 0; i < r.nr_src; i++) {
-		const char *name = r.src_names[i];
-		__u32 ifindex = ifindex_of(name, false);
-
-		if (!ifindex)
-			return xv_arg_err(name, "no such device");
-		for (int j = 0; j < i; j++)
-			if (m->sources[j] == ifindex)
-				return xv_arg_err(name, "source given twice (same device as \"%s\")",
-						  r.src_names[j]);
-		if (ifindex != meta.uplink_ifindex &&
-		    bpf_map_lookup_elem(ctl.maps.ports, &ifindex, &port))
-			return xv_arg_err(name, "not an xvtep port or the uplink (only those can "
-					  "be mirrored)");
-		m->sources[m->nr_sources++] = ifindex;
-	}
-
-	if (r.dev_arg) {
-		m->dest_ifindex = ifindex_of(r.dev_arg, false);
-		if (!m->dest_ifindex)
-			return xv_arg_err(r.dev_arg, "no such device");
-		for (__u32 i = 0; i < m->nr_sources; i++)
-			if (m->sources[i] == m->dest_ifindex)
-				return xv_arg_err(r.dev_arg, "the destination is also a source of the "
-						  "session (it would mirror its own copies)");
-		if (is_mirror_dev(r.dev_arg))
-			return xv_arg_err(r.dev_arg, "xvtep's own mirror device cannot be a "
-					  "destination");
-	}
+	if (resolve_devs(&r, &meta))
+		return -1;
 
 	/* Counters first, then the session, then the bits that make it live. */
 	err = zero_mstats(slot);
@@ -478,7 +537,7 @@ static int mirror_add(int argc, char **argv)
 		fprintf(stderr, "Warning: cannot update %s: %s (copies made by XDP go "
 			"through TC)\n", XVTEP_MAP_MIRROR_XMIT, strerror(-err));
 	for (; done < (int)m->nr_sources; done++) {
-		err = source_bits(m->sources[done], meta.uplink_ifindex, slot, m->dir, true);
+		err = source_bits(m->sources[done], meta.uplink_ifindex, slot, m->dir);
 		if (err) {
 			xv_err_errno(err, "cannot enable mirroring on %s", r.src_names[done]);
 			goto undo;
@@ -488,7 +547,7 @@ static int mirror_add(int argc, char **argv)
 
 undo:
 	while (done-- > 0)
-		source_bits(m->sources[done], meta.uplink_ifindex, slot, 0, false);
+		source_bits(m->sources[done], meta.uplink_ifindex, slot, 0);
 	memset(m, 0, sizeof(*m));
 	bpf_map_update_elem(mirrors_fd, &(__u32){ slot }, m, BPF_ANY);
 	return -1;
@@ -565,6 +624,32 @@ static int mirror_del(int argc, char **argv)
 
 /* ---- show ---- */
 
+static void print_sources(const struct xvtep_mirror *m)
+{
+	for (__u32 i = 0; i < m->nr_sources && i < XVTEP_MIRROR_MAX_SRCS; i++)
+		printf("%s%s", i ? "," : "", ifname(m->sources[i]));
+}
+
+/* The destination, truncate and rate words, as `mirror add` takes them. */
+static void print_options(const struct xvtep_mirror *m, const struct xvtep_mirror_rate *rt)
+{
+	char ip[16];
+
+	if (m->kind == XVTEP_MIRROR_ERSPAN) {
+		xv_fmt_ipv4(m->remote, ip);
+		printf(" remote %s version %u session %u index %u hwid %u", ip, m->erspan_version,
+		       m->session, m->index, m->hwid);
+	} else {
+		printf(" dev %s", ifname(m->dest_ifindex));
+	}
+	if (m->kind == XVTEP_MIRROR_RSPAN)
+		printf(" vlan %u", m->vlan);
+	if (m->truncate)
+		printf(" truncate %u", m->truncate);
+	if (rt->rate)
+		printf(" rate %u burst %u", rt->rate, rt->burst);
+}
+
 static void show_one(struct jw *jw, const struct xvtep_mirror *m, const struct xvtep_mirror_stats *st,
 		     const struct xvtep_mirror_rate *rt)
 {
@@ -622,20 +707,9 @@ static void show_one(struct jw *jw, const struct xvtep_mirror *m, const struct x
 	}
 
 	printf("mirror %u %s src ", m->id, kind);
-	for (__u32 i = 0; i < nr; i++)
-		printf("%s%s", i ? "," : "", ifname(m->sources[i]));
+	print_sources(m);
 	printf(" dir %s", dir);
-	if (erspan)
-		printf(" remote %s version %u session %u index %u hwid %u", ip, m->erspan_version,
-		       m->session, m->index, m->hwid);
-	else
-		printf(" dev %s", ifname(m->dest_ifindex));
-	if (m->kind == XVTEP_MIRROR_RSPAN)
-		printf(" vlan %u", m->vlan);
-	if (m->truncate)
-		printf(" truncate %u", m->truncate);
-	if (rt->rate)
-		printf(" rate %u burst %u", rt->rate, rt->burst);
+	print_options(m, rt);
 	printf("\n  packets %llu bytes %llu truncated %llu\n  drops",
 	       (unsigned long long)st->packets, (unsigned long long)st->bytes,
 	       (unsigned long long)st->truncated);
@@ -749,8 +823,8 @@ int do_mirror(int argc, char **argv)
 		printf("Usage:\n");
 		usage_mirror(stdout);
 		ret = 0;
-	} else if (is_kw(argv[0], "add")) {
-		ret = mirror_add(argc - 1, argv + 1);
+	} else if (is_kw(argv[0], "add") || is_kw(argv[0], "replace")) {
+		ret = mirror_write(argc - 1, argv + 1, is_kw(argv[0], "replace"));
 		audit(ret);
 	} else if (is_kw(argv[0], "set") || is_kw(argv[0], "change")) {
 		ret = mirror_set(argc - 1, argv + 1);
@@ -759,8 +833,48 @@ int do_mirror(int argc, char **argv)
 		ret = mirror_del(argc - 1, argv + 1);
 		audit(ret);
 	} else {
-		ret = xv_arg_err(argv[0], "unknown command, expected add, set, del or show");
+		ret = xv_arg_err(argv[0], "unknown command, expected add, set, replace, del or show");
 	}
+	mirror_maps_close();
+	return ret;
+}
+
+/* ---- save ---- */
+
+/* `mirror replace` lines of every session, by id (see save.c). */
+int mirror_save(void)
+{
+	/* the session first: cmp_slot_id() sorts these too */
+	static struct saved {
+		struct xvtep_mirror m;
+		struct xvtep_mirror_rate rt;
+	} all[XVTEP_MAX_MIRRORS];
+	static struct xvtep_mirror slots[XVTEP_MAX_MIRRORS];
+	int ret = -1;
+
+	if (mirror_maps_open() || mrate_open() || read_slots(slots))
+		goto out;
+	for (__u32 slot = 0; slot < XVTEP_MAX_MIRRORS; slot++) {
+		all[slot].m = slots[slot];
+		if (bpf_map_lookup_elem(mrate_fd, &slot, &all[slot].rt))
+			memset(&all[slot].rt, 0, sizeof(all[slot].rt));
+	}
+	qsort(all, XVTEP_MAX_MIRRORS, sizeof(all[0]), cmp_slot_id);
+	for (int s = 0; s < XVTEP_MAX_MIRRORS; s++) {
+		const struct xvtep_mirror *m = &all[s].m;
+
+		if (!m->id)
+			continue;
+		printf("mirror replace %u src ", m->id);
+		print_sources(m);
+		printf(" dir %s %s", m->dir <= 3 && dir_names[m->dir] ? dir_names[m->dir] : "both",
+		       kind_names[m->kind >= XVTEP_MIRROR_SPAN && m->kind <= XVTEP_MIRROR_ERSPAN ?
+				  m->kind : XVTEP_MIRROR_SPAN]);
+		print_options(m, &all[s].rt);
+		printf("\n");
+	}
+	ret = 0;
+out:
 	mirror_maps_close();
 	return ret;
 }

@@ -18,6 +18,7 @@ void usage_port(FILE *f)
 	fprintf(f,
 		"       xvtepctl port add DEV vni VNI [encap { tc | xdp }]\n"
 		"       xvtepctl port set DEV encap { tc | xdp }\n"
+		"       xvtepctl port replace DEV vni VNI [encap { tc | xdp }]\n"
 		"       xvtepctl port del DEV\n"
 		"       xvtepctl port show [DEV]\n");
 }
@@ -207,37 +208,60 @@ static int port_enable_forwarding(const char *dev)
 	return 0;
 }
 
-static int port_add(int argc, char **argv)
-{
-	struct xvtep_port port = {};
-	struct xvtep_vni v, old;
-	struct xvtep_meta meta;
-	struct stat sb;
-	char prog_path[512], lpath[512], eg_path[512], xdp_path[512];
-	const char *dev, *vni_arg = NULL, *encap_arg = NULL, *val;
-	__u32 ifindex, vni = 0;
-	int i, prog_fd = -1, link_fd = -1, eg_prog_fd = -1, eg_fd = -1, ret = -1;
-	bool xdp_encap = false;
+/* `port add|replace DEV vni VNI [encap tc|xdp]`: the arguments, checked. */
+struct port_args {
+	const char *dev, *encap_arg;
+	__u32 vni;
+	bool xdp_encap;
+};
 
-	i = parse_dev("add", argc, argv, &dev);
+static int parse_port_args(const char *cmd, int argc, char **argv, struct port_args *a)
+{
+	const char *vni_arg = NULL, *val;
+	int i;
+
+	memset(a, 0, sizeof(*a));
+	i = parse_dev(cmd, argc, argv, &a->dev);
 	if (i < 0)
 		return -1;
 	for (; i < argc; i++) {
 		if (is_kw(argv[i], "vni")) {
 			if (vni_arg)
 				return dup_kw(argv[i]);
-			if (!(val = kw_value(argc, argv, &i)) || parse_vni_arg(val, &vni, false))
+			if (!(val = kw_value(argc, argv, &i)) || parse_vni_arg(val, &a->vni, false))
 				return -1;
 			vni_arg = val;
 		} else if (is_kw(argv[i], "encap")) {
-			if (parse_encap_kw(argc, argv, &i, &encap_arg, &xdp_encap))
+			if (parse_encap_kw(argc, argv, &i, &a->encap_arg, &a->xdp_encap))
 				return -1;
 		} else {
 			return xv_arg_err(argv[i], "unknown keyword");
 		}
 	}
 	if (!vni_arg)
-		return xv_arg_err(dev, "\"vni VNI\" is required");
+		return xv_arg_err(a->dev, "\"vni VNI\" is required");
+	return 0;
+}
+
+static int port_add(int argc, char **argv)
+{
+	struct xvtep_port port = {};
+	struct xvtep_vni v, old;
+	struct xvtep_meta meta;
+	struct port_args pa;
+	struct stat sb;
+	char prog_path[512], lpath[512], eg_path[512], xdp_path[512];
+	const char *dev, *encap_arg;
+	__u32 ifindex, vni;
+	int prog_fd = -1, link_fd = -1, eg_prog_fd = -1, eg_fd = -1, ret = -1;
+	bool xdp_encap;
+
+	if (parse_port_args("add", argc, argv, &pa))
+		return -1;
+	dev = pa.dev;
+	encap_arg = pa.encap_arg;
+	vni = pa.vni;
+	xdp_encap = pa.xdp_encap;
 	ifindex = ifindex_of(dev, false);
 	if (!ifindex)
 		return xv_arg_err(dev, "no such device");
@@ -432,13 +456,39 @@ static int port_del(int argc, char **argv)
 	return 0;
 }
 
+/* Port IFINDEX (entry *PP) to encap xdp or tc: the flag and the XDP link together. */
+static int port_encap_apply(const char *dev, __u32 ifindex, struct xvtep_port *pp, bool xdp)
+{
+	struct xvtep_port port = *pp;
+	bool was_xdp = port.flags & XVTEP_PORT_F_XDP_ENCAP;
+
+	if (xdp) {
+		/* Link first: the program ignores the port until the flag is set. */
+		if (port_xdp_link(dev, ifindex))
+			return -1;
+		port.flags |= XVTEP_PORT_F_XDP_ENCAP;
+	} else {
+		port.flags &= ~XVTEP_PORT_F_XDP_ENCAP;
+	}
+	if (bpf_map_update_elem(ctl.maps.ports, &ifindex, &port, BPF_EXIST)) {
+		int err = errno;
+
+		if (xdp && !was_xdp)
+			port_xdp_unlink(ifindex);
+		return xv_err_errno(err, "cannot update port %s", dev);
+	}
+	if (!xdp)
+		port_xdp_unlink(ifindex);
+	return 0;
+}
+
 /* port set DEV encap tc|xdp: the flag and the XDP link change together. */
 static int port_set(int argc, char **argv)
 {
 	const char *dev, *encap_arg = NULL;
 	struct xvtep_port port;
 	__u32 ifindex;
-	bool xdp = false, was_xdp;
+	bool xdp = false;
 	int i;
 
 	i = parse_dev("set", argc, argv, &dev);
@@ -463,25 +513,69 @@ static int port_set(int argc, char **argv)
 		return -1;
 	if (bpf_map_lookup_elem(ctl.maps.ports, &ifindex, &port))
 		return xv_err("device %s is not a port", dev);
-	was_xdp = port.flags & XVTEP_PORT_F_XDP_ENCAP;
-	if (xdp) {
-		/* Link first: the program ignores the port until the flag is set. */
-		if (port_xdp_link(dev, ifindex))
-			return -1;
-		port.flags |= XVTEP_PORT_F_XDP_ENCAP;
-	} else {
-		port.flags &= ~XVTEP_PORT_F_XDP_ENCAP;
-	}
-	if (bpf_map_update_elem(ctl.maps.ports, &ifindex, &port, BPF_EXIST)) {
-		int err = errno;
+	return port_encap_apply(dev, ifindex, &port, xdp);
+}
 
-		if (xdp && !was_xdp)
-			port_xdp_unlink(ifindex);
-		return xv_err_errno(err, "cannot update port %s", dev);
+
+/* Move port IFINDEX (entry *PP) from its VNI to VNI: the port stays hooked
+ * and in a VNI's flood list throughout; its entries in the old VNI go. */
+static int port_move(const char *dev, __u32 ifindex, struct xvtep_port *pp, __u32 vni)
+{
+	struct fdb_filter f = { .by_vni = true, .vni = pp->vni, .by_port = true, .ifindex = ifindex };
+	struct xvtep_port port = *pp;
+	struct xvtep_vni v, old;
+	int ret;
+
+	if (vni_get(vni, &v))
+		return xv_err("VNI %u does not exist", vni);
+	if (v.nr_ports >= XVTEP_MAX_VNI_PORTS)
+		return xv_err("VNI %u already has the maximum of %d ports", vni, XVTEP_MAX_VNI_PORTS);
+	v.ports[v.nr_ports++] = ifindex;
+	ret = vni_put(vni, &v, BPF_EXIST);
+	if (ret)
+		return xv_err_errno(ret, "cannot update VNI %u", vni);
+	port.vni = vni;
+	if (bpf_map_update_elem(ctl.maps.ports, &ifindex, &port, BPF_EXIST)) {
+		ret = xv_err_errno(errno, "cannot update port %s", dev);
+		vni_ports_remove(&v, ifindex);
+		vni_put(vni, &v, BPF_EXIST);
+		return ret;
 	}
-	if (!xdp)
-		port_xdp_unlink(ifindex);
+	*pp = port;
+	if (!vni_get(f.vni, &old)) {
+		vni_ports_remove(&old, ifindex);
+		if (vni_put(f.vni, &old, BPF_EXIST))
+			fprintf(stderr, "Warning: cannot update VNI %u port list\n", f.vni);
+	}
+	if (fdb_remove(&f) < 0)
+		fprintf(stderr, "Warning: FDB entries of port %s in VNI %u may remain\n", dev, f.vni);
 	return 0;
+}
+
+/*
+ * Like `bridge fdb replace`: add the port, or bring an existing one to
+ * exactly this VNI and encap in place (its links stay, so forwarding goes on).
+ */
+static int port_replace(int argc, char **argv)
+{
+	struct xvtep_port port;
+	struct port_args pa;
+	__u32 ifindex;
+
+	if (parse_port_args("replace", argc, argv, &pa))
+		return -1;
+	ifindex = ifindex_of(pa.dev, false);
+	if (!ifindex)
+		return xv_arg_err(pa.dev, "no such device");
+	if (ctl_open(true))
+		return -1;
+	if (bpf_map_lookup_elem(ctl.maps.ports, &ifindex, &port))
+		return port_add(argc, argv);
+	if (pa.xdp_encap && xdp_encap_possible(pa.encap_arg))
+		return -1;
+	if (port.vni != pa.vni && port_move(pa.dev, ifindex, &port, pa.vni))
+		return -1;
+	return port_encap_apply(pa.dev, ifindex, &port, pa.xdp_encap);
 }
 
 static const char *encap_name(const struct xvtep_port *port)
@@ -553,7 +647,9 @@ int do_port(int argc, char **argv)
 		return port_add(argc - 1, argv + 1);
 	if (is_kw(argv[0], "set"))
 		return port_set(argc - 1, argv + 1);
+	if (is_kw(argv[0], "replace"))
+		return port_replace(argc - 1, argv + 1);
 	if (is_kw(argv[0], "del") || is_kw(argv[0], "delete"))
 		return port_del(argc - 1, argv + 1);
-	return xv_arg_err(argv[0], "unknown command, expected add, set, del or show");
+	return xv_arg_err(argv[0], "unknown command, expected add, set, replace, del or show");
 }

@@ -313,6 +313,7 @@ void usage_peer(FILE *f)
 {
 	fprintf(f,
 		"       xvtepctl peer add PREFIX [PREFIX...] | peer del PREFIX [PREFIX...]\n"
+		"       xvtepctl peer replace PREFIX [PREFIX...]\n"
 		"       xvtepctl peer flush | peer show\n");
 }
 
@@ -333,16 +334,20 @@ static int parse_prefixes(int argc, char **argv, struct sec_prefix *l, int *n)
 	return 0;
 }
 
-static int peer_add(int argc, char **argv)
+/* Add PREFIX... to the default list; with REPLACE it becomes exactly them
+ * (new ones in before the flags, the others out after). */
+static int peer_add(int argc, char **argv, bool replace)
 {
 	static struct sec_prefix l[XVTEP_MAX_PEERS];
 	int n;
 
 	if (parse_prefixes(argc, argv, l, &n) || ctl_open(true) || sec_maps_open())
 		return -1;
-	if (peers_insert(XVTEP_PEER_DEFAULT, l, n))
+	if (peers_insert(XVTEP_PEER_DEFAULT, l, n) || default_flags_sync(true))
 		return -1;
-	return default_flags_sync(true);
+	if (replace)
+		peers_prune(XVTEP_PEER_DEFAULT, l, n);
+	return 0;
 }
 
 static int peer_del(int argc, char **argv, bool flush)
@@ -412,11 +417,11 @@ int do_peer(int argc, char **argv)
 		usage_peer(stdout);
 		return 0;
 	}
-	if (is_kw(argv[0], "add"))
-		return peer_add(argc - 1, argv + 1);
+	if (is_kw(argv[0], "add") || is_kw(argv[0], "replace"))
+		return peer_add(argc - 1, argv + 1, is_kw(argv[0], "replace"));
 	if (is_kw(argv[0], "del") || is_kw(argv[0], "delete"))
 		return peer_del(argc - 1, argv + 1, false);
 	if (is_kw(argv[0], "flush"))
 		return peer_del(argc - 1, argv + 1, true);
-	return xv_arg_err(argv[0], "unknown command, expected add, del, flush or show");
+	return xv_arg_err(argv[0], "unknown command, expected add, replace, del, flush or show");
 }

@@ -19,6 +19,7 @@ void usage_vni(FILE *f)
 		"                            [learning|nolearning] [ageing SECS] [mac-limit N] [ttl N]\n"
 		"                            [peer IPV4[/PREFIX]|none]... [move-limit N]\n"
 		"                            [move-window SECS] [move-hold SECS]\n"
+		"       xvtepctl vni replace VNI [vni add options]   (create, or make it exactly so)\n"
 		"       xvtepctl vni del VNI\n"
 		"       xvtepctl vni show [VNI]\n");
 }
@@ -330,58 +331,57 @@ static int zero_state(__u32 vni, __u32 *slot)
 	return ret;
 }
 
-static int vni_add(int argc, char **argv)
+static int vni_create(const struct vni_args *a)
 {
 	struct xvtep_meta meta;
 	struct xvtep_vni v = {};
-	struct vni_args a;
 	bool joined;
 	int ret = 0;
 
-	if (parse_vni_args(argc, argv, false, &a) || ctl_open(true) || sec_maps_open())
+	if (ctl_open(true) || sec_maps_open())
 		return -1;
 	if (xv_read_meta(&ctl.maps, &meta))
 		return xv_err("cannot read %s/%s", ctl.pin, XVTEP_MAP_META);
-	if (!vni_get(a.vni, &v))
-		return xv_err("VNI %u already exists", a.vni);
-	if (check_remotes_meta(&a, &meta))
+	if (!vni_get(a->vni, &v))
+		return xv_err("VNI %u already exists", a->vni);
+	if (check_remotes_meta(a, &meta))
 		return -1;
 
 	memset(&v, 0, sizeof(v));
-	v.group = a.group;
-	v.flags = a.learning == 0 ? 0 : XVTEP_VNI_F_LEARNING;
-	v.ageing = a.has_ageing ? a.ageing : XVTEP_AGEING_DEFAULT;
-	v.mac_limit = a.mac_limit;
-	v.ttl = a.ttl;
-	v.nr_remotes = a.nr_remotes;
-	memcpy(v.remotes, a.remotes, sizeof(v.remotes));
-	v.flags = peer_flags(v.flags, a.nr_peers > 0, peer_default_active());
+	v.group = a->group;
+	v.flags = a->learning == 0 ? 0 : XVTEP_VNI_F_LEARNING;
+	v.ageing = a->has_ageing ? a->ageing : XVTEP_AGEING_DEFAULT;
+	v.mac_limit = a->mac_limit;
+	v.ttl = a->ttl;
+	v.nr_remotes = a->nr_remotes;
+	memcpy(v.remotes, a->remotes, sizeof(v.remotes));
+	v.flags = peer_flags(v.flags, a->nr_peers > 0, peer_default_active());
 
 	/* State and counters first, the VNI itself last: the dataplane sees it complete. */
 	{
 		struct xvtep_vni_sec sec;
 
 		/* Leftovers of an earlier VNI with this number must not apply. */
-		sec_vni_gone(a.vni);
-		if ((vsec_apply(&a, &sec) && vsec_write(a.vni, &sec)) ||
-		    peers_insert(a.vni, a.peers, a.nr_peers)) {
-			sec_vni_gone(a.vni);
+		sec_vni_gone(a->vni);
+		if ((vsec_apply(a, &sec) && vsec_write(a->vni, &sec)) ||
+		    peers_insert(a->vni, a->peers, a->nr_peers)) {
+			sec_vni_gone(a->vni);
 			return -1;
 		}
 	}
-	if (zero_state(a.vni, &v.stats_slot))
+	if (zero_state(a->vni, &v.stats_slot))
 		return -1;
-	if (group_join(&meta, a.group, &joined))
+	if (group_join(&meta, a->group, &joined))
 		goto undo_state;
-	ret = vni_put(a.vni, &v, BPF_NOEXIST);
+	ret = vni_put(a->vni, &v, BPF_NOEXIST);
 	if (ret) {
 		if (ret == -EEXIST || ret == -E2BIG)
-			xv_err("cannot add VNI %u: %s", a.vni,
+			xv_err("cannot add VNI %u: %s", a->vni,
 			       ret == -EEXIST ? "it already exists" : "too many VNIs");
 		else
-			xv_err_errno(ret, "cannot add VNI %u", a.vni);
+			xv_err_errno(ret, "cannot add VNI %u", a->vni);
 		if (joined)
-			group_leave(&meta, a.group, a.vni);
+			group_leave(&meta, a->group, a->vni);
 		goto undo_state;
 	}
 	neigh_ensure(v.remotes, v.nr_remotes);
@@ -389,76 +389,128 @@ static int vni_add(int argc, char **argv)
 
 undo_state:
 	if (ret != -EEXIST) {
-		bpf_map_delete_elem(ctl.maps.vstate, &a.vni);
-		sec_vni_gone(a.vni);
+		bpf_map_delete_elem(ctl.maps.vstate, &a->vni);
+		sec_vni_gone(a->vni);
 	}
 	return -1;
 }
 
-static int vni_set(int argc, char **argv)
+static int vni_add(int argc, char **argv)
+{
+	static struct vni_args a;
+
+	return parse_vni_args(argc, argv, false, &a) ? -1 : vni_create(&a);
+}
+
+static int vni_update(const struct vni_args *a)
 {
 	struct xvtep_meta meta;
 	struct xvtep_vni v, old;
-	struct vni_args a;
 	bool joined = false;
 	int ret;
 
-	if (parse_vni_args(argc, argv, true, &a) || ctl_open(true) || sec_maps_open())
+	if (ctl_open(true) || sec_maps_open())
 		return -1;
 	if (xv_read_meta(&ctl.maps, &meta))
 		return xv_err("cannot read %s/%s", ctl.pin, XVTEP_MAP_META);
-	if (vni_get(a.vni, &old))
-		return xv_err("VNI %u does not exist", a.vni);
-	if (check_remotes_meta(&a, &meta))
+	if (vni_get(a->vni, &old))
+		return xv_err("VNI %u does not exist", a->vni);
+	if (check_remotes_meta(a, &meta))
 		return -1;
 
 	v = old;	/* ports[] and anything not given stay as they are */
-	if (a.has_group)
-		v.group = a.group;
-	if (a.has_remotes) {
+	if (a->has_group)
+		v.group = a->group;
+	if (a->has_remotes) {
 		memset(v.remotes, 0, sizeof(v.remotes));
-		memcpy(v.remotes, a.remotes, a.nr_remotes * sizeof(a.remotes[0]));
-		v.nr_remotes = a.nr_remotes;
+		memcpy(v.remotes, a->remotes, a->nr_remotes * sizeof(a->remotes[0]));
+		v.nr_remotes = a->nr_remotes;
 	}
-	if (a.learning >= 0)
-		v.flags = a.learning ? v.flags | XVTEP_VNI_F_LEARNING : v.flags & ~XVTEP_VNI_F_LEARNING;
-	if (a.has_ageing)
-		v.ageing = a.ageing;
-	if (a.has_limit)
-		v.mac_limit = a.mac_limit;
-	if (a.has_ttl)
-		v.ttl = a.ttl;
+	if (a->learning >= 0)
+		v.flags = a->learning ? v.flags | XVTEP_VNI_F_LEARNING : v.flags & ~XVTEP_VNI_F_LEARNING;
+	if (a->has_ageing)
+		v.ageing = a->ageing;
+	if (a->has_limit)
+		v.mac_limit = a->mac_limit;
+	if (a->has_ttl)
+		v.ttl = a->ttl;
 	{
 		struct xvtep_vni_sec sec;
 
-		if (vsec_apply(&a, &sec) && vsec_write(a.vni, &sec))
+		if (vsec_apply(a, &sec) && vsec_write(a->vni, &sec))
 			return -1;
 	}
 	/* New prefixes before the flags that use them; stale ones after. */
-	if (a.has_peers) {
-		if (peers_insert(a.vni, a.peers, a.nr_peers))
+	if (a->has_peers) {
+		if (peers_insert(a->vni, a->peers, a->nr_peers))
 			return -1;
-		v.flags = peer_flags(v.flags, a.nr_peers > 0, peer_default_active());
+		v.flags = peer_flags(v.flags, a->nr_peers > 0, peer_default_active());
 	}
 
 	if (v.group != old.group && group_join(&meta, v.group, &joined))
 		return -1;
-	ret = vni_put(a.vni, &v, BPF_EXIST);
+	ret = vni_put(a->vni, &v, BPF_EXIST);
 	if (ret) {
-		xv_err_errno(ret, "cannot update VNI %u", a.vni);
+		xv_err_errno(ret, "cannot update VNI %u", a->vni);
 		if (joined)
-			group_leave(&meta, v.group, a.vni);
+			group_leave(&meta, v.group, a->vni);
 		return -1;
 	}
-	if (a.has_peers)
-		peers_prune(a.vni, a.peers, a.nr_peers);
+	if (a->has_peers)
+		peers_prune(a->vni, a->peers, a->nr_peers);
 	if (v.group != old.group)
-		group_leave(&meta, old.group, a.vni);
-	if (a.has_remotes) {
+		group_leave(&meta, old.group, a->vni);
+	if (a->has_remotes) {
 		neigh_ensure(v.remotes, v.nr_remotes);
 		neigh_release_unused();
 	}
 	return 0;
+}
+
+static int vni_set(int argc, char **argv)
+{
+	static struct vni_args a;
+
+	return parse_vni_args(argc, argv, true, &a) ? -1 : vni_update(&a);
+}
+
+/* What `vni add` gives an option left out: replace describes the whole VNI. */
+static void vni_args_complete(struct vni_args *a)
+{
+	if (!a->has_group)
+		a->group = 0;
+	a->has_group = a->has_remotes = a->has_peers = true;
+	if (a->learning < 0)
+		a->learning = 1;
+	if (!a->has_ageing)
+		a->ageing = XVTEP_AGEING_DEFAULT;
+	if (!a->has_move_limit)
+		a->move_limit = XVTEP_MOVE_LIMIT_DEFAULT;
+	if (!a->has_move_window)
+		a->move_window = XVTEP_MOVE_WINDOW_DEFAULT;
+	if (!a->has_move_hold)
+		a->move_hold = XVTEP_MOVE_HOLD_DEFAULT;
+	/* zero is the default of mac-limit and ttl */
+	a->has_ageing = a->has_limit = a->has_ttl = true;
+	a->has_move_limit = a->has_move_window = a->has_move_hold = true;
+}
+
+/*
+ * Like `ip route replace`: create the VNI, or update it in place to exactly
+ * these options. Its ports, counters and learned entries stay, so a replace
+ * that changes nothing disturbs nothing.
+ */
+static int vni_replace(int argc, char **argv)
+{
+	static struct vni_args a;
+	struct xvtep_vni v;
+
+	if (parse_vni_args(argc, argv, true, &a))
+		return -1;
+	vni_args_complete(&a);
+	if (ctl_open(true))
+		return -1;
+	return vni_get(a.vni, &v) ? vni_create(&a) : vni_update(&a);
 }
 
 static int vni_del(int argc, char **argv)
@@ -636,7 +688,9 @@ int do_vni(int argc, char **argv)
 		return vni_add(argc - 1, argv + 1);
 	if (is_kw(argv[0], "set") || is_kw(argv[0], "change"))
 		return vni_set(argc - 1, argv + 1);
+	if (is_kw(argv[0], "replace"))
+		return vni_replace(argc - 1, argv + 1);
 	if (is_kw(argv[0], "del") || is_kw(argv[0], "delete"))
 		return vni_del(argc - 1, argv + 1);
-	return xv_arg_err(argv[0], "unknown command, expected add, set, del or show");
+	return xv_arg_err(argv[0], "unknown command, expected add, set, replace, del or show");
 }

@@ -338,8 +338,8 @@ completion()
 {
 	local T=completion
 	check_eq "$T: xvtepctl objects" "$(complete_words xvtepctl "")" \
-		"fdb help mirror peer port stats vni "
-	check_eq "$T: xvtepctl vni commands" "$(complete_words xvtepctl vni "")" "add del help set show "
+		"fdb help mirror peer port save stats vni "
+	check_eq "$T: xvtepctl vni commands" "$(complete_words xvtepctl vni "")" "add del help replace set show "
 	check_eq "$T: xvtepctl keywords not given yet" \
 		"$(complete_words xvtepctl fdb add 02:00:00:00:00:01 vni 100 "")" "dev remote "
 	check_eq "$T: xvtepctl port encap" "$(complete_words xvtepctl port set vm1 encap "")" "tc xdp "
