@@ -55,17 +55,13 @@ static int parse_encap_kw(int argc, char **argv, int *i, const char **seen, bool
 static void port_xdp_unlink(__u32 ifindex)
 {
 	char path[512];
-	int fd;
+	int err;
 
 	if (link_name_path(path, sizeof(path), XVTEP_LINK_PORT_XDP_FMT, ifindex))
 		return;
-	fd = bpf_obj_get(path);
-	if (fd >= 0) {
-		bpf_link_detach(fd);	/* fails harmlessly if the device is gone */
-		close(fd);
-	}
-	if (unlink(path) && errno != ENOENT)
-		fprintf(stderr, "Warning: cannot remove %s: %s\n", path, strerror(errno));
+	err = xv_link_unpin(path);
+	if (err && err != -ENOENT)
+		fprintf(stderr, "Warning: cannot remove %s: %s\n", path, strerror(-err));
 }
 
 /*
@@ -104,14 +100,7 @@ static int port_xdp_link(const char *dev, __u32 ifindex)
 				    fd == -EBUSY || fd == -EEXIST ?
 				    " (another XDP program is attached)" : "");
 	}
-	if (bpf_obj_pin(fd, path)) {
-		err = errno;
-		bpf_link_detach(fd);
-		close(fd);
-		return xv_err_errno(err, "cannot pin link at %s", path);
-	}
-	close(fd);
-	return 0;
+	return xv_link_pin(fd, path);
 }
 
 /* Drop ifindex from the VNI's dense ports[] list. */

@@ -89,9 +89,10 @@ int xv_clsact_query(int ifindex, enum xv_tc_kind kind, __u32 *prog_id)
 	tc_opts_init(&o, kind);
 	*prog_id = 0;
 	err = tc_query_quiet(&h, &o);
-	/* No clsact qdisc reads as EINVAL: no filter either. */
-	if (err == -EINVAL && !xv_clsact_filter_count(ifindex, xv_tc_hooks[kind].ingress))
-		err = -ENOENT;
+	/* EINVAL: no clsact qdisc (no filter at all), or a filter in the slot
+	 * that is no eBPF cls_bpf one (another classifier, classic BPF). */
+	if (err == -EINVAL)
+		err = xv_clsact_filter_count(ifindex, xv_tc_hooks[kind].ingress) ? -EBUSY : -ENOENT;
 	if (!err)
 		*prog_id = o.prog_id;
 	return err;
@@ -161,18 +162,21 @@ static int clsact_slot_check(const char *pin, int ifindex, enum xv_tc_kind kind,
 	err = xv_clsact_query(ifindex, kind, prog_id);
 	if (err == -ENOENT)
 		return 0;
-	if (err)
+	if (err && err != -EBUSY)
 		return xv_err_errno(err, "cannot query the %s filters of %s", dir_name(kind),
 				    dev_name(ifindex, dev));
-	if (xv_tc_prog_owned(pin, kind, *prog_id))
+	if (!err && xv_tc_prog_owned(pin, kind, *prog_id))
 		return 0;
-	xv_prog_name(*prog_id, name);
+	name[0] = '\0';
+	if (!err)
+		xv_prog_name(*prog_id, name);
 	dev_name(ifindex, dev);
-	return xv_err("%s %s already has a filter at pref %u handle 0x%x (program id %u \"%s\") "
-		      "that is not this instance's (another xvtep instance, or one whose pins "
-		      "were removed?); detach that instance, or delete the filter: tc filter del "
-		      "dev %s %s pref %u handle 0x%x bpf", dev, dir_name(kind), hk->prio,
-		      hk->handle, *prog_id, name, dev, dir_name(kind), hk->prio, hk->handle);
+	return xv_err("%s %s already has a filter at pref %u handle 0x%x (%s%s%s) that is not "
+		      "this instance's (another xvtep instance, or one whose pins were removed?); "
+		      "detach that instance, or delete the filter: tc filter del dev %s %s pref %u "
+		      "handle 0x%x", dev, dir_name(kind), hk->prio, hk->handle,
+		      err ? "not an eBPF program" : "program \"", name, err ? "" : "\"",
+		      dev, dir_name(kind), hk->prio, hk->handle);
 }
 
 int xv_clsact_attach(const char *pin, int ifindex, enum xv_tc_kind kind, int prog_fd,
@@ -257,6 +261,29 @@ long xv_tc_ingress_count(int ifindex)
 
 /* ---- either method, as the instance was attached ---- */
 
+int xv_link_pin(int fd, const char *path)
+{
+	int err = 0;
+
+	if (bpf_obj_pin(fd, path)) {
+		err = errno;
+		bpf_link_detach(fd);
+	}
+	close(fd);
+	return err ? xv_err_errno(err, "cannot pin link at %s", path) : 0;
+}
+
+int xv_link_unpin(const char *path)
+{
+	int fd = bpf_obj_get(path);
+
+	if (fd >= 0) {
+		bpf_link_detach(fd);	/* fails harmlessly if the device is gone */
+		close(fd);
+	}
+	return unlink(path) ? -errno : 0;
+}
+
 static int link_pin_path(char *buf, size_t len, const char *pin, enum xv_tc_kind kind, int ifindex)
 {
 	char name[32];
@@ -270,7 +297,7 @@ static int link_pin_path(char *buf, size_t len, const char *pin, enum xv_tc_kind
 int xv_tc_attach(const char *pin, __u16 feat_off, enum xv_tc_kind kind, int ifindex, int prog_fd)
 {
 	char path[PATH_MAX], dir[PATH_MAX], dev[IF_NAMESIZE];
-	int fd, err;
+	int fd;
 
 	if (feat_off & XVTEP_FEAT_TCX)
 		return xv_clsact_attach(pin, ifindex, kind, prog_fd, NULL);
@@ -286,31 +313,16 @@ int xv_tc_attach(const char *pin, __u16 feat_off, enum xv_tc_kind kind, int ifin
 	/* The loader normally creates links/; make sure so a fresh pin dir works too. */
 	if (!xv_pin_path(dir, sizeof(dir), pin, NULL, "links"))
 		mkdir(dir, 0700);
-	if (bpf_obj_pin(fd, path)) {
-		err = errno;
-		bpf_link_detach(fd);
-		close(fd);
-		return xv_err_errno(err, "cannot pin link at %s", path);
-	}
-	close(fd);
-	return 0;
+	return xv_link_pin(fd, path);
 }
 
 int xv_tc_detach(const char *pin, __u16 feat_off, enum xv_tc_kind kind, int ifindex)
 {
 	char path[PATH_MAX];
-	int fd;
 
 	if (feat_off & XVTEP_FEAT_TCX)
 		return xv_clsact_detach(pin, ifindex, kind);
 	if (link_pin_path(path, sizeof(path), pin, kind, ifindex))
 		return -EINVAL;
-	fd = bpf_obj_get(path);
-	if (fd >= 0) {
-		bpf_link_detach(fd);	/* fails harmlessly if the device is gone */
-		close(fd);
-	}
-	if (unlink(path))
-		return -errno;
-	return 0;
+	return xv_link_unpin(path);
 }

@@ -145,7 +145,8 @@ extern const struct xv_tc_hook xv_tc_hooks[XV_TC__NR];
  * after printing "Error: ...". */
 int xv_clsact_attach(const char *pin, int ifindex, enum xv_tc_kind kind, int prog_fd,
 		     __u32 *old_prog_id);
-/* Program of the filter in KIND's slot on IFINDEX: 0, -ENOENT (none), -errno. */
+/* Program of the filter in KIND's slot on IFINDEX: 0, -ENOENT (none),
+ * -EBUSY (a filter that is no eBPF program), -errno. */
 int xv_clsact_query(int ifindex, enum xv_tc_kind kind, __u32 *prog_id);
 /* Delete that filter if it runs this instance's program, then the clsact
  * qdisc if no filter is left. 0, -ENOENT, -EBUSY (not ours: left alone), -errno. */
@@ -158,6 +159,11 @@ long xv_clsact_filter_count(int ifindex, bool ingress);
 bool xv_tc_prog_owned(const char *pin, enum xv_tc_kind kind, __u32 prog_id);
 /* Programs on IFINDEX's ingress: tcx ones and clsact filters. -errno on error. */
 long xv_tc_ingress_count(int ifindex);
+/* Pin link FD at PATH and close FD; on failure the link is detached and
+ * -1 returned after printing. */
+int xv_link_pin(int fd, const char *path);
+/* Detach the link pinned at PATH and remove the pin: 0 or -errno. */
+int xv_link_unpin(const char *path);
 /* Attach (tcx: a link pinned at links/<name>) or detach KIND on IFINDEX the
  * way FEAT_OFF (the instance's xvtep_meta.feat_off) says. Attach: 0 or -1
  * after printing; detach: 0 or -errno (-ENOENT: nothing attached). */
