@@ -246,6 +246,47 @@ int xv_clsact_detach(const char *pin, int ifindex, enum xv_tc_kind kind)
 	return 0;
 }
 
+/* Our filter of KIND off IFINDEX: 1 if removed, else 0 (a warning unless
+ * there was none). */
+static int filter_remove(const char *pin, int ifindex, enum xv_tc_kind kind)
+{
+	const struct xv_tc_hook *hk = &xv_tc_hooks[kind];
+	char dev[IF_NAMESIZE];
+	int err = xv_clsact_detach(pin, ifindex, kind);
+
+	if (!err)
+		return 1;
+	if (err != -ENOENT && err != -ENODEV)
+		fprintf(stderr, "Warning: %s %s: filter at pref %u handle 0x%x left in place: %s\n",
+			dev_name(ifindex, dev), dir_name(kind), hk->prio, hk->handle,
+			err == -EBUSY ? "its program is not this instance's" : strerror(-err));
+	return 0;
+}
+
+int xv_clsact_detach_all(const char *pin, int uplink_ifindex, int mirror_ifindex)
+{
+	__u32 port, *prev = NULL;
+	char path[PATH_MAX];
+	int fd, n = 0;
+
+	if (uplink_ifindex)
+		n += filter_remove(pin, uplink_ifindex, XV_TC_UPLINK) +
+		     filter_remove(pin, uplink_ifindex, XV_TC_UPLINK_EG);
+	if (mirror_ifindex)
+		n += filter_remove(pin, mirror_ifindex, XV_TC_MIRROR);
+	if (xv_pin_path(path, sizeof(path), pin, NULL, XVTEP_MAP_PORTS))
+		return n;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return n;
+	while (!bpf_map_get_next_key(fd, prev, &port)) {
+		prev = &port;
+		n += filter_remove(pin, port, XV_TC_PORT) + filter_remove(pin, port, XV_TC_PORT_EG);
+	}
+	close(fd);
+	return n;
+}
+
 long xv_tc_ingress_count(int ifindex)
 {
 	__u32 cnt = 0, flags = 0;

@@ -151,6 +151,11 @@ int xv_clsact_query(int ifindex, enum xv_tc_kind kind, __u32 *prog_id);
 /* Delete that filter if it runs this instance's program, then the clsact
  * qdisc if no filter is left. 0, -ENOENT, -EBUSY (not ours: left alone), -errno. */
 int xv_clsact_detach(const char *pin, int ifindex, enum xv_tc_kind kind);
+/* The instance's filters off its uplink and mirror device (ifindex 0:
+ * skipped) and off every port in <pin>/xvtep_ports; the others are left
+ * with a warning. Returns how many were removed. Looked for whatever the
+ * instance's attach method: finding none costs a few queries. */
+int xv_clsact_detach_all(const char *pin, int uplink_ifindex, int mirror_ifindex);
 /* Delete IFINDEX's clsact qdisc if neither hook has a filter. */
 void xv_clsact_release(int ifindex);
 /* Filters on IFINDEX's clsact ingress or egress (0 without clsact); -errno. */

@@ -1854,53 +1854,6 @@ static bool mirror_dev_remove_unused(void)
 	return true;
 }
 
-/* clsact: remove our filter of KIND from IFINDEX, counted in *REMOVED. */
-static void filter_remove(int ifindex, enum xv_tc_kind kind, int *removed)
-{
-	const struct xv_tc_hook *hk = &xv_tc_hooks[kind];
-	char dev[IF_NAMESIZE] = "?";
-	int err = xv_clsact_detach(cfg.pin, ifindex, kind);
-
-	if (!err)
-		(*removed)++;
-	if (!err || err == -ENOENT || err == -ENODEV)
-		return;
-	if_indextoname(ifindex, dev);
-	fprintf(stderr, "Warning: %s %s: filter at pref %u handle 0x%x left in place: %s\n", dev,
-		hk->ingress ? "ingress" : "egress", hk->prio, hk->handle,
-		err == -EBUSY ? "its program is not this instance's" : strerror(-err));
-}
-
-/*
- * This instance's clsact filters: uplink (META, when it is in this
- * namespace), mirror device, ports. Looked for whatever the instance's
- * attach method: none found costs a few queries.
- */
-static void detach_filters(const struct xvtep_meta *meta, int mirror_ifindex, int *removed)
-{
-	__u32 port, *prev = NULL;
-	char path[PATH_MAX];
-	int fd;
-
-	if (meta) {
-		filter_remove(meta->uplink_ifindex, XV_TC_UPLINK, removed);
-		filter_remove(meta->uplink_ifindex, XV_TC_UPLINK_EG, removed);
-	}
-	if (mirror_ifindex)
-		filter_remove(mirror_ifindex, XV_TC_MIRROR, removed);
-	if (pin_path(path, NULL, XVTEP_MAP_PORTS))
-		return;
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return;
-	while (!bpf_map_get_next_key(fd, prev, &port)) {
-		prev = &port;
-		filter_remove(port, XV_TC_PORT, removed);
-		filter_remove(port, XV_TC_PORT_EG, removed);
-	}
-	close(fd);
-}
-
 static int cmd_detach(void)
 {
 	static const char *const maps[] = {
@@ -1945,7 +1898,7 @@ static int cmd_detach(void)
 		leave_groups(&meta);
 	mirror_ours = mirror_dev_owned(&mirror_ifindex);
 	/* Before the maps go: they tell our filters from others. */
-	detach_filters(here ? &meta : NULL, mirror_ifindex, &removed);
+	removed += xv_clsact_detach_all(cfg.pin, here ? (int)meta.uplink_ifindex : 0, mirror_ifindex);
 
 	/* Links first: removing their pins detaches the programs. Only names
 	 * xvtep creates are touched, whatever else lives in the directory. */
