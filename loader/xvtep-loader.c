@@ -1725,8 +1725,8 @@ static bool uplink_meta(struct xvtep_meta *meta)
 	if (!if_indextoname(meta->uplink_ifindex, name) ||
 	    strncmp(name, meta->uplink_name, sizeof(meta->uplink_name))) {
 		fprintf(stderr, "Warning: uplink %.16s (ifindex %u) not found in this network "
-			"namespace%s; multicast groups not left\n", meta->uplink_name,
-			meta->uplink_ifindex, cfg.netns ? "" : " (missing -n NETNS?)");
+			"namespace%s; multicast groups not left, uplink filters not removed\n",
+			meta->uplink_name, meta->uplink_ifindex, cfg.netns ? "" : " (missing -n NETNS?)");
 		return false;
 	}
 	return true;
