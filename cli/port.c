@@ -33,12 +33,6 @@ static int link_name_path(char *buf, size_t len, const char *fmt, __u32 ifindex)
 	return 0;
 }
 
-static int link_path(char *buf, size_t len, __u32 ifindex, bool egress)
-{
-	return link_name_path(buf, len, egress ? XVTEP_LINK_PORT_EG_FMT : XVTEP_LINK_PORT_FMT,
-			      ifindex);
-}
-
 /* The `encap tc|xdp` keyword at argv[*i] (once only): *xdp true for xdp. */
 static int parse_encap_kw(int argc, char **argv, int *i, const char **seen, bool *xdp)
 {
@@ -73,17 +67,13 @@ static int xdp_encap_possible(const char *arg)
 static void port_xdp_unlink(__u32 ifindex)
 {
 	char path[512];
-	int fd;
+	int err;
 
 	if (link_name_path(path, sizeof(path), XVTEP_LINK_PORT_XDP_FMT, ifindex))
 		return;
-	fd = bpf_obj_get(path);
-	if (fd >= 0) {
-		bpf_link_detach(fd);	/* fails harmlessly if the device is gone */
-		close(fd);
-	}
-	if (unlink(path) && errno != ENOENT)
-		fprintf(stderr, "Warning: cannot remove %s: %s\n", path, strerror(errno));
+	err = xv_link_unpin(path);
+	if (err && err != -ENOENT)
+		fprintf(stderr, "Warning: cannot remove %s: %s\n", path, strerror(-err));
 }
 
 /*
@@ -122,14 +112,7 @@ static int port_xdp_link(const char *dev, __u32 ifindex)
 				    fd == -EBUSY || fd == -EEXIST ?
 				    " (another XDP program is attached)" : "");
 	}
-	if (bpf_obj_pin(fd, path)) {
-		err = errno;
-		bpf_link_detach(fd);
-		close(fd);
-		return xv_err_errno(err, "cannot pin link at %s", path);
-	}
-	close(fd);
-	return 0;
+	return xv_link_pin(fd, path);
 }
 
 /* Drop ifindex from the VNI's dense ports[] list. */
@@ -250,10 +233,10 @@ static int port_add(int argc, char **argv)
 	struct xvtep_meta meta;
 	struct port_args pa;
 	struct stat sb;
-	char prog_path[512], lpath[512], eg_path[512], xdp_path[512];
+	char prog_path[512], xdp_path[512];
 	const char *dev, *encap_arg;
 	__u32 ifindex, vni;
-	int prog_fd = -1, link_fd = -1, eg_prog_fd = -1, eg_fd = -1, ret = -1;
+	int prog_fd = -1, eg_prog_fd = -1, ret = -1;
 	bool xdp_encap;
 
 	if (parse_port_args("add", argc, argv, &pa))
@@ -284,14 +267,6 @@ static int port_add(int argc, char **argv)
 		return xv_err("VNI %u does not exist", vni);
 	if (old.nr_ports >= XVTEP_MAX_VNI_PORTS)
 		return xv_err("VNI %u already has the maximum of %d ports", vni, XVTEP_MAX_VNI_PORTS);
-	if (link_path(lpath, sizeof(lpath), ifindex, false) ||
-	    link_path(eg_path, sizeof(eg_path), ifindex, true))
-		return -1;
-	if (!stat(lpath, &sb))
-		return xv_err("%s already exists (stale link of a deleted port?): remove it first", lpath);
-	if (!stat(eg_path, &sb))
-		return xv_err("%s already exists (stale link of a deleted port?): remove it first",
-			      eg_path);
 	if (link_name_path(xdp_path, sizeof(xdp_path), XVTEP_LINK_PORT_XDP_FMT, ifindex))
 		return -1;
 	if (!stat(xdp_path, &sb))
@@ -345,30 +320,11 @@ static int port_add(int argc, char **argv)
 	ret = -1;
 	if (port_enable_forwarding(dev))
 		goto undo_vni;
-	link_fd = xv_tcx_attach(prog_fd, ifindex, true);
-	if (link_fd < 0) {
-		xv_err_errno(link_fd, "cannot attach %s to tcx ingress of %s", XVTEP_PROG_PORT, dev);
+	/* The instance's attach method: tcx links or clsact filters. */
+	if (xv_tc_attach(ctl.pin, ctl.maps.feat_off, XV_TC_PORT, ifindex, prog_fd))
 		goto undo_vni;
-	}
-	/* The loader normally creates links/; make sure so a fresh pin dir works too. */
-	if (xv_pin_path(prog_path, sizeof(prog_path), ctl.pin, NULL, "links") >= 0)
-		mkdir(prog_path, 0700);
-	if (bpf_obj_pin(link_fd, lpath)) {
-		xv_err_errno(errno, "cannot pin link at %s", lpath);
-		bpf_link_detach(link_fd);
-		goto undo_vni;
-	}
-	eg_fd = xv_tcx_attach(eg_prog_fd, ifindex, false);
-	if (eg_fd < 0) {
-		xv_err_errno(eg_fd, "cannot attach %s to tcx egress of %s", XVTEP_PROG_PORT_EGRESS,
-			     dev);
+	if (xv_tc_attach(ctl.pin, ctl.maps.feat_off, XV_TC_PORT_EG, ifindex, eg_prog_fd))
 		goto undo_link;
-	}
-	if (bpf_obj_pin(eg_fd, eg_path)) {
-		xv_err_errno(errno, "cannot pin link at %s", eg_path);
-		bpf_link_detach(eg_fd);
-		goto undo_link;
-	}
 	if (xdp_encap && port_xdp_link(dev, ifindex))
 		goto undo_eg_link;
 	ownmac_port_add(ifindex);
@@ -376,11 +332,9 @@ static int port_add(int argc, char **argv)
 	goto out;
 
 undo_eg_link:
-	bpf_link_detach(eg_fd);
-	unlink(eg_path);
+	xv_tc_detach(ctl.pin, ctl.maps.feat_off, XV_TC_PORT_EG, ifindex);
 undo_link:
-	bpf_link_detach(link_fd);
-	unlink(lpath);
+	xv_tc_detach(ctl.pin, ctl.maps.feat_off, XV_TC_PORT, ifindex);
 undo_vni:
 	vni_put(vni, &old, BPF_EXIST);
 undo_devmap:
@@ -388,10 +342,6 @@ undo_devmap:
 undo_port:
 	bpf_map_delete_elem(ctl.maps.ports, &ifindex);
 out:
-	if (link_fd >= 0)
-		close(link_fd);
-	if (eg_fd >= 0)
-		close(eg_fd);
 	close(prog_fd);
 	close(eg_prog_fd);
 	return ret;
@@ -402,10 +352,9 @@ static int port_del(int argc, char **argv)
 	struct fdb_filter f = { .by_port = true };
 	struct xvtep_port port;
 	struct xvtep_vni v;
-	char lpath[512], eg_path[512];
 	const char *dev;
 	__u32 ifindex;
-	int i, fd;
+	int i;
 
 	i = parse_dev("del", argc, argv, &dev);
 	if (i < 0)
@@ -423,22 +372,19 @@ static int port_del(int argc, char **argv)
 	/* A session would keep the port's ifindex (and bits) after it is gone. */
 	if (mirror_refuse_port_del(dev, ifindex, &port))
 		return -1;
-	if (link_path(lpath, sizeof(lpath), ifindex, false) ||
-	    link_path(eg_path, sizeof(eg_path), ifindex, true))
-		return -1;
 
 	/* Unhook first so nothing is learned on the port while it is being removed. */
 	port_xdp_unlink(ifindex);
 	for (i = 0; i < 2; i++) {
-		const char *p = i ? eg_path : lpath;
+		enum xv_tc_kind kind = i ? XV_TC_PORT_EG : XV_TC_PORT;
+		int err = xv_tc_detach(ctl.pin, ctl.maps.feat_off, kind, ifindex);
 
-		fd = bpf_obj_get(p);
-		if (fd >= 0) {
-			bpf_link_detach(fd);	/* fails harmlessly if the device is gone */
-			close(fd);
-		}
-		if (unlink(p) && errno != ENOENT)
-			fprintf(stderr, "Warning: cannot remove %s: %s\n", p, strerror(errno));
+		/* ENOENT: not attached, or the device (and its filters) is gone */
+		if (err && err != -ENOENT && err != -ENODEV)
+			fprintf(stderr, "Warning: cannot remove the %s hook of port %s: %s\n",
+				xv_tc_hooks[kind].ingress ? "ingress" : "egress", dev,
+				err == -EBUSY ? "held by a program not of this instance" :
+				strerror(-err));
 	}
 
 	if (!vni_get(port.vni, &v)) {

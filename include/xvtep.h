@@ -345,6 +345,25 @@ static const char *const xvtep_event_names[XVTEP_EV__MAX] = {
 #define XVTEP_MIRROR_XMIT_MAX	256
 #define XVTEP_LINK_XDP_MIRROR	"xdp_mirror"
 
+/*
+ * Without tcx (Linux < 6.6) the TC programs are cls_bpf filters in
+ * direct-action mode on a clsact qdisc, each at a fixed handle and
+ * priority of its own: xvtep finds, replaces and deletes exactly its
+ * filters there and leaves any other filter on the hook alone. Handle
+ * "xv" << 16 | kind; priorities away from the usual choices (1, 0xc000):
+ * a filter added later without a priority gets one below the lowest in
+ * place (0x7800 and down), never one of these.
+ *
+ *   hook                  handle       pref
+ *   uplink ingress        0x78760001   0x7801 (30721)
+ *   uplink egress         0x78760002   0x7802 (30722)
+ *   mirror device ingress 0x78760003   0x7803 (30723)
+ *   port ingress          0x78760004   0x7804 (30724)
+ *   port egress           0x78760005   0x7805 (30725)
+ */
+#define XVTEP_TC_HANDLE_BASE	0x78760000U
+#define XVTEP_TC_PRIO_BASE	0x7800U
+
 enum xvtep_mirror_kind {
 	XVTEP_MIRROR_SPAN = 1,
 	XVTEP_MIRROR_RSPAN = 2,

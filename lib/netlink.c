@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* rtnetlink: multicast membership, the mirror veth pair; tcx attachment;
- * generic netlink: devices' XDP features. */
+/* rtnetlink: multicast membership, the mirror veth pair; tcx attachment and
+ * clsact filter counts; generic netlink: devices' XDP features. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_addr.h>
@@ -10,6 +10,7 @@
 #include <net/if.h>
 #include <linux/netlink.h>
 #include <linux/genetlink.h>
+#include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -176,6 +177,36 @@ int xv_tcx_attach(int prog_fd, int ifindex, bool ingress)
 			     (enum bpf_attach_type)(ingress ? XV_BPF_TCX_INGRESS : XV_BPF_TCX_EGRESS),
 			     NULL);
 	return fd;	/* libbpf 1.x: -errno on failure */
+}
+
+/* Filters of a dump: one message per filter, plus one per (priority,
+ * protocol) head with handle 0. */
+static int filter_count_cb(const struct nlmsghdr *h, void *arg)
+{
+	const struct tcmsg *t = NLMSG_DATA(h);
+
+	if (h->nlmsg_type == RTM_NEWTFILTER && t->tcm_handle)
+		(*(long *)arg)++;
+	return 0;
+}
+
+long xv_clsact_filter_count(int ifindex, bool ingress)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct tcmsg tc;
+	} req = {};
+	long n = 0;
+	int err;
+
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.tc));
+	req.nh.nlmsg_type = RTM_GETTFILTER;
+	req.nh.nlmsg_flags = NLM_F_DUMP;
+	req.tc.tcm_family = AF_UNSPEC;
+	req.tc.tcm_ifindex = ifindex;
+	req.tc.tcm_parent = TC_H_MAKE(TC_H_CLSACT, ingress ? TC_H_MIN_INGRESS : TC_H_MIN_EGRESS);
+	err = nl_query(&req.nh, filter_count_cb, &n);
+	return err ? err : n;
 }
 
 int xv_xdp_attach(int prog_fd, int ifindex)

@@ -125,6 +125,56 @@ void xv_features_each(void (*cb)(const char *name, __u16 bit, void *arg), void *
 /* Id of generic netlink family NAME, or -errno (-ENOENT: no such family). */
 int xv_genl_family_id(const char *name);
 
+/* ---- TC hooks: tcx links or clsact + cls_bpf (lib/tcattach.c) ---- */
+
+enum xv_tc_kind { XV_TC_UPLINK, XV_TC_UPLINK_EG, XV_TC_MIRROR, XV_TC_PORT, XV_TC_PORT_EG,
+		  XV_TC__NR };
+struct xv_tc_hook {
+	const char *link;	/* tcx: pin name under <pin>/links/ (ports: %u = ifindex) */
+	const char *prog;	/* the program's name as the kernel keeps it */
+	bool ingress;
+	__u32 handle;		/* clsact: the filter's handle and priority (include/xvtep.h) */
+	__u16 prio;
+};
+extern const struct xv_tc_hook xv_tc_hooks[XV_TC__NR];
+
+/* clsact: put PROG_FD in xvtep's filter of KIND on IFINDEX (creating the
+ * qdisc and the filter as needed, else replacing the program in place).
+ * A filter in that slot that is not this instance's is never touched.
+ * *OLD_PROG_ID (may be NULL): the program replaced, 0 if none. 0, or -1
+ * after printing "Error: ...". */
+int xv_clsact_attach(const char *pin, int ifindex, enum xv_tc_kind kind, int prog_fd,
+		     __u32 *old_prog_id);
+/* Program of the filter in KIND's slot on IFINDEX: 0, -ENOENT (none),
+ * -EBUSY (a filter that is no eBPF program), -errno. */
+int xv_clsact_query(int ifindex, enum xv_tc_kind kind, __u32 *prog_id);
+/* Delete that filter if it runs this instance's program, then the clsact
+ * qdisc if no filter is left. 0, -ENOENT, -EBUSY (not ours: left alone), -errno. */
+int xv_clsact_detach(const char *pin, int ifindex, enum xv_tc_kind kind);
+/* The instance's filters off its uplink and mirror device (ifindex 0:
+ * skipped) and off every port in <pin>/xvtep_ports; the others are left
+ * with a warning. Returns how many were removed. Looked for whatever the
+ * instance's attach method: finding none costs a few queries. */
+int xv_clsact_detach_all(const char *pin, int uplink_ifindex, int mirror_ifindex);
+/* Delete IFINDEX's clsact qdisc if neither hook has a filter. */
+void xv_clsact_release(int ifindex);
+/* Filters on IFINDEX's clsact ingress or egress (0 without clsact); -errno. */
+long xv_clsact_filter_count(int ifindex, bool ingress);
+/* True if PROG_ID is KIND's program and uses a map pinned under PIN. */
+bool xv_tc_prog_owned(const char *pin, enum xv_tc_kind kind, __u32 prog_id);
+/* Programs on IFINDEX's ingress: tcx ones and clsact filters. -errno on error. */
+long xv_tc_ingress_count(int ifindex);
+/* Pin link FD at PATH and close FD; on failure the link is detached and
+ * -1 returned after printing. */
+int xv_link_pin(int fd, const char *path);
+/* Detach the link pinned at PATH and remove the pin: 0 or -errno. */
+int xv_link_unpin(const char *path);
+/* Attach (tcx: a link pinned at links/<name>) or detach KIND on IFINDEX the
+ * way FEAT_OFF (the instance's xvtep_meta.feat_off) says. Attach: 0 or -1
+ * after printing; detach: 0 or -errno (-ENOENT: nothing attached). */
+int xv_tc_attach(const char *pin, __u16 feat_off, enum xv_tc_kind kind, int ifindex, int prog_fd);
+int xv_tc_detach(const char *pin, __u16 feat_off, enum xv_tc_kind kind, int ifindex);
+
 /* Number of entries of a hash/array-like map (iterates the keys); -errno on error. */
 long xv_map_count(int map_fd, __u32 key_size);
 

@@ -44,8 +44,6 @@
 #define XDP_MODE_GENERIC	1
 #define FDB_SIZE_MAX		(1U << 24)
 #define MAX_MAPS		32
-/* tcx attach type, missing from older uapi headers. */
-#define XV_TCX_INGRESS		46
 
 /* --decap auto: TC on a veth uplink, hybrid elsewhere (dev_is_veth). */
 #define DECAP_UNSET	(-1)
@@ -308,6 +306,15 @@ struct undo {
 	int new_mirror_fd, new_upeg_fd, new_xmir_fd;
 	bool mirror_pinned, upeg_pinned, xmir_pinned;
 
+	/* clsact filters this run attached, with the program each replaced
+	 * (-1: the filter is new), in order. */
+	struct {
+		int ifindex;
+		enum xv_tc_kind kind;
+		int old_prog_fd;
+	} filters[2 * XVTEP_MAX_PORTS + 3];
+	int nr_filters;
+
 	/* The mirror veth pair, when this run created it. */
 	int mirror_ifindex;
 	bool mirror_created;
@@ -432,6 +439,16 @@ static void undo_all(int ifindex)
 		if (u->old_prog_fd >= 0 && bpf_link_update(u->link_fd, u->old_prog_fd, NULL))
 			fprintf(stderr, "Warning: could not restore the previous program of a "
 				"link: %s\n", strerror(errno));
+	}
+	/* Before the maps go: a filter is known as ours by the maps its program uses. */
+	for (int i = undo.nr_filters - 1; i >= 0; i--) {
+		int fd = undo.filters[i].old_prog_fd;
+
+		if (fd >= 0)
+			xv_clsact_attach(cfg.pin, undo.filters[i].ifindex, undo.filters[i].kind, fd,
+					 NULL);
+		else
+			xv_clsact_detach(cfg.pin, undo.filters[i].ifindex, undo.filters[i].kind);
 	}
 
 	if (undo.port_pin_done)
@@ -1057,16 +1074,6 @@ static void dev_driver(const char *dev, char *drv, size_t len)
 	close(fd);
 }
 
-/* Programs on the tcx ingress of IFINDEX; -errno on error. */
-static long tcx_ingress_count(int ifindex)
-{
-	__u32 ids[64], cnt = 64, flags = 0;
-
-	if (bpf_prog_query(ifindex, (enum bpf_attach_type)XV_TCX_INGRESS, 0, &flags, ids, &cnt))
-		return errno == ENOSPC ? (long)cnt : -errno;	/* cnt: the real count */
-	return cnt;
-}
-
 /*
  * The veth whose ingress shapes mirror copies. Its MTU is the largest veth
  * takes: a clone entering it bigger than MTU + headers is dropped by the
@@ -1169,6 +1176,97 @@ static int prog_pin_swap(const char *name, int prog_fd, int *old_fd, bool *done)
 	return 0;
 }
 
+/* ------------------------------------------------------------------------ */
+/* clsact filters: the TC hooks on a kernel without tcx                      */
+
+/* attach: TC programs as clsact filters (XVTEP_FEAT_TCX off), not tcx links. */
+static bool use_clsact;
+
+/* This instance's filter sits in KIND's slot on IFINDEX. */
+static bool filter_ours(int ifindex, enum xv_tc_kind kind)
+{
+	__u32 id;
+
+	return !xv_clsact_query(ifindex, kind, &id) && xv_tc_prog_owned(cfg.pin, kind, id);
+}
+
+/* Our filter of KIND on IFINDEX running PROG_FD: the program replaced in
+ * place, or a new filter; undo puts back what was there. */
+static int filter_ensure(enum xv_tc_kind kind, int prog_fd, int ifindex)
+{
+	int n = undo.nr_filters, old_fd = -1;
+	__u32 old_id;
+
+	if (n == (int)(sizeof(undo.filters) / sizeof(undo.filters[0])))
+		return xv_err("too many TC filters");
+	/* The filter holds the only reference to the program it runs. */
+	if (!xv_clsact_query(ifindex, kind, &old_id))
+		old_fd = bpf_prog_get_fd_by_id(old_id);
+	if (xv_clsact_attach(cfg.pin, ifindex, kind, prog_fd, NULL)) {
+		if (old_fd >= 0)
+			close(old_fd);
+		return -1;
+	}
+	undo.filters[n].ifindex = ifindex;
+	undo.filters[n].kind = kind;
+	undo.filters[n].old_prog_fd = old_fd;
+	undo.nr_filters++;
+	return 0;
+}
+
+/* KIND's hook on IFINDEX running PROG_FD: the pinned link OLD (see
+ * link_ensure()), or our clsact filter. */
+static int tc_ensure(enum xv_tc_kind kind, struct old_link *old, int prog_fd, int ifindex,
+		     const char *dev, int *new_fd, bool *pinned)
+{
+	if (use_clsact)
+		return filter_ensure(kind, prog_fd, ifindex);
+	return link_ensure(old, xv_tc_hooks[kind].link, prog_fd, ifindex,
+			   xv_tc_hooks[kind].ingress ? LINK_HOOK_INGRESS : LINK_HOOK_EGRESS, dev,
+			   new_fd, pinned);
+}
+
+/* Every port's hook of KIND: its link updated or made, or its filter. */
+static int port_hooks(int ports_fd, int prog_fd, enum port_link_kind kind)
+{
+	__u32 ifindex, *prev = NULL;
+
+	if (!use_clsact || kind == PORT_LINK_XDP)
+		return update_port_links(prog_fd, kind) || link_missing_ports(ports_fd, prog_fd, kind) ?
+		       -1 : 0;
+	while (!bpf_map_get_next_key(ports_fd, prev, &ifindex)) {
+		char dev[IF_NAMESIZE];
+
+		prev = &ifindex;
+		if (!if_indextoname(ifindex, dev))
+			fprintf(stderr, "Warning: port ifindex %u is configured but has no device; "
+				"not attached\n", ifindex);
+		else if (filter_ensure(kind == PORT_LINK_INGRESS ? XV_TC_PORT : XV_TC_PORT_EG,
+				       prog_fd, ifindex))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * A running instance keeps its attach method: a link and a filter cannot
+ * replace each other atomically (the program would run twice, or not at
+ * all, in between). OLD_TC: the pinned uplink tcx link, if any.
+ */
+static int check_attach_method(const struct old_link *old_tc, int ifindex, __u16 feat_off)
+{
+	if (use_clsact && old_tc->fd >= 0)
+		return xv_err("%s is attached with tcx links, and this attach would use clsact "
+			      "filters (%s); run `xvtep-loader detach --keep-maps` first (the "
+			      "configuration stays pinned), then attach again", cfg.pin,
+			      xv_feature_why_off(feat_off, XVTEP_FEAT_TCX));
+	if (!use_clsact && filter_ours(ifindex, XV_TC_UPLINK))
+		return xv_err("%s is attached with clsact filters, and this attach would use tcx "
+			      "links; run `xvtep-loader detach --keep-maps` first (the configuration "
+			      "stays pinned), then attach again", cfg.pin);
+	return 0;
+}
+
 static int cmd_attach(void)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
@@ -1205,6 +1303,7 @@ static int cmd_attach(void)
 	/* What this kernel offers decides which programs and paths load. */
 	if (xv_features_probe(&feat_off))
 		return 1;
+	use_clsact = feat_off & XVTEP_FEAT_TCX;
 
 	skel = xvtep__open();
 	if (!skel) {
@@ -1273,7 +1372,8 @@ static int cmd_attach(void)
 		goto cleanup;
 	if (open_old_link(&old_xdp, XVTEP_LINK_XDP, XV_LINK_TYPE_XDP, ifindex, true) ||
 	    open_old_link(&old_tc, XVTEP_LINK_TC_UPLINK, XV_LINK_TYPE_TCX, ifindex, true) ||
-	    open_old_link(&old_upeg, XVTEP_LINK_TC_UPLINK_EG, XV_LINK_TYPE_TCX, ifindex, true))
+	    open_old_link(&old_upeg, XVTEP_LINK_TC_UPLINK_EG, XV_LINK_TYPE_TCX, ifindex, true) ||
+	    check_attach_method(old_tc.fd >= 0 ? &old_tc : &old_upeg, ifindex, feat_off))
 		goto cleanup;
 
 	if (query_xdp(ifindex, &q))
@@ -1317,13 +1417,14 @@ static int cmd_attach(void)
 	    open_old_link(&old_xmir, XVTEP_LINK_XDP_MIRROR, XV_LINK_TYPE_XDP, mirror_ifindex, false))
 		goto cleanup;
 	/* One instance per network namespace can own the mirror device. */
-	nr_progs = tcx_ingress_count(mirror_ifindex);
+	nr_progs = xv_tc_ingress_count(mirror_ifindex);
 	if (nr_progs < 0) {
 		xv_err_errno(nr_progs, "cannot query the programs of %s", XVTEP_MIRROR_DEV);
 		goto cleanup;
 	}
-	if (nr_progs > (old_mirror.fd >= 0 && old_mirror.ifindex ? 1 : 0)) {
-		xv_err("%s already has a tcx ingress program not pinned under %s (another xvtep "
+	if (nr_progs > (old_mirror.fd >= 0 && old_mirror.ifindex ? 1 : 0) +
+		       filter_ours(mirror_ifindex, XV_TC_MIRROR)) {
+		xv_err("%s already has a TC ingress program not of the instance at %s (another xvtep "
 		       "instance in this network namespace?); only one instance per namespace "
 		       "can mirror", XVTEP_MIRROR_DEV, cfg.pin);
 		goto cleanup;
@@ -1391,14 +1492,13 @@ static int cmd_attach(void)
 	}
 	undo.port_pin_done = true;
 
-	if (update_port_links(port_fd, PORT_LINK_INGRESS) ||
-	    link_missing_ports(bpf_map__fd(skel->maps.xvtep_ports), port_fd, PORT_LINK_INGRESS))
+	if (port_hooks(bpf_map__fd(skel->maps.xvtep_ports), port_fd, PORT_LINK_INGRESS))
 		goto cleanup;
 
 	/* Mirroring: the shaping program first, so copies never arrive unhandled;
 	 * then the egress sources (port egress links, uplink egress). */
-	if (link_ensure(&old_mirror, XVTEP_LINK_MIRROR, mirror_fd, mirror_ifindex,
-			LINK_HOOK_INGRESS, XVTEP_MIRROR_DEV, &undo.new_mirror_fd, &undo.mirror_pinned))
+	if (tc_ensure(XV_TC_MIRROR, &old_mirror, mirror_fd, mirror_ifindex, XVTEP_MIRROR_DEV,
+		      &undo.new_mirror_fd, &undo.mirror_pinned))
 		goto cleanup;
 	/* Copies made by XDP arrive here as XDP frames (mirror.h). */
 	if (link_ensure(&old_xmir, XVTEP_LINK_XDP_MIRROR,
@@ -1408,40 +1508,22 @@ static int cmd_attach(void)
 	if (prog_pin_swap(XVTEP_PROG_PORT_EGRESS, port_eg_fd, &undo.old_port_eg_prog_fd,
 			  &undo.port_eg_pin_done))
 		goto cleanup;
-	if (update_port_links(port_eg_fd, PORT_LINK_EGRESS) ||
-	    link_missing_ports(bpf_map__fd(skel->maps.xvtep_ports), port_eg_fd, PORT_LINK_EGRESS))
+	if (port_hooks(bpf_map__fd(skel->maps.xvtep_ports), port_eg_fd, PORT_LINK_EGRESS))
 		goto cleanup;
 	/* Ports with `encap xdp`: their XDP encap fast path (bpf/xdp_port.c). */
 	if (prog_pin_swap(XVTEP_PROG_PORT_XDP, bpf_program__fd(skel->progs.xvtep_xdp_port),
 			  &undo.old_port_xdp_prog_fd, &undo.port_xdp_pin_done) ||
-	    update_port_links(bpf_program__fd(skel->progs.xvtep_xdp_port), PORT_LINK_XDP) ||
-	    link_missing_ports(bpf_map__fd(skel->maps.xvtep_ports),
-			       bpf_program__fd(skel->progs.xvtep_xdp_port), PORT_LINK_XDP))
+	    port_hooks(bpf_map__fd(skel->maps.xvtep_ports),
+		       bpf_program__fd(skel->progs.xvtep_xdp_port), PORT_LINK_XDP))
 		goto cleanup;
-	if (link_ensure(&old_upeg, XVTEP_LINK_TC_UPLINK_EG, up_eg_fd, ifindex, LINK_HOOK_EGRESS,
-			cfg.uplink, &undo.new_upeg_fd, &undo.upeg_pinned))
+	if (tc_ensure(XV_TC_UPLINK_EG, &old_upeg, up_eg_fd, ifindex, cfg.uplink,
+		      &undo.new_upeg_fd, &undo.upeg_pinned))
 		goto cleanup;
 
-	/* Uplink tcx ingress: atomic program swap when re-attaching. */
-	if (old_tc.fd >= 0 && old_tc.ifindex) {
-		if (update_link(old_tc.fd, old_tc.prog_id, tc_up_fd, old_tc.path)) {
-			xv_err_errno(errno, "cannot update %s", old_tc.path);
-			goto cleanup;
-		}
-	} else {
-		err = xv_tcx_attach(tc_up_fd, ifindex, true);
-		if (err < 0) {
-			xv_err_errno(err, "cannot attach the tcx ingress program to %s", cfg.uplink);
-			goto cleanup;
-		}
-		undo.new_tc_fd = err;
-		if (pin_path(tmp, "links", XVTEP_LINK_TC_UPLINK "_new") ||
-		    pin_replace(undo.new_tc_fd, old_tc.path, tmp)) {
-			xv_err_errno(errno, "cannot pin %s", old_tc.path);
-			goto cleanup;
-		}
-		undo.tc_pinned = true;
-	}
+	/* Uplink ingress: atomic program swap when re-attaching. */
+	if (tc_ensure(XV_TC_UPLINK, &old_tc, tc_up_fd, ifindex, cfg.uplink, &undo.new_tc_fd,
+		      &undo.tc_pinned))
+		goto cleanup;
 
 	if (xdp_wanted) {
 		if (old_xdp.fd >= 0 && old_xdp.ifindex) {
@@ -1607,6 +1689,9 @@ cleanup:
 		if (undo.new_xmir_fd >= 0)
 			close(undo.new_xmir_fd);
 	}
+	for (int i = 0; i < undo.nr_filters; i++)
+		if (undo.filters[i].old_prog_fd >= 0)
+			close(undo.filters[i].old_prog_fd);
 	if (undo.old_port_prog_fd >= 0)
 		close(undo.old_port_prog_fd);
 	if (undo.old_port_eg_prog_fd >= 0)
@@ -1630,34 +1715,44 @@ cleanup:
 /* ------------------------------------------------------------------------ */
 /* detach                                                                   */
 
-/* Leave the groups of every VNI; best effort, the pins go anyway. */
-static void leave_groups(void)
+/* The instance's meta, if its uplink is in this network namespace. */
+static bool uplink_meta(struct xvtep_meta *meta)
 {
 	char path[PATH_MAX], name[IF_NAMESIZE];
-	struct xvtep_meta meta = {};
-	__u32 key = 0, *prev = NULL;
-	int meta_fd, vnis_fd;
-	struct xvtep_vni v;
+	__u32 key = 0;
+	int meta_fd;
 
 	if (pin_path(path, NULL, XVTEP_MAP_META))
-		return;
+		return false;
 	meta_fd = bpf_obj_get(path);
 	if (meta_fd < 0)
-		return;
-	if (bpf_map_lookup_elem(meta_fd, &key, &meta) || meta.abi_version != XVTEP_ABI_VERSION ||
-	    !meta.uplink_ifindex) {
+		return false;
+	if (bpf_map_lookup_elem(meta_fd, &key, meta) || meta->abi_version != XVTEP_ABI_VERSION ||
+	    !meta->uplink_ifindex) {
 		close(meta_fd);
-		return;
+		return false;
 	}
 	close(meta_fd);
 	/* The ifindex only means something in the uplink's own namespace. */
-	if (!if_indextoname(meta.uplink_ifindex, name) ||
-	    strncmp(name, meta.uplink_name, sizeof(meta.uplink_name))) {
+	if (!if_indextoname(meta->uplink_ifindex, name) ||
+	    strncmp(name, meta->uplink_name, sizeof(meta->uplink_name))) {
 		fprintf(stderr, "Warning: uplink %.16s (ifindex %u) not found in this network "
-			"namespace%s; multicast groups not left\n", meta.uplink_name,
-			meta.uplink_ifindex, cfg.netns ? "" : " (missing -n NETNS?)");
-		return;
+			"namespace%s; multicast groups not left, uplink filters not removed\n",
+			meta->uplink_name, meta->uplink_ifindex, cfg.netns ? "" : " (missing -n NETNS?)");
+		return false;
 	}
+	return true;
+}
+
+/* Leave the groups of every VNI; best effort, the pins go anyway. */
+static void leave_groups(const struct xvtep_meta *m)
+{
+	char path[PATH_MAX], name[IF_NAMESIZE] = "";
+	__u32 key = 0, *prev = NULL;
+	int vnis_fd;
+	struct xvtep_vni v;
+
+	if_indextoname(m->uplink_ifindex, name);
 	if (pin_path(path, NULL, XVTEP_MAP_VNIS))
 		return;
 	vnis_fd = bpf_obj_get(path);
@@ -1680,7 +1775,7 @@ static void leave_groups(void)
 		prev = &key;
 		if (bpf_map_lookup_elem(vnis_fd, &key, &v) || !xv_ipv4_is_mcast(v.group))
 			continue;
-		int err = xv_mcast_leave(meta.uplink_ifindex, v.group);
+		int err = xv_mcast_leave(m->uplink_ifindex, v.group);
 
 		if (err) {
 			char g[16];
@@ -1738,9 +1833,13 @@ static bool mirror_dev_owned(int *ifindex)
 			ours++;
 		close(fd);
 	}
+	if (filter_ours(*ifindex, XV_TC_MIRROR)) {
+		pinned = true;
+		ours++;
+	}
 	if (!pinned)
 		return false;	/* not ours to delete */
-	nr = tcx_ingress_count(*ifindex);
+	nr = xv_tc_ingress_count(*ifindex);
 	if (nr < 0)
 		return false;
 	/* nr == 0: our links went defunct when the device was recreated. */
@@ -1757,7 +1856,7 @@ static bool mirror_dev_remove_unused(void)
 	int ifindex = if_nametoindex(XVTEP_MIRROR_DEV);
 	char drv[32];
 
-	if (!ifindex || tcx_ingress_count(ifindex) != 0)
+	if (!ifindex || xv_tc_ingress_count(ifindex) != 0)
 		return false;
 	dev_driver(XVTEP_MIRROR_DEV, drv, sizeof(drv));
 	if (strcmp(drv, "veth") || xv_link_del(ifindex))
@@ -1790,7 +1889,8 @@ static int cmd_detach(void)
 	};
 	char path[PATH_MAX], dir[PATH_MAX];
 	int removed = 0, failed = 0, mirror_ifindex;
-	bool mirror_ours;
+	struct xvtep_meta meta;
+	bool mirror_ours, here;
 	struct dirent *de;
 	DIR *d;
 
@@ -1805,8 +1905,12 @@ static int cmd_detach(void)
 		return 1;
 	}
 
-	leave_groups();
+	here = uplink_meta(&meta);
+	if (here)
+		leave_groups(&meta);
 	mirror_ours = mirror_dev_owned(&mirror_ifindex);
+	/* Before the maps go: they tell our filters from others. */
+	removed += xv_clsact_detach_all(cfg.pin, here ? (int)meta.uplink_ifindex : 0, mirror_ifindex);
 
 	/* Links first: removing their pins detaches the programs. Only names
 	 * xvtep creates are touched, whatever else lives in the directory. */
@@ -1892,6 +1996,7 @@ struct link_status {
 	bool present, defunct;
 	__u32 link_id, prog_id, ifindex;
 	char prog_name[16];
+	const struct xv_tc_hook *filter;	/* a clsact filter, not a link */
 };
 
 static void read_link(const char *name, struct link_status *ls)
@@ -1945,6 +2050,61 @@ static int read_port_links(struct port_link *out, int max, enum port_link_kind k
 	return n;
 }
 
+/* clsact: our filter of KIND on IFINDEX, in a link's terms. */
+static void read_filter(int ifindex, enum xv_tc_kind kind, struct link_status *ls)
+{
+	memset(ls, 0, sizeof(*ls));
+	ls->filter = &xv_tc_hooks[kind];
+	ls->ifindex = ifindex;
+	if (ifindex && !xv_clsact_query(ifindex, kind, &ls->prog_id)) {
+		ls->present = true;
+		xv_prog_name(ls->prog_id, ls->prog_name);
+	}
+}
+
+/* KIND's hook on IFINDEX as META's instance attached it. */
+static void read_hook(const struct xvtep_meta *meta, enum xv_tc_kind kind, int ifindex,
+		      struct link_status *ls)
+{
+	if (meta->feat_off & XVTEP_FEAT_TCX)
+		read_filter(ifindex, kind, ls);
+	else
+		read_link(xv_tc_hooks[kind].link, ls);
+}
+
+/* The ports' hooks of KIND. clsact: every configured port with our filter,
+ * or without a device (defunct). */
+static int read_port_hooks(const struct xvtep_meta *meta, int ports_fd, struct port_link *out,
+			   int max, enum port_link_kind kind)
+{
+	__u32 ifindex, *prev = NULL;
+	char dev[IF_NAMESIZE];
+	int n = 0;
+
+	if (!(meta->feat_off & XVTEP_FEAT_TCX) || kind == PORT_LINK_XDP)
+		return read_port_links(out, max, kind);
+	while (n < max && !bpf_map_get_next_key(ports_fd, prev, &ifindex)) {
+		prev = &ifindex;
+		out[n].ifindex = ifindex;
+		read_filter(ifindex, kind == PORT_LINK_INGRESS ? XV_TC_PORT : XV_TC_PORT_EG,
+			    &out[n].ls);
+		out[n].ls.defunct = !if_indextoname(ifindex, dev);
+		n += out[n].ls.present || out[n].ls.defunct;
+	}
+	return n;
+}
+
+/* What holds the program: "link_id", or the filter's "handle" and "priority". */
+static void json_hook_id(struct jw *jw, const struct link_status *ls)
+{
+	if (!ls->filter) {
+		jw_uint_field(jw, "link_id", ls->link_id);
+		return;
+	}
+	jw_uint_field(jw, "handle", ls->filter->handle);
+	jw_uint_field(jw, "priority", ls->filter->prio);
+}
+
 static void json_link(struct jw *jw, const char *name, const struct link_status *ls)
 {
 	if (!ls->present) {
@@ -1952,7 +2112,7 @@ static void json_link(struct jw *jw, const char *name, const struct link_status 
 		return;
 	}
 	jw_object_field(jw, name);
-	jw_uint_field(jw, "link_id", ls->link_id);
+	json_hook_id(jw, ls);
 	jw_uint_field(jw, "prog_id", ls->prog_id);
 	jw_string_field(jw, "prog_name", ls->prog_name);
 	jw_uint_field(jw, "ifindex", ls->ifindex);
@@ -1976,9 +2136,15 @@ static void json_port_links(struct jw *jw, const char *name, const struct port_l
 {
 	jw_array_field(jw, name);
 	for (int i = 0; i < n; i++) {
+		char dev[IF_NAMESIZE];
+
 		jw_start_object(jw);
 		jw_uint_field(jw, "ifindex", pl[i].ifindex);
-		jw_uint_field(jw, "link_id", pl[i].ls.link_id);
+		if (if_indextoname(pl[i].ifindex, dev))
+			jw_string_field(jw, "dev", dev);
+		else
+			jw_null_field(jw, "dev");
+		json_hook_id(jw, &pl[i].ls);
 		jw_uint_field(jw, "prog_id", pl[i].ls.prog_id);
 		jw_bool_field(jw, "defunct", pl[i].ls.defunct);
 		jw_end_object(jw);
@@ -1986,20 +2152,37 @@ static void json_port_links(struct jw *jw, const char *name, const struct port_l
 	jw_end_array(jw);
 }
 
-static void text_prog(const char *name, const struct link_status *ls, int nr_links)
+/* A pinned port program and the ports whose hooks run it (PL, N). */
+static void text_prog(const char *name, const struct link_status *ls, const struct port_link *pl,
+		      int n)
 {
 	if (!ls->present) {
 		printf("  %-16s -\n", name);
 		return;
 	}
-	printf("  %-16s prog %u %s, %d port link%s\n", name, ls->prog_id, ls->prog_name,
-	       nr_links, nr_links == 1 ? "" : "s");
+	printf("  %-16s prog %u %s, %d port %s%s", name, ls->prog_id, ls->prog_name, n,
+	       n && pl[0].ls.filter ? "filter" : "link", n == 1 ? "" : "s");
+	for (int i = 0; i < n; i++) {
+		char dev[IF_NAMESIZE];
+
+		printf("%s%s", i ? " " : ": ", if_indextoname(pl[i].ifindex, dev) ? dev : "(gone)");
+	}
+	printf("\n");
 }
 
 static void text_link(const char *name, const struct link_status *ls)
 {
+	char dev[IF_NAMESIZE] = "?";
+
 	if (!ls->present) {
 		printf("  %-16s -\n", name);
+		return;
+	}
+	if (ls->filter) {
+		if_indextoname(ls->ifindex, dev);
+		printf("  %-16s filter %s %s pref %u handle 0x%x prog %u %s\n", name, dev,
+		       ls->filter->ingress ? "ingress" : "egress", ls->filter->prio,
+		       ls->filter->handle, ls->prog_id, ls->prog_name);
 		return;
 	}
 	printf("  %-16s link %u prog %u %s%s\n", name, ls->link_id, ls->prog_id, ls->prog_name,
@@ -2125,15 +2308,15 @@ static int cmd_status(void)
 	}
 
 	read_link(XVTEP_LINK_XDP, &xdp);
-	read_link(XVTEP_LINK_TC_UPLINK, &tc);
-	read_link(XVTEP_LINK_TC_UPLINK_EG, &upeg);
-	read_link(XVTEP_LINK_MIRROR, &mirror_link);
+	read_hook(&meta, XV_TC_UPLINK, meta.uplink_ifindex, &tc);
+	read_hook(&meta, XV_TC_UPLINK_EG, meta.uplink_ifindex, &upeg);
+	read_hook(&meta, XV_TC_MIRROR, if_nametoindex(XVTEP_MIRROR_DEV), &mirror_link);
 	read_link(XVTEP_LINK_XDP_MIRROR, &xmir_link);
 	read_prog(XVTEP_PROG_PORT, &port_prog);
 	read_prog(XVTEP_PROG_PORT_EGRESS, &port_eg_prog);
 	read_prog(XVTEP_PROG_PORT_XDP, &port_xdp_prog);
-	nr_port_links = read_port_links(ports, XVTEP_MAX_PORTS, PORT_LINK_INGRESS);
-	nr_port_egs = read_port_links(port_egs, XVTEP_MAX_PORTS, PORT_LINK_EGRESS);
+	nr_port_links = read_port_hooks(&meta, m.ports, ports, XVTEP_MAX_PORTS, PORT_LINK_INGRESS);
+	nr_port_egs = read_port_hooks(&meta, m.ports, port_egs, XVTEP_MAX_PORTS, PORT_LINK_EGRESS);
 	nr_port_xdps = read_port_links(port_xdps, XVTEP_MAX_PORTS, PORT_LINK_XDP);
 	read_mirror(&ms);
 
@@ -2263,9 +2446,9 @@ static int cmd_status(void)
 		text_link(XVTEP_LINK_TC_UPLINK_EG, &upeg);
 		text_link(XVTEP_LINK_MIRROR, &mirror_link);
 		text_link(XVTEP_LINK_XDP_MIRROR, &xmir_link);
-		text_prog(XVTEP_PROG_PORT, &port_prog, nr_port_links);
-		text_prog(XVTEP_PROG_PORT_EGRESS, &port_eg_prog, nr_port_egs);
-		text_prog(XVTEP_PROG_PORT_XDP, &port_xdp_prog, nr_port_xdps);
+		text_prog(XVTEP_PROG_PORT, &port_prog, ports, nr_port_links);
+		text_prog(XVTEP_PROG_PORT_EGRESS, &port_eg_prog, port_egs, nr_port_egs);
+		text_prog(XVTEP_PROG_PORT_XDP, &port_xdp_prog, port_xdps, nr_port_xdps);
 		if (ms.ifindex)
 			printf("mirror dev %s ifindex %d mtu %d %s, sessions %ld\n", XVTEP_MIRROR_DEV,
 			       ms.ifindex, ms.mtu, ms.up ? "up" : "DOWN", ms.sessions);

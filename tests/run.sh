@@ -21,6 +21,11 @@
 # Environment: TESTS="fn ..." runs only those test functions; XVT_NO_DEPS=1 and
 # XVT_NO_BUILD=1 skip the package / build steps; XVT_VERBOSE=1 logs commands.
 # Full logs: build/test-logs/.
+#
+# A full integration run ends with the clsact pass: a few files again with
+# XVTEP_FEATURES_OFF=tcx (TC programs as clsact filters, as on Linux < 6.6),
+# their checks named "clsact/...". XVT_CLSACT=0 skips it, XVT_CLSACT=1 runs
+# it after the FILEs given too.
 
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -130,6 +135,18 @@ if [ "$MODE" == all ] || [ "$MODE" == fuzz ]; then
 	count_log fuzz "$LOGDIR/fuzz.log" "${PIPESTATUS[0]}"
 fi
 
+# run_integration FILE NAME [CHECK_PREFIX] : one integration file, its log as
+# NAME; CHECK_PREFIX goes in front of each check's name
+run_integration()
+{
+	local f=$1 name=$2 prefix=${3:-} log=$LOGDIR/integration-$2.log rc
+	echo "# integration: $f${prefix:+ (checks $prefix...)}" >&2
+	timeout -s TERM -k 30 "$FILE_TIMEOUT" bash "$f" 2>"$LOGDIR/integration-$name.err" |
+		sed -u "s#^\(PASS\|FAIL\): #\1: $prefix#" | tee "$log"
+	rc=${PIPESTATUS[0]}
+	count_log "$name" "$log" "$rc"
+}
+
 if [ "$MODE" == all ] || [ "$MODE" == integration ]; then
 	files=()
 	if [ $# -gt 0 ]; then
@@ -143,13 +160,18 @@ if [ "$MODE" == all ] || [ "$MODE" == integration ]; then
 		done
 	fi
 	for f in "${files[@]}"; do
-		name=$(basename "$f" .sh)
-		log=$LOGDIR/integration-$name.log
-		echo "# integration: $f" >&2
-		timeout -s TERM -k 30 "$FILE_TIMEOUT" bash "$f" 2>"$LOGDIR/integration-$name.err" | tee "$log"
-		rc=${PIPESTATUS[0]}
-		count_log "$name" "$log" "$rc"
+		run_integration "$f" "$(basename "$f" .sh)"
 	done
+	if [ "${XVT_CLSACT:-$([ $# -eq 0 ] && echo 1)}" == 1 ] &&
+	   [[ ! ",${XVTEP_FEATURES_OFF:-}," =~ [,\ ]tcx[,\ ] ]]; then
+		# file and the test functions to run (all when empty): about 3 minutes
+		for spec in "restart:" "tcattach:clsact_lifecycle clsact_failed_reattach" \
+			    "forwarding:ping_xvtep flood_learn_unicast xdp_encap" \
+			    "mirror:mirror_cli mirror_reattach"; do
+			XVTEP_FEATURES_OFF=tcx TESTS=${spec#*:} run_integration \
+				"tests/integration/${spec%%:*}.sh" "clsact-${spec%%:*}" clsact/
+		done
+	fi
 fi
 
 # The 6.1 guest: one qemu boot, its own limit (XVT_K61_LIMIT, 540 s) inside

@@ -106,27 +106,6 @@ fwd_diag()
 	} >&2
 }
 
-# bpf_progs NS : "DEV:xdp:ID" and "DEV:tcx_ingress|tcx_egress:COUNT" for every
-# XDP program and tcx attachment in NS (bpftool 7.1 does not list tcx: the
-# counts come from BPF_PROG_QUERY)
-bpf_progs()
-{
-	in_ns "$1" ip -j link show | jq -r '.[] | select(.xdp != null) | "\(.ifname):xdp:\(.xdp.prog.id // .xdp.attached // "?")"'
-	in_ns "$1" "$PY" -c '
-import ctypes, json, socket, struct, subprocess, sys
-libc = ctypes.CDLL(None, use_errno=True)
-for dev in socket.if_nameindex():
-    for atype, kind in ((46, "tcx_ingress"), (47, "tcx_egress")):
-        # union bpf_attr for BPF_PROG_QUERY: target_ifindex, attach_type,
-        # query_flags, attach_flags, prog_ids, prog_cnt (at offset 24)
-        attr = ctypes.create_string_buffer(struct.pack("IIIIQI", dev[0], atype, 0, 0, 0, 0), 64)
-        if libc.syscall(321, 16, attr, 64) == 0:
-            cnt = struct.unpack_from("I", attr.raw, 24)[0]
-            if cnt:
-                print("%s:%s:%d" % (dev[1], kind, cnt))
-'
-}
-
 # no_stale T : after a detach, nothing of h1's instance is left
 no_stale()
 {

@@ -202,13 +202,22 @@ pair_members()
 # pair_of NS IFINDEX DEV : what pair_members prints for the pair {IFINDEX, DEV}
 pair_of() { printf '%s\n' "$2" "$(ifindex_in "$1" "$3")" | sort -n | paste -sd' '; }
 
-# link_runs NS LINK : run count of the program behind links/LINK (counted
-# while kernel.bpf_stats_enabled=1)
+# link_runs NS HOOK : run count of the program on HOOK (status -j's
+# .programs.HOOK: a link or a clsact filter; counted while
+# kernel.bpf_stats_enabled=1)
 link_runs()
 {
 	local id
-	id=$(bpftool -j link show pinned "$(pin_dir "$1")/links/$2" | jq '.prog_id')
+	id=$(xvl "$1" -j status | jq --arg h "$2" '.programs[$h].prog_id')
 	bpftool -j prog show id "$id" | jq '.run_cnt // 0'
+}
+
+# port_eg_hook NS IFINDEX : the egress hook of port IFINDEX per status -j (a
+# link id, or "filter"), empty if it has none
+port_eg_hook()
+{
+	xvl "$1" -j status | jq -r --argjson i "$2" \
+		'.programs.port_eg_links[] | select(.ifindex == $i) | .link_id // "filter"'
 }
 
 # mirror_runs NS : "XDP TC" run counts of the mirror device's two programs
@@ -853,16 +862,23 @@ mirror_cli()
 	fi
 	local idx link
 	idx=$(in_ns "$H1" ip -j link show vm1b | jq '.[0].ifindex')
-	link=$(bpftool -j link show pinned "$(pin_dir "$H1")/links/port_eg_$idx" 2>/dev/null | jq -r '.id // empty')
-	check "$T: vm1b has an egress link" test -n "$link"
+	link=$(port_eg_hook "$H1" "$idx")
+	check "$T: vm1b has an egress hook" test -n "$link"
 	check "$T: port del of vm1b once session 4 is gone" sh -c \
 		"$CTL --pin $(pin_dir "$H1") -n $H1 mirror del 4 && $CTL --pin $(pin_dir "$H1") -n $H1 port del vm1b"
-	check_not "$T: port del removed vm1b's egress link pin" test -e "$(pin_dir "$H1")/links/port_eg_$idx"
-	# the kernel frees a released link asynchronously
-	wait_for 5 sh -c "! bpftool link show id ${link:-0}"
-	check_not "$T: vm1b's egress link is gone from the kernel" bpftool link show id "${link:-0}"
+	check_eq "$T: port del removed vm1b's egress hook" "$(port_eg_hook "$H1" "$idx")" ""
+	if [ "$(tc_attach "$H1")" == tcx ]; then
+		check_not "$T: port del removed vm1b's egress link pin" test -e "$(pin_dir "$H1")/links/port_eg_$idx"
+		# the kernel frees a released link asynchronously
+		wait_for 5 sh -c "! bpftool link show id ${link:-0}"
+		check_not "$T: vm1b's egress link is gone from the kernel" bpftool link show id "${link:-0}"
+	else
+		check_eq "$T: port del removed vm1b's egress filter" \
+			"$(in_ns "$H1" tc filter show dev vm1b egress)" ""
+	fi
 	check "$T: port add attaches the egress program again" sh -c \
-		"$CTL --pin $(pin_dir "$H1") -n $H1 port add vm1b vni 100 && test -e $(pin_dir "$H1")/links/port_eg_$idx"
+		"$CTL --pin $(pin_dir "$H1") -n $H1 port add vm1b vni 100"
+	check "$T: vm1b has an egress hook again" test -n "$(port_eg_hook "$H1" "$idx")"
 	# XDP delivers only to ports in the devmap, bypassing TC egress: a tx
 	# source must leave it while the session lasts, and come back after.
 	check "$T: vm1b is an XDP target" devmap_has "$H1" "$idx"

@@ -97,14 +97,16 @@ reattach_live()
 	check_eq "$T: ageing sweep still runs after re-attach" "$(fdb_where "$H1" 100 "$MAC2A")" absent
 }
 
-# links_progs NS : "name=link_id/prog_id ..." of the uplink links and port links
+# links_progs NS : "name=hook/prog_id ..." of the uplink hooks and port hooks;
+# a hook is a link (its id) or a clsact filter (ifindex:handle)
 links_progs()
 {
-	xvl "$1" -j status | jq -r '.programs | [
-		(to_entries[] | select(.value | type == "object" and has("link_id")) |
-			"\(.key)=\(.value.link_id)/\(.value.prog_id)"),
-		(.port_links[] | "port_\(.ifindex)=\(.link_id)/\(.prog_id)"),
-		(.port_eg_links[] | "port_eg_\(.ifindex)=\(.link_id)/\(.prog_id)")
+	xvl "$1" -j status | jq -r 'def hook: .link_id // "\(.ifindex):\(.handle)";
+		.programs | [
+		(to_entries[] | select(.value | type == "object" and (has("link_id") or has("handle"))) |
+			"\(.key)=\(.value | hook)/\(.value.prog_id)"),
+		(.port_links[] | "port_\(.ifindex)=\(hook)/\(.prog_id)"),
+		(.port_eg_links[] | "port_eg_\(.ifindex)=\(hook)/\(.prog_id)")
 	] | sort | join(" ")'
 }
 
