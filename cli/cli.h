@@ -117,8 +117,24 @@ int fdb_add_parse(int argc, char **argv, struct fdb_add_req *r);
 /* Check all N against the maps, then write all of them, or none (see fdb.c). */
 int fdb_add_many(struct fdb_add_req *r, size_t n);
 
+/* Counters of VNI (0: the global slot), found through the VNI's stats slot;
+ * zero for a VNI counted on the global slot. 0, or -1 (printed unless QUIET). */
+int vni_stats_read(__u32 vni, struct xvtep_stats *s, bool quiet);
+/* Configured VNIs and the global 0 first, sorted: malloc()ed *out. 0 or -1. */
+int stats_vnis(__u32 **out, size_t *n);
+
 /* JSON writer for -j/-p; NULL in text mode. */
 struct jw *json_open(void);
+
+/* ---- observability (metrics.c, monitor.c) ---- */
+int do_metrics(int argc, char **argv);
+int do_monitor(int argc, char **argv);
+void usage_metrics(FILE *f);
+void usage_monitor(FILE *f);
+/* Sums of xvtep_evrate over every CPU, one per kind. 0 or -1 (printed). */
+int evrate_read(int fd, struct xvtep_evq_rate out[XVTEP_EVQ_KINDS]);
+/* Name of an event-stream kind ("learned", "drop_malformed"), NULL if never reported. */
+const char *evq_kind_name(__u32 kind, char *buf, size_t len);
 
 /* ---- hardening (secure.c) ---- */
 int do_peer(int argc, char **argv);

@@ -30,13 +30,15 @@ static void usage(FILE *f)
 		"         -p, --pretty   pretty-printed JSON output (implies -j)\n"
 		"         -b, -batch FILE  run the commands of FILE (\"-\" = stdin), one per line\n"
 		"         -V, --version  print the version and exit\n"
-		"OBJECT := { vni | port | fdb | stats | mirror | peer | help }\n\n");
+		"OBJECT := { vni | port | fdb | stats | mirror | peer | metrics | monitor | help }\n\n");
 	usage_vni(f);
 	usage_port(f);
 	usage_fdb(f);
 	usage_stats(f);
 	usage_mirror(f);
 	usage_peer(f);
+	usage_metrics(f);
+	usage_monitor(f);
 }
 
 bool is_kw(const char *arg, const char *kw)
@@ -247,7 +249,12 @@ static int dispatch(int argc, char **argv)
 		return do_mirror(argc, argv);
 	if (is_kw(obj, "peer"))
 		return do_peer(argc, argv);
-	return xv_arg_err(obj, "unknown object, expected vni, port, fdb, stats, mirror, peer or help");
+	if (is_kw(obj, "metrics"))
+		return do_metrics(argc, argv);
+	if (is_kw(obj, "monitor"))
+		return do_monitor(argc, argv);
+	return xv_arg_err(obj, "unknown object, expected vni, port, fdb, stats, mirror, peer, metrics, "
+			  "monitor or help");
 }
 
 /* ---- batch ---- */
