@@ -46,9 +46,9 @@ static __always_inline __u64 evq_mac(const __u8 *mac)
 	return m;
 }
 
-/* Not inlined: one copy of the code however many places report. */
-static __attribute__((noinline)) int evq_report(__u32 kind, __u32 vni, __u64 mac, __u64 place,
-						__u64 old)
+/* A global function: the verifier checks it once, on its own, instead of
+ * again at every call site (the callers' states would multiply). */
+__attribute__((noinline)) int evq_report(__u32 kind, __u32 vni, __u64 mac, __u64 place, __u64 old)
 {
 	struct xvtep_evq_rate *r = bpf_map_lookup_elem(&xvtep_evrate, &kind);
 	struct xvtep_evq_rec *rec;
