@@ -197,26 +197,15 @@ static void print_note(struct monitor *m, bool end)
 /* One reader per pin directory (see the top of this file). */
 static int monitor_lock(void)
 {
-	char path[PATH_MAX], name[200];
-	size_t i;
-	int fd;
+	char path[PATH_MAX];
+	int fd = xv_pin_lock("xvtep-monitor", ctl.pin, path, sizeof(path));
 
-	for (i = 0; ctl.pin[i] && i < sizeof(name) - 1; i++)
-		name[i] = ctl.pin[i] == '/' ? '_' : ctl.pin[i];
-	name[i] = '\0';
-	snprintf(path, sizeof(path), "/run/lock/xvtep-monitor%s.lock", name);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return xv_err_errno(errno, "cannot open lock file %s", path);
-	if (!flock(fd, LOCK_EX | LOCK_NB))
-		return fd;	/* held until exit */
-	if (errno == EWOULDBLOCK)
+	if (fd == -EWOULDBLOCK)
 		xv_err("another xvtepctl monitor is reading the events of %s (lock %s is held): "
 		       "each event goes to one reader only; stop that monitor first", ctl.pin, path);
-	else
-		xv_err_errno(errno, "cannot lock %s", path);
-	close(fd);
-	return -1;
+	else if (fd < 0)
+		xv_err_errno(fd, "cannot lock %s", path);
+	return fd;	/* held until exit */
 }
 
 static int monitor_run(int events_fd, struct monitor *m)
@@ -256,13 +245,8 @@ int do_monitor(int argc, char **argv)
 	struct monitor m = { .evrate_fd = -1 };
 	int events_fd = -1, lock_fd = -1, ret = -1;
 
-	if (argc > 0 && is_help(argv[0])) {
-		printf("Usage:\n");
-		usage_monitor(stdout);
-		return 0;
-	}
-	if (argc > 0)
-		return xv_arg_err(argv[0], "unknown keyword (monitor takes no arguments)");
+	if (no_args_done(argc, argv, "monitor", usage_monitor, &ret))
+		return ret;
 	if (ctl_open(false))
 		return -1;
 	events_fd = xv_map_open_checked(ctl.pin, XVTEP_MAP_EVENTS, 0, 0);
