@@ -63,6 +63,10 @@ bool is_kw(const char *arg, const char *kw);
 bool is_help(const char *arg);
 /* The value after keyword argv[*i] (advances *i); prints a "missing value" error if absent. */
 const char *kw_value(int argc, char **argv, int *i);
+/* For a command without arguments (metrics, monitor): true when the
+ * arguments settle it, with *ret set: 0 after USAGE for "help", -1 after
+ * the error for any other argument. */
+bool no_args_done(int argc, char **argv, const char *cmd, void (*usage)(FILE *f), int *ret);
 /* Reports a keyword given twice. */
 int dup_kw(const char *kw);
 int parse_vni_arg(const char *s, __u32 *vni, bool allow_zero);

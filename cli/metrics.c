@@ -238,13 +238,8 @@ int do_metrics(int argc, char **argv)
 	struct snapshot *sn;
 	int ret = -1;
 
-	if (argc > 0 && is_help(argv[0])) {
-		printf("Usage:\n");
-		usage_metrics(stdout);
-		return 0;
-	}
-	if (argc > 0)
-		return xv_arg_err(argv[0], "unknown keyword (metrics takes no arguments)");
+	if (no_args_done(argc, argv, "metrics", usage_metrics, &ret))
+		return ret;
 	if (ctl.json)
 		return xv_err("metrics has no JSON output: use `xvtepctl -j stats` for JSON");
 	if (ctl_open(false))
