@@ -135,7 +135,7 @@ static __always_inline int fdb_learn(__u32 vni, const struct xvtep_vni *vcfg, co
 	struct xvtep_fdb_key key;
 	struct xvtep_vstate *vs;
 	struct fdb_seen *seen;
-	__u64 epoch, now;
+	__u64 epoch, now, old;
 	long err;
 
 	now = fdb_clock(&epoch);
@@ -163,8 +163,10 @@ static __always_inline int fdb_learn(__u32 vni, const struct xvtep_vni *vcfg, co
 			return XVTEP_DROP_STATIC_CONFLICT;
 		if (!(vcfg->flags & XVTEP_VNI_F_LEARNING))
 			return XVTEP_DROP__MAX;
-		if (move_refused(&key, e, now, st))
+		if (move_refused(&key, e, now, st, evq_place(ifindex, remote)))
 			return XVTEP_DROP_MAC_FROZEN;
+		/* Read before the update: it may reuse the element. */
+		old = evq_entry_place(e);
 		/* A move: replace the element whole so readers never see half of it. */
 		fresh.ifindex = remote ? 0 : ifindex;
 		fresh.remote = remote;
@@ -172,7 +174,7 @@ static __always_inline int fdb_learn(__u32 vni, const struct xvtep_vni *vcfg, co
 		fresh.updated_ns = now;
 		if (!bpf_map_update_elem(&xvtep_fdb, &key, &fresh, BPF_EXIST)) {
 			gen_bump_fdb();
-			count_event(st, XVTEP_EV_MOVED);
+			note_event(st, XVTEP_EV_MOVED, vni, mac, evq_place(ifindex, remote), old);
 		}
 		return XVTEP_DROP__MAX;
 	}
@@ -184,7 +186,8 @@ static __always_inline int fdb_learn(__u32 vni, const struct xvtep_vni *vcfg, co
 	if (vs && vcfg->mac_limit) {
 		if (__sync_fetch_and_add(&vs->learned, 1) >= vcfg->mac_limit) {
 			__sync_fetch_and_sub(&vs->learned, 1);
-			count_event(st, XVTEP_EV_LEARN_LIMIT);
+			note_event(st, XVTEP_EV_LEARN_LIMIT, vni, mac, evq_place(ifindex, remote),
+				   0);
 			return XVTEP_DROP__MAX;
 		}
 	} else if (vs) {
@@ -201,10 +204,10 @@ static __always_inline int fdb_learn(__u32 vni, const struct xvtep_vni *vcfg, co
 			__sync_fetch_and_sub(&vs->learned, 1);
 		/* -EEXIST: another CPU learned it first, nothing to count. */
 		if (err == -E2BIG || err == -ENOMEM)
-			count_event(st, XVTEP_EV_FDB_FULL);
+			note_event(st, XVTEP_EV_FDB_FULL, vni, mac, evq_place(ifindex, remote), 0);
 		return XVTEP_DROP__MAX;
 	}
-	count_event(st, XVTEP_EV_LEARNED);
+	note_event(st, XVTEP_EV_LEARNED, vni, mac, evq_place(ifindex, remote), 0);
 	return XVTEP_DROP__MAX;
 }
 

@@ -18,6 +18,7 @@ static long gc_visit(struct bpf_map *map, struct xvtep_fdb_key *key, struct xvte
 	const struct xvtep_vni *vcfg;
 	struct xvtep_vstate *vs;
 	__u32 vni = key->vni;
+	__u64 old;
 
 	if (e->flags & XVTEP_FDB_F_STATIC)
 		return 0;
@@ -29,6 +30,7 @@ static long gc_visit(struct bpf_map *map, struct xvtep_fdb_key *key, struct xvte
 	if (vcfg && (__s64)(pass->now - e->updated_ns) <=
 		    (__s64)((__u64)vcfg->ageing * 1000000000ULL + pass->slack))
 		return 0;
+	old = evq_entry_place(e);	/* e is not ours once deleted */
 	if (bpf_map_delete_elem(&xvtep_fdb, key))
 		return 0;
 	gen_bump_fdb();
@@ -36,7 +38,7 @@ static long gc_visit(struct bpf_map *map, struct xvtep_fdb_key *key, struct xvte
 	if (vs && vs->learned)
 		__sync_fetch_and_sub(&vs->learned, 1);
 	if (vcfg)
-		count_event(stats_get(vcfg), XVTEP_EV_AGED);
+		note_event(stats_get(vcfg), XVTEP_EV_AGED, vni, key->mac, 0, old);
 	pass->aged++;
 	return 0;
 }

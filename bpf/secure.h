@@ -85,12 +85,13 @@ static __always_inline bool own_mac(const __u8 *mac)
 /*
  * Learning wants to move dynamic entry e (key) elsewhere. True = refuse:
  * the entry is frozen, or this move is one too many within the VNI's
- * window and freezes it now. Only moves reach this, so the history map
+ * window and freezes it now (PLACE: where it claims to be now, evq_place).
+ * Only moves reach this, so the history map
  * stays off the per-packet path.
  */
 static __always_inline bool move_refused(const struct xvtep_fdb_key *key,
 					 struct xvtep_fdb_entry *e, __u64 now,
-					 struct xvtep_stats *st)
+					 struct xvtep_stats *st, __u64 place)
 {
 	__u32 limit = XVTEP_MOVE_LIMIT_DEFAULT, window = XVTEP_MOVE_WINDOW_DEFAULT;
 	__u32 hold = XVTEP_MOVE_HOLD_DEFAULT, vni = key->vni;
@@ -121,7 +122,7 @@ static __always_inline bool move_refused(const struct xvtep_fdb_key *key,
 	e->flags |= XVTEP_FDB_F_FROZEN;
 	mv->moves = 0;
 	mv->window_start_ns = now;
-	count_event(st, XVTEP_EV_MOVE_FROZEN);
+	note_event(st, XVTEP_EV_MOVE_FROZEN, vni, key->mac, place, evq_entry_place(e));
 	return true;
 }
 

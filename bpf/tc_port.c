@@ -91,8 +91,8 @@ enum target_how { TARGET_CLONE, TARGET_LAST };
  * toward a learned remote whose neighbour is unresolved they are counted
  * neigh_unresolved drops.
  */
-static __always_inline int encap_target(struct __sk_buff *skb, __be32 daddr, __u8 ttl_cfg,
-					enum target_how how, struct xvtep_stats *st)
+static __always_inline int encap_target(struct __sk_buff *skb, __u32 vni, __be32 daddr,
+					__u8 ttl_cfg, enum target_how how, struct xvtep_stats *st)
 {
 	struct bpf_fib_lookup fib = {};
 	struct ethhdr eth;
@@ -144,12 +144,13 @@ static __always_inline int encap_target(struct __sk_buff *skb, __be32 daddr, __u
 		if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
 			goto drop_mtu;
 		if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) {
-			count_drop(st, XVTEP_DROP_NO_ROUTE);
+			count_drop_src(st, vni, XVTEP_DROP_NO_ROUTE, 0, evq_place(0, daddr));
 			return how == TARGET_LAST ? TC_ACT_SHOT : XVTEP_DROP_NO_ROUTE;
 		}
 		ifindex = fib.ifindex;
 		if (rc == BPF_FIB_LKUP_RET_NO_NEIGH && (how == TARGET_CLONE || !can_route)) {
-			count_drop(st, XVTEP_DROP_NEIGH_UNRESOLVED);
+			count_drop_src(st, vni, XVTEP_DROP_NEIGH_UNRESOLVED, 0,
+				       evq_place(0, daddr));
 			return how == TARGET_LAST ? TC_ACT_SHOT : XVTEP_DROP_NEIGH_UNRESOLVED;
 		}
 		__builtin_memcpy(eth.h_dest, fib.dmac, ETH_ALEN);
@@ -161,14 +162,14 @@ static __always_inline int encap_target(struct __sk_buff *skb, __be32 daddr, __u
 	if (encap_too_big(skb, ifindex))
 		goto drop_mtu;
 	if (outer_write(skb, &eth, &ip)) {
-		count_drop(st, XVTEP_DROP_ENCAP_FAILED);
+		count_drop_src(st, vni, XVTEP_DROP_ENCAP_FAILED, 0, evq_place(0, daddr));
 		return how == TARGET_LAST ? TC_ACT_SHOT : XVTEP_DROP_ENCAP_FAILED;
 	}
 
 	count_tx(st, skb->len);
 	if (how == TARGET_CLONE) {
 		if (bpf_clone_redirect(skb, ifindex, 0)) {
-			count_drop(st, XVTEP_DROP_REDIRECT_FAILED);
+			count_drop_src(st, vni, XVTEP_DROP_REDIRECT_FAILED, 0, evq_place(0, daddr));
 			return XVTEP_DROP_REDIRECT_FAILED;
 		}
 		return 0;
@@ -192,14 +193,14 @@ store_and_route:
 	if (encap_too_big(skb, cfg_uplink_ifindex))
 		goto drop_mtu;
 	if (outer_write(skb, &eth, &ip)) {
-		count_drop(st, XVTEP_DROP_ENCAP_FAILED);
+		count_drop_src(st, vni, XVTEP_DROP_ENCAP_FAILED, 0, evq_place(0, daddr));
 		return TC_ACT_SHOT;
 	}
 	count_tx(st, skb->len);
 	return bpf_redirect_neigh(cfg_uplink_ifindex, NULL, 0, 0);
 
 drop_mtu:
-	count_drop(st, XVTEP_DROP_MTU);
+	count_drop_src(st, vni, XVTEP_DROP_MTU, 0, evq_place(0, daddr));
 	return how == TARGET_LAST ? TC_ACT_SHOT : XVTEP_DROP_MTU;
 }
 
@@ -229,19 +230,19 @@ static __always_inline int port_flood(struct __sk_buff *skb, __u32 vni, const st
 			continue;
 		count_local(st, skb->len);
 		if (bpf_clone_redirect(skb, ifindex, 0))
-			count_drop(st, XVTEP_DROP_REDIRECT_FAILED);
+			count_drop(st, vni, XVTEP_DROP_REDIRECT_FAILED);
 	}
 	if (!nr_targets)
 		return TC_ACT_SHOT;	/* the local copies were the whole job */
 
 	if (encap_push(skb, vni, inner)) {
-		count_drop(st, XVTEP_DROP_ENCAP_FAILED);
+		count_drop(st, vni, XVTEP_DROP_ENCAP_FAILED);
 		return TC_ACT_SHOT;
 	}
 	if (group) {
 		if (nr_targets == 1)
-			return encap_target(skb, group, vcfg->ttl, TARGET_LAST, st);
-		encap_target(skb, group, vcfg->ttl, TARGET_CLONE, st);
+			return encap_target(skb, vni, group, vcfg->ttl, TARGET_LAST, st);
+		encap_target(skb, vni, group, vcfg->ttl, TARGET_CLONE, st);
 		t++;
 	}
 	for (__u32 i = 0; i < XVTEP_MAX_REMOTES; i++) {
@@ -249,8 +250,8 @@ static __always_inline int port_flood(struct __sk_buff *skb, __u32 vni, const st
 			break;
 		t++;
 		if (t == nr_targets)
-			return encap_target(skb, vcfg->remotes[i], vcfg->ttl, TARGET_LAST, st);
-		encap_target(skb, vcfg->remotes[i], vcfg->ttl, TARGET_CLONE, st);
+			return encap_target(skb, vni, vcfg->remotes[i], vcfg->ttl, TARGET_LAST, st);
+		encap_target(skb, vni, vcfg->remotes[i], vcfg->ttl, TARGET_CLONE, st);
 	}
 	return TC_ACT_SHOT;
 }
@@ -271,7 +272,7 @@ int xvtep_tc_port(struct __sk_buff *skb)
 
 	port = bpf_map_lookup_elem(&xvtep_ports, &in_ifindex);
 	if (!port) {
-		count_drop(stats_get(NULL), XVTEP_DROP_PORT_UNKNOWN);
+		count_drop_src(stats_get(NULL), 0, XVTEP_DROP_PORT_UNKNOWN, 0, in_ifindex);
 		return TC_ACT_SHOT;
 	}
 	mirror_copies(skb, port->mirror_rx, XVTEP_MIRROR_DIR_RX);
@@ -283,27 +284,27 @@ int xvtep_tc_port(struct __sk_buff *skb)
 	vcfg = bpf_map_lookup_elem(&xvtep_vnis, &vni);
 	st = stats_get(vcfg);
 	if (!vcfg) {
-		count_drop(st, XVTEP_DROP_UNKNOWN_VNI);
+		count_drop_src(st, vni, XVTEP_DROP_UNKNOWN_VNI, 0, in_ifindex);
 		return TC_ACT_SHOT;
 	}
 	if ((void *)(eth + 1) > data_end) {
-		count_drop(st, XVTEP_DROP_MALFORMED);
+		count_drop_src(st, vni, XVTEP_DROP_MALFORMED, 0, in_ifindex);
 		return TC_ACT_SHOT;
 	}
 	/* A tag the VM put in (in the frame or offloaded) would be dropped by
 	 * every RFC 7348 receiver: refuse it here, where it is visible. */
 	if (skb->vlan_present || eth->h_proto == bpf_htons(ETH_P_8021Q) ||
 	    eth->h_proto == bpf_htons(ETH_P_8021AD)) {
-		count_drop(st, XVTEP_DROP_INNER_VLAN);
+		count_drop_src(st, vni, XVTEP_DROP_INNER_VLAN, 0, in_ifindex);
 		return TC_ACT_SHOT;
 	}
 	if (mac_is_multicast(eth->h_source) || mac_is_zero(eth->h_source)) {
-		count_drop(st, XVTEP_DROP_BAD_SRC_MAC);
+		count_drop_src(st, vni, XVTEP_DROP_BAD_SRC_MAC, evq_mac(eth->h_source), in_ifindex);
 		return TC_ACT_SHOT;
 	}
 	verdict = fdb_learn(vni, vcfg, eth->h_source, in_ifindex, 0, st);
 	if (verdict != XVTEP_DROP__MAX) {
-		count_drop(st, verdict);
+		count_drop_src(st, vni, verdict, evq_mac(eth->h_source), in_ifindex);
 		return TC_ACT_SHOT;
 	}
 	__builtin_memcpy(&inner, eth, sizeof(inner));
@@ -316,7 +317,7 @@ int xvtep_tc_port(struct __sk_buff *skb)
 
 	if (!(dst->flags & XVTEP_FDB_F_REMOTE)) {
 		if (dst->ifindex == in_ifindex) {
-			count_drop(st, XVTEP_DROP_HAIRPIN);
+			count_drop(st, vni, XVTEP_DROP_HAIRPIN);
 			return TC_ACT_SHOT;
 		}
 		count_local(st, skb->len);
@@ -327,9 +328,9 @@ int xvtep_tc_port(struct __sk_buff *skb)
 		__be32 remote = dst->remote;
 
 		if (encap_push(skb, vni, &inner)) {
-			count_drop(st, XVTEP_DROP_ENCAP_FAILED);
+			count_drop(st, vni, XVTEP_DROP_ENCAP_FAILED);
 			return TC_ACT_SHOT;
 		}
-		return encap_target(skb, remote, vcfg->ttl, TARGET_LAST, st);
+		return encap_target(skb, vni, remote, vcfg->ttl, TARGET_LAST, st);
 	}
 }

@@ -8,14 +8,14 @@
 /* Enough linear data for outer Eth + IPv4 with options + UDP + VXLAN + inner Eth. */
 #define DECAP_PULL_LEN	(ETH_HLEN + 60 + 8 + 8 + ETH_HLEN)
 
-static __always_inline int tc_flood_local(struct __sk_buff *skb, const struct xvtep_vni *vcfg,
-					  struct xvtep_stats *st)
+static __always_inline int tc_flood_local(struct __sk_buff *skb, __u32 vni,
+					  const struct xvtep_vni *vcfg, struct xvtep_stats *st)
 {
 	__u32 nr = vcfg->nr_ports;
 	__u32 len = skb->len;
 
 	if (nr == 0 || nr > XVTEP_MAX_VNI_PORTS) {
-		count_drop(st, XVTEP_DROP_NO_DEST);
+		count_drop(st, vni, XVTEP_DROP_NO_DEST);
 		return TC_ACT_SHOT;
 	}
 	count_event(st, XVTEP_EV_FLOODED);
@@ -30,7 +30,7 @@ static __always_inline int tc_flood_local(struct __sk_buff *skb, const struct xv
 		if (i == nr - 1)
 			return bpf_redirect(ifindex, 0);
 		if (bpf_clone_redirect(skb, ifindex, 0))
-			count_drop(st, XVTEP_DROP_REDIRECT_FAILED);
+			count_drop(st, vni, XVTEP_DROP_REDIRECT_FAILED);
 	}
 	return TC_ACT_SHOT;
 }
@@ -67,7 +67,8 @@ int xvtep_tc_up(struct __sk_buff *skb)
 
 	verdict = fdb_learn(rx.vni, vcfg, ieth->h_source, 0, rx.outer_src, st);
 	if (verdict != XVTEP_DROP__MAX) {
-		count_drop(st, verdict);
+		count_drop_src(st, rx.vni, verdict, evq_mac(ieth->h_source),
+			       evq_place(0, rx.outer_src));
 		return TC_ACT_SHOT;
 	}
 
@@ -76,7 +77,7 @@ int xvtep_tc_up(struct __sk_buff *skb)
 		dst = fdb_lookup(rx.vni, ieth->h_dest);
 		if (dst && (dst->flags & XVTEP_FDB_F_REMOTE)) {
 			/* Known to live behind a VTEP: never send back into the overlay. */
-			count_drop(st, XVTEP_DROP_HAIRPIN);
+			count_drop(st, rx.vni, XVTEP_DROP_HAIRPIN);
 			return TC_ACT_SHOT;
 		}
 		if (dst)
@@ -97,7 +98,7 @@ int xvtep_tc_up(struct __sk_buff *skb)
 		adj_flags |= BPF_F_ADJ_ROOM_DECAP_L3_IPV6;
 	if (bpf_skb_adjust_room(skb, -(__s32)(rx.inner_off & 0xff), BPF_ADJ_ROOM_MAC, adj_flags) ||
 	    bpf_skb_store_bytes(skb, 0, &inner, sizeof(inner), 0)) {
-		count_drop(st, XVTEP_DROP_MALFORMED);
+		count_drop(st, rx.vni, XVTEP_DROP_MALFORMED);
 		return TC_ACT_SHOT;
 	}
 	/* No DECAP_L3 and IPv6 inside: bpf_skb_change_proto is the one helper
@@ -106,7 +107,7 @@ int xvtep_tc_up(struct __sk_buff *skb)
 	if (!cfg_decap_l3 && inner.h_proto == bpf_htons(ETH_P_IPV6) &&
 	    (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IPV6), 0) ||
 	     bpf_skb_adjust_room(skb, -20, BPF_ADJ_ROOM_MAC, BPF_F_ADJ_ROOM_FIXED_GSO))) {
-		count_drop(st, XVTEP_DROP_MALFORMED);
+		count_drop(st, rx.vni, XVTEP_DROP_MALFORMED);
 		return TC_ACT_SHOT;
 	}
 
@@ -114,5 +115,5 @@ int xvtep_tc_up(struct __sk_buff *skb)
 		count_rx(st, skb->len);
 		return bpf_redirect(ifindex, 0);
 	}
-	return tc_flood_local(skb, vcfg, st);
+	return tc_flood_local(skb, rx.vni, vcfg, st);
 }

@@ -142,13 +142,14 @@ static __always_inline int vxlan_rx_accept(void *data, void *data_end, __u32 fra
 	if (verdict == VXLAN_NOT_OURS)
 		return verdict;
 	if (verdict != XVTEP_DROP__MAX) {
-		count_drop(stats_get(NULL), verdict);
+		count_drop_src(stats_get(NULL), 0, verdict, 0, evq_place(0, rx->outer_src));
 		return verdict;
 	}
 	/* parse_vxlan checked this; the verifier needs to see it again */
 	*ieth = data + (rx->inner_off & 0xff);
 	if ((void *)(*ieth + 1) > data_end) {
-		count_drop(stats_get(NULL), XVTEP_DROP_MALFORMED);
+		count_drop_src(stats_get(NULL), 0, XVTEP_DROP_MALFORMED, 0,
+			       evq_place(0, rx->outer_src));
 		return XVTEP_DROP_MALFORMED;
 	}
 	*vcfg = gen ? vni_lookup_cached(rx->vni, gen) : bpf_map_lookup_elem(&xvtep_vnis, &rx->vni);
@@ -156,7 +157,8 @@ static __always_inline int vxlan_rx_accept(void *data, void *data_end, __u32 fra
 	/* never XVTEP_DROP__MAX without a VNI configuration */
 	verdict = vxlan_rx_check(rx, *vcfg, *ieth);
 	if (verdict != XVTEP_DROP__MAX)
-		count_drop(*st, verdict);
+		count_drop_src(*st, rx->vni, verdict, evq_mac((*ieth)->h_source),
+			       evq_place(0, rx->outer_src));
 	return verdict;
 }
 

@@ -184,24 +184,25 @@ int xvtep_xdp_port(struct xdp_md *ctx)
 
 	verdict = fdb_learn(vni, vcfg, eth->h_source, in_ifindex, 0, st);
 	if (verdict != XVTEP_DROP__MAX) {
-		count_drop(st, verdict);
+		count_drop_src(st, vni, verdict, evq_mac(eth->h_source), in_ifindex);
 		return XDP_DROP;
 	}
 	if (f.fill_csum && l4_csum_fill(ctx, f.l4 - (__u8 *)data, f.l4_len, f.check, f.pseudo,
 					 f.udp)) {
-		count_drop(st, XVTEP_DROP_MALFORMED);	/* parse_inner_flow checked the bounds */
+		/* parse_inner_flow checked the bounds */
+		count_drop(st, vni, XVTEP_DROP_MALFORMED);
 		return XDP_DROP;
 	}
 
 	if (bpf_xdp_adjust_head(ctx, -XVTEP_ENCAP_LEN)) {
-		count_drop(st, XVTEP_DROP_ENCAP_FAILED);
+		count_drop(st, vni, XVTEP_DROP_ENCAP_FAILED);
 		return XDP_DROP;
 	}
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
 	h = data;
 	if ((void *)(h + 1) > data_end) {
-		count_drop(st, XVTEP_DROP_ENCAP_FAILED);
+		count_drop(st, vni, XVTEP_DROP_ENCAP_FAILED);
 		return XDP_DROP;
 	}
 	__builtin_memcpy(h->eth.h_dest, fib.dmac, ETH_ALEN);

@@ -58,12 +58,13 @@ int xvtep_xdp_up(struct xdp_md *ctx)
 		count_event(st, XVTEP_EV_RESERVED_BITS);
 	verdict = fdb_learn(rx.vni, vcfg, ieth->h_source, 0, rx.outer_src, st);
 	if (verdict != XVTEP_DROP__MAX) {
-		count_drop(st, verdict);
+		count_drop_src(st, rx.vni, verdict, evq_mac(ieth->h_source),
+			       evq_place(0, rx.outer_src));
 		return XDP_DROP;
 	}
 
 	if (bpf_xdp_adjust_head(ctx, rx.inner_off)) {
-		count_drop(st, XVTEP_DROP_MALFORMED);
+		count_drop(st, rx.vni, XVTEP_DROP_MALFORMED);
 		return XDP_DROP;
 	}
 	count_rx(st, ctx->data_end - ctx->data);

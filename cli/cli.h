@@ -63,6 +63,10 @@ bool is_kw(const char *arg, const char *kw);
 bool is_help(const char *arg);
 /* The value after keyword argv[*i] (advances *i); prints a "missing value" error if absent. */
 const char *kw_value(int argc, char **argv, int *i);
+/* For a command without arguments (metrics, monitor): true when the
+ * arguments settle it, with *ret set: 0 after USAGE for "help", -1 after
+ * the error for any other argument. */
+bool no_args_done(int argc, char **argv, const char *cmd, void (*usage)(FILE *f), int *ret);
 /* Reports a keyword given twice. */
 int dup_kw(const char *kw);
 int parse_vni_arg(const char *s, __u32 *vni, bool allow_zero);
@@ -117,8 +121,24 @@ int fdb_add_parse(int argc, char **argv, struct fdb_add_req *r);
 /* Check all N against the maps, then write all of them, or none (see fdb.c). */
 int fdb_add_many(struct fdb_add_req *r, size_t n);
 
+/* Counters of VNI (0: the global slot), found through the VNI's stats slot;
+ * zero for a VNI counted on the global slot. 0, or -1 (printed unless QUIET). */
+int vni_stats_read(__u32 vni, struct xvtep_stats *s, bool quiet);
+/* Configured VNIs and the global 0 first, sorted: malloc()ed *out. 0 or -1. */
+int stats_vnis(__u32 **out, size_t *n);
+
 /* JSON writer for -j/-p; NULL in text mode. */
 struct jw *json_open(void);
+
+/* ---- observability (metrics.c, monitor.c) ---- */
+int do_metrics(int argc, char **argv);
+int do_monitor(int argc, char **argv);
+void usage_metrics(FILE *f);
+void usage_monitor(FILE *f);
+/* Sums of xvtep_evrate over every CPU, one per kind. 0 or -1 (printed). */
+int evrate_read(int fd, struct xvtep_evq_rate out[XVTEP_EVQ_KINDS]);
+/* Name of an event-stream kind ("learned", "drop_malformed"), NULL if never reported. */
+const char *evq_kind_name(__u32 kind, char *buf, size_t len);
 
 /* ---- hardening (secure.c) ---- */
 int do_peer(int argc, char **argv);

@@ -30,7 +30,7 @@ static void usage(FILE *f)
 		"         -p, --pretty   pretty-printed JSON output (implies -j)\n"
 		"         -b, -batch FILE  run the commands of FILE (\"-\" = stdin), one per line\n"
 		"         -V, --version  print the version and exit\n"
-		"OBJECT := { vni | port | fdb | stats | mirror | peer | help }\n\n");
+		"OBJECT := { vni | port | fdb | stats | mirror | peer | save | metrics | monitor | help }\n\n");
 	usage_vni(f);
 	usage_port(f);
 	usage_fdb(f);
@@ -38,6 +38,8 @@ static void usage(FILE *f)
 	usage_mirror(f);
 	usage_peer(f);
 	usage_save(f);
+	usage_metrics(f);
+	usage_monitor(f);
 }
 
 bool is_kw(const char *arg, const char *kw)
@@ -250,7 +252,12 @@ static int dispatch(int argc, char **argv)
 		return do_peer(argc, argv);
 	if (is_kw(obj, "save"))
 		return do_save(argc, argv);
-	return xv_arg_err(obj, "unknown object, expected vni, port, fdb, stats, mirror, peer or help");
+	if (is_kw(obj, "metrics"))
+		return do_metrics(argc, argv);
+	if (is_kw(obj, "monitor"))
+		return do_monitor(argc, argv);
+	return xv_arg_err(obj, "unknown object, expected vni, port, fdb, stats, mirror, peer, save, "
+			  "metrics, monitor or help");
 }
 
 /* ---- batch ---- */

@@ -62,8 +62,7 @@ static void print_stats(struct jw *jw, __u32 vni, const struct xvtep_stats *s)
 	print_counters("events", xvtep_event_names, s->events, XVTEP_EV__MAX);
 }
 
-/* Counters of VNI (0: the global slot), found through the VNI's stats slot. */
-static int read_stats(__u32 vni, struct xvtep_stats *s, bool quiet)
+int vni_stats_read(__u32 vni, struct xvtep_stats *s, bool quiet)
 {
 	struct xvtep_vni v = {};
 	int ret;
@@ -81,13 +80,35 @@ static int read_stats(__u32 vni, struct xvtep_stats *s, bool quiet)
 	return quiet ? -1 : xv_err_errno(ret, "cannot read statistics of VNI %u", vni);
 }
 
+int stats_vnis(__u32 **out, size_t *n)
+{
+	__u32 *vkeys = NULL, *all;
+	size_t nv = 0, i;
+
+	if (map_keys_u32(ctl.maps.vnis, &vkeys, &nv))
+		return -1;
+	all = malloc((nv + 1) * sizeof(*all));
+	if (!all) {
+		free(vkeys);
+		return xv_err("out of memory");
+	}
+	*n = 0;
+	all[(*n)++] = 0;
+	for (i = 0; i < nv; i++)
+		if (vkeys[i])
+			all[(*n)++] = vkeys[i];
+	free(vkeys);
+	*out = all;
+	return 0;
+}
+
 int do_stats(int argc, char **argv)
 {
 	struct xvtep_stats s;
 	struct jw *jw;
 	const char *vni_arg = NULL, *v;
-	__u32 vni = 0, *vkeys = NULL, *all;
-	size_t nv = 0, n = 0, i;
+	__u32 vni = 0, *all;
+	size_t n = 0, i;
 	int i_arg;
 
 	if (argc > 0 && (is_kw(argv[0], "show") || is_kw(argv[0], "list"))) {
@@ -114,7 +135,7 @@ int do_stats(int argc, char **argv)
 		return -1;
 
 	if (vni_arg) {
-		if (read_stats(vni, &s, false))
+		if (vni_stats_read(vni, &s, false))
 			return -1;
 		jw = json_open();
 		if (jw)
@@ -127,23 +148,13 @@ int do_stats(int argc, char **argv)
 		return 0;
 	}
 
-	/* The global VNI 0, then every configured VNI. */
-	if (map_keys_u32(ctl.maps.vnis, &vkeys, &nv))
+	if (stats_vnis(&all, &n))
 		return -1;
-	all = malloc((nv + 1) * sizeof(*all));
-	if (!all) {
-		free(vkeys);
-		return xv_err("out of memory");
-	}
-	all[n++] = 0;
-	for (i = 0; i < nv; i++)
-		if (vkeys[i])
-			all[n++] = vkeys[i];
 	jw = json_open();
 	if (jw)
 		jw_start_array(jw);
 	for (i = 0; i < n; i++) {
-		if (read_stats(all[i], &s, true))
+		if (vni_stats_read(all[i], &s, true))
 			continue;	/* VNI deleted meanwhile */
 		if (!jw && i)
 			printf("\n");
@@ -154,6 +165,5 @@ int do_stats(int argc, char **argv)
 		jw_destroy(&jw);
 	}
 	free(all);
-	free(vkeys);
 	return 0;
 }

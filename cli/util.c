@@ -327,3 +327,17 @@ void neigh_release_unused(void)
 			strerror(-err));
 	free(keep);
 }
+
+bool no_args_done(int argc, char **argv, const char *cmd, void (*usage)(FILE *f), int *ret)
+{
+	if (argc == 0)
+		return false;
+	if (is_help(argv[0])) {
+		printf("Usage:\n");
+		usage(stdout);
+		*ret = 0;
+	} else {
+		*ret = xv_arg_err(argv[0], "unknown keyword (%s takes no arguments)", cmd);
+	}
+	return true;
+}

@@ -514,4 +514,51 @@ _Static_assert(sizeof(struct xvtep_move) == 16, "xvtep_move layout");
 _Static_assert(sizeof(struct xvtep_mac_key) == 8, "xvtep_mac_key layout");
 _Static_assert(sizeof(struct xvtep_mirror_rate) == 32, "xvtep_mirror_rate layout");
 
+/* ------------------------------------------------------------ event stream */
+
+/*
+ * `xvtepctl monitor` reads what the dataplane reports in xvtep_events (a
+ * RINGBUF) through a per-CPU token bucket per kind in xvtep_evrate: a flood
+ * costs one array lookup and a clock read per report refused, never a wait.
+ * Kinds: enum xvtep_event (the XVTEP_EVQ_REPORTED ones), then the drop
+ * reasons from XVTEP_EVQ_DROP_BASE.
+ */
+#define XVTEP_MAP_EVENTS	"xvtep_events"
+#define XVTEP_MAP_EVRATE	"xvtep_evrate"
+#define XVTEP_EVQ_SIZE		(256 * 1024)	/* ring bytes: ~5400 records */
+#define XVTEP_EVQ_DROP_BASE	XVTEP_EVENT_SLOTS
+#define XVTEP_EVQ_KINDS		(XVTEP_EVENT_SLOTS + XVTEP_DROP_SLOTS)
+#define XVTEP_EVQ_RATE		50	/* reports per second, per kind and CPU... */
+#define XVTEP_EVQ_BURST		100	/* ...after a burst of this many */
+/* Events reported one by one; the others (per-packet ones) are counters only. */
+#define XVTEP_EVQ_REPORTED	(1U << XVTEP_EV_LEARNED | 1U << XVTEP_EV_MOVED |	\
+				 1U << XVTEP_EV_LEARN_LIMIT | 1U << XVTEP_EV_FDB_FULL |	\
+				 1U << XVTEP_EV_AGED | 1U << XVTEP_EV_MOVE_FROZEN)
+
+/* One record in xvtep_events. A place is a local port (ifindex) or a
+ * remote VTEP (remote != 0); 0/0 = none. */
+struct xvtep_evq_rec {
+	__u64 ts_ns;		/* bpf_ktime_get_ns() */
+	__u32 vni;		/* 0 = not known (a frame refused before its VNI was) */
+	__u16 kind;		/* enum xvtep_event, or XVTEP_EVQ_DROP_BASE + enum xvtep_drop */
+	__u8 mac[6];		/* the source MAC concerned, 0 = none */
+	__u32 ifindex;		/* new place (learned/moved), or where the frame came from */
+	__be32 remote;
+	__u32 old_ifindex;	/* previous place (moved, aged, move_frozen: the held one) */
+	__be32 old_remote;
+};
+
+/* xvtep_evrate: per-CPU ARRAY, key = kind. */
+struct xvtep_evq_rate {
+	__u64 last_ns;
+	__u64 credit_ns;	/* bucket in ns of credit: a report costs 1e9 / XVTEP_EVQ_RATE */
+	__u64 sent;		/* records submitted */
+	__u64 suppressed;	/* refused by the bucket */
+	__u64 lost;		/* the ring was full (no reader, or one too slow) */
+	__u64 pad;
+};
+
+_Static_assert(sizeof(struct xvtep_evq_rec) == 40, "xvtep_evq_rec layout");
+_Static_assert(sizeof(struct xvtep_evq_rate) == 48, "xvtep_evq_rate layout");
+
 #endif /* XVTEP_H */

@@ -8,8 +8,10 @@
 #include <linux/capability.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -264,4 +266,26 @@ __u64 xv_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+int xv_pin_lock(const char *name, const char *pin, char *path, size_t len)
+{
+	char mangled[256];
+	size_t i;
+	int fd;
+
+	for (i = 0; pin[i] && i < sizeof(mangled) - 1; i++)
+		mangled[i] = pin[i] == '/' ? '_' : pin[i];
+	mangled[i] = '\0';
+	snprintf(path, len, "/run/lock/%s%s.lock", name, mangled);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
 }

@@ -178,6 +178,11 @@ int xv_tc_detach(const char *pin, __u16 feat_off, enum xv_tc_kind kind, int ifin
 /* Number of entries of a hash/array-like map (iterates the keys); -errno on error. */
 long xv_map_count(int map_fd, __u32 key_size);
 
+/* Exclusive, non-blocking flock on /run/lock/<NAME><PIN, "/" as "_">.lock (outside
+ * bpffs, which holds no regular files; the lock dies with the process). Its path
+ * goes to PATH. The fd, or -errno (-EWOULDBLOCK: another process holds it). */
+int xv_pin_lock(const char *name, const char *pin, char *path, size_t len);
+
 /* When > 0, every "Error: " message names this input line (xvtepctl -batch). */
 extern int xv_err_line;
 

@@ -1874,6 +1874,7 @@ static int cmd_detach(void)
 		XVTEP_MAP_FDB_SEEN, XVTEP_MAP_MIRRORS, XVTEP_MAP_MSTATS, XVTEP_MAP_UPMIRROR,
 		XVTEP_MAP_PEERS, XVTEP_MAP_VSEC, XVTEP_MAP_MOVES, XVTEP_MAP_OWNMACS, XVTEP_MAP_MRATE,
 		XVTEP_MAP_GEN, XVTEP_MAP_MIRROR_BCAST, XVTEP_MAP_MIRROR_XMIT,
+		XVTEP_MAP_EVENTS, XVTEP_MAP_EVRATE,
 	};
 	static const char *const progs[] = {
 		XVTEP_PROG_PORT, XVTEP_PROG_PORT "_new", XVTEP_PROG_PORT "_old",
@@ -2630,28 +2631,14 @@ static int parse_args(int argc, char **argv, const char **cmd)
  */
 static int loader_lock(void)
 {
-	char path[PATH_MAX], name[256];
-	size_t i;
-	int fd;
+	char path[PATH_MAX];
+	int fd = xv_pin_lock("xvtep-loader", cfg.pin, path, sizeof(path));
 
-	for (i = 0; cfg.pin[i] && i < sizeof(name) - 1; i++)
-		name[i] = cfg.pin[i] == '/' ? '_' : cfg.pin[i];
-	name[i] = '\0';
-	snprintf(path, sizeof(path), "/run/lock/xvtep-loader%s.lock", name);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		xv_err_errno(errno, "cannot open lock file %s", path);
-		return -1;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		if (errno == EWOULDBLOCK)
-			xv_err("another xvtep-loader is working on %s (lock %s is held); try again when it is done",
-			       cfg.pin, path);
-		else
-			xv_err_errno(errno, "cannot lock %s", path);
-		close(fd);
-		return -1;
-	}
+	if (fd == -EWOULDBLOCK)
+		xv_err("another xvtep-loader is working on %s (lock %s is held); try again when it is done",
+		       cfg.pin, path);
+	else if (fd < 0)
+		xv_err_errno(fd, "cannot lock %s", path);
 	return fd;	/* held until exit */
 }
 

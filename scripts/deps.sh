@@ -24,6 +24,8 @@ PKGS=(
 	# packaging tests: the .deb build, systemd-analyze, man pages, completion
 	build-essential debhelper dpkg-dev systemd man-db groff-base bsdextrautils
 	bash-completion
+	# metrics test: promtool checks `xvtepctl metrics` (tests/integration/observe.sh)
+	prometheus
 )
 if [ "${1:-}" == --bench ]; then
 	shift

@@ -32,9 +32,6 @@ source "$(dirname "$0")/topology.sh"
 H1=$(h_ns 1)
 H2=$(h_ns 2)
 NS_COL=${XVT_P}col
-SEND=$XVT_ROOT/tests/integration/sec_send.py
-FAKE8=198.51.100.8
-FAKE9=198.51.100.9
 IP1A=$(vm_ip vm1a)
 IP2A=$(vm_ip vm2a)
 MAC1A=$(vm_mac vm1a)
@@ -47,15 +44,13 @@ sec_topo()
 	topo_pair "$@" &&
 	ul_prewarm &&
 	topo_do in_ns "$(vm_ns vm1a)" ping -q -c 2 -i 0.2 -W 2 "$IP2A" || return 1
-	UL_MAC=$(in_ns "$H1" ip -j link show dev ul | jq -r '.[0].address')
+	forged_ready
 }
 
-# send COUNT SRC_IP=INNER_SRC... : forged VXLAN frames into VNI 100 toward vm1a
+# send COUNT SRC_IP=INNER_SRC... : forged_send, then time to be counted
 send()
 {
-	local count=$1
-	shift
-	in_ns "$NS_UL" "$PY" "$SEND" h1 "$UL_MAC" "$(ul_ip 1)" 100 "$MAC1A" "$count" "$@" 2>&1
+	forged_send "$@"
 	sleep 0.3
 }
 

@@ -190,6 +190,23 @@ ul_prewarm()
 	done
 }
 
+# Forged VTEPs: VXLAN frames that sec_send.py (scapy) sends from the underlay
+# switch's port toward h1, from addresses no host has.
+FAKE8=198.51.100.8
+FAKE9=198.51.100.9
+
+# forged_ready : UL_MAC = h1's uplink MAC, where forged frames go
+forged_ready() { UL_MAC=$(in_ns "$(h_ns 1)" ip -j link show dev ul | jq -r '.[0].address'); }
+
+# forged_send COUNT SRC_IP=INNER_SRC... : forged VXLAN frames into VNI 100 toward vm1a
+forged_send()
+{
+	local count=$1
+	shift
+	in_ns "$NS_UL" "$PY" "$XVT_ROOT/tests/integration/sec_send.py" h1 "$UL_MAC" "$(ul_ip 1)" \
+		100 "$(vm_mac vm1a)" "$count" "$@" 2>&1
+}
+
 # topo_pair [h1 attach args...] : two xvtep hosts, VNI 100 flooded head-end,
 #   h1 xvtep + vm1a, h2 xvtep + vm2a; no pre-warm (callers add to it first)
 topo_pair()

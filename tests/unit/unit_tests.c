@@ -1319,6 +1319,7 @@ static void test_xdp_mirror_shapes(void)
 
 void test_malformed(void);	/* malformed.c */
 void test_xdp_port(void);	/* xdp_port.c */
+void events_tests(void);	/* events.c */
 
 int main(int argc, char **argv)
 {
@@ -1357,6 +1358,7 @@ int main(int argc, char **argv)
 	test_xdp_port();
 	test_malformed();
 	security_tests();
+	events_tests();
 	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed ? 1 : 0;
 }
