@@ -332,7 +332,7 @@ static const char *const xvtep_event_names[XVTEP_EV__MAX] = {
 #define XVTEP_MIRROR_PEER	"xvtep-mirp"
 
 /*
- * Copies made by XDP (docs/CONTRACT.md, "Mirroring on the XDP path"). The
+ * Copies made by XDP (docs/internals.md, "Mirroring on the XDP path"). The
  * decap fast path sends a frame for a port with one tx session to that
  * port's pair map in xvtep_mirror_bcast ({port, xvtep-mirp}) with
  * BPF_F_BROADCAST; the copy carries XVTEP_MIRROR_MARK | dir << 8 | slot in
