@@ -341,7 +341,7 @@ L = []
 L.append("# xvtep vs kernel vxlan + bridge%s" % (" (BENCH_QUICK=1)" if quick else ""))
 L.append("")
 L.append("Kernel %s; %s, %d CPUs, %s GiB; load average at end %s; %d other network "
-         "namespaces present at the end (other engineers' tests); run took %d s." % (
+         "namespaces present at the end (other workloads on this host); run took %d s." % (
              M["kernel"], M["cpu"], M["cpus"], M["memory_gib"], " ".join(M["loadavg"]),
              M["other_netns_at_end"], duration))
 if M["bpf_stats_enabled"]:

@@ -65,7 +65,7 @@ else
 	CP_N=${BENCH_CP_N:-100000}
 	RUNS=${BENCH_RUNS:-5}
 fi
-WARM=0.2	# s per window before counting (0.3 until session 14: the full run neared 15 min)
+WARM=0.2	# s per window before counting (with it, a full run stays under 15 min)
 COST_MACS=${BENCH_COST_MACS:-1}	# quick mode's cost point FDB sizes, ascending
 prev=1
 for n in $COST_MACS; do
