@@ -48,7 +48,7 @@ static __always_inline bool mirror_cuts(const struct xvtep_mirror *m, __u32 len)
 /* A SPAN copy with nothing to cut is the frame itself: it is cloned straight
  * to the destination's egress, sparing it the pass through the mirror
  * device's backlog and xvtep_tc_mirror (about 130 ns of ~1 us per copy, see
- * README "Benchmarks"). False: the copy needs xvtep_tc_mirror. */
+ * docs/performance.md). False: the copy needs xvtep_tc_mirror. */
 static __always_inline bool mirror_span_direct(struct __sk_buff *skb, __u32 slot)
 {
 	const struct xvtep_mirror *m = bpf_map_lookup_elem(&xvtep_mirrors, &slot);
@@ -203,7 +203,7 @@ static __always_inline int xdp_mirror_redirect(struct xdp_md *ctx, void *pair, _
 	/* A SPAN copy that cuts nothing is the frame itself: when the control
 	 * plane made its destination the pair's other member (it takes XDP
 	 * frames, lib/maps.c), the copy goes there straight, sparing it the
-	 * mirror device and xvtep_xdp_mir (README "Benchmarks"). */
+	 * mirror device and xvtep_xdp_mir (docs/performance.md). */
 	m = bpf_map_lookup_elem(&xvtep_mirrors, &slot);
 	if (m && xvtep_mirror_span_whole(m) && bpf_map_lookup_elem(pair, &m->dest_ifindex)) {
 		mirror_count_sent(slot, ctx->data_end - ctx->data, false, 1);

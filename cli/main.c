@@ -319,7 +319,7 @@ static bool is_fdb_add(const struct bline *bl)
 }
 
 /*
- * Semantics (also in README):
+ * Semantics (also in xvtepctl(8), BATCH):
  *  1. The whole file is read and every `fdb add` line parsed before anything
  *     runs: a syntax error anywhere writes nothing.
  *  2. Lines run in order; the first failing line stops the run (exit 1) and

@@ -88,7 +88,7 @@ void learned_sub(__u32 vni, __u64 n)
 	/*
 	 * Not atomic against the dataplane's increments: a learn racing with
 	 * this write is lost from the count, so mac-limit can be exceeded by
-	 * that many entries. Nothing recounts it (README, known limits).
+	 * that many entries. Nothing recounts it (docs/design.md, "Ageing").
 	 */
 	st.learned = st.learned > n ? st.learned - n : 0;
 	bpf_map_update_elem(ctl.maps.vstate, &vni, &st, BPF_EXIST);

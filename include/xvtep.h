@@ -77,7 +77,7 @@ static inline bool xvtep_map_per_load(const char *name)
 #define XVTEP_PROG_PORT_XDP	"xvtep_xdp_port"
 #define XVTEP_LINK_PORT_XDP_FMT	"port_xdp_%u"	/* %u = ifindex; ports with XDP_ENCAP */
 
-/* Decap modes: which hook decapsulates what (see README "Decap modes"). */
+/* Decap modes: which hook decapsulates what (see docs/design.md, "Decap modes"). */
 enum xvtep_decap_mode {
 	XVTEP_DECAP_HYBRID = 0,	/* XDP fast path for non-TCP unicast, TC for the rest */
 	XVTEP_DECAP_XDP = 1,	/* XDP for all known unicast, TC for flooding */

@@ -407,7 +407,7 @@ decap_modes()
 		vm_ping "$T: vm3a(kernel) -> vm1a" vm3a "$IP1A" 3
 		vm_ping "$T: full-size 1450 B frames vm1a -> vm2a, DF set" vm1a "$IP2A" 2 -s 1422 -M "do"
 		if [ "$mode" == xdp ]; then
-			# Known limitation (README, "Decap modes"): on a veth uplink the
+			# Known limitation (docs/design.md, "Decap modes"): on a veth uplink the
 			# XDP path loses CHECKSUM_PARTIAL, so TCP from a local socket
 			# arrives with a bad checksum (TcpInCsumErrors). Mode xdp is for
 			# physical NICs; TCP is not asserted here.

@@ -341,7 +341,7 @@ span_identical()
 	check_eq "$T: counters start from zero in a reused slot" "$(ms "$H1" 5 .packets)" 0
 	# Local switching (vm1a <-> vm1b): frames that were decapsulated here keep
 	# skb->encapsulation over this veth-only underlay, and the kernel refuses to
-	# trim those (bpf_skb_change_tail: -ENOTSUPP; README "Port mirroring", Limits).
+	# trim those (bpf_skb_change_tail: -ENOTSUPP; docs/mirroring.md, "Limits").
 	caps_start "ref:$(vm_ns vm1a):eth0:icmp" "col:$NS_COL:c1"
 	check "$T: 1514-byte frames vm1a -> vm1b with truncate 100" vping vm1a "$IP1B" 3 -s 1472
 	caps_stop
