@@ -834,6 +834,9 @@ mirror_tcp_point()
 X_DECAP=hybrid	# how xvb-x-h1 is attached now (x_attach): --decap and XVTEP_FEATURES_OFF
 X_OFF=""
 
+# xdp_to_tc NS : frames the instance's XDP left to TC so far (xvtepctl stats)
+xdp_to_tc() { xvc "$1" -j stats | jq '[.. | objects | .events? | objects | .xdp_to_tc // 0] | add // 0'; }
+
 # attach_method OFF : what an attach with XVTEP_FEATURES_OFF=OFF uses here
 attach_method() { [[ ",$1," == *,tcx,* ]] && echo clsact || echo "$X_TC_ATTACH"; }
 
@@ -879,8 +882,8 @@ x_restored()
 # collector's or destination's sink: none would mean the path was not taken).
 fallback_point()
 {
-	local kind=$1 sit=$2 r m out cnt2=() order
-	local -A fdec foff fval fcop
+	local kind=$1 sit=$2 r m out cnt2=() order t0
+	local -A fdec foff fval fcop ftc
 	fdec[full]=$3 foff[full]=$4 fdec[fb]=$6 foff[fb]=$7
 	local full_name=$5 fb_name=$8 spec=${9:-}
 	local xa ka
@@ -905,8 +908,10 @@ fallback_point()
 			x_attach "${fdec[$m]}" "${foff[$m]}"
 			# shellcheck disable=SC2086
 			[ -n "$spec" ] && mirror_session xvb-x-h1 on $spec
+			t0=$(xdp_to_tc xvb-x-h1)
 			# shellcheck disable=SC2086
 			out=$(xvb_rate $xa --count "map:$BPIN/xvb_cnt" "${cnt2[@]}" --cpu $GEN_CPU) || exit 1
+			ftc[$m]=$((${ftc[$m]:-0} + $(xdp_to_tc xvb-x-h1) - t0))
 			[ -n "$spec" ] && mirror_session xvb-x-h1 off
 			fval[$m]+="${fval[$m]:+ }${out%% *}"
 			[ -n "$spec" ] && fcop[$m]+="${fcop[$m]:+ }${out##* }"
@@ -924,6 +929,8 @@ fallback_point()
 	# shellcheck disable=SC2086
 	record fallback "$shape" pps kernel ${fval[k]}
 	if [ -n "$spec" ]; then
+		# TC makes the copies only if XDP hands it the frames (most of them)
+		[ "${ftc[fb]}" -gt 0 ] || die "fallback ($sit): XDP handed no frame to TC: the copies were not made there"
 		for m in fb full; do
 			awk '{ for (i = 1; i <= NF; i++) if ($i <= 0) exit 1 }' <<<"${fcop[$m]}" ||
 				die "fallback ($sit): a run with no mirror copy at the sink (${fcop[$m]}): the copies were not made"
@@ -933,7 +940,7 @@ fallback_point()
 		# shellcheck disable=SC2086
 		record fallback-copies "Mirror copies received by the sink during: $shape" pps full ${fcop[full]}
 	fi
-	log "fallback | $sit | $fb_name ${fval[fb]} | $full_name ${fval[full]} | kernel ${fval[k]}${spec:+ | copies/s: fallback ${fcop[fb]}, full ${fcop[full]}}"
+	log "fallback | $sit | $fb_name ${fval[fb]} | $full_name ${fval[full]} | kernel ${fval[k]}${spec:+ | copies/s: fallback ${fcop[fb]}, full ${fcop[full]}}; frames XDP left to TC: fallback ${ftc[fb]}, full ${ftc[full]}"
 }
 
 # fallback_points : each main fallback against its full-feature counterpart
