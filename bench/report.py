@@ -78,6 +78,12 @@ for p in points:
     # encap floor: a bare TC redirect against the kernel's encap, interleaved
     if p["kind"] == "encap-floor" and s.get("kernel", {}).get("median"):
         p["floor_ratio"] = s["harness"]["median"] / s["kernel"]["median"]
+    # fallback points: xvtep with a feature turned off (xvtep) against the same
+    # instance with it (full), both against the kernel, interleaved
+    if "xvtep" in s and "full" in s and s["full"]["median"]:
+        p["vs_full"] = s["xvtep"]["median"] / s["full"]["median"]
+        if s.get("kernel", {}).get("median"):
+            p["full_ratio"] = s["full"]["median"] / s["kernel"]["median"]
     num = s.get("xvtep") or s.get("harness")
     if num and "baseline" in s and s["baseline"]["median"]:
         p["vs_baseline"] = num["median"] / s["baseline"]["median"]
@@ -112,7 +118,7 @@ for p in points:
 def gen_ceiling(p):
     """The used generator's ceiling at P's frame size, or None."""
     m = re.match(r"(\d+)B ", p["shape"])
-    if p["unit"] != "pps" or p["kind"] in ("ceiling", "mirror-copies") or not m:
+    if p["unit"] != "pps" or p["kind"] in ("ceiling", "mirror-copies", "fallback-copies") or not m:
         return None
     return ceilings.get((GEN, int(m.group(1))))
 
@@ -276,6 +282,33 @@ if cp:
                       1000 * t / n),
                   "point": cp["shape"]})
 
+
+
+def fallback_entry(p):
+    """One row of the Fallbacks table: a fallback's shape is "SITUATION,
+    fallback: NAME, full: NAME" (bench/run.sh fallback_point)."""
+    rest, full = (p["shape"].rsplit(", full: ", 1) + ["?"])[:2]
+    point, fb = (rest.rsplit(", fallback: ", 1) + ["?"])[:2]
+    s = p["systems"]
+
+    def rate(name):
+        d = s.get(name)
+        return None if d is None else {k: d[k] for k in ("median", "min", "max", "runs")}
+    return {
+        "point": point,
+        "unit": p["unit"],
+        "fallback": dict(name=fb, **(rate("xvtep") or {})),
+        "full": dict(name=full, **(rate("full") or {})),
+        "kernel": rate("kernel"),
+        "fallback_vs_full": p.get("vs_full"),
+        "fallback_vs_kernel": p.get("ratio"),
+        "full_vs_kernel": p.get("full_ratio"),
+        "generator_bound": p.get("generator_bound", []),
+    }
+
+
+fallbacks = [fallback_entry(p) for p in points if p["kind"] == "fallback"]
+
 result = {
     "generated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     "quick": quick,
@@ -319,6 +352,11 @@ result = {
                       "; this run: XVB_KERNEL_BRNF=1, every point against bridges with "
                       "br_netfilter on" if os.environ.get("XVB_KERNEL_BRNF") == "1" else ""),
         "ratio": "median(xvtep) / median(kernel)",
+        "fallback": "fallback points: one xvtep instance re-attached run by run with an "
+                    "optional kernel feature turned off (XVTEP_FEATURES_OFF; tcx <-> clsact "
+                    "through detach --keep-maps) or a decap mode, and with it (full), "
+                    "interleaved with the kernel's vxlan + bridge (full, kernel, fallback; "
+                    "the next run reversed); restored to every feature afterwards",
         "cost": "non-live BPF_PROG_TEST_RUN, repeat 1e6, best of 5 per run; cost_decap = "
                 "xvtep_xdp_up (its source compiled in as a noinline subprogram, on the live instance's pinned maps) + per-packet MAC rewrite + adjust_head back; "
                 "cost_control = same rewrite + adjust_head pair without the decap; "
@@ -331,6 +369,7 @@ result = {
     },
     "points": points,
     "goals": goals,
+    "fallbacks": fallbacks,
 }
 os.makedirs(outdir, exist_ok=True)
 with open(os.path.join(outdir, "latest.json"), "w") as f:
@@ -381,16 +420,20 @@ for p in points:
     runs = max(len(d["runs"]) for d in s.values())
     L.append("| %s | %s | %s | %s | %s | %s | %d | %s | %s |" % (
         p.get("chart", ""), p["kind"], p["shape"], p["unit"],
-        cell("xvtep") if "harness" not in s else "harness: " + cell("harness"),
+        ("fallback: %s; full: %s" % (cell("xvtep"), cell("full")) if "full" in s else cell("xvtep"))
+        if "harness" not in s else "harness: " + cell("harness"),
         cell("kernel") if "baseline" not in s else
         ("no copy (harness): " if p["kind"] == "copy-floor" else "no mirror (xvtep): ") +
         cell("baseline"), runs,
         "%s %s" % (GEN, fmt(p["generator_ceiling"], "pps")) if "generator_ceiling" in p else "-",
-        "%.2fx%s" % (p["ratio"], " (%s generator-bound)" % " and ".join(p["generator_bound"])
-                     if p.get("generator_bound") else "") if p["ratio"] is not None else
+        "%.2fx%s%s" % (p["ratio"], " (%s generator-bound)" % " and ".join(p["generator_bound"])
+                       if p.get("generator_bound") else "",
+                       "; full %.2fx; fallback/full %.2fx" % (p["full_ratio"], p["vs_full"])
+                       if "full_ratio" in p else "") if p["ratio"] is not None else
         "floor %.2fx" % p["floor_ratio"] if "floor_ratio" in p else
         ("%.2fx of no %s" % (p["vs_baseline"], "copy" if p["kind"] == "copy-floor" else "mirror")
-         if "vs_baseline" in p else "-")))
+         if "vs_baseline" in p else
+         "fallback/full %.2fx" % p["vs_full"] if "vs_full" in p else "-")))
 L.append("")
 L.append("## Goals")
 L.append("")
@@ -398,6 +441,32 @@ L.append("| goal | status | measured |")
 L.append("|---|---|---|")
 for g in goals:
     L.append("| %s | **%s** | %s |" % (g["goal"], g["status"], g["measured"] or "-"))
+L.append("")
+L.append("## Fallbacks")
+L.append("")
+if fallbacks:
+    L.append("Each fallback xvtep takes where a kernel lacks a feature (docs/kernels.md), "
+             "forced on this kernel, against the same instance with the feature (full) and "
+             "against the kernel's vxlan + bridge, interleaved in the same run; medians of %d "
+             "runs." % max(len(f["fallback"].get("runs", [])) for f in fallbacks))
+    L.append("")
+    L.append("| point | fallback | fallback median | full features | full median | "
+             "fallback/full | fallback/kernel | full/kernel | kernel median |")
+    L.append("|---|---|---|---|---|---|---|---|---|")
+
+    def med(d, unit):
+        return fmt(d["median"], unit) + " " + unit if d and "median" in d else "-"
+
+    def x(v):
+        return "%.2fx" % v if v is not None else "-"
+    for f in fallbacks:
+        gb = " (%s generator-bound)" % " and ".join(f["generator_bound"]) if f["generator_bound"] else ""
+        L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            f["point"], f["fallback"]["name"], med(f["fallback"], f["unit"]), f["full"]["name"],
+            med(f["full"], f["unit"]), x(f["fallback_vs_full"]), x(f["fallback_vs_kernel"]),
+            x(f["full_vs_kernel"]), med(f["kernel"], f["unit"]) + gb))
+else:
+    L.append("Not measured in this run (BENCH_ONLY without fallback).")
 L.append("")
 L.append("Method: %s" % "; ".join("%s: %s" % kv for kv in result["method"].items()))
 with open(os.path.join(outdir, "latest.md"), "w") as f:

@@ -5,7 +5,7 @@
 #
 #   make bench                 full run (every point, 5 runs each, < 15 min on 2 cores)
 #   BENCH_QUICK=1 make bench   one point of each kind, 3 runs each (< 2 min)
-#   with it: BENCH_ONLY="cost mirror ..." only those kinds; BENCH_RUNS=N;
+#   with it: BENCH_ONLY="cost mirror fallback ..." only those kinds; BENCH_RUNS=N;
 #   BENCH_COST_MACS="1 100000" the cost point at those FDB sizes (default 1)
 #   BENCH_GEN=auto|live|clone  the traffic generator (below; default auto)
 #
@@ -825,6 +825,145 @@ mirror_tcp_point()
 	log "mirror erspan tcp ($how): with ${with[*]} | without ${without[*]} Gbit/s | copies/s at the collector ${copies[*]}"
 }
 
+# ------------------------------------------------------------------ fallbacks
+# What xvtep does where the kernel lacks a feature (docs/kernels.md), measured
+# on this kernel by turning the feature off (XVTEP_FEATURES_OFF): the rate
+# host xvb-x-h1 is re-attached between its fallback and its full-feature
+# counterpart run by run, interleaved with the kernel's vxlan + bridge.
+
+X_DECAP=hybrid	# how xvb-x-h1 is attached now (x_attach): --decap and XVTEP_FEATURES_OFF
+X_OFF=""
+
+# xdp_to_tc NS : frames the instance's XDP left to TC so far (xvtepctl stats)
+xdp_to_tc() { xvc "$1" -j stats | jq '[.. | objects | .events? | objects | .xdp_to_tc // 0] | add // 0'; }
+
+# attach_method OFF : what an attach with XVTEP_FEATURES_OFF=OFF uses here
+attach_method() { [[ ",$1," == *,tcx,* ]] && echo clsact || echo "$X_TC_ATTACH"; }
+
+# x_attach DECAP [OFF] : re-attach xvb-x-h1 with --decap DECAP and
+# XVTEP_FEATURES_OFF=OFF (empty: every feature this kernel has); a switch
+# between tcx links and clsact filters goes through detach --keep-maps, as the
+# loader requires of a running instance (the configuration stays pinned)
+x_attach()
+{
+	local decap=$1 off=${2:-}
+	[ "$decap" = "$X_DECAP" ] && [ "$off" = "$X_OFF" ] && return 0
+	if [ "$(attach_method "$X_OFF")" != "$(attach_method "$off")" ]; then
+		run xvl xvb-x-h1 detach --keep-maps
+	fi
+	XVTEP_FEATURES_OFF=$off run xvl xvb-x-h1 attach --uplink ul --local $LOCAL_IP --decap "$decap"
+	X_DECAP=$decap
+	X_OFF=$off
+}
+
+# x_restored : xvb-x-h1 back as rate_topo left it (the XDP fast path, tcx
+# where the kernel has it, no feature turned off by hand, no clsact qdisc
+# left by the filters), or die: every later point measures that instance
+x_restored()
+{
+	local st got want
+	x_attach hybrid ""
+	st=$(xvl xvb-x-h1 -j status) || die "xvtep-loader status in xvb-x-h1"
+	got=$(jq -r '[.decap_mode, .tc_attach, ([.features[] | select(.forced)] | length)] | join(" ")' <<<"$st")
+	want="hybrid $X_TC_ATTACH 0"
+	[ "$got" = "$want" ] || die "xvb-x-h1 not restored after the fallback points: decap, attach, forced off: $got (want $want)"
+	in_ns xvb-x-h1 tc qdisc show | grep -q clsact &&
+		die "xvb-x-h1: a clsact qdisc was left behind: $(in_ns xvb-x-h1 tc qdisc show | grep clsact)"
+	return 0
+}
+
+# fallback_point KIND SITUATION FULL_DECAP FULL_OFF FULL_NAME FB_DECAP FB_OFF FB_NAME [MIRROR_SPEC]
+# 64 B, FDB 1 MAC, KIND decap|encap into the XDP-drop sink: xvtep attached
+# with the fallback (FB_*) and with its full-feature counterpart (FULL_*),
+# and the kernel, RUNS runs each, interleaved (full, kernel, fallback; the
+# next run the other way round, which also saves a re-attach). MIRROR_SPEC:
+# an xvtep mirror session on the port during xvtep's measurements (added
+# after each attach, deleted before the next; its copies counted at the
+# collector's or destination's sink: none would mean the path was not taken).
+fallback_point()
+{
+	local kind=$1 sit=$2 r m out cnt2=() order t0
+	local -A fdec foff fval fcop ftc
+	fdec[full]=$3 foff[full]=$4 fdec[fb]=$6 foff[fb]=$7
+	local full_name=$5 fb_name=$8 spec=${9:-}
+	local xa ka
+	xa=$(rate_args x "$kind" 64 1)
+	ka=$(rate_args k "$kind" 64 1)
+	sinks x "$kind" drop on
+	sinks k "$kind" drop on
+	if [ -n "$spec" ]; then
+		cnt2=(--count2 "map:$CPIN/xvb_cnt")
+		[[ $spec == *" span "* ]] && sink_on xvb-x-vm4 eth0 drop "$CPIN"
+	fi
+	for ((r = 0; r < RUNS; r++)); do
+		order="full k fb"
+		[ $((r % 2)) = 1 ] && order="fb k full"
+		for m in $order; do
+			if [ "$m" = k ]; then
+				# shellcheck disable=SC2086
+				out=$(xvb_rate $ka --count "map:$BPIN/xvb_cnt" --cpu $GEN_CPU) || exit 1
+				fval[k]+="${fval[k]:+ }${out%% *}"
+				continue
+			fi
+			x_attach "${fdec[$m]}" "${foff[$m]}"
+			# shellcheck disable=SC2086
+			[ -n "$spec" ] && mirror_session xvb-x-h1 on $spec
+			t0=$(xdp_to_tc xvb-x-h1)
+			# shellcheck disable=SC2086
+			out=$(xvb_rate $xa --count "map:$BPIN/xvb_cnt" "${cnt2[@]}" --cpu $GEN_CPU) || exit 1
+			ftc[$m]=$((${ftc[$m]:-0} + $(xdp_to_tc xvb-x-h1) - t0))
+			[ -n "$spec" ] && mirror_session xvb-x-h1 off
+			fval[$m]+="${fval[$m]:+ }${out%% *}"
+			[ -n "$spec" ] && fcop[$m]+="${fcop[$m]:+ }${out##* }"
+		done
+	done
+	sinks x "$kind" drop off
+	sinks k "$kind" drop off
+	[[ $spec == *" span "* ]] && sink_off xvb-x-vm4 eth0
+	x_restored
+	local shape="64B inner, FDB 1 MACs, into XDP-drop sink, $sit, fallback: $fb_name, full: $full_name"
+	# shellcheck disable=SC2086
+	record fallback "$shape" pps xvtep ${fval[fb]}
+	# shellcheck disable=SC2086
+	record fallback "$shape" pps full ${fval[full]}
+	# shellcheck disable=SC2086
+	record fallback "$shape" pps kernel ${fval[k]}
+	if [ -n "$spec" ]; then
+		# TC makes the copies only if XDP hands it the frames (most of them)
+		[ "${ftc[fb]}" -gt 0 ] || die "fallback ($sit): XDP handed no frame to TC: the copies were not made there"
+		for m in fb full; do
+			awk '{ for (i = 1; i <= NF; i++) if ($i <= 0) exit 1 }' <<<"${fcop[$m]}" ||
+				die "fallback ($sit): a run with no mirror copy at the sink (${fcop[$m]}): the copies were not made"
+		done
+		# shellcheck disable=SC2086
+		record fallback-copies "Mirror copies received by the sink during: $shape" pps xvtep ${fcop[fb]}
+		# shellcheck disable=SC2086
+		record fallback-copies "Mirror copies received by the sink during: $shape" pps full ${fcop[full]}
+	fi
+	log "fallback | $sit | $fb_name ${fval[fb]} | $full_name ${fval[full]} | kernel ${fval[k]}${spec:+ | copies/s: fallback ${fcop[fb]}, full ${fcop[full]}}; frames XDP left to TC: fallback ${ftc[fb]}, full ${ftc[full]}"
+}
+
+# fallback_points : each main fallback against its full-feature counterpart
+fallback_points()
+{
+	if [ -n "${XVTEP_FEATURES_OFF:-}" ]; then
+		log "fallback: skipped, XVTEP_FEATURES_OFF=$XVTEP_FEATURES_OFF is set for the whole run (the points turn features off one at a time)"
+		return 0
+	fi
+	local tcx="tcx links" cls="clsact + cls_bpf filters (XVTEP_FEATURES_OFF=tcx)"
+	local erspan="src vm1 dir tx erspan remote $COLLECTOR session 10"
+	fallback_point decap "decap mode (xvtep --decap)" hybrid "" "XDP decap (--decap hybrid)" \
+		tc "" "TC decap (--decap tc)"
+	if [ "$X_TC_ATTACH" = tcx ]; then
+		fallback_point decap "TC decap (--decap tc), TC attach method" tc "" "$tcx" tc tcx "$cls"
+		fallback_point encap "TC encap (port encap tc), TC attach method" hybrid "" "$tcx" hybrid tcx "$cls"
+	else
+		log "fallback: this kernel has no tcx (xvtep uses clsact already): no clsact-against-tcx point"
+	fi
+	fallback_point decap "one ERSPAN session on the port (mirror add $erspan; xvtep only, the kernel's bridge mirrors nothing), XDP fast path (--decap hybrid)" \
+		hybrid "" "copies made in XDP" hybrid xdp-meta "copies made in TC (XVTEP_FEATURES_OFF=xdp-meta)" "$erspan"
+}
+
 # cost_point NMACS : xvtep XDP decap program cost (ns/pkt), BPF_PROG_TEST_RUN
 cost_point()
 {
@@ -931,6 +1070,7 @@ mkdir -p "$CPIN"
 run "$XVB" load-sink "$CPIN"
 rate_topo x
 rate_topo k
+X_TC_ATTACH=$(xvl xvb-x-h1 -j status | jq -r .tc_attach)	# tcx where the kernel has it
 tcp_topo x
 tcp_topo k
 gen_choose
@@ -975,6 +1115,7 @@ if [ "$QUICK" = 1 ]; then
 	want mirror && mirror_rate_point erspan
 	want mirror && mirror_rate_point erspan tc
 	want mirror && mirror_tcp_point gso
+	want fallback && fallback_points
 	# BENCH_COST_MACS="1 100000": the cost point at these FDB sizes
 	if want cost; then
 		prev=1
@@ -1022,6 +1163,7 @@ else
 			mirror_rate_point erspan tc
 			mirror_tcp_point gso
 			mirror_tcp_point seg
+			fallback_points
 			# the trade-off behind auto: XDP on a veth uplink costs TCP
 			tcp_redecap hybrid
 			tcp_point 1

@@ -8,7 +8,9 @@
 # `xvb cost`, whose cost_lookup is the floor the cost goal is read against:
 # it must time a real lookup in the instance's own FDB. And the traffic
 # generators: the live probe, exact frame counts from each generator, the
-# forced fallback (clone), and what the report says about them.
+# forced fallback (clone), and what the report says about them. And the
+# report's Fallbacks table: each fallback against its full-feature counterpart
+# and the kernel.
 #
 #   [bt] lo 127.0.0.1: python3 sends datagrams -> :9 xvb udp-rx (block | poll)
 #   [bt] gen (veth) -> sink: XDP counting sink (xvb_sink_drop); xvb send/rate/gen-probe
@@ -22,6 +24,7 @@ ALL_TESTS="
 	cost_lookup_floor
 	report_cost_floor
 	report_encap_floor
+	report_fallbacks
 	encap_floor_programs
 	gen_probe
 	gen_send
@@ -425,6 +428,55 @@ report_encap_floor()
 	check_eq "$T: no grown floor measured: only the other named" \
 		"$(encap_points | report_goal "encap 64 B >= 3x")" \
 		"missed: 2.00x (xvtep 1.000 M / kernel 0.500 M pps); floor, a bare TC redirect with no encapsulation: 3.00x the kernel's encap"
+}
+
+# fallback_points : two fallback points as bench/run.sh fallback_point records
+# them: clsact (1.5 Mpps) against tcx (2.0) and the kernel (1.0); TC mirror
+# copies (0.8) against XDP's (1.6), kernel 1.0, and the copies counted
+FB_TC="64B inner, FDB 1 MACs, into XDP-drop sink, TC decap (--decap tc), TC attach method, fallback: clsact + cls_bpf filters (XVTEP_FEATURES_OFF=tcx), full: tcx links"
+FB_MIR="64B inner, FDB 1 MACs, into XDP-drop sink, one ERSPAN session on the port, fallback: copies made in TC (XVTEP_FEATURES_OFF=xdp-meta), full: copies made in XDP"
+fallback_points()
+{
+	point fallback "$FB_TC" xvtep 1500000
+	point fallback "$FB_TC" full 2000000
+	point fallback "$FB_TC" kernel 1000000
+	point fallback "$FB_MIR" xvtep 800000
+	point fallback "$FB_MIR" full 1600000
+	point fallback "$FB_MIR" kernel 1000000
+	point fallback-copies "Mirror copies received by the sink during: $FB_MIR" xvtep 800000
+	point fallback-copies "Mirror copies received by the sink during: $FB_MIR" full 1600000
+}
+
+# The Fallbacks table (latest.md) and block (latest.json): each fallback's
+# rate, its full-feature counterpart's, fallback/full, and both against the
+# kernel of the same run.
+report_fallbacks()
+{
+	local T=report_fallbacks dir=$XVT_TMP/report j
+	j='[.point, .fallback.name, .fallback.median, .full.name, .full.median, .kernel.median,
+		((.fallback_vs_full, .fallback_vs_kernel, .full_vs_kernel) * 100 | round)] | join(" / ")'
+	fallback_points | report_run clone
+	check_eq "$T: JSON: one entry per fallback point (not the copies)" 		"$(jq '.fallbacks | length' "$dir/latest.json" 2>/dev/null)" 2
+	check_eq "$T: JSON: clsact: rates, names, ratios (x100)" 		"$(jq -r ".fallbacks[0] | $j" "$dir/latest.json" 2>/dev/null)" \
+		"64B inner, FDB 1 MACs, into XDP-drop sink, TC decap (--decap tc), TC attach method / clsact + cls_bpf filters (XVTEP_FEATURES_OFF=tcx) / 1500000 / tcx links / 2000000 / 1000000 / 75 / 150 / 200"
+	check_eq "$T: JSON: TC mirror copies: rates, names, ratios (x100)" 		"$(jq -r ".fallbacks[1] | $j" "$dir/latest.json" 2>/dev/null)" \
+		"64B inner, FDB 1 MACs, into XDP-drop sink, one ERSPAN session on the port / copies made in TC (XVTEP_FEATURES_OFF=xdp-meta) / 800000 / copies made in XDP / 1600000 / 1000000 / 50 / 80 / 160"
+	check_eq "$T: Markdown: the Fallbacks section" "$(grep -c '^## Fallbacks$' "$dir/latest.md")" 1
+	check_eq "$T: Markdown: its header" "$(grep '^| point | fallback ' "$dir/latest.md")" \
+		"| point | fallback | fallback median | full features | full median | fallback/full | fallback/kernel | full/kernel | kernel median |"
+	check_eq "$T: Markdown: the clsact row" \
+		"$(grep -F '| 64B inner, FDB 1 MACs, into XDP-drop sink, TC decap (--decap tc), TC attach method | clsact' "$dir/latest.md")" \
+		"| 64B inner, FDB 1 MACs, into XDP-drop sink, TC decap (--decap tc), TC attach method | clsact + cls_bpf filters (XVTEP_FEATURES_OFF=tcx) | 1.500 M pps | tcx links | 2.000 M pps | 0.75x | 1.50x | 2.00x | 1.000 M pps |"
+	check_eq "$T: Markdown: the mirror row" \
+		"$(grep -F '| 64B inner, FDB 1 MACs, into XDP-drop sink, one ERSPAN session on the port | copies' "$dir/latest.md")" \
+		"| 64B inner, FDB 1 MACs, into XDP-drop sink, one ERSPAN session on the port | copies made in TC (XVTEP_FEATURES_OFF=xdp-meta) | 0.800 M pps | copies made in XDP | 1.600 M pps | 0.50x | 0.80x | 1.60x | 1.000 M pps |"
+	check_match "$T: Markdown: the main table shows both, and fallback/full" \
+		"$(grep -F '| fallback | 64B inner, FDB 1 MACs, into XDP-drop sink, TC decap' "$dir/latest.md")" \
+		'*| fallback: 1.500 M (1.500 M-1.500 M); full: 2.000 M (2.000 M-2.000 M) | 1.000 M (1.000 M-1.000 M) |*| 1.50x; full 2.00x; fallback/full 0.75x |'
+	gen_points 1900000 | report_run clone
+	check_eq "$T: no fallback point: JSON block empty" "$(jq -c .fallbacks "$dir/latest.json" 2>/dev/null)" "[]"
+	check_eq "$T: no fallback point: the section says so" \
+		"$(sed -n '/^## Fallbacks$/,/^Method/p' "$dir/latest.md" | grep -c '^Not measured in this run')" 1
 }
 
 # cost_fields VNI DMAC_BASE : xvb cost on the instance in $NS, 64 MACs from
