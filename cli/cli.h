@@ -27,12 +27,23 @@ struct ctl {
 
 extern struct ctl ctl;
 
-/* Object handlers: argv[0] is the COMMAND. Return 0 or -1 (error already printed). */
-int do_vni(int argc, char **argv);
-int do_port(int argc, char **argv);
-int do_fdb(int argc, char **argv);
+/*
+ * The commands of an object, for main.c's object table: a handler gets the
+ * arguments after the COMMAND and returns 0 or -1 (error already printed).
+ * Names with the same handler are aliases. The first entry runs when no
+ * COMMAND is given. Ends with { NULL, NULL }.
+ */
+struct cli_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+
+extern const struct cli_cmd vni_cmds[], port_cmds[], fdb_cmds[], mirror_cmds[], peer_cmds[];
+/* After every mirror command: the session maps it opened. */
+void mirror_maps_close(void);
+
+/* Objects without commands: argv holds the arguments after OBJECT. */
 int do_stats(int argc, char **argv);
-int do_mirror(int argc, char **argv);
 
 void usage_vni(FILE *f);
 void usage_port(FILE *f);
@@ -141,7 +152,6 @@ int evrate_read(int fd, struct xvtep_evq_rate out[XVTEP_EVQ_KINDS]);
 const char *evq_kind_name(__u32 kind, char *buf, size_t len);
 
 /* ---- hardening (secure.c) ---- */
-int do_peer(int argc, char **argv);
 void usage_peer(FILE *f);
 struct sec_prefix {
 	__be32 addr;

@@ -571,20 +571,21 @@ static int fdb_show(int argc, char **argv)
 	return 0;
 }
 
-int do_fdb(int argc, char **argv)
+static int fdb_add(int argc, char **argv)
 {
-	if (argc < 1 || is_kw(argv[0], "show") || is_kw(argv[0], "list") || is_kw(argv[0], "ls"))
-		return fdb_show(argc ? argc - 1 : 0, argv + (argc ? 1 : 0));
-	if (is_help(argv[0])) {
-		printf("Usage:\n");
-		usage_fdb(stdout);
-		return 0;
-	}
-	if (is_kw(argv[0], "add") || is_kw(argv[0], "replace"))
-		return fdb_write(argc - 1, argv + 1, is_kw(argv[0], "replace"));
-	if (is_kw(argv[0], "del") || is_kw(argv[0], "delete"))
-		return fdb_del(argc - 1, argv + 1);
-	if (is_kw(argv[0], "flush"))
-		return fdb_flush(argc - 1, argv + 1);
-	return xv_arg_err(argv[0], "unknown command, expected add, replace, del, show or flush");
+	return fdb_write(argc, argv, false);
 }
+
+static int fdb_replace(int argc, char **argv)
+{
+	return fdb_write(argc, argv, true);
+}
+
+const struct cli_cmd fdb_cmds[] = {
+	{ "show", fdb_show }, { "list", fdb_show }, { "ls", fdb_show },
+	{ "add", fdb_add },
+	{ "replace", fdb_replace },
+	{ "del", fdb_del }, { "delete", fdb_del },
+	{ "flush", fdb_flush },
+	{ NULL, NULL },
+};

@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* xvtepctl: configure a running xvtep through its pinned maps. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 #include "cli.h"
 
@@ -40,98 +38,6 @@ static void usage(FILE *f)
 	usage_save(f);
 	usage_metrics(f);
 	usage_monitor(f);
-}
-
-bool is_kw(const char *arg, const char *kw)
-{
-	return strcmp(arg, kw) == 0;
-}
-
-bool is_help(const char *arg)
-{
-	return is_kw(arg, "help") || is_kw(arg, "-h") || is_kw(arg, "--help");
-}
-
-const char *kw_value(int argc, char **argv, int *i)
-{
-	if (*i + 1 >= argc) {
-		xv_arg_err(argv[*i], "missing value");
-		return NULL;
-	}
-	return argv[++*i];
-}
-
-int dup_kw(const char *kw)
-{
-	return xv_arg_err(kw, "given more than once");
-}
-
-int parse_vni_arg(const char *s, __u32 *vni, bool allow_zero)
-{
-	if (xv_parse_u32(s, allow_zero ? 0 : 1, XVTEP_VNI_MAX, vni))
-		return xv_arg_err(s, "VNI must be a number in %u..%u", allow_zero ? 0 : 1,
-				  XVTEP_VNI_MAX);
-	return 0;
-}
-
-int parse_mac_arg(const char *s, __u8 mac[6])
-{
-	static const __u8 zero[6];
-
-	if (xv_parse_mac(s, mac))
-		return xv_arg_err(s, "not a MAC address (xx:xx:xx:xx:xx:xx)");
-	if (mac[0] & 1)
-		return xv_arg_err(s, "MAC address must be unicast");
-	if (!memcmp(mac, zero, 6))
-		return xv_arg_err(s, "MAC address must not be zero");
-	return 0;
-}
-
-int parse_unicast_arg(const char *s, __be32 *ip)
-{
-	const unsigned char *b = (const unsigned char *)ip;
-
-	if (xv_parse_ipv4(s, ip))
-		return xv_arg_err(s, "not an IPv4 address");
-	if (*ip == 0 || *ip == 0xffffffffU)
-		return xv_arg_err(s, "not a unicast address");
-	if (xv_ipv4_is_mcast(*ip) || b[0] >= 240)
-		return xv_arg_err(s, "not a unicast address");
-	if (b[0] == 127)
-		return xv_arg_err(s, "loopback address cannot be a VTEP");
-	return 0;
-}
-
-struct jw *json_open(void)
-{
-	struct jw *jw;
-
-	if (!ctl.json)
-		return NULL;
-	jw = jw_new(stdout, ctl.pretty);
-	if (!jw) {
-		xv_err("out of memory");
-		exit(1);
-	}
-	return jw;
-}
-
-int ctl_open(bool write)
-{
-	if (!ctl.maps_open) {
-		if (xv_maps_open(ctl.pin, &ctl.maps))
-			return -1;
-		ctl.maps_open = true;
-	}
-	if (write && ctl.lock_fd < 0) {
-		ctl.lock_fd = open(ctl.pin, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (ctl.lock_fd < 0)
-			return xv_err_errno(errno, "cannot open %s", ctl.pin);
-		/* Serialises concurrent xvtepctl runs; the lock dies with the process. */
-		if (flock(ctl.lock_fd, LOCK_EX))
-			return xv_err_errno(errno, "cannot lock %s", ctl.pin);
-	}
-	return 0;
 }
 
 /*
@@ -232,32 +138,165 @@ static const char *join_args(int argc, char **argv)
 	return buf;
 }
 
+static int do_help(int argc, char **argv)
+{
+	usage(stdout);
+	return 0;
+}
+
+/* The objects, and the commands of those that have them. */
+static const struct cli_obj {
+	const char *name, *alias;
+	const struct cli_cmd *cmds;	/* NULL: RUN takes the arguments */
+	int (*run)(int argc, char **argv);
+	void (*usage)(FILE *f);		/* of CMDS, for "OBJECT help" */
+	const char *expected;		/* the commands, for "unknown command" */
+	void (*done)(void);		/* after every command of the object */
+	bool batch;			/* allowed in -batch FILE */
+} objs[] = {
+	{ .name = "vni", .cmds = vni_cmds, .usage = usage_vni,
+	  .expected = "add, set, replace, del or show", .batch = true },
+	{ .name = "port", .cmds = port_cmds, .usage = usage_port,
+	  .expected = "add, set, replace, del or show", .batch = true },
+	{ .name = "fdb", .cmds = fdb_cmds, .usage = usage_fdb,
+	  .expected = "add, replace, del, show or flush", .batch = true },
+	{ .name = "stats", .alias = "statistics", .run = do_stats, .batch = true },
+	{ .name = "mirror", .cmds = mirror_cmds, .usage = usage_mirror,
+	  .expected = "add, set, replace, del or show", .done = mirror_maps_close, .batch = true },
+	{ .name = "peer", .cmds = peer_cmds, .usage = usage_peer,
+	  .expected = "add, replace, del, flush or show", .batch = true },
+	{ .name = "save", .run = do_save },
+	{ .name = "metrics", .run = do_metrics },
+	{ .name = "monitor", .run = do_monitor },
+	{ .name = "help", .run = do_help },
+};
+#define NR_OBJS (int)(sizeof(objs) / sizeof(objs[0]))
+
+/* A name WORD may stand for; entries with the same KEY are aliases of one another. */
+struct cand {
+	const char *name;
+	int key;
+};
+
+/*
+ * WORD among the N candidates, iproute2 style: an exact name wins, else a
+ * prefix of exactly one (aliases count once). The candidate's index; -1
+ * when nothing matches; -2 when several do (unless QUIET, an error naming
+ * them is printed).
+ */
+static int lookup(const char *word, const struct cand *c, int n, const char *what, bool quiet)
+{
+	size_t len = strlen(word);
+	char names[256] = "";
+	int hit = -1, i;
+	bool many = false;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(word, c[i].name))
+			return i;
+	for (i = 0; len && i < n; i++) {
+		if (strncmp(word, c[i].name, len))
+			continue;
+		if (hit < 0)
+			hit = i;
+		else if (c[i].key != c[hit].key)
+			many = true;
+	}
+	if (!many)
+		return hit;
+	if (quiet)
+		return -2;
+	for (i = 0; i < n; i++) {
+		bool seen = false;
+
+		if (strncmp(word, c[i].name, len))
+			continue;
+		for (int j = 0; j < i; j++)
+			seen |= c[j].key == c[i].key && !strncmp(word, c[j].name, len);
+		if (!seen)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+				 names[0] ? ", " : "", c[i].name);
+	}
+	xv_arg_err(word, "ambiguous %s, could be %s", what, names);
+	return -2;
+}
+
+/* OBJECT's table entry; NULL with *AMBIGUOUS set when the error is printed. */
+static const struct cli_obj *obj_find(const char *word, bool quiet, bool *ambiguous)
+{
+	struct cand c[2 * NR_OBJS];
+	int n = 0, i;
+
+	for (i = 0; i < NR_OBJS; i++) {
+		c[n++] = (struct cand){ objs[i].name, i };
+		if (objs[i].alias)
+			c[n++] = (struct cand){ objs[i].alias, i };
+	}
+	i = lookup(word, c, n, "object", quiet);
+	*ambiguous = i == -2;
+	return i < 0 ? NULL : &objs[c[i].key];
+}
+
+/* Index of COMMAND in O's commands ("help" is one of them: -3); -1 unknown, -2 ambiguous. */
+static int cmd_find(const struct cli_obj *o, const char *word, bool quiet)
+{
+	struct cand c[32];
+	int n = 0, i;
+
+	for (i = 0; o->cmds[i].name && n < 31; i++) {
+		int key = i;
+
+		for (int j = 0; j < i; j++)
+			if (o->cmds[j].fn == o->cmds[i].fn) {
+				key = j;
+				break;
+			}
+		c[n++] = (struct cand){ o->cmds[i].name, key };
+	}
+	c[n++] = (struct cand){ "help", -3 };
+	i = lookup(word, c, n, "command", quiet);
+	return i < 0 ? i : c[i].key == -3 ? -3 : i;
+}
+
+static int run_obj(const struct cli_obj *o, int argc, char **argv)
+{
+	int i;
+
+	if (!o->cmds)
+		return o->run(argc, argv);
+	if (argc < 1)
+		return o->cmds[0].fn(0, argv);
+	if (is_help(argv[0]))
+		i = -3;
+	else
+		i = cmd_find(o, argv[0], false);
+	if (i == -3) {
+		printf("Usage:\n");
+		o->usage(stdout);
+		return 0;
+	}
+	if (i == -1)
+		return xv_arg_err(argv[0], "unknown command, expected %s", o->expected);
+	if (i < 0)
+		return -1;
+	return o->cmds[i].fn(argc - 1, argv + 1);
+}
+
 static int dispatch(int argc, char **argv)
 {
-	const char *obj = argv[0];
+	const struct cli_obj *o;
+	bool ambiguous;
+	int ret;
 
-	argc--;
-	argv++;
-	if (is_kw(obj, "vni"))
-		return do_vni(argc, argv);
-	if (is_kw(obj, "port"))
-		return do_port(argc, argv);
-	if (is_kw(obj, "fdb"))
-		return do_fdb(argc, argv);
-	if (is_kw(obj, "stats") || is_kw(obj, "statistics"))
-		return do_stats(argc, argv);
-	if (is_kw(obj, "mirror"))
-		return do_mirror(argc, argv);
-	if (is_kw(obj, "peer"))
-		return do_peer(argc, argv);
-	if (is_kw(obj, "save"))
-		return do_save(argc, argv);
-	if (is_kw(obj, "metrics"))
-		return do_metrics(argc, argv);
-	if (is_kw(obj, "monitor"))
-		return do_monitor(argc, argv);
-	return xv_arg_err(obj, "unknown object, expected vni, port, fdb, stats, mirror, peer, save, "
-			  "metrics, monitor or help");
+	o = obj_find(argv[0], false, &ambiguous);
+	if (!o)
+		return ambiguous ? -1 :
+		       xv_arg_err(argv[0], "unknown object, expected vni, port, fdb, stats, mirror, "
+				  "peer, save, metrics, monitor or help");
+	ret = run_obj(o, argc - 1, argv + 1);
+	if (o->done)
+		o->done();
+	return ret;
 }
 
 /* ---- batch ---- */
@@ -315,7 +354,14 @@ static int split_line(char *line, struct bline *bl)
 
 static bool is_fdb_add(const struct bline *bl)
 {
-	return bl->argc >= 2 && is_kw(bl->argv[0], "fdb") && is_kw(bl->argv[1], "add");
+	const struct cli_obj *o;
+	bool ambiguous;
+	int i;
+
+	if (bl->argc < 2 || !(o = obj_find(bl->argv[0], true, &ambiguous)) || o->run)
+		return false;
+	i = cmd_find(o, bl->argv[1], true);
+	return o->cmds == fdb_cmds && i >= 0 && !strcmp(o->cmds[i].name, "add");
 }
 
 /*
@@ -395,12 +441,15 @@ static int run_batch(const char *file)
 	}
 	for (i = 0, k = 0; i < nl; i++) {
 		struct bline *bl = &lines[i];
-		const char *o = bl->argv[0];
+		const struct cli_obj *o;
+		bool ambiguous;
 
 		xv_err_line = bl->no;
-		if (!is_kw(o, "vni") && !is_kw(o, "port") && !is_kw(o, "fdb") && !is_kw(o, "stats") &&
-		    !is_kw(o, "statistics") && !is_kw(o, "mirror") && !is_kw(o, "peer")) {
-			xv_arg_err(o, "unknown object, expected vni, port, fdb, stats, mirror or peer");
+		o = obj_find(bl->argv[0], false, &ambiguous);
+		if (ambiguous)
+			goto out;
+		if (!o || !o->batch) {
+			xv_arg_err(bl->argv[0], "unknown object, expected vni, port, fdb, stats, mirror or peer");
 			goto out;
 		}
 		if (is_fdb_add(bl)) {

@@ -96,7 +96,7 @@ static int mirror_maps_open(void)
 	return upmirror_fd < 0 ? -1 : 0;
 }
 
-static void mirror_maps_close(void)
+void mirror_maps_close(void)
 {
 	int *fds[] = { &mirrors_fd, &mstats_fd, &upmirror_fd, &mrate_fd };
 
@@ -813,31 +813,47 @@ int mirror_refuse_port_del(const char *dev, __u32 ifindex, const struct xvtep_po
 	return ret;
 }
 
-int do_mirror(int argc, char **argv)
+/* The commands that change sessions leave a line in the audit log. */
+static int mirror_add_cmd(int argc, char **argv)
 {
-	int ret;
+	int ret = mirror_write(argc, argv, false);
 
-	if (argc < 1 || is_kw(argv[0], "show") || is_kw(argv[0], "list") || is_kw(argv[0], "ls"))
-		ret = mirror_show(argc ? argc - 1 : 0, argv + (argc ? 1 : 0));
-	else if (is_help(argv[0])) {
-		printf("Usage:\n");
-		usage_mirror(stdout);
-		ret = 0;
-	} else if (is_kw(argv[0], "add") || is_kw(argv[0], "replace")) {
-		ret = mirror_write(argc - 1, argv + 1, is_kw(argv[0], "replace"));
-		audit(ret);
-	} else if (is_kw(argv[0], "set") || is_kw(argv[0], "change")) {
-		ret = mirror_set(argc - 1, argv + 1);
-		audit(ret);
-	} else if (is_kw(argv[0], "del") || is_kw(argv[0], "delete")) {
-		ret = mirror_del(argc - 1, argv + 1);
-		audit(ret);
-	} else {
-		ret = xv_arg_err(argv[0], "unknown command, expected add, set, replace, del or show");
-	}
-	mirror_maps_close();
+	audit(ret);
 	return ret;
 }
+
+static int mirror_replace_cmd(int argc, char **argv)
+{
+	int ret = mirror_write(argc, argv, true);
+
+	audit(ret);
+	return ret;
+}
+
+static int mirror_set_cmd(int argc, char **argv)
+{
+	int ret = mirror_set(argc, argv);
+
+	audit(ret);
+	return ret;
+}
+
+static int mirror_del_cmd(int argc, char **argv)
+{
+	int ret = mirror_del(argc, argv);
+
+	audit(ret);
+	return ret;
+}
+
+const struct cli_cmd mirror_cmds[] = {
+	{ "show", mirror_show }, { "list", mirror_show }, { "ls", mirror_show },
+	{ "add", mirror_add_cmd },
+	{ "set", mirror_set_cmd }, { "change", mirror_set_cmd },
+	{ "replace", mirror_replace_cmd },
+	{ "del", mirror_del_cmd }, { "delete", mirror_del_cmd },
+	{ NULL, NULL },
+};
 
 /* ---- save ---- */
 

@@ -580,22 +580,11 @@ static int port_show(int argc, char **argv)
 	return 0;
 }
 
-int do_port(int argc, char **argv)
-{
-	if (argc < 1 || is_kw(argv[0], "show") || is_kw(argv[0], "list") || is_kw(argv[0], "ls"))
-		return port_show(argc ? argc - 1 : 0, argv + (argc ? 1 : 0));
-	if (is_help(argv[0])) {
-		printf("Usage:\n");
-		usage_port(stdout);
-		return 0;
-	}
-	if (is_kw(argv[0], "add"))
-		return port_add(argc - 1, argv + 1);
-	if (is_kw(argv[0], "set"))
-		return port_set(argc - 1, argv + 1);
-	if (is_kw(argv[0], "replace"))
-		return port_replace(argc - 1, argv + 1);
-	if (is_kw(argv[0], "del") || is_kw(argv[0], "delete"))
-		return port_del(argc - 1, argv + 1);
-	return xv_arg_err(argv[0], "unknown command, expected add, set, replace, del or show");
-}
+const struct cli_cmd port_cmds[] = {
+	{ "show", port_show }, { "list", port_show }, { "ls", port_show },
+	{ "add", port_add },
+	{ "set", port_set },
+	{ "replace", port_replace },
+	{ "del", port_del }, { "delete", port_del },
+	{ NULL, NULL },
+};

@@ -408,20 +408,31 @@ static int peer_show(int argc, char **argv)
 	return 0;
 }
 
-int do_peer(int argc, char **argv)
+static int peer_add_cmd(int argc, char **argv)
 {
-	if (argc < 1 || is_kw(argv[0], "show") || is_kw(argv[0], "list") || is_kw(argv[0], "ls"))
-		return peer_show(argc ? argc - 1 : 0, argv + (argc ? 1 : 0));
-	if (is_help(argv[0])) {
-		printf("Usage:\n");
-		usage_peer(stdout);
-		return 0;
-	}
-	if (is_kw(argv[0], "add") || is_kw(argv[0], "replace"))
-		return peer_add(argc - 1, argv + 1, is_kw(argv[0], "replace"));
-	if (is_kw(argv[0], "del") || is_kw(argv[0], "delete"))
-		return peer_del(argc - 1, argv + 1, false);
-	if (is_kw(argv[0], "flush"))
-		return peer_del(argc - 1, argv + 1, true);
-	return xv_arg_err(argv[0], "unknown command, expected add, replace, del, flush or show");
+	return peer_add(argc, argv, false);
 }
+
+static int peer_replace_cmd(int argc, char **argv)
+{
+	return peer_add(argc, argv, true);
+}
+
+static int peer_del_cmd(int argc, char **argv)
+{
+	return peer_del(argc, argv, false);
+}
+
+static int peer_flush_cmd(int argc, char **argv)
+{
+	return peer_del(argc, argv, true);
+}
+
+const struct cli_cmd peer_cmds[] = {
+	{ "show", peer_show }, { "list", peer_show }, { "ls", peer_show },
+	{ "add", peer_add_cmd },
+	{ "replace", peer_replace_cmd },
+	{ "del", peer_del_cmd }, { "delete", peer_del_cmd },
+	{ "flush", peer_flush_cmd },
+	{ NULL, NULL },
+};

@@ -1,12 +1,105 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Map access shared by the xvtepctl object handlers. */
+/* Helpers shared by the xvtepctl object handlers: arguments, the maps. */
 #include <errno.h>
 #include <net/if.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
+#include <sys/file.h>
 #include <bpf/bpf.h>
 #include "cli.h"
+
+/* ---- arguments, JSON, opening the instance ---- */
+
+bool is_kw(const char *arg, const char *kw)
+{
+	return strcmp(arg, kw) == 0;
+}
+
+bool is_help(const char *arg)
+{
+	return is_kw(arg, "help") || is_kw(arg, "-h") || is_kw(arg, "--help");
+}
+
+const char *kw_value(int argc, char **argv, int *i)
+{
+	if (*i + 1 >= argc) {
+		xv_arg_err(argv[*i], "missing value");
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+int dup_kw(const char *kw)
+{
+	return xv_arg_err(kw, "given more than once");
+}
+
+int parse_vni_arg(const char *s, __u32 *vni, bool allow_zero)
+{
+	if (xv_parse_u32(s, allow_zero ? 0 : 1, XVTEP_VNI_MAX, vni))
+		return xv_arg_err(s, "VNI must be a number in %u..%u", allow_zero ? 0 : 1,
+				  XVTEP_VNI_MAX);
+	return 0;
+}
+
+int parse_mac_arg(const char *s, __u8 mac[6])
+{
+	static const __u8 zero[6];
+
+	if (xv_parse_mac(s, mac))
+		return xv_arg_err(s, "not a MAC address (xx:xx:xx:xx:xx:xx)");
+	if (mac[0] & 1)
+		return xv_arg_err(s, "MAC address must be unicast");
+	if (!memcmp(mac, zero, 6))
+		return xv_arg_err(s, "MAC address must not be zero");
+	return 0;
+}
+
+int parse_unicast_arg(const char *s, __be32 *ip)
+{
+	const unsigned char *b = (const unsigned char *)ip;
+
+	if (xv_parse_ipv4(s, ip))
+		return xv_arg_err(s, "not an IPv4 address");
+	if (*ip == 0 || *ip == 0xffffffffU)
+		return xv_arg_err(s, "not a unicast address");
+	if (xv_ipv4_is_mcast(*ip) || b[0] >= 240)
+		return xv_arg_err(s, "not a unicast address");
+	if (b[0] == 127)
+		return xv_arg_err(s, "loopback address cannot be a VTEP");
+	return 0;
+}
+
+struct jw *json_open(void)
+{
+	struct jw *jw;
+
+	if (!ctl.json)
+		return NULL;
+	jw = jw_new(stdout, ctl.pretty);
+	if (!jw) {
+		xv_err("out of memory");
+		exit(1);
+	}
+	return jw;
+}
+
+int ctl_open(bool write)
+{
+	if (!ctl.maps_open) {
+		if (xv_maps_open(ctl.pin, &ctl.maps))
+			return -1;
+		ctl.maps_open = true;
+	}
+	if (write && ctl.lock_fd < 0) {
+		ctl.lock_fd = open(ctl.pin, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (ctl.lock_fd < 0)
+			return xv_err_errno(errno, "cannot open %s", ctl.pin);
+		/* Serialises concurrent xvtepctl runs; the lock dies with the process. */
+		if (flock(ctl.lock_fd, LOCK_EX))
+			return xv_err_errno(errno, "cannot lock %s", ctl.pin);
+	}
+	return 0;
+}
 
 /* ---- interface names ---- */
 

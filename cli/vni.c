@@ -675,22 +675,11 @@ static int vni_show(int argc, char **argv)
 	return 0;
 }
 
-int do_vni(int argc, char **argv)
-{
-	if (argc < 1 || is_kw(argv[0], "show") || is_kw(argv[0], "list") || is_kw(argv[0], "ls"))
-		return vni_show(argc ? argc - 1 : 0, argv + (argc ? 1 : 0));
-	if (is_help(argv[0])) {
-		printf("Usage:\n");
-		usage_vni(stdout);
-		return 0;
-	}
-	if (is_kw(argv[0], "add"))
-		return vni_add(argc - 1, argv + 1);
-	if (is_kw(argv[0], "set") || is_kw(argv[0], "change"))
-		return vni_set(argc - 1, argv + 1);
-	if (is_kw(argv[0], "replace"))
-		return vni_replace(argc - 1, argv + 1);
-	if (is_kw(argv[0], "del") || is_kw(argv[0], "delete"))
-		return vni_del(argc - 1, argv + 1);
-	return xv_arg_err(argv[0], "unknown command, expected add, set, replace, del or show");
-}
+const struct cli_cmd vni_cmds[] = {
+	{ "show", vni_show }, { "list", vni_show }, { "ls", vni_show },
+	{ "add", vni_add },
+	{ "set", vni_set }, { "change", vni_set },
+	{ "replace", vni_replace },
+	{ "del", vni_del }, { "delete", vni_del },
+	{ NULL, NULL },
+};

@@ -17,6 +17,7 @@ ALL_TESTS="
 	bpftool_dump
 	stats_slots
 	cli_negative
+	cli_prefix
 	loader_negative
 	loader_faults
 "
@@ -247,6 +248,32 @@ cli_negative()
 	out=$(timeout 10 "$CTL" -n "${XVT_P}nosuchns" --pin "$(pin_dir "$H1")" vni show 2>&1 >/dev/null)
 	rc=$?
 	check_refused "$T: missing netns" $rc "$out" "Error:*"
+}
+
+# Objects and commands may be abbreviated (iproute2 style): a unique prefix
+# stands for its word, an exact word wins, an ambiguous prefix is refused.
+cli_prefix()
+{
+	local T=cli_prefix out rc
+	cli_topo
+	topo_check $T $? || return
+	check_eq "$T: v sh -j = vni show -j" "$(xvc "$H1" -j v sh | jq -c .)" \
+		"$(xvc "$H1" -j vni show | jq -c .)"
+	check "$T: vni a 300 (add)" xvc "$H1" vni a 300
+	check_eq "$T: VNI 300 added" "$(xvc "$H1" -j vni show | jq '[.. | objects | select(.vni? == 300)] | length')" 1
+	check "$T: vni de 300 (del and delete are one command)" xvc "$H1" vni de 300
+	check_eq "$T: VNI 300 deleted" "$(xvc "$H1" -j vni show | jq '[.. | objects | select(.vni? == 300)] | length')" 0
+	check_eq "$T: fdb sh = fdb show" "$(xvc "$H1" fdb sh)" "$(xvc "$H1" fdb show)"
+	check "$T: stat (stats)" xvc "$H1" stat
+	neg "prefix: ambiguous object" p show
+	neg "prefix: ambiguous command" vni s 100
+	out=$(xvc "$H1" m 2>&1 >/dev/null)
+	rc=$?
+	check_refused "$T: m names mirror, metrics and monitor" $rc "$out" \
+		"Error:*ambiguous object*mirror, metrics, monitor*"
+	out=$(xvc "$H1" vni s 2>&1 >/dev/null)
+	rc=$?
+	check_refused "$T: vni s names show and set" $rc "$out" "Error:*ambiguous command*show, set*"
 }
 
 # lneg NAME ARGS... : xvtep-loader attach with bad arguments (separate pin dir)

@@ -173,9 +173,9 @@ man_coverage()
 	# shellcheck disable=SC2086
 	check_words "$T: xvtep-loader commands and values" "$loader" word $kws
 	opts=$( (grep -oE '(^|[ ,\[])-{1,2}[a-zA-Z][a-z-]*' <<<"$usage"
-		grep -oE '\{ "[a-z-]+", +(required|no)_argument' "$ROOT/loader/xvtep-loader.c" |
+		grep -ohE '\{ "[a-z-]+", +(required|no)_argument' "$ROOT"/loader/*.c |
 			grep -oE '"[a-z-]+"' | tr -d '"' | sed 's/^/--/'
-		grep -oE 'getopt_long\(argc, argv, "[^"]*"' "$ROOT/loader/xvtep-loader.c" |
+		grep -ohE 'getopt_long\(argc, argv, "[^"]*"' "$ROOT"/loader/*.c |
 			sed -E 's/.*"(.*)"/\1/' | tr -d ':' | grep -oE '.' | sed 's/^/-/') |
 		grep -oE -- '-{1,2}[a-zA-Z][a-z-]*' | sort -u)
 	# shellcheck disable=SC2086
@@ -200,7 +200,7 @@ man_coverage()
 	check_words "$T: xvtepctl JSON keys" "$ctl" word $(json_keys "$ROOT"/cli/*.c | sort -u)
 	# shellcheck disable=SC2046
 	check_words "$T: xvtep-loader status JSON keys" "$loader" word \
-		$(json_keys "$ROOT/loader/xvtep-loader.c" | sort -u)
+		$(json_keys "$ROOT"/loader/*.c | sort -u)
 
 	missing=()
 	for c in NAME SYNOPSIS DESCRIPTION OPTIONS 'EXIT STATUS' FILES EXAMPLES 'SEE ALSO'; do
