@@ -174,7 +174,7 @@ if [ "$MODE" == all ] || [ "$MODE" == integration ]; then
 	fi
 fi
 
-# The 6.1 guest: one qemu boot, its own limit (XVT_K61_LIMIT, 540 s) inside
+# The 6.1 guest: one qemu boot, its own limit (XVT_K61_LIMIT, 570 s) inside
 # this one. TCG needs no /dev/kvm, only qemu.
 if [ "$MODE" == kernel61 ] || { [ "$MODE" == all ] && command -v qemu-system-x86_64 >/dev/null; }; then
 	echo "# kernel61: Debian 12's 6.1 kernel under qemu" >&2

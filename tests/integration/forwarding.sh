@@ -398,6 +398,10 @@ inner_ipv6()
 
 # decap xdp / tc and generic XDP: attach, hooks as documented, forwarding,
 # TCP (except in mode xdp, see below)
+# XVT_DECAP_XFERS: decap_modes' TCP transfers, "xvtep" (vm1a -> vm2a) and/or
+# "kernel" (vm3a, behind the kernel's vxlan, -> vm1a); default both
+DECAP_XFERS=${XVT_DECAP_XFERS-xvtep kernel}
+
 decap_modes()
 {
 	local T mode
@@ -424,8 +428,10 @@ decap_modes()
 			# physical NICs; TCP is not asserted here.
 			xvt_log "$T: TCP not tested in decap mode xdp on veth (CHECKSUM_PARTIAL limitation)"
 		else
-			tcp_sha "$T: ${XFER_MB} MB file vm1a -> vm2a, sha256 equal" vm1a vm2a "$IP2A"
-			tcp_sha "$T: ${XFER_MB} MB file vm3a(kernel) -> vm1a, sha256 equal" vm3a vm1a "$IP1A"
+			[[ " $DECAP_XFERS " == *" xvtep "* ]] &&
+				tcp_sha "$T: ${XFER_MB} MB file vm1a -> vm2a, sha256 equal" vm1a vm2a "$IP2A"
+			[[ " $DECAP_XFERS " == *" kernel "* ]] &&
+				tcp_sha "$T: ${XFER_MB} MB file vm3a(kernel) -> vm1a, sha256 equal" vm3a vm1a "$IP1A"
 		fi
 		topo_destroy
 	done
