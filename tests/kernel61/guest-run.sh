@@ -45,8 +45,8 @@ step()
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	lim=${K61_STEP_TIMEOUT:-300}
 	if [ -n "${K61_BUDGET:-}" ]; then
-		left=$(echo "$K61_BUDGET - ($t0 - $T0)" | bc | cut -d. -f1)
-		if [ "${left:-0}" -lt 20 ]; then
+		left=$(awk -v b="$K61_BUDGET" -v t="$t0" -v s="$T0" 'BEGIN { printf "%d", b - (t - s) }')
+		if [ "$left" -lt 20 ]; then
 			emit "FAIL: k61/$name: not run: ${K61_BUDGET} s budget of the guest steps used up"
 			return
 		fi
