@@ -24,11 +24,13 @@ cd "$XVT_ROOT" || exit 1
 # TCG: a loader attach verifies the whole object (about 9 s here), and TCP
 # moves slowly; 2 MB files keep decap_modes' sha256 checks within budget
 export XVT_ROOT XVT_P=k61- XVT_TOOL_TIMEOUT=${XVT_TOOL_TIMEOUT:-180} XFER_MB=${XFER_MB:-2}
-# ageing 8 s instead of 3: the CLI calls that check the entries before they
+# ageing 6 s instead of 3: the CLI calls that read the entries before they
 # age out take seconds here (forwarding.sh ageing)
-export XVT_AGEING_S=${XVT_AGEING_S:-8}
+export XVT_AGEING_S=${XVT_AGEING_S:-6}
 # decap_modes: one TCP transfer per mode, from the kernel's vxlan peer
 export XVT_DECAP_XFERS=${XVT_DECAP_XFERS-kernel}
+# restart.sh upgrade_under_load: one attach over the running instance, not 3
+export XVT_UPGRADE_ROUNDS=${XVT_UPGRADE_ROUNDS:-1}
 RES=$OUTD/results.log
 mkdir -p "$OUTD/steps" "$OUTD/verifier"
 : >"$RES"
