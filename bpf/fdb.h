@@ -136,7 +136,11 @@ static __always_inline int fdb_learn(__u32 vni, const struct xvtep_vni *vcfg, co
 	struct xvtep_vstate *vs;
 	struct fdb_seen *seen;
 	__u64 epoch, now, old;
-	long err;
+	/* int, not long: before Linux 6.4 ("bpf: return long from bpf_map_ops
+	 * funcs") the map ops returned int and the verifier patches the helper
+	 * into a direct call of the op, so r0 holds the errno zero-extended
+	 * (-E2BIG reads 0xfffffff9). Only the low 32 bits are meaningful. */
+	int err;
 
 	now = fdb_clock(&epoch);
 	seen = fdb_seen_slot(mac);

@@ -441,8 +441,15 @@ fdb_get()
 # fdb_where NS VNI MAC : "dev NAME", "remote IP" or "absent", plus " static" if static
 fdb_where()
 {
+	fdb_where_in "$(fdb_json "$1" "$2" 2>/dev/null)" "$2" "$3"
+}
+
+# fdb_where_in JSON VNI MAC : fdb_where on JSON, an earlier fdb_json's output
+fdb_where_in()
+{
 	local e
-	e=$(fdb_get "$@")
+	e=$(jq -c --arg m "${3,,}" --argjson v "$2" \
+		'.[] | select((.mac | ascii_downcase) == $m and .vni == $v)' <<<"$1" 2>/dev/null)
 	if [ -z "$e" ]; then
 		echo absent
 		return
@@ -553,13 +560,15 @@ cap_count()
 # test again in case the test bailed out early.
 tests_run()
 {
-	local t
+	local t t0
 	for t in ${TESTS:-$ALL_TESTS}; do
 		xvt_log "=== $t"
+		t0=$SECONDS
 		"$t"
 		if declare -F topo_destroy >/dev/null; then
 			topo_destroy
 		fi
+		xvt_log "=== $t: $((SECONDS - t0)) s"
 	done
 	xvt_log "$XVT_CHECKS_PASSED checks passed, $XVT_CHECKS_FAILED failed in $(basename "$0")"
 	[ "$XVT_CHECKS_FAILED" -eq 0 ] && [ "$XVT_CHECKS_PASSED" -gt 0 ]

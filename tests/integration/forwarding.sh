@@ -136,41 +136,52 @@ flood_learn_unicast()
 	check_eq "$T: unicast: h1 flooded nothing" "$((f1 - f0))" 0 "h1 events.flooded"
 }
 
-# ageing 3: a learned entry is gone ~3-5 s after the last frame (1 s sweep);
-# an entry refreshed by traffic stays.
+# Ageing time A = XVT_AGEING_S (default 3; the TCG guest of tests/kernel61
+# sets more, its CLI calls being slow): a learned entry is gone between 5A/6
+# and 5A/3 s (2.5-5 s for A=3; 1 s sweep) after the last frame; an entry
+# refreshed by traffic for 2A s stays. Everything is timed from the last
+# frame, and the checks that need the entries present come first.
+AGEING_S=${XVT_AGEING_S:-3}
+
 ageing()
 {
-	local T=ageing
-	TOPO_VNI_ARGS="ageing 3" topo_std her
+	local T=ageing A=$AGEING_S
+	TOPO_VNI_ARGS="ageing $A" topo_std her
 	topo_check $T $? || return
 
-	check_eq "$T: vni show reports ageing 3" \
-		"$(xvc "$H1" -j vni show 100 | jq '[.. | objects | select(.vni? == 100)][0].ageing')" 3
-	local a0 start i gone=
+	check_eq "$T: vni show reports ageing $A" \
+		"$(xvc "$H1" -j vni show 100 | jq '[.. | objects | select(.vni? == 100)][0].ageing')" "$A"
+	local a0 start now fj vs gone=
 	a0=$(vni_stat "$H1" 100 events.aged)
-	# refreshed: 6 s of pings (one each 0.5 s) keep both entries alive
-	vm_ping "$T: pings for 6 s" vm1a "$IP2A" 12 -i 0.5
+	# refreshed: 2A s of pings (one each 0.5 s) keep both entries alive
+	vm_ping "$T: pings for $((2 * A)) s" vm1a "$IP2A" $((4 * A)) -i 0.5
 	start=$(date +%s%N)
 	vms_quiet vm1a vm2a vm3a
+	# the state right after the last frame, checked afterwards
+	fj=$(fdb_json "$H1" 100)
+	vs=$(xvc "$H1" -j vni show 100)
+	xvt_log "$T: FDB read $((($(date +%s%N) - start) / 1000000)) ms after the last frame"
+	check_cmp "$T: learned count is 2" "$(jq '[.. | objects | select(.vni? == 100)][0].learned' <<<"$vs")" -eq 2
 	check_eq "$T: refreshed remote entry outlives the ageing time" \
-		"$(fdb_where "$H1" 100 "$MAC2A")" "remote $(ul_ip 2)"
+		"$(fdb_where_in "$fj" 100 "$MAC2A")" "remote $(ul_ip 2)"
 	check_eq "$T: refreshed local entry outlives the ageing time" \
-		"$(fdb_where "$H1" 100 "$MAC1A")" "dev vm1a"
-	check_cmp "$T: learned count is 2" "$(xvc "$H1" -j vni show 100 | jq '[.. | objects | select(.vni? == 100)][0].learned')" -eq 2
-	start=$(date +%s%N)
-	for ((i = 0; i < 40; i++)); do
-		if [ "$(fdb_where "$H1" 100 "$MAC2A")" == absent ] &&
-		   [ "$(fdb_where "$H1" 100 "$MAC1A")" == absent ]; then
-			gone=$((($(date +%s%N) - start) / 1000000))
+		"$(fdb_where_in "$fj" 100 "$MAC1A")" "dev vm1a"
+	# poll until 10A/3 s (10 s for A=3) after the last frame
+	while now=$(date +%s%N); [ $((now - start)) -lt $((A * 10000000000 / 3)) ]; do
+		fj=$(fdb_json "$H1" 100)
+		now=$(date +%s%N)
+		if [ "$(fdb_where_in "$fj" 100 "$MAC2A")" == absent ] &&
+		   [ "$(fdb_where_in "$fj" 100 "$MAC1A")" == absent ]; then
+			gone=$(((now - start) / 1000000))
 			break
 		fi
 		sleep 0.25
 	done
 	if [ -z "$gone" ]; then
-		check_fail "$T: idle entries aged out" "still present 10 s after the last frame: $(fdb_json "$H1" 100)"
+		check_fail "$T: idle entries aged out" "still present $((A * 10 / 3)) s after the last frame: $(fdb_json "$H1" 100)"
 	else
-		check_cmp "$T: idle entries aged out within 5 s" "$gone" -le 5000 "ms after last frame"
-		check_cmp "$T: idle entries not removed before 2.5 s" "$gone" -ge 2500 "ms after last frame"
+		check_cmp "$T: idle entries aged out within $((A * 5000 / 3)) ms" "$gone" -le $((A * 5000 / 3)) "ms after last frame"
+		check_cmp "$T: idle entries not removed before $((A * 2500 / 3)) ms" "$gone" -ge $((A * 2500 / 3)) "ms after last frame"
 	fi
 	check_cmp "$T: aged event counted" "$(($(vni_stat "$H1" 100 events.aged) - a0))" -ge 2
 	check_eq "$T: learned count back to 0" \
@@ -181,7 +192,7 @@ ageing()
 static_entries()
 {
 	local T=static_entries
-	TOPO_VNI_ARGS="ageing 3" topo_std her
+	TOPO_VNI_ARGS="ageing $AGEING_S" topo_std her
 	topo_check $T $? || return
 
 	check "$T: fdb add static local" xvc "$H1" fdb add "$MAC1A" vni 100 dev vm1a
@@ -189,7 +200,7 @@ static_entries()
 	check_eq "$T: static local entry shown" "$(fdb_where "$H1" 100 "$MAC1A")" "dev vm1a static"
 	check_eq "$T: static remote entry shown" "$(fdb_where "$H1" 100 "$MAC2A")" "remote $(ul_ip 2) static"
 	vm_ping "$T: vm1a -> vm2a over static entries" vm1a "$IP2A" 3
-	sleep 5
+	sleep $((AGEING_S * 5 / 3))
 	check_eq "$T: static entry survives ageing (local)" "$(fdb_where "$H1" 100 "$MAC1A")" "dev vm1a static"
 	check_eq "$T: static entry survives ageing (remote)" "$(fdb_where "$H1" 100 "$MAC2A")" "remote $(ul_ip 2) static"
 	check "$T: fdb flush vni 100 dynamic" xvc "$H1" fdb flush vni 100 dynamic
@@ -387,6 +398,10 @@ inner_ipv6()
 
 # decap xdp / tc and generic XDP: attach, hooks as documented, forwarding,
 # TCP (except in mode xdp, see below)
+# XVT_DECAP_XFERS: decap_modes' TCP transfers, "xvtep" (vm1a -> vm2a) and/or
+# "kernel" (vm3a, behind the kernel's vxlan, -> vm1a); default both
+DECAP_XFERS=${XVT_DECAP_XFERS-xvtep kernel}
+
 decap_modes()
 {
 	local T mode
@@ -413,8 +428,10 @@ decap_modes()
 			# physical NICs; TCP is not asserted here.
 			xvt_log "$T: TCP not tested in decap mode xdp on veth (CHECKSUM_PARTIAL limitation)"
 		else
-			tcp_sha "$T: ${XFER_MB} MB file vm1a -> vm2a, sha256 equal" vm1a vm2a "$IP2A"
-			tcp_sha "$T: ${XFER_MB} MB file vm3a(kernel) -> vm1a, sha256 equal" vm3a vm1a "$IP1A"
+			[[ " $DECAP_XFERS " == *" xvtep "* ]] &&
+				tcp_sha "$T: ${XFER_MB} MB file vm1a -> vm2a, sha256 equal" vm1a vm2a "$IP2A"
+			[[ " $DECAP_XFERS " == *" kernel "* ]] &&
+				tcp_sha "$T: ${XFER_MB} MB file vm3a(kernel) -> vm1a, sha256 equal" vm3a vm1a "$IP1A"
 		fi
 		topo_destroy
 	done

@@ -114,14 +114,15 @@ links_progs()
 # pings vm2a at 100 pps. Each hook keeps its link and gets a new program in
 # one bpf_link_update, so at most one packet may be lost; the maps are reused,
 # so configuration, FDB and counters carry on. Three rounds (a lossy swap
-# would not pass three times by luck).
+# would not pass three times by luck); XVT_UPGRADE_ROUNDS sets another number
+# (the TCG guest of tests/kernel61 runs one).
 upgrade_under_load()
 {
 	local T=upgrade_under_load round before after lp0 lp1 rx0 rx1 tx0 lost l0 l1 changed
 	restart_topo
 	topo_check $T $? || return
 	vm_ping "$T: warm-up vm1a -> vm2a" vm1a "$IP2A" 2
-	for round in 1 2 3; do
+	for ((round = 1; round <= ${XVT_UPGRADE_ROUNDS:-3}; round++)); do
 		before=$(config_state "$H1")
 		lp0=$(links_progs "$H1")
 		rx0=$(vni_stat "$H1" 100 rx_packets)
