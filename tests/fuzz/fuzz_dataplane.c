@@ -428,7 +428,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len = size - CFG_LEN;
 
 	if (size < CFG_LEN || size > CFG_LEN + MAX_FRAME)
-		return -1;	/* not kept in the corpus */
+		return -1;	/* -1: libFuzzer leaves the input out of the corpus */
 	memcpy(frame, data + CFG_LEN, len);
 	if (data[14] & 1)
 		fix_lengths(frame, len);
