@@ -960,8 +960,12 @@ fallback_points()
 	else
 		log "fallback: this kernel has no tcx (xvtep uses clsact already): no clsact-against-tcx point"
 	fi
-	fallback_point decap "one ERSPAN session on the port (mirror add $erspan; xvtep only, the kernel's bridge mirrors nothing), XDP fast path (--decap hybrid)" \
-		hybrid "" "copies made in XDP" hybrid xdp-meta "copies made in TC (XVTEP_FEATURES_OFF=xdp-meta)" "$erspan"
+	if [ "$(xvl xvb-x-h1 -j status | jq '.features["xdp-meta"].on')" = true ]; then
+		fallback_point decap "one ERSPAN session on the port (mirror add $erspan; xvtep only, the kernel's bridge mirrors nothing), XDP fast path (--decap hybrid)" \
+			hybrid "" "copies made in XDP" hybrid xdp-meta "copies made in TC (XVTEP_FEATURES_OFF=xdp-meta)" "$erspan"
+	else
+		log "fallback: this kernel refuses bpf_xdp_adjust_meta in XDP (xvtep makes tagged copies in TC already): no TC-against-XDP copies point"
+	fi
 }
 
 # cost_point NMACS : xvtep XDP decap program cost (ns/pkt), BPF_PROG_TEST_RUN

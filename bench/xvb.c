@@ -259,6 +259,27 @@ static void set_rodata(struct bpf_object *obj, const char *var, const void *val,
 	die("rodata %s not found", var);
 }
 
+/* The instance's fallbacks (its xvtep_meta.feat_off, written by the loader's
+ * probe): code the running kernel refuses must not be in the object. */
+static void set_rodata_features(struct bpf_object *obj, const char *pin)
+{
+	struct xvtep_meta meta;
+	char p[PATH_MAX];
+	__u32 key = 0;
+	__u8 on;
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/xvtep_meta", pin);
+	fd = bpf_obj_get(p);
+	if (fd < 0 || bpf_map_lookup_elem(fd, &key, &meta))
+		die("%s: %s", p, strerror(errno));
+	close(fd);
+	on = !(meta.feat_off & XVTEP_FEAT_XDP_META);
+	set_rodata(obj, "cfg_xdp_meta", &on, 1);
+	on = !(meta.feat_off & XVTEP_FEAT_DECAP_L3);
+	set_rodata(obj, "cfg_decap_l3", &on, 1);
+}
+
 /* ------------------------------------------------------------------ sinks */
 
 static int cmd_load_sink(const char *pin)
@@ -761,6 +782,7 @@ static int cmd_cost(int argc, char **argv)
 	set_rodata(obj, "cfg_local_ip", &local_ip, 4);
 	set_rodata(obj, "cfg_dstport", &dstport, 2);
 	set_rodata(obj, "nmacs", &o.f.nmacs, 4);
+	set_rodata_features(obj, o.pin);
 	bpf_object__for_each_map(map, obj) {
 		const char *n = bpf_map__name(map);
 		int fd;

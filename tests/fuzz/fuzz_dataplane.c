@@ -98,6 +98,7 @@ static void stats_reset(void)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct xvtep_mirror m;
+	uint16_t feat_off;
 	uint32_t slot;
 
 	F.ncpus = libbpf_num_possible_cpus();
@@ -117,6 +118,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	F.skel->rodata->cfg_dstport = 4789;
 	F.skel->rodata->cfg_uplink_mac[0] = 0x02;
 	F.skel->rodata->cfg_uplink_mac[5] = 0x01;
+	/* the features the loader would use on this kernel */
+	if (xv_features_probe(&feat_off)) {
+		fprintf(stderr, "fuzz: cannot probe the kernel's features\n");
+		exit(1);
+	}
+	F.skel->rodata->cfg_xdp_meta = !(feat_off & XVTEP_FEAT_XDP_META);
+	F.skel->rodata->cfg_decap_l3 = !(feat_off & XVTEP_FEAT_DECAP_L3);
 	bpf_map__set_max_entries(F.skel->maps.xvtep_fdb, 256);
 	if (xvtep__load(F.skel)) {
 		fprintf(stderr, "fuzz: cannot load the skeleton\n");

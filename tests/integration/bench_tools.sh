@@ -281,7 +281,7 @@ gen_probe()
 		check_eq "$T: live: one live frame reaches the sink" "$live" 1
 	else
 		check_match "$T: clone, with the kernel's reason" "$probe" 'clone (live frames refused: ?*)'
-		check_match "$T: clone: a live frame is refused" "$live" 'failed: *(live, 1 frames): *'
+		check_match "$T: clone: a live frame is refused" "$live" 'failed: *[(]live, 1 frames[)]: *'
 	fi
 	check_eq "$T: the probe's frame counted" "$("$XVB" count "$SINK_PIN/xvb_cnt")" \
 		$([ "$probe" = live ] && echo 2 || echo 0)

@@ -701,18 +701,24 @@ xdp_copies()
 # to a device that takes XDP frames needs no tag and stays in XDP.
 tc_copies()
 {
-	local T=tc_copies idx out j rep="icmp[0] == 0" MIRROR_RUNS stats0 to_tc0
+	local T=tc_copies idx out j rep="icmp[0] == 0" MIRROR_RUNS stats0 to_tc0 forced why
 	mirror_topo
 	topo_check $T $? || return
 	idx=$(ifindex_in "$H1" vm1a)
 	static_neighbours
 	stats0=$(sysctl -n kernel.bpf_stats_enabled)
 	sysctl -qw kernel.bpf_stats_enabled=1
+	# a kernel that refuses the helper itself (fc-v1300) reports that, not the hand
+	if [ "$(xvl "$H1" -j status | jq '.features["xdp-meta"].on')" = true ]; then
+		forced=true why='turned off by XVTEP_FEATURES_OFF'
+	else
+		forced=false why='kernel refuses bpf_xdp_adjust_meta in XDP'
+	fi
 	check "$T: re-attach h1 with xdp-meta off" env XVTEP_FEATURES_OFF=xdp-meta \
 		"$LOADER" --pin "$(pin_dir "$H1")" -n "$H1" attach --uplink ul --local "$(ul_ip 1)" --decap hybrid
-	check_eq "$T: status -j: xdp-meta off, turned off by hand" \
-		"$(xvl "$H1" -j status | jq -c '.features["xdp-meta"] | [.on, .forced]')" '[false,true]'
-	check_eq "$T: status: says why" "$(xvl "$H1" status | grep -c 'xdp-meta off (turned off by XVTEP_FEATURES_OFF)')" 1
+	check_eq "$T: status -j: xdp-meta off (forced: $forced)" \
+		"$(xvl "$H1" -j status | jq -c '.features["xdp-meta"] | [.on, .forced]')" "[false,$forced]"
+	check_eq "$T: status: says why ($why)" "$(xvl "$H1" status | grep -c "xdp-meta off ($why")" 1
 	check_eq "$T: the XDP decap program has no call to bpf_xdp_adjust_meta" \
 		"$(bpftool prog dump xlated id "$(xvl "$H1" -j status | jq '.programs.xdp_uplink.prog_id')" | grep -c 'call bpf_xdp_adjust_meta')" 0
 

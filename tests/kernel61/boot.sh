@@ -8,8 +8,8 @@
 # see) as root in it with OUTDIR as $1, and power off. The guest sees this
 # machine's / read-only at the same paths, except /tmp, /run and /var (private
 # tmpfs); -b names paths under /tmp or /var to bind back (read-only), OUTDIR
-# is writable (9p) at its own path. 2 vCPUs, 2 GiB, no NIC, TCG: nested KVM
-# hangs on these VMs, and TCG needs no /dev/kvm.
+# is writable (9p) at its own path. XVT_K61_SMP vCPUs (default 2), 2 GiB, no
+# NIC, TCG: nested KVM hangs on these VMs, and TCG needs no /dev/kvm.
 # Results: OUTDIR/guest.log (SCRIPT's output), OUTDIR/rc, OUTDIR/dmesg.log,
 # OUTDIR/console.log (serial console: boot and stage 1).
 # -t: wall-clock limit (default 600 s; the guest's own limit is 30 s less).
@@ -45,7 +45,7 @@ QPID=
 trap '[ -n "$QPID" ] && kill "$QPID" 2>/dev/null; wait 2>/dev/null; exit 130' INT TERM HUP
 # multi-threaded TCG: one host thread per vCPU. hostroot: / read-only
 # (multidevs=remap: / spans several filesystems); out: OUTDIR read-write.
-timeout -k 10 "$LIMIT" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 2048 \
+timeout -k 10 "$LIMIT" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp "${XVT_K61_SMP:-2}" -m 2048 \
 	-machine pc -display none -monitor none -serial "file:$OUTD/console.log" \
 	-nic none -no-reboot \
 	-kernel "$KERNEL" -initrd "$INITRD" -append "$APPEND" \

@@ -846,6 +846,9 @@ static void test_mirror_load(void)
 	if (skel) {
 		skel->rodata->cfg_uplink_ifindex = if_nametoindex("ut-up");
 		skel->rodata->cfg_mirror_ifindex = if_nametoindex("ut-p2");
+		/* as the loader does: the XDP metadata path only where the kernel allows it */
+		skel->rodata->cfg_xdp_meta = !(unit_feat_off & XVTEP_FEAT_XDP_META);
+		skel->rodata->cfg_decap_l3 = !(unit_feat_off & XVTEP_FEAT_DECAP_L3);
 		bpf_map__set_max_entries(skel->maps.xvtep_fdb, 1024);
 		err = xvtep__load(skel);
 		xvtep__destroy(skel);
