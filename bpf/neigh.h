@@ -61,7 +61,9 @@ struct neigh_arp {
 	__u8 tpa[4];
 } __attribute__((packed, aligned(8)));
 
-#define NEIGH_ARP_LEN	(sizeof(struct neigh_arp) - 2)	/* 42 */
+/* Lengths from the frame's start (not sizeof: aligned(8) pads the tail). */
+#define NEIGH_ARP_LEN	(__builtin_offsetof(struct neigh_arp, tpa) + 4 - 2)	/* 42 */
+_Static_assert(NEIGH_ARP_LEN == 42, "ARP frame");
 
 struct neigh_nd {
 	__u8 lead[2];
@@ -77,8 +79,9 @@ struct neigh_nd {
 	__u8 opt_mac[ETH_ALEN];
 } __attribute__((packed, aligned(8)));
 
-#define NEIGH_NS_MIN	(sizeof(struct neigh_nd) - 2 - 8)	/* 78: no option */
-#define NEIGH_NA_LEN	(sizeof(struct neigh_nd) - 2)		/* 86: with the TLLA option */
+#define NEIGH_NS_MIN	(__builtin_offsetof(struct neigh_nd, opt_type) - 2)	/* 78: no option */
+#define NEIGH_NA_LEN	(NEIGH_NS_MIN + 8)					/* 86: with TLLA */
+_Static_assert(NEIGH_NS_MIN == 78, "NS frame");
 
 /* Byte by byte: these MACs sit at odd stack offsets, where mac_equal's
  * word loads would be refused. */
