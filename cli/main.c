@@ -28,8 +28,7 @@ static void usage(FILE *f)
 		"         -p, --pretty   pretty-printed JSON output (implies -j)\n"
 		"         -b, -batch FILE  run the commands of FILE (\"-\" = stdin), one per line\n"
 		"         -V, --version  print the version and exit\n"
-		"OBJECT := { vni | port | fdb | neigh | stats | mirror | peer | save | metrics | monitor |\n"
-		"           help }\n\n");
+		"OBJECT := { vni | port | fdb | neigh | stats | mirror | peer | save | metrics | monitor | help }\n\n");
 	usage_vni(f);
 	usage_port(f);
 	usage_fdb(f);
