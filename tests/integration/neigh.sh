@@ -62,6 +62,7 @@ neigh_topo()
 # ul_cap_start / ul_cap_stop : whole frames on h1's underlay port
 ul_cap_start() { cap_start "$NS_UL" h1 "udp dst port $VXPORT" 0; }
 ul_cap_stop() { cap_stop "$CAP_PID"; }
+A0=0
 
 # ul_count FILTER : frames of the capture matching the tshark display FILTER
 ul_count() { tshark -r "$CAP_FILE" -d udp.port==$VXPORT,vxlan -Y "$1" 2>/dev/null | wc -l; }
@@ -82,21 +83,34 @@ ping_vm()
 	vm_ping "$1" "$2" "$3" 3 "${@:4}"
 }
 
+# cap_ping NAME VM IP [ping args] : ping_vm under a capture of h1's underlay port
+cap_ping()
+{
+	ul_cap_start
+	ping_vm "$@"
+	ul_cap_stop
+}
+
+# static_ping T : bind vm2a's address statically on h1, note neigh_answered in
+# A0, and let vm1a ping vm2a under the capture
+static_ping()
+{
+	check "$1: neigh add $IP2A $MAC2A vni 100" xvc "$H1" neigh add "$IP2A" "$MAC2A" vni 100
+	A0=$(answered)
+	cap_ping "$1: vm1a pings vm2a" vm1a "$IP2A"
+}
+
 # ---------------------------------------------------------------- tests
 
 # A static binding for a remote VM: vm1a's ARP is answered by h1.
 neigh_arp_static()
 {
-	local T=neigh_arp_static a0
+	local T=neigh_arp_static
 	neigh_topo neigh-suppress on
 	topo_check $T $? || return
-	check "$T: neigh add $IP2A $MAC2A vni 100" xvc "$H1" neigh add "$IP2A" "$MAC2A" vni 100
-	a0=$(answered)
-	ul_cap_start
-	ping_vm "$T: vm1a pings vm2a" vm1a "$IP2A"
-	ul_cap_stop
+	static_ping $T
 	check_eq "$T: vm1a resolved $IP2A to vm2a's MAC" "$(neigh_mac vm1a "$IP2A")" "$MAC2A"
-	check_cmp "$T: neigh_answered counted" "$(($(answered) - a0))" -ge 1
+	check_cmp "$T: neigh_answered counted" "$(($(answered) - A0))" -ge 1
 	check_cmp "$T: the capture decodes VXLAN (echo requests inside)" \
 		"$(ul_count "vxlan && icmp.type == 8")" -ge 3
 	check_eq "$T: no ARP request for $IP2A on the underlay" "$(arp_asks "$IP2A")" 0
@@ -114,9 +128,7 @@ neigh_arp_snooped()
 	check_eq "$T: vm1b's address snooped on its port" "$e" \
 		"{\"mac\":\"$MAC1B\",\"source\":\"snooped\",\"dev\":\"vm1b\"}"
 	a0=$(answered)
-	ul_cap_start
-	ping_vm "$T: vm1a pings vm1b" vm1a "$IP1B"
-	ul_cap_stop
+	cap_ping "$T: vm1a pings vm1b" vm1a "$IP1B"
 	check_eq "$T: vm1a resolved $IP1B to vm1b's MAC" "$(neigh_mac vm1a "$IP1B")" "$MAC1B"
 	check_cmp "$T: neigh_answered counted" "$(($(answered) - a0))" -ge 1
 	check_eq "$T: no ARP request for $IP1B on the underlay" "$(arp_asks "$IP1B")" 0
@@ -128,21 +140,15 @@ neigh_arp_snooped()
 # Suppression off: the same static binding answers nothing; ARP floods.
 neigh_arp_off()
 {
-	local T=neigh_arp_off a0
+	local T=neigh_arp_off
 	neigh_topo
 	topo_check $T $? || return
-	check "$T: neigh add $IP2A $MAC2A vni 100" xvc "$H1" neigh add "$IP2A" "$MAC2A" vni 100
-	a0=$(answered)
-	ul_cap_start
-	ping_vm "$T: vm1a pings vm2a" vm1a "$IP2A"
-	ul_cap_stop
+	static_ping $T
 	check_cmp "$T: the ARP request for $IP2A is flooded over the underlay" \
 		"$(arp_asks "$IP2A")" -ge 1
-	check_eq "$T: nothing answered" "$(($(answered) - a0))" 0
+	check_eq "$T: nothing answered" "$(($(answered) - A0))" 0
 	check "$T: vni set 100 neigh-suppress on" xvc "$H1" vni set 100 neigh-suppress on
-	ul_cap_start
-	ping_vm "$T: on again: vm1a pings vm2a" vm1a "$IP2A"
-	ul_cap_stop
+	cap_ping "$T: on again: vm1a pings vm2a" vm1a "$IP2A"
 	check_eq "$T: on again: no ARP request on the underlay" "$(arp_asks "$IP2A")" 0
 }
 
@@ -154,9 +160,7 @@ neigh_nd()
 	topo_check $T $? || return
 	check "$T: neigh add $IP6_2A $MAC2A vni 100" xvc "$H1" neigh add $IP6_2A "$MAC2A" vni 100
 	a0=$(answered)
-	ul_cap_start
-	ping_vm "$T: vm1a pings vm2a over IPv6" vm1a $IP6_2A -6
-	ul_cap_stop
+	cap_ping "$T: vm1a pings vm2a over IPv6" vm1a $IP6_2A -6
 	check_eq "$T: vm1a resolved $IP6_2A to vm2a's MAC" "$(neigh_mac vm1a $IP6_2A)" "$MAC2A"
 	check_cmp "$T: neigh_answered counted" "$(($(answered) - a0))" -ge 1
 	check_cmp "$T: the capture decodes VXLAN (ICMPv6 echo inside)" \
@@ -166,9 +170,7 @@ neigh_nd()
 		"$(neigh_json "$H1" 100 | jq -r --arg ip $IP6_1A '.[] | select(.ip == $ip) | .source')" \
 		snooped
 	check "$T: vni set 100 neigh-suppress off" xvc "$H1" vni set 100 neigh-suppress off
-	ul_cap_start
-	ping_vm "$T: off: vm1a pings vm2a over IPv6" vm1a $IP6_2A -6
-	ul_cap_stop
+	cap_ping "$T: off: vm1a pings vm2a over IPv6" vm1a $IP6_2A -6
 	check_cmp "$T: off: the NS crosses the underlay" "$(ns_asks $IP6_2A)" -ge 1
 }
 
