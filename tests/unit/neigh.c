@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -444,10 +445,51 @@ static void test_truncated(void)
 	env_close(&e);
 }
 
+/* The FDB's sweep ages snooped bindings (the VNI's ageing) and those of a
+ * VNI that is gone; static ones stay. */
+static void test_ageing(void)
+{
+	struct xvtep_neigh_entry v = { .flags = XVTEP_NEIGH_F_SNOOPED };
+	struct xvtep_neigh_key k;
+	struct xvtep_vni cfg;
+	uint32_t vni = VNI_A, ip;
+	uint8_t data[64] = {};
+	struct env e;
+	struct pkt p = {};
+	int err;
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = data, .data_size_in = sizeof(data),
+		    .repeat = 1);
+
+	if (nenv_std(&e))
+		return (void)CHECK(0, "neigh: ageing setup", "load failed");
+	bpf_map_lookup_elem(e.vnis, &vni, &cfg);
+	cfg.ageing = 1;
+	bpf_map_update_elem(e.vnis, &vni, &cfg, BPF_EXIST);
+	env_written(&e);
+	build_arp(&p, 1, MAC_BCAST, MAC_VM2, IP_VM2, IP_UNKNOWN);
+	run_tc(&e, TC_PORT(&e), e.ifi_p2, &p);
+	ip = htonl(IP_VM2);
+	neigh_key(&k, 999, &ip, false);		/* a VNI that is not configured */
+	bpf_map_update_elem(neigh_fd(&e), &k, &v, BPF_ANY);
+	CHECK(!binding(&e, &ip, false, &v), "neigh: ageing: snooped binding there before the sweep",
+	      "%s", "missing");
+	err = bpf_prog_test_run_opts(bpf_program__fd(e.skel->progs.xvtep_gc_start), &o);
+	usleep(3200 * 1000);
+	CHECK(!err && binding(&e, &ip, false, &v),
+	      "neigh: ageing: the sweep ages a snooped binding", "err %d", err);
+	CHECK(bpf_map_lookup_elem(neigh_fd(&e), &k, &v),
+	      "neigh: ageing: a binding of a VNI that is gone is swept", "%s", "still there");
+	ip = htonl(IP_TGT);
+	CHECK(!binding(&e, &ip, false, &v) && v.flags == XVTEP_NEIGH_F_STATIC,
+	      "neigh: ageing: a static binding stays", "%s", "gone");
+	env_close(&e);
+}
+
 void neigh_tests(void)
 {
 	test_arp_answer();
 	test_arp_snoop();
 	test_nd();
 	test_truncated();
+	test_ageing();
 }
