@@ -44,8 +44,8 @@ static long gc_visit(struct bpf_map *map, struct xvtep_fdb_key *key, struct xvte
 }
 
 /* Snooped bindings age like dynamic FDB entries (their VNI's ageing time,
- * the same slack); static and EVPN ones stay, and so do those of a deleted
- * VNI, which `vni del` removes with the VNI. */
+ * the same slack) and go with a deleted VNI; static and EVPN ones stay
+ * (`vni del` removes those of its VNI). */
 static long gc_neigh_visit(struct bpf_map *map, struct xvtep_neigh_key *key,
 			   struct xvtep_neigh_entry *e, struct gc_pass *pass)
 {

@@ -2,8 +2,9 @@
 /*
  * VM-facing port TC ingress: learn the sender, switch to a local port of the
  * same VNI, or encapsulate toward the remote VTEP; on VNIs with neighbour
- * suppression, answer ARP/NS from xvtep_neigh first (neigh.h). BUM frames go to the other
- * local ports and once to the VNI's group and/or each head-end replica.
+ * suppression, answer ARP/NS from xvtep_neigh first (neigh.h). BUM frames go
+ * to the other local ports and once to the VNI's group and/or each head-end
+ * replica.
  */
 
 /* The part of the outer header that is the same for every copy. */

@@ -2,8 +2,9 @@
 /*
  * xvtepctl save: the configuration of an instance as a -batch file of
  * `replace` commands, in the order they can be applied (default peers, VNIs,
- * ports, static FDB entries, static neighbour bindings, mirror sessions), sorted, so that the same state
- * always saves to the same text and applying it twice changes nothing.
+ * ports, static FDB entries, static neighbour bindings, mirror sessions),
+ * sorted, so that the same state always saves to the same text and applying
+ * it twice changes nothing.
  * Learned entries, counters and timestamps are runtime state: not saved.
  */
 #include <errno.h>
