@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <linux/ipv6.h>
 #include "xvtep.h"
@@ -445,6 +446,39 @@ static void test_truncated(void)
 	env_close(&e);
 }
 
+/* A port with `encap xdp`: its XDP fast path leaves NS/NA of a suppressing
+ * VNI to TC untouched, even unicast toward a known remote MAC it would
+ * otherwise encapsulate itself. */
+static void test_xdp_port(void)
+{
+	struct xvtep_port pt = { .vni = VNI_A, .flags = XVTEP_PORT_F_XDP_ENCAP };
+	int prog;
+	struct env e;
+	struct pkt p = {};
+	struct run r;
+
+	if (nenv_std(&e))
+		return (void)CHECK(0, "neigh: xdp port setup", "load failed");
+	prog = bpf_program__fd(e.skel->progs.xvtep_xdp_port);
+	bpf_map_update_elem(e.ports, &e.ifi_p1, &pt, BPF_ANY);
+	fdb_set(&e, VNI_A, MAC_FAR, 0, IP_PEER, XVTEP_FDB_F_STATIC);
+	xmit_allow(&e, e.ifi_up, true);
+
+	build_ns(&p, MAC_VM1, IP6_VM1, IP6_TGT, true);
+	memcpy(p.buf, MAC_FAR, 6);	/* a unicast NS (NUD) to a known remote MAC */
+	r = run_xdp_meta(prog, e.ifi_p1, NULL, 0, &p);
+	CHECK(r.retval == XDP_PASS && r.out_len == p.len && !memcmp(r.out, p.buf, p.len),
+	      "neigh: xdp port: unicast NS passed to TC untouched", "retval %u", r.retval);
+	((struct nd_frame *)p.buf)->type = 136;
+	r = run_xdp_meta(prog, e.ifi_p1, NULL, 0, &p);
+	CHECK(r.retval == XDP_PASS && !memcmp(r.out, p.buf, p.len),
+	      "neigh: xdp port: unicast NA passed to TC untouched", "retval %u", r.retval);
+	suppress(&e, false);
+	r = run_xdp_meta(prog, e.ifi_p1, NULL, 0, &p);
+	CHECK_EQ(r.retval, XDP_REDIRECT, "neigh: xdp port: suppression off: the fast path takes it");
+	env_close(&e);
+}
+
 /* The FDB's sweep ages snooped bindings (the VNI's ageing) and those of a
  * VNI that is gone; static ones stay. */
 static void test_ageing(void)
@@ -491,5 +525,6 @@ void neigh_tests(void)
 	test_arp_snoop();
 	test_nd();
 	test_truncated();
+	test_xdp_port();
 	test_ageing();
 }
