@@ -43,6 +43,25 @@ static long gc_visit(struct bpf_map *map, struct xvtep_fdb_key *key, struct xvte
 	return 0;
 }
 
+/* Snooped bindings age like dynamic FDB entries (their VNI's ageing time,
+ * the same slack) and go with a deleted VNI; static and EVPN ones stay
+ * (`vni del` removes those of its VNI). */
+static long gc_neigh_visit(struct bpf_map *map, struct xvtep_neigh_key *key,
+			   struct xvtep_neigh_entry *e, struct gc_pass *pass)
+{
+	const struct xvtep_vni *vcfg;
+	__u32 vni = key->vni;
+
+	if (!(e->flags & XVTEP_NEIGH_F_SNOOPED))
+		return 0;
+	vcfg = bpf_map_lookup_elem(&xvtep_vnis, &vni);
+	if (vcfg && (__s64)(pass->now - e->updated_ns) <=
+		    (__s64)((__u64)vcfg->ageing * 1000000000ULL + pass->slack))
+		return 0;
+	bpf_map_delete_elem(&xvtep_neigh, key);
+	return 0;
+}
+
 static int gc_timer_fired(void *map, int *key, struct xvtep_gc *gc)
 {
 	struct gc_pass pass = { .now = bpf_ktime_get_ns() };
@@ -50,6 +69,7 @@ static int gc_timer_fired(void *map, int *key, struct xvtep_gc *gc)
 	pass.slack = gc->interval_ns ? gc->interval_ns : XVTEP_GC_INTERVAL_NS;
 
 	bpf_for_each_map_elem(&xvtep_fdb, gc_visit, &pass, 0);
+	bpf_for_each_map_elem(&xvtep_neigh, gc_neigh_visit, &pass, 0);
 	gc->runs++;
 	gc->aged += pass.aged;
 	gc->last_run_ns = pass.now;

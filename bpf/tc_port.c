@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * VM-facing port TC ingress: learn the sender, switch to a local port of the
- * same VNI, or encapsulate toward the remote VTEP. BUM frames go to the other
- * local ports and once to the VNI's group and/or each head-end replica.
+ * same VNI, or encapsulate toward the remote VTEP; on VNIs with neighbour
+ * suppression, answer ARP/NS from xvtep_neigh first (neigh.h). BUM frames go
+ * to the other local ports and once to the VNI's group and/or each head-end
+ * replica.
  */
 
 /* The part of the outer header that is the same for every copy. */
@@ -309,6 +311,15 @@ int xvtep_tc_port(struct __sk_buff *skb)
 	}
 	__builtin_memcpy(&inner, eth, sizeof(inner));
 
+	if (vcfg->flags & XVTEP_VNI_F_NEIGH_SUPPRESS) {
+		verdict = neigh_suppress(skb, vni, in_ifindex, st);
+		if (verdict == NEIGH_FAILED) {
+			count_drop(st, vni, XVTEP_DROP_ENCAP_FAILED);
+			return TC_ACT_SHOT;
+		}
+		if (verdict != NEIGH_GO_ON)
+			return verdict;
+	}
 	if (mac_is_multicast(inner.h_dest))
 		return port_flood(skb, vni, vcfg, &inner, in_ifindex, st);
 	dst = fdb_lookup(vni, inner.h_dest);

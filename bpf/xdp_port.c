@@ -162,6 +162,9 @@ int xvtep_xdp_port(struct xdp_md *ctx)
 	    mac_is_multicast(eth->h_source) || mac_is_zero(eth->h_source) ||
 	    parse_inner_flow(eth, data_end, &f) || inner_flow_hash(eth, data_end, &hash))
 		goto to_tc;
+	/* NS/NA are answered and snooped by TC (neigh.h); ARP never gets here. */
+	if ((vcfg->flags & XVTEP_VNI_F_NEIGH_SUPPRESS) && neigh_is_nd(eth, data_end))
+		goto to_tc;
 	dst = fdb_lookup_cached(vni, eth->h_dest, gen);
 	if (!dst || !(dst->flags & XVTEP_FDB_F_REMOTE) || ipv4_is_multicast(dst->remote))
 		goto to_tc;

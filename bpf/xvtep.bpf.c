@@ -6,6 +6,7 @@
  *   tc_port.c     TC ingress on VM-facing ports: learning, switching, encap
  *   xdp_port.c    XDP on ports with `encap xdp`: encap fast path
  *   gc.c          ageing sweep (bpf_timer)
+ *   neigh.h       ARP/ND suppression, used by tc_port.c
  *   tc_mirror.c   mirror sources on egress, and the copies' shaping (SPAN/RSPAN/ERSPAN)
  *   xdp_mirror.c  the copies XDP made: shaped and sent by XDP where it can
  */
@@ -14,6 +15,7 @@
 #include "stats.h"
 #include "csum.h"
 #include "fdb.h"
+#include "neigh.h"
 #include "vxlan.h"
 #include "mirror.h"
 

@@ -38,7 +38,8 @@ struct cli_cmd {
 	int (*fn)(int argc, char **argv);
 };
 
-extern const struct cli_cmd vni_cmds[], port_cmds[], fdb_cmds[], mirror_cmds[], peer_cmds[];
+extern const struct cli_cmd vni_cmds[], port_cmds[], fdb_cmds[], mirror_cmds[], peer_cmds[],
+	neigh_cmds[];
 /* After every mirror command: the session maps it opened. */
 void mirror_maps_close(void);
 
@@ -50,6 +51,7 @@ void usage_port(FILE *f);
 void usage_fdb(FILE *f);
 void usage_stats(FILE *f);
 void usage_mirror(FILE *f);
+void usage_neigh(FILE *f);
 
 /* port del: refuse (printing why, naming the session) while DEV is a mirror
  * source or a SPAN/RSPAN destination. 0 = free to delete, -1 = refused/error. */
@@ -176,6 +178,12 @@ void sec_vni_gone(__u32 vni);
 void sec_show_vni(struct jw *jw, __u32 vni, const struct xvtep_vni *v);
 void ownmac_port_add(__u32 ifindex);
 void ownmac_port_del(__u32 ifindex);
+
+/* ---- neighbour bindings (neigh.c) ---- */
+/* vni del: the VNI's bindings go with it (warns on failure). */
+void neigh_bindings_vni_gone(__u32 vni);
+/* `neigh replace` lines of every static binding. 0 or -1 (printed). */
+int neigh_bindings_save(void);
 
 /* ---- save (save.c) ---- */
 int do_save(int argc, char **argv);

@@ -28,10 +28,11 @@ static void usage(FILE *f)
 		"         -p, --pretty   pretty-printed JSON output (implies -j)\n"
 		"         -b, -batch FILE  run the commands of FILE (\"-\" = stdin), one per line\n"
 		"         -V, --version  print the version and exit\n"
-		"OBJECT := { vni | port | fdb | stats | mirror | peer | save | metrics | monitor | help }\n\n");
+		"OBJECT := { vni | port | fdb | neigh | stats | mirror | peer | save | metrics | monitor | help }\n\n");
 	usage_vni(f);
 	usage_port(f);
 	usage_fdb(f);
+	usage_neigh(f);
 	usage_stats(f);
 	usage_mirror(f);
 	usage_peer(f);
@@ -159,6 +160,8 @@ static const struct cli_obj {
 	{ .name = "port", .cmds = port_cmds, .usage = usage_port,
 	  .expected = "add, set, replace, del or show", .batch = true },
 	{ .name = "fdb", .cmds = fdb_cmds, .usage = usage_fdb,
+	  .expected = "add, replace, del, show or flush", .batch = true },
+	{ .name = "neigh", .alias = "neighbour", .cmds = neigh_cmds, .usage = usage_neigh,
 	  .expected = "add, replace, del, show or flush", .batch = true },
 	{ .name = "stats", .alias = "statistics", .run = do_stats, .batch = true },
 	{ .name = "mirror", .cmds = mirror_cmds, .usage = usage_mirror,
@@ -291,8 +294,8 @@ static int dispatch(int argc, char **argv)
 	o = obj_find(argv[0], false, &ambiguous);
 	if (!o)
 		return ambiguous ? -1 :
-		       xv_arg_err(argv[0], "unknown object, expected vni, port, fdb, stats, mirror, "
-				  "peer, save, metrics, monitor or help");
+		       xv_arg_err(argv[0], "unknown object, expected vni, port, fdb, neigh, stats, "
+				  "mirror, peer, save, metrics, monitor or help");
 	ret = run_obj(o, argc - 1, argv + 1);
 	if (o->done)
 		o->done();
@@ -449,7 +452,7 @@ static int run_batch(const char *file)
 		if (ambiguous)
 			goto out;
 		if (!o || !o->batch) {
-			xv_arg_err(bl->argv[0], "unknown object, expected vni, port, fdb, stats, mirror or peer");
+			xv_arg_err(bl->argv[0], "unknown object, expected vni, port, fdb, neigh, stats, mirror or peer");
 			goto out;
 		}
 		if (is_fdb_add(bl)) {

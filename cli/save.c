@@ -2,8 +2,9 @@
 /*
  * xvtepctl save: the configuration of an instance as a -batch file of
  * `replace` commands, in the order they can be applied (default peers, VNIs,
- * ports, static FDB entries, mirror sessions), sorted, so that the same state
- * always saves to the same text and applying it twice changes nothing.
+ * ports, static FDB entries, static neighbour bindings, mirror sessions),
+ * sorted, so that the same state always saves to the same text and applying
+ * it twice changes nothing.
  * Learned entries, counters and timestamps are runtime state: not saved.
  */
 #include <errno.h>
@@ -63,9 +64,9 @@ static void save_vni(__u32 vni, const struct xvtep_vni *v)
 		xv_fmt_ipv4(v->remotes[i], buf);
 		printf(" remote %s", buf);
 	}
-	printf(" %s ageing %u mac-limit %u ttl %u",
+	printf(" %s ageing %u mac-limit %u ttl %u neigh-suppress %s",
 	       v->flags & XVTEP_VNI_F_LEARNING ? "learning" : "nolearning", v->ageing, v->mac_limit,
-	       v->ttl);
+	       v->ttl, v->flags & XVTEP_VNI_F_NEIGH_SUPPRESS ? "on" : "off");
 	if (v->flags & XVTEP_VNI_F_PEER_OWN)
 		n = peers_read(vni, l, XVTEP_MAX_PEERS);
 	for (i = 0; i < n; i++) {
@@ -168,7 +169,7 @@ int do_save(int argc, char **argv)
 		return -1;
 	printf("# xvtep configuration: xvtepctl save (apply with xvtepctl -batch FILE)\n");
 	save_peers();
-	if (save_vnis_ports() || save_fdb() || mirror_save())
+	if (save_vnis_ports() || save_fdb() || neigh_bindings_save() || mirror_save())
 		return -1;
 	return 0;
 }

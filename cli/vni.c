@@ -14,11 +14,12 @@ void usage_vni(FILE *f)
 		"       xvtepctl vni add VNI [group MCAST_IPV4] [remote IPV4]... [nolearning]\n"
 		"                            [ageing SECS] [mac-limit N] [ttl N]\n"
 		"                            [peer IPV4[/PREFIX]]... [move-limit N] [move-window SECS]\n"
-		"                            [move-hold SECS]\n"
+		"                            [move-hold SECS] [neigh-suppress on|off]\n"
 		"       xvtepctl vni set VNI [group MCAST_IPV4|none] [remote IPV4|none]...\n"
 		"                            [learning|nolearning] [ageing SECS] [mac-limit N] [ttl N]\n"
 		"                            [peer IPV4[/PREFIX]|none]... [move-limit N]\n"
 		"                            [move-window SECS] [move-hold SECS]\n"
+		"                            [neigh-suppress on|off]\n"
 		"       xvtepctl vni replace VNI [vni add options]   (create, or make it exactly so)\n"
 		"       xvtepctl vni del VNI\n"
 		"       xvtepctl vni show [VNI]\n");
@@ -47,6 +48,7 @@ struct vni_args {
 	struct sec_prefix peers[XVTEP_MAX_VNI_PEERS_ARGS];
 	bool has_move_limit, has_move_window, has_move_hold;
 	__u32 move_limit, move_window, move_hold;
+	int neigh_suppress;	/* -1 unset */
 };
 
 /* Syntax and value checks only; nothing here looks at the maps. */
@@ -77,6 +79,7 @@ static int parse_vni_args(int argc, char **argv, bool set, struct vni_args *a)
 
 	memset(a, 0, sizeof(*a));
 	a->learning = -1;
+	a->neigh_suppress = -1;
 	if (argc < 1)
 		return xv_arg_err(set ? "set" : "add", "VNI is missing");
 	if (parse_vni_arg(argv[0], &a->vni, false))
@@ -194,6 +197,17 @@ static int parse_vni_args(int argc, char **argv, bool set, struct vni_args *a)
 			if (xv_parse_u32(v, 1, 86400, win ? &a->move_window : &a->move_hold))
 				return xv_arg_err(v, "%s must be a number of seconds in 1..86400", kw);
 			*(win ? &a->has_move_window : &a->has_move_hold) = true;
+		} else if (is_kw(kw, "neigh-suppress")) {
+			if (a->neigh_suppress >= 0)
+				return dup_kw(kw);
+			if (!(v = kw_value(argc, argv, &i)))
+				return -1;
+			if (is_kw(v, "on"))
+				a->neigh_suppress = 1;
+			else if (is_kw(v, "off"))
+				a->neigh_suppress = 0;
+			else
+				return xv_arg_err(v, "neigh-suppress must be \"on\" or \"off\"");
 		} else {
 			return xv_arg_err(kw, "unknown keyword");
 		}
@@ -350,6 +364,8 @@ static int vni_create(const struct vni_args *a)
 	memset(&v, 0, sizeof(v));
 	v.group = a->group;
 	v.flags = a->learning == 0 ? 0 : XVTEP_VNI_F_LEARNING;
+	if (a->neigh_suppress > 0)
+		v.flags |= XVTEP_VNI_F_NEIGH_SUPPRESS;
 	v.ageing = a->has_ageing ? a->ageing : XVTEP_AGEING_DEFAULT;
 	v.mac_limit = a->mac_limit;
 	v.ttl = a->ttl;
@@ -428,6 +444,9 @@ static int vni_update(const struct vni_args *a)
 	}
 	if (a->learning >= 0)
 		v.flags = a->learning ? v.flags | XVTEP_VNI_F_LEARNING : v.flags & ~XVTEP_VNI_F_LEARNING;
+	if (a->neigh_suppress >= 0)
+		v.flags = a->neigh_suppress ? v.flags | XVTEP_VNI_F_NEIGH_SUPPRESS :
+					      v.flags & ~XVTEP_VNI_F_NEIGH_SUPPRESS;
 	if (a->has_ageing)
 		v.ageing = a->ageing;
 	if (a->has_limit)
@@ -482,6 +501,8 @@ static void vni_args_complete(struct vni_args *a)
 	a->has_group = a->has_remotes = a->has_peers = true;
 	if (a->learning < 0)
 		a->learning = 1;
+	if (a->neigh_suppress < 0)
+		a->neigh_suppress = 0;
 	if (!a->has_ageing)
 		a->ageing = XVTEP_AGEING_DEFAULT;
 	if (!a->has_move_limit)
@@ -553,6 +574,7 @@ static int vni_del(int argc, char **argv)
 	bpf_map_delete_elem(ctl.maps.vstate, &vni);
 	/* Its counter slot is zeroed when a new VNI takes it. */
 	sec_vni_gone(vni);
+	neigh_bindings_vni_gone(vni);
 	group_leave(&meta, v.group, vni);
 	neigh_release_unused();
 	return 0;
@@ -594,6 +616,7 @@ static void print_vni(struct jw *jw, __u32 vni, const struct xvtep_vni *v)
 			jw_string(jw, ifname(v->ports[i]));
 		jw_end_array(jw);
 		jw_uint_field(jw, "learned", st.learned);
+		jw_bool_field(jw, "neigh_suppress", v->flags & XVTEP_VNI_F_NEIGH_SUPPRESS);
 		sec_show_vni(jw, vni, v);
 		jw_end_object(jw);
 		return;
@@ -622,7 +645,7 @@ static void print_vni(struct jw *jw, __u32 vni, const struct xvtep_vni *v)
 		printf("none");
 	printf(" learned %llu", (unsigned long long)st.learned);
 	sec_show_vni(NULL, vni, v);
-	printf("\n");
+	printf(" neigh-suppress %s\n", v->flags & XVTEP_VNI_F_NEIGH_SUPPRESS ? "on" : "off");
 }
 
 static int vni_show(int argc, char **argv)

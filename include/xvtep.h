@@ -119,6 +119,10 @@ struct xvtep_meta {
  * Without PEER_FILTER the dataplane does no lookup at all. */
 #define XVTEP_VNI_F_PEER_FILTER	(1U << 1)
 #define XVTEP_VNI_F_PEER_OWN	(1U << 2)
+/* ARP requests and IPv6 Neighbour Solicitations from the VNI's ports are
+ * answered from xvtep_neigh when it holds the target; bindings are also
+ * snooped from the VMs' ARP and ND (docs/neigh-suppression.md). */
+#define XVTEP_VNI_F_NEIGH_SUPPRESS	(1U << 3)
 
 /* xvtep_vnis: key __u32 vni (host order). */
 struct xvtep_vni {
@@ -213,6 +217,8 @@ enum xvtep_event {
 	XVTEP_EV_XDP_TO_TC,		/* an XDP fast path handed a frame to TC */
 	XVTEP_EV_MOVE_FROZEN,		/* an entry moved too often and was frozen */
 	XVTEP_EV_XDP_ENCAP,		/* encapsulated by a port's XDP fast path */
+	XVTEP_EV_NEIGH_ANSWERED,	/* ARP request / NS answered from xvtep_neigh */
+	XVTEP_EV_NEIGH_FLOODED,		/* ARP request / NS flooded: no binding (suppression on) */
 	XVTEP_EV__MAX,
 };
 
@@ -308,6 +314,8 @@ static const char *const xvtep_event_names[XVTEP_EV__MAX] = {
 	[XVTEP_EV_XDP_TO_TC] = "xdp_to_tc",
 	[XVTEP_EV_MOVE_FROZEN] = "move_frozen",
 	[XVTEP_EV_XDP_ENCAP] = "xdp_encap",
+	[XVTEP_EV_NEIGH_ANSWERED] = "neigh_answered",
+	[XVTEP_EV_NEIGH_FLOODED] = "neigh_flooded",
 };
 #endif
 
@@ -513,6 +521,44 @@ _Static_assert(sizeof(struct xvtep_vni_sec) == 16, "xvtep_vni_sec layout");
 _Static_assert(sizeof(struct xvtep_move) == 16, "xvtep_move layout");
 _Static_assert(sizeof(struct xvtep_mac_key) == 8, "xvtep_mac_key layout");
 _Static_assert(sizeof(struct xvtep_mirror_rate) == 32, "xvtep_mirror_rate layout");
+
+/* ------------------------------------------------------------ neighbour suppression */
+
+/*
+ * xvtep_neigh: HASH (preallocated), key {vni, family, address} -> the MAC
+ * that answers ARP requests / Neighbour Solicitations for the address on
+ * VNIs with XVTEP_VNI_F_NEIGH_SUPPRESS. Static entries come from
+ * `xvtepctl neigh add`; snooped ones from the VMs' own ARP and ND, aged by
+ * the sweep like dynamic FDB entries and never written over a static or
+ * EVPN entry. A full map refuses new snooped entries.
+ */
+#define XVTEP_MAP_NEIGH		"xvtep_neigh"
+#define XVTEP_NEIGH_SIZE	65536
+
+#define XVTEP_NEIGH_AF_INET	2	/* AF_INET: addr[0..3], the rest 0 */
+#define XVTEP_NEIGH_AF_INET6	10	/* AF_INET6 */
+
+struct xvtep_neigh_key {
+	__u32 vni;
+	__u8 family;		/* XVTEP_NEIGH_AF_* */
+	__u8 pad[3];		/* always 0 */
+	__u8 addr[16];		/* network byte order */
+};
+
+#define XVTEP_NEIGH_F_STATIC	(1U << 0)	/* xvtepctl neigh add */
+#define XVTEP_NEIGH_F_SNOOPED	(1U << 1)	/* learned from a VM's ARP/ND; ages */
+#define XVTEP_NEIGH_F_EVPN	(1U << 2)	/* reserved: a BGP EVPN agent's route */
+
+struct xvtep_neigh_entry {
+	__u8 mac[6];
+	__u16 flags;		/* XVTEP_NEIGH_F_* */
+	__u32 ifindex;		/* snooped: the port it came from; else 0 */
+	__u32 pad;
+	__u64 updated_ns;	/* CLOCK_MONOTONIC of the last refresh (snooped) or write */
+};
+
+_Static_assert(sizeof(struct xvtep_neigh_key) == 24, "xvtep_neigh_key layout");
+_Static_assert(sizeof(struct xvtep_neigh_entry) == 24, "xvtep_neigh_entry layout");
 
 /* ------------------------------------------------------------ event stream */
 

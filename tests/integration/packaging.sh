@@ -338,7 +338,7 @@ completion()
 {
 	local T=completion
 	check_eq "$T: xvtepctl objects" "$(complete_words xvtepctl "")" \
-		"fdb help metrics mirror monitor peer port save stats vni "
+		"fdb help metrics mirror monitor neigh peer port save stats vni "
 	check_eq "$T: xvtepctl vni commands" "$(complete_words xvtepctl vni "")" "add del help replace set show "
 	check_eq "$T: xvtepctl keywords not given yet" \
 		"$(complete_words xvtepctl fdb add 02:00:00:00:00:01 vni 100 "")" "dev remote "

@@ -1323,6 +1323,7 @@ static void test_xdp_mirror_shapes(void)
 void test_malformed(void);	/* malformed.c */
 void test_xdp_port(void);	/* xdp_port.c */
 void events_tests(void);	/* events.c */
+void neigh_tests(void);	/* neigh.c */
 
 int main(int argc, char **argv)
 {
@@ -1362,6 +1363,7 @@ int main(int argc, char **argv)
 	test_malformed();
 	security_tests();
 	events_tests();
+	neigh_tests();
 	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed ? 1 : 0;
 }
