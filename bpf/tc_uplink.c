@@ -13,6 +13,7 @@ static __always_inline int tc_flood_local(struct __sk_buff *skb, __u32 vni,
 {
 	__u32 nr = vcfg->nr_ports;
 	__u32 len = skb->len;
+	int verdict;
 
 	if (nr == 0 || nr > XVTEP_MAX_VNI_PORTS) {
 		count_drop(st, vni, XVTEP_DROP_NO_DEST);
@@ -28,9 +29,10 @@ static __always_inline int tc_flood_local(struct __sk_buff *skb, __u32 vni,
 		count_rx(st, len);
 		/* The last copy is the original: no clone, and no "drop" for it. */
 		if (i == nr - 1)
-			return bpf_redirect(ifindex, 0);
-		if (bpf_clone_redirect(skb, ifindex, 0))
-			count_drop(st, vni, XVTEP_DROP_REDIRECT_FAILED);
+			return vlan_redirect(skb, vcfg, vni, ifindex, st);
+		verdict = vlan_clone_redirect(skb, vcfg, vni, ifindex);
+		if (verdict)
+			count_drop(st, vni, verdict);
 	}
 	return TC_ACT_SHOT;
 }
@@ -113,7 +115,7 @@ int xvtep_tc_up(struct __sk_buff *skb)
 
 	if (ifindex) {
 		count_rx(st, skb->len);
-		return bpf_redirect(ifindex, 0);
+		return vlan_redirect(skb, vcfg, rx.vni, ifindex, st);
 	}
 	return tc_flood_local(skb, rx.vni, vcfg, st);
 }

@@ -16,6 +16,7 @@
 #include "fdb.h"
 #include "vxlan.h"
 #include "mirror.h"
+#include "vlan.h"
 
 #include "xdp_uplink.c"
 #include "tc_uplink.c"
