@@ -44,14 +44,30 @@ static __always_inline __u32 vlan_trunk_rx(struct __sk_buff *skb, const struct x
 					   __u32 in_ifindex)
 {
 	struct xvtep_vlan_key k = { .ifindex = in_ifindex };
+	__u32 vni, *mapped, proto = 0, tci = 0;
 	enum xvtep_drop reason;
-	__u32 vni, *mapped;
 
-	if (skb->vlan_present && skb->vlan_proto != bpf_htons(ETH_P_8021Q)) {
+	if (skb->vlan_present) {
+		proto = skb->vlan_proto;
+		tci = skb->vlan_tci;
+	} else {
+		/* A tag still in the frame: one handed to TC without the
+		 * receive path's untagging (BPF_PROG_TEST_RUN does that). */
+		void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
+		struct ethhdr *eth = data;
+		__be16 *t = data + ETH_HLEN;
+
+		if ((void *)(t + 1) <= data_end && (eth->h_proto == bpf_htons(ETH_P_8021Q) ||
+						     eth->h_proto == bpf_htons(ETH_P_8021AD))) {
+			proto = eth->h_proto;
+			tci = bpf_ntohs(*t);
+		}
+	}
+	if (proto && proto != bpf_htons(ETH_P_8021Q)) {
 		reason = XVTEP_DROP_VLAN_QINQ;
 		goto drop;
 	}
-	k.id = skb->vlan_present ? skb->vlan_tci & VLAN_VID_MASK : 0;
+	k.id = tci & VLAN_VID_MASK;
 	if (k.id) {
 		mapped = bpf_map_lookup_elem(&xvtep_vlan_in, &k);
 		if (!mapped) {
@@ -68,7 +84,7 @@ static __always_inline __u32 vlan_trunk_rx(struct __sk_buff *skb, const struct x
 	}
 	/* A second tag, if any, becomes the offloaded one: the port program
 	 * then refuses it as inner_vlan, as on an access port. */
-	if (skb->vlan_present && bpf_skb_vlan_pop(skb)) {
+	if (proto && bpf_skb_vlan_pop(skb)) {
 		reason = XVTEP_DROP_MALFORMED;
 		goto drop;
 	}

@@ -1320,6 +1320,7 @@ static void test_xdp_mirror_shapes(void)
 void test_malformed(void);	/* malformed.c */
 void test_xdp_port(void);	/* xdp_port.c */
 void events_tests(void);	/* events.c */
+void test_vlan(void);		/* vlan.c */
 
 int main(int argc, char **argv)
 {
@@ -1356,6 +1357,7 @@ int main(int argc, char **argv)
 	test_mirror_shapes();
 	test_xdp_mirror_shapes();
 	test_xdp_port();
+	test_vlan();
 	test_malformed();
 	security_tests();
 	events_tests();
