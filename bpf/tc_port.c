@@ -212,7 +212,6 @@ static __always_inline int port_flood(struct __sk_buff *skb, __u32 vni, const st
 	__u32 nr_ports = vcfg->nr_ports, nr_remotes = vcfg->nr_remotes;
 	__be32 group = vcfg->group;
 	__u32 nr_targets, t = 0;
-	int verdict;
 
 	if (nr_ports > XVTEP_MAX_VNI_PORTS)
 		nr_ports = XVTEP_MAX_VNI_PORTS;
@@ -230,9 +229,7 @@ static __always_inline int port_flood(struct __sk_buff *skb, __u32 vni, const st
 		if (ifindex == in_ifindex)
 			continue;
 		count_local(st, skb->len);
-		verdict = vlan_clone_redirect(skb, vcfg, vni, ifindex);
-		if (verdict)
-			count_drop(st, vni, verdict);
+		vlan_flood_copy(skb, vcfg, vni, ifindex, st);
 	}
 	if (!nr_targets)
 		return TC_ACT_SHOT;	/* the local copies were the whole job */
@@ -281,9 +278,9 @@ int xvtep_tc_port(struct __sk_buff *skb)
 	mirror_copies(skb, port->mirror_rx, XVTEP_MIRROR_DIR_RX);
 	vni = port->vni;
 	if (port->flags & XVTEP_PORT_F_TRUNK) {
-		vni = vlan_trunk_rx(skb, port, in_ifindex);
+		vni = vlan_trunk_rx(skb, port->vni, in_ifindex);
 		if (!vni)
-			return TC_ACT_SHOT;
+			return TC_ACT_SHOT;	/* refused, counted */
 	}
 	/* Only now: a clone_redirect or a tag's removal invalidates earlier
 	 * packet pointers. */

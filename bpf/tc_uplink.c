@@ -13,7 +13,6 @@ static __always_inline int tc_flood_local(struct __sk_buff *skb, __u32 vni,
 {
 	__u32 nr = vcfg->nr_ports;
 	__u32 len = skb->len;
-	int verdict;
 
 	if (nr == 0 || nr > XVTEP_MAX_VNI_PORTS) {
 		count_drop(st, vni, XVTEP_DROP_NO_DEST);
@@ -30,9 +29,7 @@ static __always_inline int tc_flood_local(struct __sk_buff *skb, __u32 vni,
 		/* The last copy is the original: no clone, and no "drop" for it. */
 		if (i == nr - 1)
 			return vlan_redirect(skb, vcfg, vni, ifindex, st);
-		verdict = vlan_clone_redirect(skb, vcfg, vni, ifindex);
-		if (verdict)
-			count_drop(st, vni, verdict);
+		vlan_flood_copy(skb, vcfg, vni, ifindex, st);
 	}
 	return TC_ACT_SHOT;
 }

@@ -33,20 +33,23 @@ struct {
 } xvtep_vlan_out SEC(".maps");
 
 /*
- * The VNI of a frame received on trunk PORT (ifindex IN_IFINDEX), its tag
- * removed: a mapped 802.1Q VID, or the native VNI for an untagged or
- * priority-tagged (VID 0) frame. 0 = dropped here and counted on the global
- * slot: no VNI yet. An 802.1ad outer tag is refused: the gateway maps
- * customer tags only, and a service tag's inner tag would otherwise be
- * taken for the VNI's own frame.
+ * The VNI of a frame received on trunk IN_IFINDEX, its tag removed: a
+ * mapped 802.1Q VID, or NATIVE (0 = none) for an untagged or priority-tagged
+ * (VID 0) frame. 0 = dropped here and counted on the global slot: no VNI
+ * yet. An 802.1ad outer tag is refused: the gateway maps customer tags
+ * only, and a service tag's inner tag would otherwise be taken for the
+ * VNI's own frame. The functions here that are global are checked once by
+ * the verifier: inlined into the port program's paths and flood loops they
+ * multiplied its states (on 6.1 that program is near the limit).
  */
-static __always_inline __u32 vlan_trunk_rx(struct __sk_buff *skb, const struct xvtep_port *port,
-					   __u32 in_ifindex)
+__attribute__((noinline)) __u32 vlan_trunk_rx(struct __sk_buff *skb, __u32 native, __u32 in_ifindex)
 {
 	struct xvtep_vlan_key k = { .ifindex = in_ifindex };
 	__u32 vni, *mapped, proto = 0, tci = 0;
 	enum xvtep_drop reason;
 
+	if (!skb)
+		return 0;
 	if (skb->vlan_present) {
 		proto = skb->vlan_proto;
 		tci = skb->vlan_tci;
@@ -76,7 +79,7 @@ static __always_inline __u32 vlan_trunk_rx(struct __sk_buff *skb, const struct x
 		}
 		vni = *mapped;
 	} else {
-		vni = port->vni;
+		vni = native;
 		if (!vni) {
 			reason = XVTEP_DROP_VLAN_UNTAGGED;
 			goto drop;
@@ -94,16 +97,17 @@ drop:
 	return 0;
 }
 
-/* Tag the frame for port IFINDEX in VNI: 1 tagged, 0 nothing to do (an
- * access port, or the trunk's native VNI), -1 failed (the frame must not go
- * out untagged: it would land in the trunk's native VLAN). */
-static __always_inline int vlan_tx_tag(struct __sk_buff *skb, const struct xvtep_vni *vcfg,
-				       __u32 vni, __u32 ifindex)
+/* Tag the frame for port IFINDEX in VNI (VFLAGS: the VNI's xvtep_vni.flags):
+ * 1 tagged, 0 nothing to do (an access port, or the trunk's native VNI), -1
+ * failed (the frame must not go out untagged: it would land in the trunk's
+ * native VLAN). */
+__attribute__((noinline)) int vlan_tx_tag(struct __sk_buff *skb, __u32 vni, __u32 vflags,
+					   __u32 ifindex)
 {
 	struct xvtep_vlan_key k = { .ifindex = ifindex, .id = vni };
 	__u32 *vid;
 
-	if (!(vcfg->flags & XVTEP_VNI_F_TAGGED))
+	if (!skb || !(vflags & XVTEP_VNI_F_TAGGED))
 		return 0;
 	vid = bpf_map_lookup_elem(&xvtep_vlan_out, &k);
 	if (!vid)
@@ -112,14 +116,15 @@ static __always_inline int vlan_tx_tag(struct __sk_buff *skb, const struct xvtep
 }
 
 /* One flood copy to port IFINDEX, tagged as that port carries VNI; the tag
- * comes off again before the next copy. 0 or a drop reason. */
-static __always_inline int vlan_clone_redirect(struct __sk_buff *skb, const struct xvtep_vni *vcfg,
-					       __u32 vni, __u32 ifindex)
+ * comes off again before the next copy. 0 or a drop reason. Global, so the
+ * flood loops see one result instead of the tagged and untagged paths. */
+__attribute__((noinline)) int vlan_clone_redirect(struct __sk_buff *skb, __u32 vni, __u32 vflags,
+						   __u32 ifindex)
 {
-	int tagged = vlan_tx_tag(skb, vcfg, vni, ifindex);
+	int tagged = vlan_tx_tag(skb, vni, vflags, ifindex);
 	long err;
 
-	if (tagged < 0)
+	if (!skb || tagged < 0)
 		return XVTEP_DROP_ENCAP_FAILED;
 	err = bpf_clone_redirect(skb, ifindex, 0);
 	if (tagged)
@@ -127,11 +132,24 @@ static __always_inline int vlan_clone_redirect(struct __sk_buff *skb, const stru
 	return err ? XVTEP_DROP_REDIRECT_FAILED : 0;
 }
 
+/* A flood copy, its failure counted. The reasons are constants here: an
+ * index the verifier cannot bound would be refused. */
+static __always_inline void vlan_flood_copy(struct __sk_buff *skb, const struct xvtep_vni *vcfg,
+					    __u32 vni, __u32 ifindex, struct xvtep_stats *st)
+{
+	int err = vlan_clone_redirect(skb, vni, vcfg->flags, ifindex);
+
+	if (err == XVTEP_DROP_ENCAP_FAILED)
+		count_drop(st, vni, XVTEP_DROP_ENCAP_FAILED);
+	else if (err)
+		count_drop(st, vni, XVTEP_DROP_REDIRECT_FAILED);
+}
+
 /* The frame itself to port IFINDEX (tagged for a trunk): a TC verdict. */
 static __always_inline int vlan_redirect(struct __sk_buff *skb, const struct xvtep_vni *vcfg,
 					 __u32 vni, __u32 ifindex, struct xvtep_stats *st)
 {
-	if (vlan_tx_tag(skb, vcfg, vni, ifindex) < 0) {
+	if (vlan_tx_tag(skb, vni, vcfg->flags, ifindex) < 0) {
 		count_drop(st, vni, XVTEP_DROP_ENCAP_FAILED);
 		return TC_ACT_SHOT;
 	}
