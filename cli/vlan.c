@@ -35,6 +35,14 @@ __u32 trunk_vid_of(__u32 ifindex, __u32 vni)
 	return bpf_map_lookup_elem(ctl.maps.vlan_out, &k, &vid) ? 0 : vid;
 }
 
+/* The VNI that VID on trunk IFINDEX maps to, in *VNI: true if mapped. */
+static bool vid_mapped(__u32 ifindex, __u32 vid, __u32 *vni)
+{
+	struct xvtep_vlan_key k = { .ifindex = ifindex, .id = vid };
+
+	return !bpf_map_lookup_elem(ctl.maps.vlan_in, &k, vni);
+}
+
 static int vlan_cmp(const void *a, const void *b)
 {
 	const struct vlan_map *x = a, *y = b;
@@ -89,6 +97,25 @@ static bool vni_tagged_anywhere(__u32 vni)
 	return false;
 }
 
+/* Can trunk IFINDEX carry VNI (read into *OLD) under a VID of its own? */
+static int trunk_vni_free(const char *dev, __u32 ifindex, const struct xvtep_port *port,
+			  __u32 vni, struct xvtep_vni *old)
+{
+	__u32 cur;
+
+	if (vni_get(vni, old))
+		return xv_err("VNI %u does not exist", vni);
+	if (port->vni == vni)
+		return xv_err("VNI %u is the native VNI of %s: a VNI is carried once per trunk",
+			      vni, dev);
+	if ((cur = trunk_vid_of(ifindex, vni)))
+		return xv_err("VNI %u is already carried by %s as VID %u: a VNI is carried once "
+			      "per trunk", vni, dev, cur);
+	if (old->nr_ports >= XVTEP_MAX_VNI_PORTS)
+		return xv_err("VNI %u already has the maximum of %d ports", vni, XVTEP_MAX_VNI_PORTS);
+	return 0;
+}
+
 /*
  * Map VID on trunk IFINDEX to VNI. Egress first (the tag is known before
  * the trunk is in the VNI's flood list), ingress last (nothing enters the
@@ -103,18 +130,10 @@ static int trunk_map_add(const char *dev, __u32 ifindex, const struct xvtep_port
 	__u32 cur;
 	int err;
 
-	if (!bpf_map_lookup_elem(ctl.maps.vlan_in, &in, &cur))
+	if (vid_mapped(ifindex, vid, &cur))
 		return xv_err("VID %u on %s already maps to VNI %u", vid, dev, cur);
-	if (vni_get(vni, &old))
-		return xv_err("VNI %u does not exist", vni);
-	if (port->vni == vni)
-		return xv_err("VNI %u is the native VNI of %s: a VNI is carried once per trunk",
-			      vni, dev);
-	if ((cur = trunk_vid_of(ifindex, vni)))
-		return xv_err("VNI %u is already carried by %s as VID %u: a VNI is carried once "
-			      "per trunk", vni, dev, cur);
-	if (old.nr_ports >= XVTEP_MAX_VNI_PORTS)
-		return xv_err("VNI %u already has the maximum of %d ports", vni, XVTEP_MAX_VNI_PORTS);
+	if (trunk_vni_free(dev, ifindex, port, vni, &old))
+		return -1;
 	if (bpf_map_update_elem(ctl.maps.vlan_out, &out, &vid, BPF_NOEXIST))
 		return errno == E2BIG ? xv_err("too many VLAN mappings (%d)", XVTEP_MAX_VLAN_MAPS) :
 		       xv_err_errno(errno, "cannot write %s", XVTEP_MAP_VLAN_OUT);
@@ -239,20 +258,21 @@ static int vlan_add(int argc, char **argv)
 	return trunk_map_add(a.dev, a.ifindex, &a.port, a.vid, a.vni);
 }
 
-/* Add, or move the VID to VNI (a VID mapped there already: nothing to do). */
+/* Add, or move the VID to VNI (a VID mapped there already: nothing to do).
+ * The new VNI is checked before the old mapping goes. */
 static int vlan_replace(int argc, char **argv)
 {
-	struct xvtep_vlan_key in;
+	struct xvtep_vni old;
 	struct vlan_args a;
 	__u32 cur;
 
 	if (parse_vlan_args("replace", argc, argv, true, &a))
 		return -1;
-	in = (struct xvtep_vlan_key){ .ifindex = a.ifindex, .id = a.vid };
-	if (!bpf_map_lookup_elem(ctl.maps.vlan_in, &in, &cur)) {
+	if (vid_mapped(a.ifindex, a.vid, &cur)) {
 		if (cur == a.vni)
 			return 0;
-		if (trunk_map_del(a.dev, a.ifindex, a.vid, cur))
+		if (trunk_vni_free(a.dev, a.ifindex, &a.port, a.vni, &old) ||
+		    trunk_map_del(a.dev, a.ifindex, a.vid, cur))
 			return -1;
 	}
 	return trunk_map_add(a.dev, a.ifindex, &a.port, a.vid, a.vni);
@@ -260,14 +280,12 @@ static int vlan_replace(int argc, char **argv)
 
 static int vlan_del(int argc, char **argv)
 {
-	struct xvtep_vlan_key in;
 	struct vlan_args a;
 	__u32 vni;
 
 	if (parse_vlan_args("del", argc, argv, false, &a))
 		return -1;
-	in = (struct xvtep_vlan_key){ .ifindex = a.ifindex, .id = a.vid };
-	if (bpf_map_lookup_elem(ctl.maps.vlan_in, &in, &vni))
+	if (!vid_mapped(a.ifindex, a.vid, &vni))
 		return xv_err("VID %u is not mapped on %s", a.vid, a.dev);
 	return trunk_map_del(a.dev, a.ifindex, a.vid, vni);
 }
