@@ -7,6 +7,9 @@
  * packet copy, and a veth peer or a NIC puts it on the wire. XDP sees no
  * offloaded tag and cannot tag per port: trunks are TC-only (lib/maps.c
  * keeps them out of xvtep_devmap, xdp_port.c passes their frames).
+ * The noinline functions are global: the verifier checks each once, where
+ * inlined into the port program's paths and flood loops they multiplied its
+ * states (581k verified instructions instead of 347k).
  */
 #ifndef XVTEP_BPF_VLAN_H
 #define XVTEP_BPF_VLAN_H
@@ -38,9 +41,7 @@ struct {
  * (VID 0) frame. 0 = dropped here and counted on the global slot: no VNI
  * yet. An 802.1ad outer tag is refused: the gateway maps customer tags
  * only, and a service tag's inner tag would otherwise be taken for the
- * VNI's own frame. The functions here that are global are checked once by
- * the verifier: inlined into the port program's paths and flood loops they
- * multiplied its states (on 6.1 that program is near the limit).
+ * VNI's own frame.
  */
 __attribute__((noinline)) __u32 vlan_trunk_rx(struct __sk_buff *skb, __u32 native, __u32 in_ifindex)
 {
@@ -116,8 +117,7 @@ __attribute__((noinline)) int vlan_tx_tag(struct __sk_buff *skb, __u32 vni, __u3
 }
 
 /* One flood copy to port IFINDEX, tagged as that port carries VNI; the tag
- * comes off again before the next copy. 0 or a drop reason. Global, so the
- * flood loops see one result instead of the tagged and untagged paths. */
+ * comes off again before the next copy. 0 or a drop reason. */
 __attribute__((noinline)) int vlan_clone_redirect(struct __sk_buff *skb, __u32 vni, __u32 vflags,
 						   __u32 ifindex)
 {
