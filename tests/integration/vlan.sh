@@ -8,7 +8,7 @@
 #        |trkp                                                      |vm2a (100)  |vm2b (200)
 #        |trk: trunk, VID 10 -> VNI 100, VID 11 -> VNI 200       [h2: xvtep]
 #   [h1: xvtep] -- vm1a(ns) .11 (access port, VNI 100)               ul .2
-#       ul .1                   mcol -- c1 [col(ns)] (SPAN)           |
+#       ul .1                   mcol -- c1 [col(ns)] (SPAN, RSPAN)    |
 #         \__________________ [ul: bridge br0] ______________________/
 #
 # 192.0.2.0/24 everywhere; VNIs 100 and 200 are isolated as VLANs 10 and 11
@@ -161,6 +161,13 @@ PYEOF
 	check_eq "$T: tshark: the SPAN copies carry VID 10 both ways" \
 		"$(tsh "$ccol" "icmp" vlan.id icmp.type)" "3 10 0|3 10 8"
 	check "$T: delete the session" xvc "$H1" mirror del 1
+	check "$T: RSPAN session VID 999 on the trunk" xvc "$H1" mirror add 2 src trk rspan dev mcol vlan 999
+	cap_start "$NS_COL" c1 "" 0 && ccol=$CAP_FILE
+	vm_ping "$T: vm2a pings v10 while mirrored by RSPAN" vm2a "$IP10" 3
+	cap_stop "$ccol"
+	check_eq "$T: tshark: RSPAN copies carry VID 999 outside the trunk's VID 10" \
+		"$(tsh "$ccol" "icmp" vlan.id icmp.type)" "3 999,10 0|3 999,10 8"
+	check "$T: delete the RSPAN session" xvc "$H1" mirror del 2
 }
 
 # xr NS ARGS... : rc and stderr of an xvtepctl command that should fail
