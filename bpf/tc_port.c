@@ -231,8 +231,7 @@ static __always_inline int port_flood(struct __sk_buff *skb, __u32 vni, const st
 		if (ifindex == in_ifindex)
 			continue;
 		count_local(st, skb->len);
-		if (bpf_clone_redirect(skb, ifindex, 0))
-			count_drop(st, vni, XVTEP_DROP_REDIRECT_FAILED);
+		vlan_flood_copy(skb, vcfg, vni, ifindex, st);
 	}
 	if (!nr_targets)
 		return TC_ACT_SHOT;	/* the local copies were the whole job */
@@ -277,12 +276,19 @@ int xvtep_tc_port(struct __sk_buff *skb)
 		count_drop_src(stats_get(NULL), 0, XVTEP_DROP_PORT_UNKNOWN, 0, in_ifindex);
 		return TC_ACT_SHOT;
 	}
+	/* Copies show the frame as on the wire, a trunk's tag included. */
 	mirror_copies(skb, port->mirror_rx, XVTEP_MIRROR_DIR_RX);
-	/* Only now: a clone_redirect invalidates earlier packet pointers. */
+	vni = port->vni;
+	if (port->flags & XVTEP_PORT_F_TRUNK) {
+		vni = vlan_trunk_rx(skb, port->vni, in_ifindex);
+		if (!vni)
+			return TC_ACT_SHOT;	/* refused, counted */
+	}
+	/* Only now: a clone_redirect or a tag's removal invalidates earlier
+	 * packet pointers. */
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	eth = data;
-	vni = port->vni;
 	vcfg = bpf_map_lookup_elem(&xvtep_vnis, &vni);
 	st = stats_get(vcfg);
 	if (!vcfg) {
@@ -332,7 +338,7 @@ int xvtep_tc_port(struct __sk_buff *skb)
 			return TC_ACT_SHOT;
 		}
 		count_local(st, skb->len);
-		return bpf_redirect(dst->ifindex, 0);
+		return vlan_redirect(skb, vcfg, vni, dst->ifindex, st);
 	}
 
 	{

@@ -28,9 +28,8 @@ static __always_inline int tc_flood_local(struct __sk_buff *skb, __u32 vni,
 		count_rx(st, len);
 		/* The last copy is the original: no clone, and no "drop" for it. */
 		if (i == nr - 1)
-			return bpf_redirect(ifindex, 0);
-		if (bpf_clone_redirect(skb, ifindex, 0))
-			count_drop(st, vni, XVTEP_DROP_REDIRECT_FAILED);
+			return vlan_redirect(skb, vcfg, vni, ifindex, st);
+		vlan_flood_copy(skb, vcfg, vni, ifindex, st);
 	}
 	return TC_ACT_SHOT;
 }
@@ -113,7 +112,7 @@ int xvtep_tc_up(struct __sk_buff *skb)
 
 	if (ifindex) {
 		count_rx(st, skb->len);
-		return bpf_redirect(ifindex, 0);
+		return vlan_redirect(skb, vcfg, rx.vni, ifindex, st);
 	}
 	return tc_flood_local(skb, rx.vni, vcfg, st);
 }

@@ -147,7 +147,9 @@ int xvtep_xdp_port(struct xdp_md *ctx)
 	int verdict;
 
 	port = bpf_map_lookup_elem(&xvtep_ports, &in_ifindex);
-	if (!port || !(port->flags & XVTEP_PORT_F_XDP_ENCAP))
+	/* A trunk's tag may be offloaded, invisible here: TC only (vlan.h). */
+	if (!port || (port->flags & (XVTEP_PORT_F_XDP_ENCAP | XVTEP_PORT_F_TRUNK)) !=
+		     XVTEP_PORT_F_XDP_ENCAP)
 		return XDP_PASS;
 	vni = port->vni;
 	vcfg = vni_lookup_cached(vni, gen);

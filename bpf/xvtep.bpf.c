@@ -18,6 +18,7 @@
 #include "neigh.h"
 #include "vxlan.h"
 #include "mirror.h"
+#include "vlan.h"
 
 #include "xdp_uplink.c"
 #include "tc_uplink.c"

@@ -48,6 +48,7 @@ int do_stats(int argc, char **argv);
 
 void usage_vni(FILE *f);
 void usage_port(FILE *f);
+void usage_port_vlan(FILE *f);
 void usage_fdb(FILE *f);
 void usage_stats(FILE *f);
 void usage_mirror(FILE *f);
@@ -110,6 +111,20 @@ void fdb_sort(struct fdb_rec *r, size_t n);
 /* Sorted u32 keys of a map (vnis/ports/stats). */
 int map_keys_u32(int fd, __u32 **out, size_t *n);
 
+/* ---- trunk ports (vlan.c) ---- */
+/* Drop IFINDEX from the VNI's dense ports[] list (port.c). */
+void vni_ports_remove(struct xvtep_vni *v, __u32 ifindex);
+/* `port vlan ...` (argv after "vlan"). */
+int port_vlan(int argc, char **argv);
+/* The VID trunk IFINDEX carries VNI as; 0 = none (untagged or not at all). */
+__u32 trunk_vid_of(__u32 ifindex, __u32 vni);
+/* Remove every VID mapping of trunk IFINDEX (port del): warnings only. */
+void trunk_maps_flush(const char *dev, __u32 ifindex);
+struct vlan_map {
+	__u32 ifindex, vid, vni;
+};
+/* The mappings of trunk IFINDEX (0: of every trunk), by ifindex and VID. */
+int vlan_maps_read(__u32 ifindex, struct vlan_map **out, size_t *n);
 /* Called by port del and vni del: remove FDB entries matching the filter,
  * fixing up learned counts. Returns the number removed or -1. */
 struct fdb_filter {

@@ -158,7 +158,7 @@ static const struct cli_obj {
 	{ .name = "vni", .cmds = vni_cmds, .usage = usage_vni,
 	  .expected = "add, set, replace, del or show", .batch = true },
 	{ .name = "port", .cmds = port_cmds, .usage = usage_port,
-	  .expected = "add, set, replace, del or show", .batch = true },
+	  .expected = "add, set, replace, del, show or vlan", .batch = true },
 	{ .name = "fdb", .cmds = fdb_cmds, .usage = usage_fdb,
 	  .expected = "add, replace, del, show or flush", .batch = true },
 	{ .name = "neigh", .alias = "neighbour", .cmds = neigh_cmds, .usage = usage_neigh,

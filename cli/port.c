@@ -16,11 +16,12 @@
 void usage_port(FILE *f)
 {
 	fprintf(f,
-		"       xvtepctl port add DEV vni VNI [encap { tc | xdp }]\n"
+		"       xvtepctl port add DEV { vni VNI [encap { tc | xdp }] | trunk [native VNI] }\n"
 		"       xvtepctl port set DEV encap { tc | xdp }\n"
-		"       xvtepctl port replace DEV vni VNI [encap { tc | xdp }]\n"
+		"       xvtepctl port replace DEV { vni VNI [encap { tc | xdp }] | trunk [native VNI] }\n"
 		"       xvtepctl port del DEV\n"
 		"       xvtepctl port show [DEV]\n");
+	usage_port_vlan(f);
 }
 
 static int link_name_path(char *buf, size_t len, const char *fmt, __u32 ifindex)
@@ -115,8 +116,7 @@ static int port_xdp_link(const char *dev, __u32 ifindex)
 	return xv_link_pin(fd, path);
 }
 
-/* Drop ifindex from the VNI's dense ports[] list. */
-static void vni_ports_remove(struct xvtep_vni *v, __u32 ifindex)
+void vni_ports_remove(struct xvtep_vni *v, __u32 ifindex)
 {
 	int i, j, n = v->nr_ports > XVTEP_MAX_VNI_PORTS ? XVTEP_MAX_VNI_PORTS : v->nr_ports;
 
@@ -191,16 +191,17 @@ static int port_enable_forwarding(const char *dev)
 	return 0;
 }
 
-/* `port add|replace DEV vni VNI [encap tc|xdp]`: the arguments, checked. */
+/* `port add|replace DEV vni VNI [encap tc|xdp]` or `... DEV trunk [native
+ * VNI]`: the arguments, checked. vni is a trunk's native VNI, 0 = none. */
 struct port_args {
 	const char *dev, *encap_arg;
 	__u32 vni;
-	bool xdp_encap;
+	bool xdp_encap, trunk;
 };
 
 static int parse_port_args(const char *cmd, int argc, char **argv, struct port_args *a)
 {
-	const char *vni_arg = NULL, *val;
+	const char *vni_arg = NULL, *native_arg = NULL, *trunk_arg = NULL, *val;
 	int i;
 
 	memset(a, 0, sizeof(*a));
@@ -217,12 +218,31 @@ static int parse_port_args(const char *cmd, int argc, char **argv, struct port_a
 		} else if (is_kw(argv[i], "encap")) {
 			if (parse_encap_kw(argc, argv, &i, &a->encap_arg, &a->xdp_encap))
 				return -1;
+		} else if (is_kw(argv[i], "trunk")) {
+			if (trunk_arg)
+				return dup_kw(argv[i]);
+			trunk_arg = argv[i];
+		} else if (is_kw(argv[i], "native")) {
+			if (native_arg)
+				return dup_kw(argv[i]);
+			if (!(val = kw_value(argc, argv, &i)) || parse_vni_arg(val, &a->vni, false))
+				return -1;
+			native_arg = val;
 		} else {
 			return xv_arg_err(argv[i], "unknown keyword");
 		}
 	}
-	if (!vni_arg)
-		return xv_arg_err(a->dev, "\"vni VNI\" is required");
+	a->trunk = trunk_arg;
+	if (trunk_arg && vni_arg)
+		return xv_arg_err(vni_arg, "a trunk has no access VNI: map VIDs with "
+				  "\"port vlan add\", untagged frames with \"native VNI\"");
+	if (native_arg && !trunk_arg)
+		return xv_arg_err(native_arg, "\"native\" is for trunks (\"trunk native VNI\")");
+	/* XDP sees no offloaded tag and cannot tag per port (bpf/vlan.h). */
+	if (trunk_arg && a->xdp_encap)
+		return xv_arg_err(a->encap_arg, "a trunk port encapsulates in TC only");
+	if (!vni_arg && !trunk_arg)
+		return xv_arg_err(a->dev, "\"vni VNI\" or \"trunk\" is required");
 	return 0;
 }
 
@@ -262,10 +282,12 @@ static int port_add(int argc, char **argv)
 	if (is_mirror_pair(ifindex))
 		return xv_arg_err(dev, "xvtep's mirror device cannot be a port");
 	if (!bpf_map_lookup_elem(ctl.maps.ports, &ifindex, &port))
-		return xv_err("device %s is already a port of VNI %u", dev, port.vni);
-	if (vni_get(vni, &old))
+		return port.flags & XVTEP_PORT_F_TRUNK ?
+		       xv_err("device %s is already a trunk port", dev) :
+		       xv_err("device %s is already a port of VNI %u", dev, port.vni);
+	if (vni && vni_get(vni, &old))
 		return xv_err("VNI %u does not exist", vni);
-	if (old.nr_ports >= XVTEP_MAX_VNI_PORTS)
+	if (vni && old.nr_ports >= XVTEP_MAX_VNI_PORTS)
 		return xv_err("VNI %u already has the maximum of %d ports", vni, XVTEP_MAX_VNI_PORTS);
 	if (link_name_path(xdp_path, sizeof(xdp_path), XVTEP_LINK_PORT_XDP_FMT, ifindex))
 		return -1;
@@ -296,6 +318,8 @@ static int port_add(int argc, char **argv)
 	memset(&port, 0, sizeof(port));
 	port.vni = vni;
 	port.flags = xdp_encap ? XVTEP_PORT_F_XDP_ENCAP : 0;
+	if (pa.trunk)
+		port.flags |= XVTEP_PORT_F_TRUNK;
 	if (bpf_map_update_elem(ctl.maps.ports, &ifindex, &port, BPF_NOEXIST)) {
 		if (errno == E2BIG)
 			xv_err("cannot add port %s: too many ports", dev);
@@ -309,13 +333,16 @@ static int port_add(int argc, char **argv)
 		ret = -1;
 		goto undo_port;
 	}
-	v = old;
-	v.ports[v.nr_ports++] = ifindex;
-	ret = vni_put(vni, &v, BPF_EXIST);
-	if (ret) {
-		xv_err_errno(ret, "cannot update VNI %u", vni);
-		ret = -1;
-		goto undo_devmap;
+	/* A trunk without native VNI joins VNIs with its VID mappings only. */
+	if (vni) {
+		v = old;
+		v.ports[v.nr_ports++] = ifindex;
+		ret = vni_put(vni, &v, BPF_EXIST);
+		if (ret) {
+			xv_err_errno(ret, "cannot update VNI %u", vni);
+			ret = -1;
+			goto undo_devmap;
+		}
 	}
 	ret = -1;
 	if (port_enable_forwarding(dev))
@@ -336,7 +363,8 @@ undo_eg_link:
 undo_link:
 	xv_tc_detach(ctl.pin, ctl.maps.feat_off, XV_TC_PORT, ifindex);
 undo_vni:
-	vni_put(vni, &old, BPF_EXIST);
+	if (vni)
+		vni_put(vni, &old, BPF_EXIST);
 undo_devmap:
 	bpf_map_delete_elem(ctl.maps.devmap, &ifindex);
 undo_port:
@@ -387,11 +415,13 @@ static int port_del(int argc, char **argv)
 				strerror(-err));
 	}
 
-	if (!vni_get(port.vni, &v)) {
+	if (port.vni && !vni_get(port.vni, &v)) {
 		vni_ports_remove(&v, ifindex);
 		if (vni_put(port.vni, &v, BPF_EXIST))
 			fprintf(stderr, "Warning: cannot update VNI %u port list\n", port.vni);
 	}
+	if (port.flags & XVTEP_PORT_F_TRUNK)
+		trunk_maps_flush(dev, ifindex);
 	bpf_map_delete_elem(ctl.maps.devmap, &ifindex);
 	ownmac_port_del(ifindex);
 	if (bpf_map_delete_elem(ctl.maps.ports, &ifindex) && errno != ENOENT)
@@ -459,6 +489,8 @@ static int port_set(int argc, char **argv)
 		return -1;
 	if (bpf_map_lookup_elem(ctl.maps.ports, &ifindex, &port))
 		return xv_err("device %s is not a port", dev);
+	if (xdp && (port.flags & XVTEP_PORT_F_TRUNK))
+		return xv_arg_err(encap_arg, "a trunk port encapsulates in TC only");
 	return port_encap_apply(dev, ifindex, &port, xdp);
 }
 
@@ -472,28 +504,36 @@ static int port_move(const char *dev, __u32 ifindex, struct xvtep_port *pp, __u3
 	struct xvtep_vni v, old;
 	int ret;
 
-	if (vni_get(vni, &v))
+	/* A trunk's native VNI (0 = none): never one it carries tagged. */
+	if (vni && (ret = trunk_vid_of(ifindex, vni)))
+		return xv_err("VNI %u is already carried by %s as VID %u: a VNI is carried once "
+			      "per trunk", vni, dev, ret);
+	if (vni && vni_get(vni, &v))
 		return xv_err("VNI %u does not exist", vni);
-	if (v.nr_ports >= XVTEP_MAX_VNI_PORTS)
+	if (vni && v.nr_ports >= XVTEP_MAX_VNI_PORTS)
 		return xv_err("VNI %u already has the maximum of %d ports", vni, XVTEP_MAX_VNI_PORTS);
-	v.ports[v.nr_ports++] = ifindex;
-	ret = vni_put(vni, &v, BPF_EXIST);
-	if (ret)
-		return xv_err_errno(ret, "cannot update VNI %u", vni);
+	if (vni) {
+		v.ports[v.nr_ports++] = ifindex;
+		ret = vni_put(vni, &v, BPF_EXIST);
+		if (ret)
+			return xv_err_errno(ret, "cannot update VNI %u", vni);
+	}
 	port.vni = vni;
 	if (bpf_map_update_elem(ctl.maps.ports, &ifindex, &port, BPF_EXIST)) {
 		ret = xv_err_errno(errno, "cannot update port %s", dev);
-		vni_ports_remove(&v, ifindex);
-		vni_put(vni, &v, BPF_EXIST);
+		if (vni) {
+			vni_ports_remove(&v, ifindex);
+			vni_put(vni, &v, BPF_EXIST);
+		}
 		return ret;
 	}
 	*pp = port;
-	if (!vni_get(f.vni, &old)) {
+	if (f.vni && !vni_get(f.vni, &old)) {
 		vni_ports_remove(&old, ifindex);
 		if (vni_put(f.vni, &old, BPF_EXIST))
 			fprintf(stderr, "Warning: cannot update VNI %u port list\n", f.vni);
 	}
-	if (fdb_remove(&f) < 0)
+	if (f.vni && fdb_remove(&f) < 0)
 		fprintf(stderr, "Warning: FDB entries of port %s in VNI %u may remain\n", dev, f.vni);
 	return 0;
 }
@@ -519,6 +559,11 @@ static int port_replace(int argc, char **argv)
 		return port_add(argc, argv);
 	if (pa.xdp_encap && xdp_encap_possible(pa.encap_arg))
 		return -1;
+	/* An access port and a trunk are not one another's replacement:
+	 * the mappings and FDB entries would have to change meaning. */
+	if (pa.trunk != !!(port.flags & XVTEP_PORT_F_TRUNK))
+		return xv_err("device %s is %s port: delete it first", pa.dev,
+			      pa.trunk ? "an access" : "a trunk");
 	if (port.vni != pa.vni && port_move(pa.dev, ifindex, &port, pa.vni))
 		return -1;
 	return port_encap_apply(pa.dev, ifindex, &port, pa.xdp_encap);
@@ -527,6 +572,11 @@ static int port_replace(int argc, char **argv)
 static const char *encap_name(const struct xvtep_port *port)
 {
 	return port->flags & XVTEP_PORT_F_XDP_ENCAP ? "xdp" : "tc";
+}
+
+static const char *mode_name(const struct xvtep_port *port)
+{
+	return port->flags & XVTEP_PORT_F_TRUNK ? "trunk" : "access";
 }
 
 static int port_show(int argc, char **argv)
@@ -554,7 +604,7 @@ static int port_show(int argc, char **argv)
 	if (jw)
 		jw_start_array(jw);
 	else
-		printf("%-16s %-8s %-8s %s\n", "DEV", "IFINDEX", "VNI", "ENCAP");
+		printf("%-16s %-8s %-8s %-6s %s\n", "DEV", "IFINDEX", "VNI", "ENCAP", "MODE");
 	for (i = 0; i < n; i++) {
 		if (dev && keys[i] != want)
 			continue;
@@ -566,10 +616,16 @@ static int port_show(int argc, char **argv)
 			jw_uint_field(jw, "ifindex", keys[i]);
 			jw_uint_field(jw, "vni", port.vni);
 			jw_string_field(jw, "encap", encap_name(&port));
+			jw_string_field(jw, "mode", mode_name(&port));
 			jw_end_object(jw);
 		} else {
-			printf("%-16s %-8u %-8u %s\n", ifname(keys[i]), keys[i], port.vni,
-			       encap_name(&port));
+			/* A trunk's VNI is its native one: "-" without. */
+			char vni[12] = "-";
+
+			if (port.vni)
+				snprintf(vni, sizeof(vni), "%u", port.vni);
+			printf("%-16s %-8u %-8s %-6s %s\n", ifname(keys[i]), keys[i], vni,
+			       encap_name(&port), mode_name(&port));
 		}
 	}
 	if (jw) {
@@ -586,5 +642,6 @@ const struct cli_cmd port_cmds[] = {
 	{ "set", port_set },
 	{ "replace", port_replace },
 	{ "del", port_del }, { "delete", port_del },
+	{ "vlan", port_vlan },
 	{ NULL, NULL },
 };

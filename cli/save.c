@@ -78,6 +78,23 @@ static void save_vni(__u32 vni, const struct xvtep_vni *v)
 	       sec.move_hold);
 }
 
+/* A trunk, then its VID mappings (replace: replaying onto a live instance works). */
+static void save_trunk(const char *dev, __u32 ifindex, const struct xvtep_port *port)
+{
+	struct vlan_map *r;
+	size_t n, i;
+
+	printf("port replace %s trunk", dev);
+	if (port->vni)
+		printf(" native %u", port->vni);
+	printf("\n");
+	if (vlan_maps_read(ifindex, &r, &n))
+		return;
+	for (i = 0; i < n; i++)
+		printf("port vlan replace %s vid %u vni %u\n", dev, r[i].vid, r[i].vni);
+	free(r);
+}
+
 static void save_port(__u32 ifindex)
 {
 	struct xvtep_port port;
@@ -85,8 +102,11 @@ static void save_port(__u32 ifindex)
 
 	if (bpf_map_lookup_elem(ctl.maps.ports, &ifindex, &port) || !(dev = dev_name(ifindex, "port")))
 		return;
-	printf("port replace %s vni %u encap %s\n", dev, port.vni,
-	       port.flags & XVTEP_PORT_F_XDP_ENCAP ? "xdp" : "tc");
+	if (port.flags & XVTEP_PORT_F_TRUNK)
+		save_trunk(dev, ifindex, &port);
+	else
+		printf("port replace %s vni %u encap %s\n", dev, port.vni,
+		       port.flags & XVTEP_PORT_F_XDP_ENCAP ? "xdp" : "tc");
 }
 
 /* VNIs by number; then the ports, VNI by VNI in the order of each VNI's

@@ -561,8 +561,10 @@ static int vni_del(int argc, char **argv)
 		for (i = 0; i < v.nr_ports && i < XVTEP_MAX_VNI_PORTS && off < sizeof(list); i++)
 			off += snprintf(list + off, sizeof(list) - off, "%s%s", i ? " " : "",
 					ifname(v.ports[i]));
-		return xv_err("VNI %u still has ports (%s): delete them first with \"xvtepctl port del DEV\"",
-			      vni, list);
+		/* Trunks are in the list too (a VID mapped to the VNI): the same
+		 * refusal, since the mapping would name a VNI that is gone. */
+		return xv_err("VNI %u still has ports (%s): delete them first with \"xvtepctl port del DEV\""
+			      " (a trunk: \"xvtepctl port vlan del DEV vid VID\")", vni, list);
 	}
 	/* Unpublish first so the dataplane stops learning into it, then clear what it owned. */
 	ctl.dirty = true;

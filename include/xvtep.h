@@ -123,6 +123,9 @@ struct xvtep_meta {
  * answered from xvtep_neigh when it holds the target; bindings are also
  * snooped from the VMs' ARP and ND (docs/neigh-suppression.md). */
 #define XVTEP_VNI_F_NEIGH_SUPPRESS	(1U << 3)
+/* Some trunk carries the VNI tagged (an xvtep_vlan_out entry): only then do
+ * deliveries look the VID up, access-only VNIs pay nothing. */
+#define XVTEP_VNI_F_TAGGED	(1U << 4)
 
 /* xvtep_vnis: key __u32 vni (host order). */
 struct xvtep_vni {
@@ -152,6 +155,10 @@ struct xvtep_vstate {
 /* Encapsulate the VM's frames in XDP on the port (`port add|set ... encap xdp`):
  * xvtep_xdp_port runs on it, linked at links/port_xdp_<ifindex>. */
 #define XVTEP_PORT_F_XDP_ENCAP	(1U << 1)
+/* A trunk (docs/vlan-gateway.md): 802.1Q VIDs map to VNIs through
+ * xvtep_vlan_in/xvtep_vlan_out; the port's vni is its native VNI (untagged
+ * frames), 0 = none. Never in the XDP devmap: XDP cannot tag per port. */
+#define XVTEP_PORT_F_TRUNK	(1U << 2)
 
 /* xvtep_ports: key __u32 ifindex. */
 struct xvtep_port {
@@ -202,6 +209,9 @@ enum xvtep_drop {
 	XVTEP_DROP_PEER_DENIED,		/* outer source not in the VNI's VTEP allow-list */
 	XVTEP_DROP_MAC_FROZEN,		/* source MAC claimed from elsewhere while its entry is frozen */
 	XVTEP_DROP_OWN_MAC,		/* source MAC is the uplink's or a port's own */
+	XVTEP_DROP_VLAN_UNTAGGED,	/* untagged (or priority-tagged) on a trunk without native VNI */
+	XVTEP_DROP_VLAN_UNMAPPED,	/* 802.1Q VID without a VNI on this trunk */
+	XVTEP_DROP_VLAN_QINQ,		/* 802.1ad (S-tag) outer tag on a trunk */
 	XVTEP_DROP__MAX,
 };
 
@@ -301,6 +311,9 @@ static const char *const xvtep_drop_names[XVTEP_DROP__MAX] = {
 	[XVTEP_DROP_PEER_DENIED] = "peer_denied",
 	[XVTEP_DROP_MAC_FROZEN] = "mac_frozen",
 	[XVTEP_DROP_OWN_MAC] = "own_mac",
+	[XVTEP_DROP_VLAN_UNTAGGED] = "vlan_untagged",
+	[XVTEP_DROP_VLAN_UNMAPPED] = "vlan_unmapped",
+	[XVTEP_DROP_VLAN_QINQ] = "vlan_qinq",
 };
 
 static const char *const xvtep_event_names[XVTEP_EV__MAX] = {
@@ -559,6 +572,27 @@ struct xvtep_neigh_entry {
 
 _Static_assert(sizeof(struct xvtep_neigh_key) == 24, "xvtep_neigh_key layout");
 _Static_assert(sizeof(struct xvtep_neigh_entry) == 24, "xvtep_neigh_entry layout");
+
+/* ------------------------------------------------------------ VLAN gateway */
+
+/*
+ * Trunk ports (XVTEP_PORT_F_TRUNK) map 802.1Q VIDs to VNIs. Two HASH maps
+ * with the same key: xvtep_vlan_in {ifindex, vid} -> __u32 vni (ingress),
+ * xvtep_vlan_out {ifindex, vni} -> __u32 vid (delivery). The control plane
+ * writes both together (out first on add, last on delete), so FDB entries
+ * stay {ifindex} and a trunk is in the ports[] list of every VNI it carries.
+ */
+#define XVTEP_MAP_VLAN_IN	"xvtep_vlan_in"
+#define XVTEP_MAP_VLAN_OUT	"xvtep_vlan_out"
+#define XVTEP_MAX_VLAN_MAPS	16384
+#define XVTEP_VID_MAX		4094
+
+struct xvtep_vlan_key {
+	__u32 ifindex;
+	__u32 id;		/* vid (xvtep_vlan_in) or vni (xvtep_vlan_out) */
+};
+
+_Static_assert(sizeof(struct xvtep_vlan_key) == 8, "xvtep_vlan_key layout");
 
 /* ------------------------------------------------------------ event stream */
 

@@ -33,6 +33,10 @@ static const struct map_desc map_descs[] = {
 	{ XVTEP_MAP_MIRROR_BCAST, offsetof(struct xv_maps, mirror_bcast), 4, 4 },
 	{ XVTEP_MAP_MIRROR_XMIT,  offsetof(struct xv_maps, mirror_xmit),  4, 4 },
 	{ XVTEP_MAP_MIRRORS, offsetof(struct xv_maps, mirrors), 4, sizeof(struct xvtep_mirror) },
+	{ XVTEP_MAP_VLAN_IN,  offsetof(struct xv_maps, vlan_in),
+	  sizeof(struct xvtep_vlan_key), 4 },
+	{ XVTEP_MAP_VLAN_OUT, offsetof(struct xv_maps, vlan_out),
+	  sizeof(struct xvtep_vlan_key), 4 },
 };
 
 #define MAP_FD(m, d) (*(int *)((char *)(m) + (d)->off))
@@ -229,6 +233,7 @@ static int mirror_pair_put(const struct xv_maps *m, __u32 ifindex, __u32 slot)
 int xv_devmap_sync(const struct xv_maps *m, __u32 ifindex)
 {
 	struct xvtep_port port;
+	bool no_xdp;
 	__u32 tx;
 	int err;
 
@@ -237,12 +242,14 @@ int xv_devmap_sync(const struct xv_maps *m, __u32 ifindex)
 		return err ? err : map_del(m->mirror_bcast, ifindex);
 	}
 	tx = port.mirror_tx;
-	if ((port.flags & XVTEP_PORT_F_NO_XDP) || tx) {
+	/* A trunk needs TC: XDP cannot tag per port (bpf/vlan.h). */
+	no_xdp = port.flags & (XVTEP_PORT_F_NO_XDP | XVTEP_PORT_F_TRUNK);
+	if (no_xdp || tx) {
 		err = map_del(m->devmap, ifindex);
 		if (err)
 			return err;
 		/* One tx session: XDP delivers and copies (mirror.h); several: TC. */
-		if (!(port.flags & XVTEP_PORT_F_NO_XDP) && tx && !(tx & (tx - 1)))
+		if (!no_xdp && tx && !(tx & (tx - 1)))
 			return mirror_pair_put(m, ifindex, __builtin_ctz(tx));
 		return map_del(m->mirror_bcast, ifindex);
 	}

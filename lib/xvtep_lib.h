@@ -27,6 +27,7 @@ int xv_pin_path(char *buf, size_t len, const char *pin, const char *sub, const c
 struct xv_maps {
 	int meta, vnis, vstate, ports, fdb, stats, devmap, gc, gen;
 	int mirror_bcast, mirror_xmit, mirrors;
+	int vlan_in, vlan_out;	/* trunk VID <-> VNI maps */
 	__u16 feat_off;		/* xvtep_meta.feat_off, read by xv_maps_open() */
 };
 /* Open all pinned maps under PIN and check the ABI version in xvtep_meta.

@@ -178,6 +178,20 @@ cli_badargs()
 	bad "port set without setting" port set vm1a
 	bad "port set encap bogus" port set vm1a encap fast
 	bad "port set unknown keyword" port set vm1a vni 200
+	# trunks
+	bad "port add trunk with a vni" port add vm1b trunk vni 100
+	bad "port add native without trunk" port add vm1b vni 100 native 200
+	bad "port add trunk encap xdp" port add vm1b trunk encap xdp
+	bad "port add trunk twice" port add vm1b trunk trunk
+	bad "port add native 0" port add vm1b trunk native 0
+	bad "port vlan add vid 0" port vlan add vm1a vid 0 vni 100
+	bad "port vlan add vid 4095" port vlan add vm1a vid 4095 vni 100
+	bad "port vlan add vid garbage" port vlan add vm1a vid 10x vni 100
+	bad "port vlan add without vni" port vlan add vm1a vid 10
+	bad "port vlan add on an access port" port vlan add vm1a vid 10 vni 100
+	bad "port vlan del without vid" port vlan del vm1a
+	bad "port vlan unknown command" port vlan frobnicate
+	bad "port vlan show trailing word" port vlan show vm1a extra
 	bad "port set not a port" port set vm1b encap xdp
 	bad "port set no such device" port set nosuchdev encap xdp
 	# veth takes XDP without frags only while its other end's MTU fits a page

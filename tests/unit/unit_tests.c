@@ -1324,6 +1324,7 @@ void test_malformed(void);	/* malformed.c */
 void test_xdp_port(void);	/* xdp_port.c */
 void events_tests(void);	/* events.c */
 void neigh_tests(void);	/* neigh.c */
+void test_vlan(void);		/* vlan.c */
 
 int main(int argc, char **argv)
 {
@@ -1360,6 +1361,7 @@ int main(int argc, char **argv)
 	test_mirror_shapes();
 	test_xdp_mirror_shapes();
 	test_xdp_port();
+	test_vlan();
 	test_malformed();
 	security_tests();
 	events_tests();
