@@ -157,13 +157,14 @@ static __always_inline int fdb_learn(__u32 vni, const struct xvtep_vni *vcfg, co
 	if (e) {
 		if (fdb_same_place(e, ifindex, remote)) {
 			/* Signed: an entry stamped by the real clock is ahead of ours. */
-			if (!(e->flags & XVTEP_FDB_F_STATIC) &&
+			if (!(e->flags & (XVTEP_FDB_F_STATIC | XVTEP_FDB_F_EVPN)) &&
 			    (__s64)(now - e->updated_ns) > (__s64)FDB_REFRESH_NS)
 				e->updated_ns = now;
 			fdb_seen_note(seen, epoch, vni, mac, place, remote);
 			return XVTEP_DROP__MAX;
 		}
-		if (e->flags & XVTEP_FDB_F_STATIC)
+		/* An EVPN entry is zebra's to move (it carries STATIC as well). */
+		if (e->flags & (XVTEP_FDB_F_STATIC | XVTEP_FDB_F_EVPN))
 			return XVTEP_DROP_STATIC_CONFLICT;
 		if (!(vcfg->flags & XVTEP_VNI_F_LEARNING))
 			return XVTEP_DROP__MAX;
