@@ -131,6 +131,21 @@ err:
 	return -1;
 }
 
+void xv_learned_sub(int vstate_fd, __u32 vni, __u64 n)
+{
+	struct xvtep_vstate st;
+
+	if (!n || bpf_map_lookup_elem(vstate_fd, &vni, &st))
+		return;
+	/*
+	 * Not atomic against the dataplane's increments: a learn racing with
+	 * this write is lost from the count, so mac-limit can be exceeded by
+	 * that many entries. Nothing recounts it (docs/design.md, "Ageing").
+	 */
+	st.learned = st.learned > n ? st.learned - n : 0;
+	bpf_map_update_elem(vstate_fd, &vni, &st, BPF_EXIST);
+}
+
 int xv_read_meta(const struct xv_maps *m, struct xvtep_meta *meta)
 {
 	__u32 key = 0;
