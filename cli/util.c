@@ -364,6 +364,8 @@ long fdb_remove(const struct fdb_filter *f)
 			continue;
 		if (f->dynamic_only && !dynamic)
 			continue;
+		if (f->evpn_only && !(e->val.flags & XVTEP_FDB_F_EVPN))
+			continue;
 		if (e->key.vni != cur) {
 			learned_sub(cur, dyn);
 			cur = e->key.vni;

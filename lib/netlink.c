@@ -688,7 +688,6 @@ static int evpn_bridge_create(const char *name)
 
 	link_req_init(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	add_attr(nh, IFLA_IFNAME, name, strlen(name) + 1);
-	no_ipv6_addr(nh);
 	linkinfo = nest_start(nh, IFLA_LINKINFO);
 	add_attr(nh, IFLA_INFO_KIND, "bridge", 6);
 	nest_end(nh, linkinfo);
@@ -707,7 +706,6 @@ static int evpn_vxlan_create(const char *name, __u32 vni, __be32 local, __u16 ds
 	link_req_init(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	add_attr(nh, IFLA_IFNAME, name, strlen(name) + 1);
 	add_attr(nh, IFLA_MASTER, &master, sizeof(master));
-	no_ipv6_addr(nh);
 	linkinfo = nest_start(nh, IFLA_LINKINFO);
 	add_attr(nh, IFLA_INFO_KIND, "vxlan", 5);
 	data = nest_start(nh, IFLA_INFO_DATA);
@@ -720,13 +718,15 @@ static int evpn_vxlan_create(const char *name, __u32 vni, __be32 local, __u16 ds
 	return nl_transact(nh);
 }
 
-static int link_set_master(int ifindex, int master)
+/* Before it goes up: MASTER (0 = none), no IPv6 link-local address. */
+static int evpn_link_prepare(int ifindex, int master)
 {
 	struct link_req r;
 	struct ifinfomsg *ifi = link_req_init(&r, RTM_NEWLINK, 0);
 
 	ifi->ifi_index = ifindex;
-	add_attr(&r.nh, IFLA_MASTER, &master, sizeof(master));
+	if (master)
+		add_attr(&r.nh, IFLA_MASTER, &master, sizeof(master));
 	no_ipv6_addr(&r.nh);
 	return nl_transact(&r.nh);
 }
@@ -741,7 +741,7 @@ void xv_evpn_names(__u32 vni, struct xv_evpn_names *n)
 
 int xv_evpn_devs_create(__u32 vni, __be32 local, __u16 dstport, const char **failed)
 {
-	struct xv_evpn_names n;
+	static struct xv_evpn_names n;	/* *failed points into it */
 	int br, vx, port, err;
 
 	xv_evpn_names(vni, &n);
@@ -764,12 +764,20 @@ int xv_evpn_devs_create(__u32 vni, __be32 local, __u16 dstport, const char **fai
 		err = -ENODEV;
 		goto undo;
 	}
-	err = link_set_master(port, br);
 	/* The peer stays down: no frame ever enters the bridge through the port. */
+	*failed = n.bridge;
+	err = evpn_link_prepare(br, 0);
+	*failed = n.vxlan;
+	if (!err)
+		err = evpn_link_prepare(vx, 0);
+	*failed = n.port;
+	if (!err)
+		err = evpn_link_prepare(port, br);
 	if (!err)
 		err = xv_link_set_up(vx);
 	if (!err)
 		err = xv_link_set_up(port);
+	*failed = n.bridge;
 	if (!err)
 		err = xv_link_set_up(br);
 	if (!err)
