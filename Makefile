@@ -42,11 +42,12 @@ LIB_HDRS  := $(wildcard lib/*.h) include/xvtep.h
 
 LOADER    := $(OUTPUT)/xvtep-loader
 CLI       := $(OUTPUT)/xvtepctl
+AGENT     := $(OUTPUT)/xvtepd
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT      := $(OUTPUT)/tests/unit_tests
 
 .PHONY: all tools clean install uninstall FORCE test unit integration bench bench-tools demo vmlinux fuzz fuzz-build
-all: $(BPF_OBJS) $(SKELS) $(LOADER) $(CLI) $(UNIT)
+all: $(BPF_OBJS) $(SKELS) $(LOADER) $(CLI) $(AGENT) $(UNIT)
 
 $(OUTPUT) $(OUTPUT)/lib $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
@@ -69,6 +70,11 @@ $(LOADER): $(wildcard loader/*.c loader/*.h) $(LIB_OBJS) $(SKELS) VERSION
 		$(LDFLAGS) $(LIBBPF_LIBS) -o $@
 
 $(CLI): $(wildcard cli/*.c cli/*.h) $(LIB_OBJS) $(SKELS) VERSION
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -DXVTEP_VERSION='"$(XVTEP_VERSION)"' $(filter %.c %.o,$^) \
+		$(LDFLAGS) $(LIBBPF_LIBS) -o $@
+
+$(AGENT): $(wildcard agent/*.c agent/*.h) $(LIB_OBJS) VERSION
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -DXVTEP_VERSION='"$(XVTEP_VERSION)"' $(filter %.c %.o,$^) \
 		$(LDFLAGS) $(LIBBPF_LIBS) -o $@
