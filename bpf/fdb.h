@@ -120,6 +120,16 @@ static __always_inline bool fdb_same_place(const struct xvtep_fdb_entry *e, __u3
 	return !remote && e->ifindex == ifindex;
 }
 
+/* Whether a source seen at this place may be learned or moved there. An
+ * EVPN VNI learns remote MACs from BGP only (xvtepd), as a nolearning vxlan
+ * device does: its local MACs are learned, and exported. */
+static __always_inline bool fdb_learns(const struct xvtep_vni *vcfg, __be32 remote)
+{
+	if (!(vcfg->flags & XVTEP_VNI_F_LEARNING))
+		return false;
+	return !remote || !(vcfg->flags & XVTEP_VNI_F_EVPN);
+}
+
 /*
  * Learn that MAC lives behind `remote` (decap side) or on port `ifindex`
  * (encap side, remote == 0). Returns a drop reason, or XVTEP_DROP__MAX to
@@ -166,7 +176,7 @@ static __always_inline int fdb_learn(__u32 vni, const struct xvtep_vni *vcfg, co
 		/* An EVPN entry is zebra's to move (it carries STATIC as well). */
 		if (e->flags & (XVTEP_FDB_F_STATIC | XVTEP_FDB_F_EVPN))
 			return XVTEP_DROP_STATIC_CONFLICT;
-		if (!(vcfg->flags & XVTEP_VNI_F_LEARNING))
+		if (!fdb_learns(vcfg, remote))
 			return XVTEP_DROP__MAX;
 		if (move_refused(&key, e, now, st, evq_place(ifindex, remote)))
 			return XVTEP_DROP_MAC_FROZEN;
@@ -184,7 +194,7 @@ static __always_inline int fdb_learn(__u32 vni, const struct xvtep_vni *vcfg, co
 		return XVTEP_DROP__MAX;
 	}
 
-	if (!(vcfg->flags & XVTEP_VNI_F_LEARNING))
+	if (!fdb_learns(vcfg, remote))
 		return XVTEP_DROP__MAX;
 
 	vs = bpf_map_lookup_elem(&xvtep_vstate, &vni);

@@ -121,7 +121,7 @@ struct xvtep_meta {
 #define XVTEP_VNI_F_PEER_OWN	(1U << 2)
 /* Under BGP EVPN control (`vni add VNI evpn`): xvtep owns the kernel devices
  * zebra reads (XVTEP_EVPN_*_FMT), xvtepd fills the remote list and the
- * XVTEP_FDB_F_EVPN entries. The dataplane does not look at it. */
+ * XVTEP_FDB_F_EVPN entries. The dataplane learns no remote MAC in it. */
 #define XVTEP_VNI_F_EVPN	(1U << 3)
 
 /* Kernel devices of an EVPN VNI (%u = VNI, at most 8 digits: within IFNAMSIZ):
