@@ -224,6 +224,7 @@ static bool evnis_refresh(void)
 struct nd {
 	const struct ndmsg *ndm;
 	bool has_mac, has_dst;
+	bool master;		/* NDA_MASTER: the bridge's entry, not the port's own */
 	__u8 mac[6];
 	__be32 dst;
 };
@@ -246,6 +247,8 @@ static bool nd_parse(const struct nlmsghdr *h, struct nd *o)
 		} else if (a->rta_type == NDA_DST && RTA_PAYLOAD(a) == 4) {
 			memcpy(&o->dst, RTA_DATA(a), 4);
 			o->has_dst = true;
+		} else if (a->rta_type == NDA_MASTER) {
+			o->master = true;
 		}
 	}
 	return true;
@@ -382,10 +385,10 @@ static bool neigh_event(const struct nlmsghdr *h)
 		ignored(IGN_NO_LLADDR, nd.ndm);
 		return false;
 	}
-	/* The bridge's half of a remote MAC (master, no destination): the
+	/* The bridge's half of a remote MAC (NDA_MASTER, no destination): the
 	 * vxlan device's half says where it is. */
 	if (!nd.has_dst) {
-		if (!(nd.ndm->ndm_flags & NTF_MASTER))
+		if (!nd.master)
 			ignored(IGN_NO_DST, nd.ndm);
 		return false;
 	}
@@ -431,7 +434,7 @@ static int dump_cb(const struct nlmsghdr *h, void *arg)
 		return 0;
 	for (size_t i = 0; i < nr_evnis; i++) {
 		if (evnis[i].port_ifindex == nd.ndm->ndm_ifindex &&
-		    (nd.ndm->ndm_flags & NTF_EXT_LEARNED) && (nd.ndm->ndm_flags & NTF_MASTER))
+		    (nd.ndm->ndm_flags & NTF_EXT_LEARNED) && nd.master)
 			d->err = d->err ?: push_u64(&d->local, &d->nr_local, &d->cap_local,
 						    mac_key(evnis[i].vni, nd.mac));
 	}
