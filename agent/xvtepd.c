@@ -133,15 +133,8 @@ static int cmp_u64(const void *a, const void *b)
 
 static int push_u64(__u64 **v, size_t *n, size_t *cap, __u64 x)
 {
-	if (*n == *cap) {
-		size_t c = *cap ? 2 * *cap : 1024;
-		void *p = realloc(*v, c * sizeof(**v));
-
-		if (!p)
-			return -ENOMEM;
-		*v = p;
-		*cap = c;
-	}
+	if (xv_array_room(v, cap, *n, sizeof(**v), 1024))
+		return -ENOMEM;
 	(*v)[(*n)++] = x;
 	return 0;
 }
@@ -189,14 +182,9 @@ static bool evnis_refresh(void)
 		prev = &key;
 		if (bpf_map_lookup_elem(maps.vnis, &key, &v) || !(v.flags & XVTEP_VNI_F_EVPN))
 			continue;
-		if (n == cap) {
-			void *p = realloc(nv, (cap = cap ? 2 * cap : 16) * sizeof(*nv));
-
-			if (!p) {
-				free(nv);
-				return false;	/* keep the old table; try again next tick */
-			}
-			nv = p;
+		if (xv_array_room(&nv, &cap, n, sizeof(*nv), 16)) {
+			free(nv);
+			return false;	/* keep the old table; try again next tick */
 		}
 		xv_evpn_names(key, &names);
 		nv[n].vni = key;
@@ -446,13 +434,8 @@ static int dump_cb(const struct nlmsghdr *h, void *arg)
 						   (__u64)ev->vni << 32 | nd.dst), 0;
 	if (!(nd.ndm->ndm_flags & NTF_EXT_LEARNED))
 		return 0;
-	if (d->nr == d->dcap) {
-		void *p = realloc(d->dst, (d->dcap = d->dcap ? 2 * d->dcap : 1024) * sizeof(*d->dst));
-
-		if (!p)
-			return d->err = -ENOMEM, 0;
-		d->dst = p;
-	}
+	if (xv_array_room(&d->dst, &d->dcap, d->nr, sizeof(*d->dst), 1024))
+		return d->err = -ENOMEM, 0;
 	d->dst[d->nr] = nd.dst;
 	d->err = d->err ?: push_u64(&d->remotes, &d->nr, &d->cap, mac_key(ev->vni, nd.mac));
 	return 0;

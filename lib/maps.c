@@ -416,20 +416,30 @@ int xv_map_open_checked(const char *pin, const char *name, __u32 key_size, __u32
 	return fd;
 }
 
+int xv_array_room(void *arr, size_t *cap, size_t n, size_t size, size_t first)
+{
+	void **v = arr;
+	size_t c;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	c = *cap ? 2 * *cap : first;
+	p = realloc(*v, c * size);
+	if (!p)
+		return -ENOMEM;
+	*v = p;
+	*cap = c;
+	return 0;
+}
+
 static int remotes_push(__be32 **v, size_t *n, size_t *cap, __be32 ip)
 {
 	for (size_t i = 0; i < *n; i++)
 		if ((*v)[i] == ip)
 			return 0;
-	if (*n == *cap) {
-		size_t c = *cap ? 2 * *cap : 16;
-		void *p = realloc(*v, c * sizeof(**v));
-
-		if (!p)
-			return -ENOMEM;
-		*v = p;
-		*cap = c;
-	}
+	if (xv_array_room(v, cap, *n, sizeof(**v), 16))
+		return -ENOMEM;
 	(*v)[(*n)++] = ip;
 	return 0;
 }

@@ -241,6 +241,10 @@ int xv_bridge_fdb_extern(int ifindex, const __u8 mac[6], bool add);
 struct nlmsghdr;
 /* RTM_GETNEIGH AF_BRIDGE dump of the current netns: CB for each message. 0 or -errno. */
 int xv_bridge_fdb_dump(int (*cb)(const struct nlmsghdr *h, void *arg), void *arg);
+/* Room for one more element in the malloc()ed array *ARR (a pointer to the
+ * array pointer) holding N of CAP elements of SIZE bytes: doubled when full,
+ * FIRST elements the first time. 0 or -ENOMEM (the array is unchanged). */
+int xv_array_room(void *arr, size_t *cap, size_t n, size_t size, size_t first);
 /* Lower xvtep_vstate[VNI].learned by N, not below 0 (not atomic against the dataplane). */
 void xv_learned_sub(int vstate_fd, __u32 vni, __u64 n);
 
