@@ -408,6 +408,8 @@ struct dump {
 	size_t nr_flood, cap_flood;
 	__u64 *local;		/* extern_learn entries on the port devices */
 	size_t nr_local, cap_local;
+	__u64 *bridged;		/* the bridges' entries on the vxlan devices */
+	size_t nr_bridged, cap_bridged;
 	int err;
 };
 
@@ -427,6 +429,9 @@ static int dump_cb(const struct nlmsghdr *h, void *arg)
 						    mac_key(evnis[i].vni, nd.mac));
 	}
 	ev = evni_by_vx(nd.ndm->ndm_ifindex);
+	if (ev && nd.master && !nd.has_dst)
+		d->err = d->err ?: push_u64(&d->bridged, &d->nr_bridged, &d->cap_bridged,
+					    mac_key(ev->vni, nd.mac));
 	if (!ev || !nd.has_dst)
 		return 0;
 	if (mac_zero(nd.mac))
@@ -439,6 +444,11 @@ static int dump_cb(const struct nlmsghdr *h, void *arg)
 	d->dst[d->nr] = nd.dst;
 	d->err = d->err ?: push_u64(&d->remotes, &d->nr, &d->cap, mac_key(ev->vni, nd.mac));
 	return 0;
+}
+
+static bool sorted_has(const __u64 *v, size_t n, __u64 key)
+{
+	return n && bsearch(&key, v, n, sizeof(*v), cmp_u64);
 }
 
 /* The dump's remote MAC KEY: its VTEP, or 0 when zebra has none. */
@@ -483,6 +493,7 @@ static void dump_free(struct dump *d)
 	free(d->dst);
 	free(d->flood);
 	free(d->local);
+	free(d->bridged);
 }
 
 /*
@@ -508,6 +519,16 @@ static int resync(void)
 		return err;
 	}
 	dump_sort(&d);
+	qsort(d.bridged, d.nr_bridged, sizeof(*d.bridged), cmp_u64);
+	/*
+	 * A remote MAC is one whose bridge entry is on the vxlan device. The
+	 * vxlan device's own half can outlive it: when a VM moved here, the
+	 * bridge entry moved to the port device and zebra's delete of the
+	 * remote MAC fails there, leaving that half behind (its dst is stale).
+	 */
+	for (size_t i = 0; i < d.nr; i++)
+		if (!sorted_has(d.bridged, d.nr_bridged, d.remotes[i]))
+			d.dst[i] = 0;
 	/* EVPN entries zebra no longer has, or has elsewhere: out first. */
 	while (!bpf_map_get_next_key(maps.fdb, prev, &key)) {
 		struct xvtep_fdb_key k = key;
@@ -523,6 +544,8 @@ static int resync(void)
 	for (size_t i = 0; i < d.nr; i++) {
 		__u8 mac[6];
 
+		if (!d.dst[i])
+			continue;
 		key_mac(d.remotes[i], mac);
 		nr_put += remote_put(d.remotes[i] >> 48, mac, d.dst[i], NULL);
 	}

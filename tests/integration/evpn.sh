@@ -19,6 +19,7 @@
 ALL_TESTS="
 	evpn_devices
 	evpn_fabric
+	evpn_join_move
 "
 
 source "$(dirname "$0")/../lib.sh"
@@ -43,7 +44,9 @@ id frr >/dev/null 2>&1 || { check_fail "prerequisites" "no user frr (the frr pac
 
 frr_dir() { echo "$FRR_DIR/h$1"; }
 
-# frr_conf N : zebra.conf and bgpd.conf of host N (peers: hosts 1..3)
+FRR_MAXH=3	# every bgpd peers with hosts 1..FRR_MAXH
+
+# frr_conf N : zebra.conf and bgpd.conf of host N (peers: hosts 1..FRR_MAXH)
 frr_conf()
 {
 	local n=$1 d j
@@ -59,7 +62,7 @@ frr_conf()
 		echo " neighbor VTEP peer-group"
 		echo " neighbor VTEP remote-as internal"
 		echo " neighbor VTEP timers connect 2"
-		for j in 1 2 3; do
+		for ((j = 1; j <= FRR_MAXH; j++)); do
 			[ "$j" = "$n" ] || echo " neighbor $(ul_ip "$j") peer-group VTEP"
 		done
 		echo " address-family l2vpn evpn"
@@ -106,7 +109,7 @@ frr_stop()
 frr_stop_all()
 {
 	local n
-	for n in 1 2 3; do
+	for n in 1 2 3 4; do
 		frr_stop "$n" bgpd
 		frr_stop "$n" zebra
 	done
@@ -154,11 +157,16 @@ maps_state()
 	} | sort
 }
 
-# zebra_state NS : the same from the vxlan device's FDB (what zebra installed)
+# zebra_state NS : the same from the vxlan device's FDB (what zebra installed):
+# flood entries, and remote MACs whose bridge entry is on the vxlan device too
+# (a remote MAC that became local leaves the vxlan device's half behind)
 zebra_state()
 {
-	in_ns "$1" bridge -j fdb show dev xvx100 | jq -r '.[] | select(.dst != null) |
-		if .mac == "00:00:00:00:00:00" then "flood \(.dst)" else "\(.mac) \(.dst)" end' | sort
+	in_ns "$1" bridge -j fdb show dev xvx100 | jq -r '
+		[.[] | select(.master != null and .dst == null) | .mac] as $br | .[] |
+		select(.dst != null) | .mac as $m |
+		if $m == "00:00:00:00:00:00" then "flood \(.dst)"
+		elif ($br | index([$m])) != null then "\(.mac) \(.dst)" else empty end' | sort
 }
 
 # evpn_where NS MAC : "REMOTE SOURCE" of MAC in VNI 100, or "absent"
@@ -178,10 +186,10 @@ kernel_dst()
 		'[.[] | select(.mac == $m and .dst != null)][0].dst // "absent"'
 }
 
-# h3_gone NS : neither vm3a's MAC nor h3's flood entry left in NS's maps
+# h3_gone NS [N] : neither host N's (3) MACs nor its flood entry left in NS's maps
 h3_gone()
 {
-	! maps_state "$1" | grep -q "$(ul_ip 3)"
+	! maps_state "$1" | grep -q "$(ul_ip "${2:-3}")"
 }
 
 # maps_lack NS TEXT : neither NS's VNI 100 FDB nor its flood list mention TEXT (fast: no jq)
@@ -263,6 +271,7 @@ evpn_devices()
 evpn_fabric()
 {
 	local T=evpn_fabric n t0
+	FRR_MAXH=3
 	topo_underlay &&
 	xvtep_host 1 && xvtep_host 2 && topo_host 3 &&
 	topo_do xvc "$H1" vni add 100 evpn &&
@@ -385,6 +394,91 @@ evpn_fabric()
 	vm_ping "$T: vm1a -> vm2a after the resyncs" vm1a "$(vm_ip vm2a)" 3
 	check_eq "$T: xvtepd logged no warning on h1" "$(grep Warning "$XVT_TMP/xvtepd.h1.log" | head -n3)" ""
 	check_eq "$T: xvtepd logged no warning on h2" "$(grep Warning "$XVT_TMP/xvtepd.h2.log" | head -n3)" ""
+}
+
+# kernel_vtep N : host N as a kernel vxlan VTEP of VNI 100 under FRR, with VM vmNa
+kernel_vtep()
+{
+	topo_host "$1" && kernel_vni "$1" 100 none nolearning && kernel_vm "$1" "vm${1}a" 100 &&
+	frr_conf "$1" && frr_start "$1" zebra && frr_start "$1" bgpd
+}
+
+# A fourth VTEP joins and leaves with no command on the others; a VM moves
+# between the xvtep hosts.
+evpn_join_move()
+{
+	local T=evpn_join_move n t0 tk= tm= now i bgpd4 vm2mac
+	FRR_MAXH=4
+	vm2mac=$(vm_mac vm2a)
+	topo_underlay &&
+	xvtep_host 1 && xvtep_host 2 &&
+	topo_do xvc "$H1" vni add 100 evpn &&
+	topo_do xvc "$H2" vni add 100 evpn &&
+	xvtep_vm 1 vm1a 100 && xvtep_vm 2 vm2a 100 &&
+	frr_conf 1 && frr_conf 2
+	topo_check $T $? || return
+	xvtepd_start 1
+	xvtepd_start 2
+	kernel_vtep 3 && frr_start 1 zebra && frr_start 1 bgpd && frr_start 2 zebra && frr_start 2 bgpd
+	check "$T: h1, h2, h3 up, FRR started" test $? -eq 0 || return
+	check "$T: h1 floods to h2 and h3" wait_for 30 flood_is "$H1" 2
+	wait_for 20 ping_quiet vm1a "$(vm_ip vm2a)"
+	wait_for 20 ping_quiet vm1a "$(vm_ip vm3a)"
+	wait_for 20 ping_quiet vm2a "$(vm_ip vm3a)"
+
+	# h4 joins: nothing is done on h1, h2 or h3.
+	check "$T: h4 (kernel vxlan) joins" kernel_vtep 4
+	check "$T: h1 floods to h4 too" wait_for 30 flood_is "$H1" 3
+	check "$T: h2 floods to h4 too" wait_for 10 flood_is "$H2" 3
+	vm_ping "$T: vm4a -> vm1a" vm4a "$(vm_ip vm1a)" 3
+	vm_ping "$T: vm2a -> vm4a" vm2a "$(vm_ip vm4a)" 3
+	check "$T: h1 has vm4a as an EVPN entry behind h4" wait_for 5 has_evpn "$H1" "$(vm_mac vm4a)" "$(ul_ip 4)"
+	check "$T: h2 has vm4a as an EVPN entry behind h4" wait_for 5 has_evpn "$H2" "$(vm_mac vm4a)" "$(ul_ip 4)"
+
+	# h4 leaves: its bgpd stops, then its underlay is cut.
+	bgpd4=$(cat "$(frr_dir 4)/bgpd.pid")
+	t0=$(date +%s%N)
+	kill -TERM "$bgpd4"
+	for ((i = 0; i < 150; i++)); do
+		now=$(($(date +%s%N) - t0))
+		[ -z "$tk" ] && ! in_ns "$H3" bridge fdb show dev vx100 | grep -q "dst $(ul_ip 4)" && tk=$now
+		[ -z "$tm" ] && maps_lack "$H1" "\"$(ul_ip 4)\"" && maps_lack "$H2" "\"$(ul_ip 4)\"" && tm=$now
+		[ -n "$tk" ] && [ -n "$tm" ] && break
+		sleep 0.02
+	done
+	frr_stop 4 bgpd
+	in_ns "$NS_UL" ip link set h4 down
+	xvt_log "$T: h4's entries left the kernel host h3 after $((${tk:-0} / 1000000)) ms, h1's and h2's maps after $((${tm:-0} / 1000000)) ms"
+	check "$T: h1 kept nothing of h4" h3_gone "$H1" 4
+	check "$T: h2 kept nothing of h4" h3_gone "$H2" 4
+	check_cmp "$T: within 1 s of the kernel peer losing them (ms)" \
+		"$(((${tm:-99000000000} - ${tk:-0}) / 1000000))" -le 1000
+	check_eq "$T: flood lists back to two VTEPs" "$(flood_list "$H1") $(flood_list "$H2")" \
+		"[\"$(ul_ip 2)\",\"$(ul_ip 3)\"] [\"$(ul_ip 1)\",\"$(ul_ip 3)\"]"
+
+	# vm2a moves from h2 to h1: a new veth in h1 with its MAC and address;
+	# h2's port device is gone, its entry for vm2a left to BGP to correct.
+	check "$T: vm2a moves to h1" xvtep_vm 1 vm2a 100
+	t0=$SECONDS
+	vm_ping "$T: vm2a (on h1) -> vm3a" vm2a "$(vm_ip vm3a)" 3
+	check "$T: h3 (kernel) sends to vm2a through h1" wait_for 10 sh -c \
+		"nsenter --net=/run/netns/$H3 -- bridge fdb show dev vx100 | grep -q '^$vm2mac .*dst $(ul_ip 1) '"
+	check "$T: h2 has vm2a as an EVPN entry behind h1" wait_for 10 has_evpn "$H2" "$vm2mac" "$(ul_ip 1)"
+	xvt_log "$T: the move settled within $((SECONDS - t0)) s"
+	check_eq "$T: h1 has vm2a on its new port" "$(evpn_where "$H1" "$vm2mac")" "vm2a learned"
+	check "$T: h2 exports vm2a no more" wait_for 5 bridge_lacks "$H2" "$vm2mac"
+	vm_ping "$T: vm3a -> vm2a (on h1)" vm3a "$(vm_ip vm2a)" 3
+	vm_ping "$T: vm1a -> vm2a (same host now)" vm1a "$(vm_ip vm2a)" 3
+	check_eq "$T: h1 maps = zebra's state" "$(maps_state "$H1")" "$(zebra_state "$H1")"
+	check_eq "$T: h2 maps = zebra's state" "$(maps_state "$H2")" "$(zebra_state "$H2")"
+	# A resync keeps the moved VM where it is (the vxlan device's stale half is no route).
+	xvtepd_stop 1
+	xvtepd_start 1
+	wait_for 5 resyncs_are 1 2
+	check_eq "$T: after an xvtepd restart h1 still has vm2a on its port" \
+		"$(evpn_where "$H1" "$vm2mac")" "vm2a learned"
+	check_eq "$T: ... and its maps = zebra's state" "$(maps_state "$H1")" "$(zebra_state "$H1")"
+	vm_ping "$T: vm3a -> vm2a after the restart" vm3a "$(vm_ip vm2a)" 3
 }
 
 tests_run
