@@ -180,7 +180,8 @@ struct xvtep_fdb_key {
 /* Moved too often (move dampening): stays put until `pad` (seconds). */
 #define XVTEP_FDB_F_FROZEN	(1U << 2)
 /* Written by xvtepd from what zebra installed (always with STATIC|REMOTE):
- * never aged, never moved by learning, removed when zebra withdraws it. */
+ * never aged, never moved by a remote source, taken by a local port's frame
+ * (a VM that moved here), removed when zebra withdraws it. */
 #define XVTEP_FDB_F_EVPN	(1U << 3)
 
 struct xvtep_fdb_entry {
