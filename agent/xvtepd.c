@@ -62,7 +62,7 @@ static size_t nr_exported;
 
 /* Messages ignored, by reason: logged the first time and at powers of two. */
 enum ign { IGN_FAMILY, IGN_DEVICE, IGN_NO_LLADDR, IGN_NO_DST, IGN_NOT_EXTERN, IGN_STATIC,
-	   IGN_FLOOD_FULL, IGN_SHORT, IGN__MAX };
+	   IGN_FLOOD_FULL, IGN_SHORT, IGN_BAD_DST, IGN__MAX };
 static const char *const ign_names[IGN__MAX] = {
 	[IGN_FAMILY] = "not AF_BRIDGE",
 	[IGN_DEVICE] = "not on an EVPN vxlan device",
@@ -72,6 +72,7 @@ static const char *const ign_names[IGN__MAX] = {
 	[IGN_STATIC] = "MAC has a static entry of the operator's",
 	[IGN_FLOOD_FULL] = "flood list full (XVTEP_MAX_REMOTES VTEPs)",
 	[IGN_SHORT] = "truncated message",
+	[IGN_BAD_DST] = "NDA_DST not a remote unicast address",
 };
 static unsigned long ign_count[IGN__MAX];
 
@@ -242,6 +243,12 @@ static bool nd_parse(const struct nlmsghdr *h, struct nd *o)
 	return true;
 }
 
+/* A VTEP we can send to: unicast, not ours. */
+static bool dst_ok(__be32 dst)
+{
+	return dst && dst != 0xffffffff && !xv_ipv4_is_mcast(dst) && dst != local_ip;
+}
+
 static bool mac_zero(const __u8 mac[6])
 {
 	return !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]);
@@ -380,6 +387,11 @@ static bool neigh_event(const struct nlmsghdr *h)
 			ignored(IGN_NO_DST, nd.ndm);
 		return false;
 	}
+	if (!dst_ok(nd.dst)) {
+		/* A withdrawal of it has nothing to remove either. */
+		ignored(IGN_BAD_DST, nd.ndm);
+		return false;
+	}
 	xv_fmt_mac(nd.mac, m);
 	xv_fmt_ipv4(nd.dst, ip);
 	if (mac_zero(nd.mac)) {
@@ -432,7 +444,7 @@ static int dump_cb(const struct nlmsghdr *h, void *arg)
 	if (ev && nd.master && !nd.has_dst)
 		d->err = d->err ?: push_u64(&d->bridged, &d->nr_bridged, &d->cap_bridged,
 					    mac_key(ev->vni, nd.mac));
-	if (!ev || !nd.has_dst)
+	if (!ev || !nd.has_dst || !dst_ok(nd.dst))
 		return 0;
 	if (mac_zero(nd.mac))
 		return d->err = d->err ?: push_u64(&d->flood, &d->nr_flood, &d->cap_flood,

@@ -394,6 +394,18 @@ evpn_fabric()
 	vm_ping "$T: vm1a -> vm2a after the resyncs" vm1a "$(vm_ip vm2a)" 3
 	check_eq "$T: xvtepd logged no warning on h1" "$(grep Warning "$XVT_TMP/xvtepd.h1.log" | head -n3)" ""
 	check_eq "$T: xvtepd logged no warning on h2" "$(grep Warning "$XVT_TMP/xvtepd.h2.log" | head -n3)" ""
+
+	# Entries zebra would not write: ignored, with the reason in the log.
+	local before
+	before=$(maps_state "$H1")
+	in_ns "$H1" bridge fdb add 02:00:00:00:0e:01 dev xvx100 dst "$(ul_ip 9)" self
+	in_ns "$H1" bridge fdb add 02:00:00:00:0e:02 dev xvx100 dst 239.1.1.1 self extern_learn
+	in_ns "$H1" bridge fdb add 02:00:00:00:0e:03 dev xvx100 dst "$(ul_ip 1)" self extern_learn
+	sleep 0.5
+	check_eq "$T: entries zebra would not write change nothing" "$(maps_state "$H1")" "$before"
+	check "$T: xvtepd still runs" kill -0 "${XVTEPD_PID[1]}"
+	check_match "$T: ignored: not extern_learn" "$(cat "$XVT_TMP/xvtepd.h1.log")" "*ignored*remote MAC not extern_learn*"
+	check_match "$T: ignored: bad destinations" "$(cat "$XVT_TMP/xvtepd.h1.log")" "*ignored*NDA_DST not a remote unicast address (2 so far)*"
 }
 
 # kernel_vtep N : host N as a kernel vxlan VTEP of VNI 100 under FRR, with VM vmNa
