@@ -42,11 +42,12 @@ LIB_HDRS  := $(wildcard lib/*.h) include/xvtep.h
 
 LOADER    := $(OUTPUT)/xvtep-loader
 CLI       := $(OUTPUT)/xvtepctl
+AGENT     := $(OUTPUT)/xvtepd
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT      := $(OUTPUT)/tests/unit_tests
 
 .PHONY: all tools clean install uninstall FORCE test unit integration bench bench-tools demo vmlinux fuzz fuzz-build
-all: $(BPF_OBJS) $(SKELS) $(LOADER) $(CLI) $(UNIT)
+all: $(BPF_OBJS) $(SKELS) $(LOADER) $(CLI) $(AGENT) $(UNIT)
 
 $(OUTPUT) $(OUTPUT)/lib $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
@@ -69,6 +70,11 @@ $(LOADER): $(wildcard loader/*.c loader/*.h) $(LIB_OBJS) $(SKELS) VERSION
 		$(LDFLAGS) $(LIBBPF_LIBS) -o $@
 
 $(CLI): $(wildcard cli/*.c cli/*.h) $(LIB_OBJS) $(SKELS) VERSION
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -DXVTEP_VERSION='"$(XVTEP_VERSION)"' $(filter %.c %.o,$^) \
+		$(LDFLAGS) $(LIBBPF_LIBS) -o $@
+
+$(AGENT): $(wildcard agent/*.c agent/*.h) $(LIB_OBJS) VERSION
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -DXVTEP_VERSION='"$(XVTEP_VERSION)"' $(filter %.c %.o,$^) \
 		$(LDFLAGS) $(LIBBPF_LIBS) -o $@
@@ -99,12 +105,12 @@ vmlinux:
 # What `make install` puts in place (and `make uninstall` removes): the
 # tools, the BPF object, man pages, the systemd unit and its boot script,
 # bash completion, example configuration. DESTDIR stages a package.
-MANS      := $(OUTPUT)/man/xvtep-loader.8 $(OUTPUT)/man/xvtepctl.8
-DIST_GEN  := $(OUTPUT)/dist/xvtep.service $(OUTPUT)/dist/xvtep-boot
-INSTALLED := $(SBINDIR)/xvtep-loader $(SBINDIR)/xvtepctl \
+MANS      := $(OUTPUT)/man/xvtep-loader.8 $(OUTPUT)/man/xvtepctl.8 $(OUTPUT)/man/xvtepd.8
+DIST_GEN  := $(OUTPUT)/dist/xvtep.service $(OUTPUT)/dist/xvtep-boot $(OUTPUT)/dist/xvtepd.service
+INSTALLED := $(SBINDIR)/xvtep-loader $(SBINDIR)/xvtepctl $(SBINDIR)/xvtepd \
 	     $(XVTEP_LIBDIR)/xvtep.bpf.o $(XVTEP_LIBDIR)/xvtep-boot \
-	     $(MANDIR)/man8/xvtep-loader.8 $(MANDIR)/man8/xvtepctl.8 \
-	     $(UNITDIR)/xvtep.service \
+	     $(MANDIR)/man8/xvtep-loader.8 $(MANDIR)/man8/xvtepctl.8 $(MANDIR)/man8/xvtepd.8 \
+	     $(UNITDIR)/xvtep.service $(UNITDIR)/xvtepd.service \
 	     $(BASHCOMPDIR)/xvtep-loader $(BASHCOMPDIR)/xvtepctl \
 	     $(DOCDIR)/examples/xvtep.conf $(DOCDIR)/examples/xvtep.batch
 # Directories of xvtep's own, removed by uninstall once empty.
@@ -125,6 +131,10 @@ $(OUTPUT)/man/xvtepctl.8: cli/xvtepctl.8 VERSION | $(OUTPUT)/man
 	$(call msg,GEN,$@)
 	$(Q)$(SUBST) $< > $@
 
+$(OUTPUT)/man/xvtepd.8: agent/xvtepd.8 VERSION | $(OUTPUT)/man
+	$(call msg,GEN,$@)
+	$(Q)$(SUBST) $< > $@
+
 # Paths are baked in: a rebuild with another PREFIX must regenerate them.
 $(OUTPUT)/dist/%: dist/%.in VERSION FORCE | $(OUTPUT)/dist
 	$(call msg,GEN,$@)
@@ -133,16 +143,17 @@ $(OUTPUT)/dist/%: dist/%.in VERSION FORCE | $(OUTPUT)/dist
 FORCE:
 
 # The installed set: no unit tests.
-tools: $(BPF_OBJS) $(LOADER) $(CLI) $(MANS) $(DIST_GEN)
+tools: $(BPF_OBJS) $(LOADER) $(CLI) $(AGENT) $(MANS) $(DIST_GEN)
 
 install: tools
 	$(Q)install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(XVTEP_LIBDIR) $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)/examples
-	$(Q)install -m 0755 $(LOADER) $(CLI) $(DESTDIR)$(SBINDIR)/
+	$(Q)install -m 0755 $(LOADER) $(CLI) $(AGENT) $(DESTDIR)$(SBINDIR)/
 	$(Q)install -m 0644 $(BPF_OBJS) $(DESTDIR)$(XVTEP_LIBDIR)/
 	$(Q)install -m 0755 $(OUTPUT)/dist/xvtep-boot $(DESTDIR)$(XVTEP_LIBDIR)/
 	$(Q)install -m 0644 $(MANS) $(DESTDIR)$(MANDIR)/man8/
-	$(Q)install -m 0644 $(OUTPUT)/dist/xvtep.service $(DESTDIR)$(UNITDIR)/
+	$(Q)install -m 0644 $(OUTPUT)/dist/xvtep.service $(OUTPUT)/dist/xvtepd.service \
+		$(DESTDIR)$(UNITDIR)/
 	$(Q)install -m 0644 dist/bash-completion/xvtep-loader dist/bash-completion/xvtepctl \
 		$(DESTDIR)$(BASHCOMPDIR)/
 	$(Q)install -m 0644 dist/xvtep.conf dist/xvtep.batch $(DESTDIR)$(DOCDIR)/examples/

@@ -120,6 +120,16 @@ static __always_inline bool fdb_same_place(const struct xvtep_fdb_entry *e, __u3
 	return !remote && e->ifindex == ifindex;
 }
 
+/* Whether a source seen at this place may be learned or moved there. An
+ * EVPN VNI learns remote MACs from BGP only (xvtepd), as a nolearning vxlan
+ * device does: its local MACs are learned, and exported. */
+static __always_inline bool fdb_learns(const struct xvtep_vni *vcfg, __be32 remote)
+{
+	if (!(vcfg->flags & XVTEP_VNI_F_LEARNING))
+		return false;
+	return !remote || !(vcfg->flags & XVTEP_VNI_F_EVPN);
+}
+
 /*
  * Learn that MAC lives behind `remote` (decap side) or on port `ifindex`
  * (encap side, remote == 0). Returns a drop reason, or XVTEP_DROP__MAX to
@@ -136,6 +146,7 @@ static __always_inline int fdb_learn(__u32 vni, const struct xvtep_vni *vcfg, co
 	struct xvtep_vstate *vs;
 	struct fdb_seen *seen;
 	__u64 epoch, now, old;
+	bool evpn;
 	/* int, not long: before Linux 6.4 ("bpf: return long from bpf_map_ops
 	 * funcs") the map ops returned int and the verifier patches the helper
 	 * into a direct call of the op, so r0 holds the errno zero-extended
@@ -157,15 +168,22 @@ static __always_inline int fdb_learn(__u32 vni, const struct xvtep_vni *vcfg, co
 	if (e) {
 		if (fdb_same_place(e, ifindex, remote)) {
 			/* Signed: an entry stamped by the real clock is ahead of ours. */
-			if (!(e->flags & XVTEP_FDB_F_STATIC) &&
+			if (!(e->flags & (XVTEP_FDB_F_STATIC | XVTEP_FDB_F_EVPN)) &&
 			    (__s64)(now - e->updated_ns) > (__s64)FDB_REFRESH_NS)
 				e->updated_ns = now;
 			fdb_seen_note(seen, epoch, vni, mac, place, remote);
 			return XVTEP_DROP__MAX;
 		}
-		if (e->flags & XVTEP_FDB_F_STATIC)
-			return XVTEP_DROP_STATIC_CONFLICT;
-		if (!(vcfg->flags & XVTEP_VNI_F_LEARNING))
+		/*
+		 * An EVPN entry (STATIC as well) is BGP's: no remote source moves
+		 * it, but a frame from a local port is a VM that moved here. It
+		 * takes the MAC, as in the kernel's bridge; xvtepd exports it and
+		 * BGP's MAC mobility settles where it lives.
+		 */
+		evpn = e->flags & XVTEP_FDB_F_EVPN;
+		if (evpn ? remote != 0 : (e->flags & XVTEP_FDB_F_STATIC) != 0)
+			return evpn ? XVTEP_DROP__MAX : XVTEP_DROP_STATIC_CONFLICT;
+		if (!fdb_learns(vcfg, remote))
 			return XVTEP_DROP__MAX;
 		if (move_refused(&key, e, now, st, evq_place(ifindex, remote)))
 			return XVTEP_DROP_MAC_FROZEN;
@@ -179,11 +197,15 @@ static __always_inline int fdb_learn(__u32 vni, const struct xvtep_vni *vcfg, co
 		if (!bpf_map_update_elem(&xvtep_fdb, &key, &fresh, BPF_EXIST)) {
 			gen_bump_fdb();
 			note_event(st, XVTEP_EV_MOVED, vni, mac, evq_place(ifindex, remote), old);
+			/* Learned now, and aged as such: count it (past mac-limit, as a move). */
+			vs = evpn ? bpf_map_lookup_elem(&xvtep_vstate, &vni) : NULL;
+			if (vs)
+				__sync_fetch_and_add(&vs->learned, 1);
 		}
 		return XVTEP_DROP__MAX;
 	}
 
-	if (!(vcfg->flags & XVTEP_VNI_F_LEARNING))
+	if (!fdb_learns(vcfg, remote))
 		return XVTEP_DROP__MAX;
 
 	vs = bpf_map_lookup_elem(&xvtep_vstate, &vni);

@@ -20,7 +20,8 @@ static long gc_visit(struct bpf_map *map, struct xvtep_fdb_key *key, struct xvte
 	__u32 vni = key->vni;
 	__u64 old;
 
-	if (e->flags & XVTEP_FDB_F_STATIC)
+	/* EVPN entries are static too; both live until their owner removes them. */
+	if (e->flags & (XVTEP_FDB_F_STATIC | XVTEP_FDB_F_EVPN))
 		return 0;
 	frozen_thaw(e, pass->now);
 	vcfg = bpf_map_lookup_elem(&xvtep_vnis, &vni);

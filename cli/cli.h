@@ -133,6 +133,7 @@ struct fdb_filter {
 	bool by_port;
 	__u32 ifindex;
 	bool dynamic_only;
+	bool evpn_only;		/* only XVTEP_FDB_F_EVPN entries */
 };
 long fdb_remove(const struct fdb_filter *f);
 

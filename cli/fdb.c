@@ -527,6 +527,9 @@ static int fdb_show(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		const struct xvtep_fdb_entry *e = &r[i].val;
 		bool is_static = e->flags & XVTEP_FDB_F_STATIC;
+		/* Where it came from: zebra (through xvtepd), the operator, learning. */
+		const char *source = (e->flags & XVTEP_FDB_F_EVPN) ? "evpn" :
+				     is_static ? "static" : "learned";
 		bool remote = e->flags & XVTEP_FDB_F_REMOTE;
 		__u64 age = now > e->updated_ns ? (now - e->updated_ns) / 1000000000ULL : 0;
 		/* Move dampening: frozen until `pad` (monotonic seconds). */
@@ -547,6 +550,7 @@ static int fdb_show(int argc, char **argv)
 			else
 				jw_string_field(jw, "dev", ifname(e->ifindex));
 			jw_bool_field(jw, "static", is_static);
+			jw_string_field(jw, "source", source);
 			jw_uint_field(jw, "age", age);
 			jw_bool_field(jw, "frozen", hold > 0);
 			jw_uint_field(jw, "frozen_for", hold);
@@ -557,7 +561,8 @@ static int fdb_show(int argc, char **argv)
 			snprintf(dest, sizeof(dest), "%s %s", remote ? "remote" : "dev",
 				 remote ? ip : ifname(e->ifindex));
 			printf("%-8u %-17s %-24s %-7s %llu", r[i].key.vni, mac, dest,
-			       is_static ? "static" : "dynamic", (unsigned long long)age);
+			       (e->flags & XVTEP_FDB_F_EVPN) ? "evpn" : is_static ? "static" : "dynamic",
+			       (unsigned long long)age);
 			if (hold)
 				printf(" frozen %llus", (unsigned long long)hold);
 			printf("\n");

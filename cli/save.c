@@ -60,10 +60,14 @@ static void save_vni(__u32 vni, const struct xvtep_vni *v)
 		xv_fmt_ipv4(v->group, buf);
 		printf(" group %s", buf);
 	}
-	for (i = 0; i < v->nr_remotes && i < XVTEP_MAX_REMOTES; i++) {
+	/* An EVPN VNI's remotes are xvtepd's, from zebra. */
+	for (i = 0; !(v->flags & XVTEP_VNI_F_EVPN) && i < v->nr_remotes && i < XVTEP_MAX_REMOTES;
+	     i++) {
 		xv_fmt_ipv4(v->remotes[i], buf);
 		printf(" remote %s", buf);
 	}
+	if (v->flags & XVTEP_VNI_F_EVPN)
+		printf(" evpn");
 	printf(" %s ageing %u mac-limit %u ttl %u neigh-suppress %s",
 	       v->flags & XVTEP_VNI_F_LEARNING ? "learning" : "nolearning", v->ageing, v->mac_limit,
 	       v->ttl, v->flags & XVTEP_VNI_F_NEIGH_SUPPRESS ? "on" : "off");
@@ -161,7 +165,8 @@ static int save_fdb(void)
 	for (i = 0; i < n; i++) {
 		const struct xvtep_fdb_entry *e = &r[i].val;
 
-		if (!(e->flags & XVTEP_FDB_F_STATIC))
+		/* EVPN entries are zebra's: xvtepd writes them again. */
+		if (!(e->flags & XVTEP_FDB_F_STATIC) || (e->flags & XVTEP_FDB_F_EVPN))
 			continue;
 		xv_fmt_mac(r[i].key.mac, mac);
 		if (e->flags & XVTEP_FDB_F_REMOTE) {

@@ -174,17 +174,7 @@ int vni_put(__u32 vni, const struct xvtep_vni *v, __u64 flags)
 
 void learned_sub(__u32 vni, __u64 n)
 {
-	struct xvtep_vstate st;
-
-	if (!n || bpf_map_lookup_elem(ctl.maps.vstate, &vni, &st))
-		return;
-	/*
-	 * Not atomic against the dataplane's increments: a learn racing with
-	 * this write is lost from the count, so mac-limit can be exceeded by
-	 * that many entries. Nothing recounts it (docs/design.md, "Ageing").
-	 */
-	st.learned = st.learned > n ? st.learned - n : 0;
-	bpf_map_update_elem(ctl.maps.vstate, &vni, &st, BPF_EXIST);
+	xv_learned_sub(ctl.maps.vstate, vni, n);
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -373,6 +363,8 @@ long fdb_remove(const struct fdb_filter *f)
 		if (f->by_port && ((e->val.flags & XVTEP_FDB_F_REMOTE) || e->val.ifindex != f->ifindex))
 			continue;
 		if (f->dynamic_only && !dynamic)
+			continue;
+		if (f->evpn_only && !(e->val.flags & XVTEP_FDB_F_EVPN))
 			continue;
 		if (e->key.vni != cur) {
 			learned_sub(cur, dyn);

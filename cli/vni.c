@@ -11,11 +11,11 @@
 void usage_vni(FILE *f)
 {
 	fprintf(f,
-		"       xvtepctl vni add VNI [group MCAST_IPV4] [remote IPV4]... [nolearning]\n"
+		"       xvtepctl vni add VNI [group MCAST_IPV4] [remote IPV4]... [evpn] [nolearning]\n"
 		"                            [ageing SECS] [mac-limit N] [ttl N]\n"
 		"                            [peer IPV4[/PREFIX]]... [move-limit N] [move-window SECS]\n"
 		"                            [move-hold SECS] [neigh-suppress on|off]\n"
-		"       xvtepctl vni set VNI [group MCAST_IPV4|none] [remote IPV4|none]...\n"
+		"       xvtepctl vni set VNI [group MCAST_IPV4|none] [remote IPV4|none]... [evpn on|off]\n"
 		"                            [learning|nolearning] [ageing SECS] [mac-limit N] [ttl N]\n"
 		"                            [peer IPV4[/PREFIX]|none]... [move-limit N]\n"
 		"                            [move-window SECS] [move-hold SECS]\n"
@@ -49,6 +49,10 @@ struct vni_args {
 	bool has_move_limit, has_move_window, has_move_hold;
 	__u32 move_limit, move_window, move_hold;
 	int neigh_suppress;	/* -1 unset */
+	/* BGP EVPN control: -1 unset. The remote list is then xvtepd's. */
+	int evpn;
+	const char *evpn_arg;
+	bool remotes_given;	/* "remote" on the command line (not by `replace` defaults) */
 };
 
 /* Syntax and value checks only; nothing here looks at the maps. */
@@ -80,6 +84,7 @@ static int parse_vni_args(int argc, char **argv, bool set, struct vni_args *a)
 	memset(a, 0, sizeof(*a));
 	a->learning = -1;
 	a->neigh_suppress = -1;
+	a->evpn = -1;
 	if (argc < 1)
 		return xv_arg_err(set ? "set" : "add", "VNI is missing");
 	if (parse_vni_arg(argv[0], &a->vni, false))
@@ -112,6 +117,7 @@ static int parse_vni_args(int argc, char **argv, bool set, struct vni_args *a)
 			if (none < 0)
 				return -1;
 			a->has_remotes = true;
+			a->remotes_given = true;
 			if (none)
 				continue;
 			if (parse_unicast_arg(v, &ip))
@@ -208,10 +214,24 @@ static int parse_vni_args(int argc, char **argv, bool set, struct vni_args *a)
 				a->neigh_suppress = 0;
 			else
 				return xv_arg_err(v, "neigh-suppress must be \"on\" or \"off\"");
+		} else if (is_kw(kw, "evpn")) {
+			if (a->evpn >= 0)
+				return dup_kw(kw);
+			a->evpn = 1;
+			a->evpn_arg = kw;
+			/* "evpn" alone is "evpn on" (what `vni add` and `save` write). */
+			if (i + 1 < argc && (is_kw(argv[i + 1], "on") || is_kw(argv[i + 1], "off")))
+				a->evpn = is_kw(argv[++i], "on");
 		} else {
 			return xv_arg_err(kw, "unknown keyword");
 		}
 	}
+	if (a->evpn == 1 && a->remotes_given && a->nr_remotes)
+		return xv_arg_err(a->remote_args[0], "conflicts with \"evpn\": BGP EVPN gives an "
+				  "EVPN VNI its remotes");
+	if (a->evpn == 1 && a->has_group && a->group)
+		return xv_arg_err(a->group_arg, "conflicts with \"evpn\": BGP EVPN floods head-end "
+				  "to the VTEPs it learns");
 	if (!set && a->peer_none)
 		return xv_arg_err("none", "\"peer none\" applies to vni set only");
 	return 0;
@@ -345,6 +365,33 @@ static int zero_state(__u32 vni, __u32 *slot)
 	return ret;
 }
 
+/* The kernel devices zebra reads for EVPN VNI (lib/netlink.c). */
+static int evpn_devs_make(__u32 vni, const struct xvtep_meta *meta)
+{
+	const char *dev = "?";
+	int err;
+
+	if (!meta->local_ip)
+		return xv_err("no local address in %s/%s: is xvtep attached?", ctl.pin,
+			      XVTEP_MAP_META);
+	err = xv_evpn_devs_create(vni, meta->local_ip, meta->dstport, &dev);
+	if (err == -EEXIST)
+		return xv_err("cannot put VNI %u under EVPN: device %s already exists (not made by "
+			      "this VNI: delete it with \"ip link del %s\")", vni, dev, dev);
+	if (err)
+		return xv_err_errno(err, "cannot create device %s for EVPN VNI %u", dev, vni);
+	return 0;
+}
+
+static void evpn_devs_remove(__u32 vni)
+{
+	int err = xv_evpn_devs_delete(vni);
+
+	if (err)
+		fprintf(stderr, "Warning: EVPN devices of VNI %u may remain (%s): delete them with "
+			"\"ip link del\"\n", vni, strerror(-err));
+}
+
 static int vni_create(const struct vni_args *a)
 {
 	struct xvtep_meta meta;
@@ -372,6 +419,8 @@ static int vni_create(const struct vni_args *a)
 	v.nr_remotes = a->nr_remotes;
 	memcpy(v.remotes, a->remotes, sizeof(v.remotes));
 	v.flags = peer_flags(v.flags, a->nr_peers > 0, peer_default_active());
+	if (a->evpn == 1)
+		v.flags |= XVTEP_VNI_F_EVPN;
 
 	/* State and counters first, the VNI itself last: the dataplane sees it complete. */
 	{
@@ -389,6 +438,9 @@ static int vni_create(const struct vni_args *a)
 		return -1;
 	if (group_join(&meta, a->group, &joined))
 		goto undo_state;
+	/* Devices before the VNI: xvtepd serves a published EVPN VNI at once. */
+	if ((v.flags & XVTEP_VNI_F_EVPN) && evpn_devs_make(a->vni, &meta))
+		goto undo_state;
 	ret = vni_put(a->vni, &v, BPF_NOEXIST);
 	if (ret) {
 		if (ret == -EEXIST || ret == -E2BIG)
@@ -398,6 +450,8 @@ static int vni_create(const struct vni_args *a)
 			xv_err_errno(ret, "cannot add VNI %u", a->vni);
 		if (joined)
 			group_leave(&meta, a->group, a->vni);
+		if ((v.flags & XVTEP_VNI_F_EVPN) && ret != -EEXIST)
+			evpn_devs_remove(a->vni);
 		goto undo_state;
 	}
 	neigh_ensure(v.remotes, v.nr_remotes);
@@ -422,7 +476,7 @@ static int vni_update(const struct vni_args *a)
 {
 	struct xvtep_meta meta;
 	struct xvtep_vni v, old;
-	bool joined = false;
+	bool joined = false, evpn_on, evpn_off;
 	int ret;
 
 	if (ctl_open(true) || sec_maps_open())
@@ -435,9 +489,26 @@ static int vni_update(const struct vni_args *a)
 		return -1;
 
 	v = old;	/* ports[] and anything not given stay as they are */
+	if (a->evpn >= 0)
+		v.flags = a->evpn ? v.flags | XVTEP_VNI_F_EVPN : v.flags & ~XVTEP_VNI_F_EVPN;
+	if (v.flags & XVTEP_VNI_F_EVPN) {
+		/* BGP EVPN gives the VTEPs: no list or group of the operator's. */
+		if (a->remotes_given && a->nr_remotes)
+			return xv_arg_err(a->remote_args[0], "VNI %u is under EVPN control: its "
+					  "remotes come from BGP (\"evpn off\" first)", a->vni);
+		if ((a->has_group ? a->group : old.group))
+			return xv_arg_err(a->has_group ? a->group_arg : "evpn", "an EVPN VNI floods "
+					  "head-end only: give \"group none\"");
+	}
 	if (a->has_group)
 		v.group = a->group;
-	if (a->has_remotes) {
+	if ((v.flags & XVTEP_VNI_F_EVPN) && (old.flags & XVTEP_VNI_F_EVPN)) {
+		/* xvtepd's list stays (a replace gives none) */
+	} else if ((v.flags ^ old.flags) & XVTEP_VNI_F_EVPN) {
+		/* On: xvtepd fills the list from zebra. Off: nothing is left of it. */
+		memset(v.remotes, 0, sizeof(v.remotes));
+		v.nr_remotes = 0;
+	} else if (a->has_remotes) {
 		memset(v.remotes, 0, sizeof(v.remotes));
 		memcpy(v.remotes, a->remotes, a->nr_remotes * sizeof(a->remotes[0]));
 		v.nr_remotes = a->nr_remotes;
@@ -468,12 +539,30 @@ static int vni_update(const struct vni_args *a)
 
 	if (v.group != old.group && group_join(&meta, v.group, &joined))
 		return -1;
+	evpn_on = (v.flags & ~old.flags) & XVTEP_VNI_F_EVPN;
+	evpn_off = (old.flags & ~v.flags) & XVTEP_VNI_F_EVPN;
+	if (evpn_on && evpn_devs_make(a->vni, &meta)) {
+		if (joined)
+			group_leave(&meta, v.group, a->vni);
+		return -1;
+	}
 	ret = vni_put(a->vni, &v, BPF_EXIST);
 	if (ret) {
 		xv_err_errno(ret, "cannot update VNI %u", a->vni);
 		if (joined)
 			group_leave(&meta, v.group, a->vni);
+		if (evpn_on)
+			evpn_devs_remove(a->vni);
 		return -1;
+	}
+	if (evpn_off) {
+		struct fdb_filter f = { .by_vni = true, .vni = a->vni, .evpn_only = true };
+
+		/* What zebra wrote goes with the devices it came through. */
+		if (fdb_remove(&f) < 0)
+			fprintf(stderr, "Warning: EVPN FDB entries of VNI %u may remain\n", a->vni);
+		evpn_devs_remove(a->vni);
+		neigh_release_unused();
 	}
 	if (a->has_peers)
 		peers_prune(a->vni, a->peers, a->nr_peers);
@@ -503,6 +592,8 @@ static void vni_args_complete(struct vni_args *a)
 		a->learning = 1;
 	if (a->neigh_suppress < 0)
 		a->neigh_suppress = 0;
+	if (a->evpn < 0)
+		a->evpn = 0;
 	if (!a->has_ageing)
 		a->ageing = XVTEP_AGEING_DEFAULT;
 	if (!a->has_move_limit)
@@ -578,6 +669,8 @@ static int vni_del(int argc, char **argv)
 	sec_vni_gone(vni);
 	neigh_bindings_vni_gone(vni);
 	group_leave(&meta, v.group, vni);
+	if (v.flags & XVTEP_VNI_F_EVPN)
+		evpn_devs_remove(vni);
 	neigh_release_unused();
 	return 0;
 }
@@ -610,6 +703,7 @@ static void print_vni(struct jw *jw, __u32 vni, const struct xvtep_vni *v)
 		}
 		jw_end_array(jw);
 		jw_bool_field(jw, "learning", v->flags & XVTEP_VNI_F_LEARNING);
+		jw_bool_field(jw, "evpn", v->flags & XVTEP_VNI_F_EVPN);
 		jw_uint_field(jw, "ageing", v->ageing);
 		jw_uint_field(jw, "mac_limit", v->mac_limit);
 		jw_uint_field(jw, "ttl", v->ttl);
@@ -646,6 +740,8 @@ static void print_vni(struct jw *jw, __u32 vni, const struct xvtep_vni *v)
 	if (!nr_ports)
 		printf("none");
 	printf(" learned %llu", (unsigned long long)st.learned);
+	if (v->flags & XVTEP_VNI_F_EVPN)
+		printf(" evpn");
 	sec_show_vni(NULL, vni, v);
 	printf(" neigh-suppress %s\n", v->flags & XVTEP_VNI_F_NEIGH_SUPPRESS ? "on" : "off");
 }

@@ -126,6 +126,18 @@ struct xvtep_meta {
 /* Some trunk carries the VNI tagged (an xvtep_vlan_out entry): only then do
  * deliveries look the VID up, access-only VNIs pay nothing. */
 #define XVTEP_VNI_F_TAGGED	(1U << 4)
+/* Under BGP EVPN control (`vni add VNI evpn`): xvtep owns the kernel devices
+ * zebra reads (XVTEP_EVPN_*_FMT), xvtepd fills the remote list and the
+ * XVTEP_FDB_F_EVPN entries. The dataplane learns no remote MAC in it. */
+#define XVTEP_VNI_F_EVPN	(1U << 5)
+
+/* Kernel devices of an EVPN VNI (%u = VNI, at most 8 digits: within IFNAMSIZ):
+ * the bridge, the nolearning vxlan device enslaved to it, and the veth
+ * whose end in the bridge stands for xvtep's local ports (its peer stays down). */
+#define XVTEP_EVPN_BRIDGE_FMT	"xvb%u"
+#define XVTEP_EVPN_VXLAN_FMT	"xvx%u"
+#define XVTEP_EVPN_PORT_FMT	"xvp%u"
+#define XVTEP_EVPN_PEER_FMT	"xvq%u"
 
 /* xvtep_vnis: key __u32 vni (host order). */
 struct xvtep_vni {
@@ -178,6 +190,10 @@ struct xvtep_fdb_key {
 #define XVTEP_FDB_F_REMOTE	(1U << 1)	/* behind a remote VTEP, else a local port */
 /* Moved too often (move dampening): stays put until `pad` (seconds). */
 #define XVTEP_FDB_F_FROZEN	(1U << 2)
+/* Written by xvtepd from what zebra installed (always with STATIC|REMOTE):
+ * never aged, never moved by a remote source, taken by a local port's frame
+ * (a VM that moved here), removed when zebra withdraws it. */
+#define XVTEP_FDB_F_EVPN	(1U << 3)
 
 struct xvtep_fdb_entry {
 	__u32 ifindex;		/* local port, when !REMOTE */

@@ -135,6 +135,21 @@ err:
 	return -1;
 }
 
+void xv_learned_sub(int vstate_fd, __u32 vni, __u64 n)
+{
+	struct xvtep_vstate st;
+
+	if (!n || bpf_map_lookup_elem(vstate_fd, &vni, &st))
+		return;
+	/*
+	 * Not atomic against the dataplane's increments: a learn racing with
+	 * this write is lost from the count, so mac-limit can be exceeded by
+	 * that many entries. Nothing recounts it (docs/design.md, "Ageing").
+	 */
+	st.learned = st.learned > n ? st.learned - n : 0;
+	bpf_map_update_elem(vstate_fd, &vni, &st, BPF_EXIST);
+}
+
 int xv_read_meta(const struct xv_maps *m, struct xvtep_meta *meta)
 {
 	__u32 key = 0;
@@ -408,20 +423,30 @@ int xv_map_open_checked(const char *pin, const char *name, __u32 key_size, __u32
 	return fd;
 }
 
+int xv_array_room(void *arr, size_t *cap, size_t n, size_t size, size_t first)
+{
+	void **v = arr;
+	size_t c;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	c = *cap ? 2 * *cap : first;
+	p = realloc(*v, c * size);
+	if (!p)
+		return -ENOMEM;
+	*v = p;
+	*cap = c;
+	return 0;
+}
+
 static int remotes_push(__be32 **v, size_t *n, size_t *cap, __be32 ip)
 {
 	for (size_t i = 0; i < *n; i++)
 		if ((*v)[i] == ip)
 			return 0;
-	if (*n == *cap) {
-		size_t c = *cap ? 2 * *cap : 16;
-		void *p = realloc(*v, c * sizeof(**v));
-
-		if (!p)
-			return -ENOMEM;
-		*v = p;
-		*cap = c;
-	}
+	if (xv_array_room(v, cap, *n, sizeof(**v), 16))
+		return -ENOMEM;
 	(*v)[(*n)++] = ip;
 	return 0;
 }

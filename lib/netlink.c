@@ -658,3 +658,177 @@ int xv_xdp_xmit_devices(__u32 *ifindexes, size_t max)
 	err = nl_query_proto(NETLINK_GENERIC, &req.nh, xmit_dev_cb, &d);
 	return err ? err : (int)d.n;
 }
+
+/* ---- BGP EVPN: the kernel devices zebra reads, the bridge FDB it watches ----
+ *
+ * zebra learns a VNI from a vxlan device enslaved to a bridge, advertises the
+ * bridge FDB entries of the bridge's other ports and writes the remote ones
+ * on the vxlan device. xvtep's dataplane forwards every frame itself: these
+ * devices only carry state. None of them has an IPv6 link-local address
+ * (addrgenmode none), so the bridge never sends a frame of its own (DAD, ND,
+ * MLD) that the vxlan device would then tunnel beside xvtep. */
+
+/* IFLA_AF_SPEC { AF_INET6 { IFLA_INET6_ADDR_GEN_MODE none } } */
+static void no_ipv6_addr(struct nlmsghdr *nh)
+{
+	struct rtattr *spec = nest_start(nh, IFLA_AF_SPEC), *in6;
+	__u8 mode = IN6_ADDR_GEN_MODE_NONE;
+
+	in6 = nest_start(nh, AF_INET6);
+	add_attr(nh, IFLA_INET6_ADDR_GEN_MODE, &mode, sizeof(mode));
+	nest_end(nh, in6);
+	nest_end(nh, spec);
+}
+
+static int evpn_bridge_create(const char *name)
+{
+	struct rtattr *linkinfo;
+	struct link_req r;
+	struct nlmsghdr *nh = &r.nh;
+
+	link_req_init(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	add_attr(nh, IFLA_IFNAME, name, strlen(name) + 1);
+	linkinfo = nest_start(nh, IFLA_LINKINFO);
+	add_attr(nh, IFLA_INFO_KIND, "bridge", 6);
+	nest_end(nh, linkinfo);
+	return nl_transact(nh);
+}
+
+/* nolearning: only zebra writes this device's FDB. */
+static int evpn_vxlan_create(const char *name, __u32 vni, __be32 local, __u16 dstport, int master)
+{
+	struct rtattr *linkinfo, *data;
+	__be16 port = htons(dstport);
+	__u8 off = 0;
+	struct link_req r;
+	struct nlmsghdr *nh = &r.nh;
+
+	link_req_init(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	add_attr(nh, IFLA_IFNAME, name, strlen(name) + 1);
+	add_attr(nh, IFLA_MASTER, &master, sizeof(master));
+	linkinfo = nest_start(nh, IFLA_LINKINFO);
+	add_attr(nh, IFLA_INFO_KIND, "vxlan", 5);
+	data = nest_start(nh, IFLA_INFO_DATA);
+	add_attr(nh, IFLA_VXLAN_ID, &vni, sizeof(vni));
+	add_attr(nh, IFLA_VXLAN_LOCAL, &local, sizeof(local));
+	add_attr(nh, IFLA_VXLAN_PORT, &port, sizeof(port));
+	add_attr(nh, IFLA_VXLAN_LEARNING, &off, sizeof(off));
+	nest_end(nh, data);
+	nest_end(nh, linkinfo);
+	return nl_transact(nh);
+}
+
+/* Before it goes up: MASTER (0 = none), no IPv6 link-local address. */
+static int evpn_link_prepare(int ifindex, int master)
+{
+	struct link_req r;
+	struct ifinfomsg *ifi = link_req_init(&r, RTM_NEWLINK, 0);
+
+	ifi->ifi_index = ifindex;
+	if (master)
+		add_attr(&r.nh, IFLA_MASTER, &master, sizeof(master));
+	no_ipv6_addr(&r.nh);
+	return nl_transact(&r.nh);
+}
+
+void xv_evpn_names(__u32 vni, struct xv_evpn_names *n)
+{
+	snprintf(n->bridge, sizeof(n->bridge), XVTEP_EVPN_BRIDGE_FMT, vni);
+	snprintf(n->vxlan, sizeof(n->vxlan), XVTEP_EVPN_VXLAN_FMT, vni);
+	snprintf(n->port, sizeof(n->port), XVTEP_EVPN_PORT_FMT, vni);
+	snprintf(n->peer, sizeof(n->peer), XVTEP_EVPN_PEER_FMT, vni);
+}
+
+int xv_evpn_devs_create(__u32 vni, __be32 local, __u16 dstport, const char **failed)
+{
+	static struct xv_evpn_names n;	/* *failed points into it */
+	int br, vx, port, err;
+
+	xv_evpn_names(vni, &n);
+	*failed = n.bridge;
+	err = evpn_bridge_create(n.bridge);
+	if (err)
+		return err;
+	br = if_nametoindex(n.bridge);
+	*failed = n.vxlan;
+	err = br ? evpn_vxlan_create(n.vxlan, vni, local, dstport, br) : -ENODEV;
+	if (err)
+		goto undo;
+	*failed = n.port;
+	err = xv_veth_create(n.port, n.peer, 1500);
+	if (err)
+		goto undo;
+	vx = if_nametoindex(n.vxlan);
+	port = if_nametoindex(n.port);
+	if (!vx || !port) {
+		err = -ENODEV;
+		goto undo;
+	}
+	/* The peer stays down: no frame ever enters the bridge through the port. */
+	*failed = n.bridge;
+	err = evpn_link_prepare(br, 0);
+	*failed = n.vxlan;
+	if (!err)
+		err = evpn_link_prepare(vx, 0);
+	*failed = n.port;
+	if (!err)
+		err = evpn_link_prepare(port, br);
+	if (!err)
+		err = xv_link_set_up(vx);
+	if (!err)
+		err = xv_link_set_up(port);
+	*failed = n.bridge;
+	if (!err)
+		err = xv_link_set_up(br);
+	if (!err)
+		return 0;
+undo:
+	xv_evpn_devs_delete(vni);
+	return err;
+}
+
+int xv_evpn_devs_delete(__u32 vni)
+{
+	struct xv_evpn_names n;
+	const char *order[3];
+	int ret = 0;
+
+	xv_evpn_names(vni, &n);
+	/* The vxlan device first: zebra withdraws the VNI as soon as it goes. */
+	order[0] = n.vxlan;
+	order[1] = n.port;	/* takes its peer along */
+	order[2] = n.bridge;
+	for (int i = 0; i < 3; i++) {
+		int ifindex = if_nametoindex(order[i]), err;
+
+		if (!ifindex)
+			continue;
+		err = xv_link_del(ifindex);
+		if (err && err != -ENODEV && !ret)
+			ret = err;
+	}
+	return ret;
+}
+
+int xv_bridge_fdb_extern(int ifindex, const __u8 mac[6], bool add)
+{
+	struct nl_req r;
+	struct ndmsg *ndm;
+
+	ndm = neigh_req_init(&r, add ? RTM_NEWNEIGH : RTM_DELNEIGH,
+			     add ? NLM_F_CREATE | NLM_F_REPLACE : 0, ifindex);
+	ndm->ndm_family = AF_BRIDGE;
+	/* extern_learn: zebra advertises it, and the bridge never ages it. */
+	ndm->ndm_flags = NTF_MASTER | (add ? NTF_EXT_LEARNED : 0);
+	ndm->ndm_state = NUD_REACHABLE;
+	add_attr(&r.nh, NDA_LLADDR, mac, 6);
+	return nl_transact(&r.nh);
+}
+
+int xv_bridge_fdb_dump(int (*cb)(const struct nlmsghdr *h, void *arg), void *arg)
+{
+	struct nl_req r;
+
+	neigh_req_init(&r, RTM_GETNEIGH, NLM_F_DUMP, 0)->ndm_family = AF_BRIDGE;
+	return nl_query(&r.nh, cb, arg);
+}

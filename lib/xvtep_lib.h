@@ -222,4 +222,31 @@ int xv_config_remotes(int vnis_fd, int fdb_fd, __be32 **out, size_t *n);
  * stderr naming the remote (the configuration stands). Returns the number of failures. */
 int xv_neigh_managed_all(const __be32 *remotes, size_t n, __be32 src);
 
+
+/* ---- BGP EVPN (lib/netlink.c) ---- */
+
+/* Names of an EVPN VNI's kernel devices (XVTEP_EVPN_*_FMT). */
+struct xv_evpn_names {
+	char bridge[16], vxlan[16], port[16], peer[16];
+};
+void xv_evpn_names(__u32 vni, struct xv_evpn_names *n);
+/* Create the bridge, the nolearning vxlan device (VNI, LOCAL, DSTPORT) in
+ * it and the port veth in it, all up but the veth's peer. On failure,
+ * whatever was made is deleted again and *FAILED names the device that
+ * could not be made. 0 or -errno (-EEXIST: a device of that name exists). */
+int xv_evpn_devs_create(__u32 vni, __be32 local, __u16 dstport, const char **failed);
+/* Delete them (absent ones are skipped). 0 or the first -errno. */
+int xv_evpn_devs_delete(__u32 vni);
+/* `bridge fdb add|del MAC dev IFINDEX master extern_learn`. 0 or -errno. */
+int xv_bridge_fdb_extern(int ifindex, const __u8 mac[6], bool add);
+struct nlmsghdr;
+/* RTM_GETNEIGH AF_BRIDGE dump of the current netns: CB for each message. 0 or -errno. */
+int xv_bridge_fdb_dump(int (*cb)(const struct nlmsghdr *h, void *arg), void *arg);
+/* Room for one more element in the malloc()ed array *ARR (a pointer to the
+ * array pointer) holding N of CAP elements of SIZE bytes: doubled when full,
+ * FIRST elements the first time. 0 or -ENOMEM (the array is unchanged). */
+int xv_array_room(void *arr, size_t *cap, size_t n, size_t size, size_t first);
+/* Lower xvtep_vstate[VNI].learned by N, not below 0 (not atomic against the dataplane). */
+void xv_learned_sub(int vstate_fd, __u32 vni, __u64 n);
+
 #endif

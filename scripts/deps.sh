@@ -26,6 +26,8 @@ PKGS=(
 	bash-completion
 	# metrics test: promtool checks `xvtepctl metrics` (tests/integration/observe.sh)
 	prometheus
+	# EVPN test: zebra + bgpd drive xvtepd (tests/integration/evpn.sh)
+	frr
 )
 if [ "${1:-}" == --bench ]; then
 	shift

@@ -28,16 +28,19 @@ MAN_LOADER=$ROOT/loader/xvtep-loader.8
 MAN_CTL=$ROOT/cli/xvtepctl.8
 # Exactly what `make install DESTDIR=D PREFIX=/usr` puts under D.
 INSTALL_LIST="usr/lib/systemd/system/xvtep.service
+usr/lib/systemd/system/xvtepd.service
 usr/lib/xvtep/xvtep-boot
 usr/lib/xvtep/xvtep.bpf.o
 usr/sbin/xvtep-loader
 usr/sbin/xvtepctl
+usr/sbin/xvtepd
 usr/share/bash-completion/completions/xvtep-loader
 usr/share/bash-completion/completions/xvtepctl
 usr/share/doc/xvtep/examples/xvtep.batch
 usr/share/doc/xvtep/examples/xvtep.conf
 usr/share/man/man8/xvtep-loader.8
-usr/share/man/man8/xvtepctl.8"
+usr/share/man/man8/xvtepctl.8
+usr/share/man/man8/xvtepd.8"
 
 # man_text FILE : the page as plain text, one paragraph a line (no hyphenation)
 man_text()

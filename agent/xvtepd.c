@@ -1,0 +1,866 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xvtepd: xvtep as the dataplane of FRR's BGP EVPN. For every VNI with
+ * XVTEP_VNI_F_EVPN it mirrors what zebra writes on the VNI's vxlan device
+ * (remote MACs, flood entries) into xvtep's maps, and exports xvtep's local
+ * MACs to the VNI's bridge as extern_learn entries for zebra to advertise.
+ *
+ *   xvtepd [--pin DIR] [-n NETNS] [-v] [--interval MS]
+ *
+ * Runs in the foreground, logs to stderr, exits on SIGTERM/SIGINT leaving
+ * maps and bridge as they are: the dataplane forwards with the last known
+ * state, and the next xvtepd starts with a full resynchronisation.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <linux/neighbour.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <bpf/bpf.h>
+#include "xvtep_lib.h"
+
+#ifndef XVTEP_VERSION
+#error "XVTEP_VERSION is not set (the Makefile sets it from VERSION)"
+#endif
+
+#define INTERVAL_MS_DEFAULT	250
+#define RCVBUF_BYTES		(8 << 20)
+
+static struct {
+	const char *pin;
+	const char *netns;
+	bool verbose;
+	unsigned int interval_ms;
+} cfg = { .pin = XVTEP_PIN_DEFAULT, .interval_ms = INTERVAL_MS_DEFAULT };
+
+static volatile sig_atomic_t stop;
+static struct xv_maps maps;
+static __be32 local_ip;
+
+/* An EVPN VNI as last seen: its devices (0 = missing). */
+struct evni {
+	__u32 vni;
+	int vx_ifindex, port_ifindex;
+};
+static struct evni *evnis;
+static size_t nr_evnis;
+
+/* Local MACs exported to the bridges: sorted keys vni << 48 | mac. */
+static __u64 *exported;
+static size_t nr_exported;
+
+/* Messages ignored, by reason: logged the first time and at powers of two. */
+enum ign { IGN_FAMILY, IGN_DEVICE, IGN_NO_LLADDR, IGN_NO_DST, IGN_NOT_EXTERN, IGN_STATIC,
+	   IGN_FLOOD_FULL, IGN_SHORT, IGN_BAD_DST, IGN__MAX };
+static const char *const ign_names[IGN__MAX] = {
+	[IGN_FAMILY] = "not AF_BRIDGE",
+	[IGN_DEVICE] = "not on an EVPN vxlan device",
+	[IGN_NO_LLADDR] = "no 6-byte NDA_LLADDR",
+	[IGN_NO_DST] = "no IPv4 NDA_DST",
+	[IGN_NOT_EXTERN] = "remote MAC not extern_learn",
+	[IGN_STATIC] = "MAC has a static entry of the operator's",
+	[IGN_FLOOD_FULL] = "flood list full (XVTEP_MAX_REMOTES VTEPs)",
+	[IGN_SHORT] = "truncated message",
+	[IGN_BAD_DST] = "NDA_DST not a remote unicast address",
+};
+static unsigned long ign_count[IGN__MAX];
+
+static void logf_(const char *lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void logf_(const char *lvl, const char *fmt, ...)
+{
+	struct timespec ts;
+	struct tm tm;
+	char when[32];
+	va_list ap;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	fprintf(stderr, "%s.%03ld xvtepd: %s", when, ts.tv_nsec / 1000000, lvl);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+#define log_info(...)	logf_("", __VA_ARGS__)
+#define log_warn(...)	logf_("Warning: ", __VA_ARGS__)
+#define log_dbg(...)	do { if (cfg.verbose) logf_("", __VA_ARGS__); } while (0)
+
+static void ignored(enum ign why, const struct ndmsg *ndm)
+{
+	unsigned long n = ++ign_count[why];
+
+	/* Other families and devices share the group: normal, counted only. */
+	if (why == IGN_FAMILY || why == IGN_DEVICE)
+		return;
+	if (!(n & (n - 1)))
+		log_warn("ignored a neighbour message (family %u, ifindex %d): %s (%lu so far)",
+			 ndm ? ndm->ndm_family : 0, ndm ? ndm->ndm_ifindex : 0, ign_names[why], n);
+}
+
+static __u64 mac_key(__u32 vni, const __u8 mac[6])
+{
+	__u64 k = (__u64)vni << 48;
+
+	for (int i = 0; i < 6; i++)
+		k |= (__u64)mac[i] << (40 - 8 * i);
+	return k;
+}
+
+static void key_mac(__u64 k, __u8 mac[6])
+{
+	for (int i = 0; i < 6; i++)
+		mac[i] = k >> (40 - 8 * i);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int push_u64(__u64 **v, size_t *n, size_t *cap, __u64 x)
+{
+	if (xv_array_room(v, cap, *n, sizeof(**v), 1024))
+		return -ENOMEM;
+	(*v)[(*n)++] = x;
+	return 0;
+}
+
+static struct evni *evni_by_vni(__u32 vni)
+{
+	for (size_t i = 0; i < nr_evnis; i++)
+		if (evnis[i].vni == vni)
+			return &evnis[i];
+	return NULL;
+}
+
+static struct evni *evni_by_vx(int ifindex)
+{
+	for (size_t i = 0; i < nr_evnis; i++)
+		if (evnis[i].vx_ifindex == ifindex)
+			return &evnis[i];
+	return NULL;
+}
+
+static bool is_port_dev(int ifindex)
+{
+	for (size_t i = 0; i < nr_evnis; i++)
+		if (evnis[i].port_ifindex == ifindex)
+			return true;
+	return false;
+}
+
+/*
+ * Read the EVPN VNIs and their devices again. Returns true when the set
+ * changed (a VNI came or went, a device was re-created): the caller then
+ * resynchronises, since nothing was mirrored for a VNI we did not know.
+ */
+static bool evnis_refresh(void)
+{
+	struct evni *nv = NULL;
+	size_t n = 0, cap = 0;
+	__u32 key, *prev = NULL;
+	struct xvtep_vni v;
+	bool changed;
+
+	while (!bpf_map_get_next_key(maps.vnis, prev, &key)) {
+		struct xv_evpn_names names;
+
+		prev = &key;
+		if (bpf_map_lookup_elem(maps.vnis, &key, &v) || !(v.flags & XVTEP_VNI_F_EVPN))
+			continue;
+		if (xv_array_room(&nv, &cap, n, sizeof(*nv), 16)) {
+			free(nv);
+			return false;	/* keep the old table; try again next tick */
+		}
+		xv_evpn_names(key, &names);
+		nv[n].vni = key;
+		nv[n].vx_ifindex = if_nametoindex(names.vxlan);
+		nv[n].port_ifindex = if_nametoindex(names.port);
+		n++;
+	}
+	changed = n != nr_evnis || (n && memcmp(nv, evnis, n * sizeof(*nv)));
+	if (changed) {
+		for (size_t i = 0; i < n; i++)
+			if (!evni_by_vni(nv[i].vni) || !nv[i].vx_ifindex || !nv[i].port_ifindex)
+				log_info("VNI %u: EVPN, vxlan device %s, port device %s", nv[i].vni,
+					 nv[i].vx_ifindex ? "present" : "MISSING (re-add the VNI)",
+					 nv[i].port_ifindex ? "present" : "MISSING");
+	}
+	free(evnis);
+	evnis = nv;
+	nr_evnis = n;
+	return changed;
+}
+
+/* ---- zebra -> xvtep ---- */
+
+/* One bridge FDB message, the fields we use. */
+struct nd {
+	const struct ndmsg *ndm;
+	bool has_mac, has_dst;
+	bool master;		/* NDA_MASTER: the bridge's entry, not the port's own */
+	__u8 mac[6];
+	__be32 dst;
+};
+
+static bool nd_parse(const struct nlmsghdr *h, struct nd *o)
+{
+	int len = (int)h->nlmsg_len - NLMSG_LENGTH(sizeof(struct ndmsg));
+
+	memset(o, 0, sizeof(*o));
+	if (len < 0) {
+		ignored(IGN_SHORT, NULL);
+		return false;
+	}
+	o->ndm = NLMSG_DATA(h);
+	for (struct rtattr *a = (struct rtattr *)((char *)o->ndm + NLMSG_ALIGN(sizeof(*o->ndm)));
+	     RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == NDA_LLADDR && RTA_PAYLOAD(a) == 6) {
+			memcpy(o->mac, RTA_DATA(a), 6);
+			o->has_mac = true;
+		} else if (a->rta_type == NDA_DST && RTA_PAYLOAD(a) == 4) {
+			memcpy(&o->dst, RTA_DATA(a), 4);
+			o->has_dst = true;
+		} else if (a->rta_type == NDA_MASTER) {
+			o->master = true;
+		}
+	}
+	return true;
+}
+
+/* A VTEP we can send to: unicast, not ours. */
+static bool dst_ok(__be32 dst)
+{
+	return dst && dst != 0xffffffff && !xv_ipv4_is_mcast(dst) && dst != local_ip;
+}
+
+static bool mac_zero(const __u8 mac[6])
+{
+	return !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]);
+}
+
+/* A managed underlay neighbour for each VTEP: ARP copies need a resolved next hop. */
+static void vtep_neigh(__be32 dst)
+{
+	static __be32 done[256];
+	static size_t nr;
+	char ip[16];
+	int err;
+
+	for (size_t i = 0; i < nr; i++)
+		if (done[i] == dst)
+			return;
+	err = xv_neigh_managed(dst, local_ip, NULL, NULL);
+	if (err) {
+		xv_fmt_ipv4(dst, ip);
+		log_warn("VTEP %s: no managed underlay neighbour (%s): ARP toward it waits for "
+			 "its next hop to be resolved", ip, strerror(-err));
+		return;
+	}
+	if (nr < sizeof(done) / sizeof(done[0]))
+		done[nr++] = dst;
+}
+
+/* Add or remove DST in VNI's head-end list. true when the list changed. */
+static bool flood_set(__u32 vni, __be32 dst, bool add, const struct ndmsg *ndm)
+{
+	struct xvtep_vni v;
+	int i, n;
+
+	if (bpf_map_lookup_elem(maps.vnis, &vni, &v))
+		return false;
+	n = v.nr_remotes < XVTEP_MAX_REMOTES ? v.nr_remotes : XVTEP_MAX_REMOTES;
+	for (i = 0; i < n && v.remotes[i] != dst; i++)
+		;
+	if (add == (i < n))
+		return false;
+	if (add) {
+		if (n == XVTEP_MAX_REMOTES) {
+			ignored(IGN_FLOOD_FULL, ndm);
+			return false;
+		}
+		v.remotes[n++] = dst;
+		vtep_neigh(dst);
+	} else {
+		/* Dense: the last one takes the hole. */
+		v.remotes[i] = v.remotes[n - 1];
+		v.remotes[--n] = 0;
+	}
+	v.nr_remotes = n;
+	if (bpf_map_update_elem(maps.vnis, &vni, &v, BPF_EXIST)) {
+		log_warn("cannot update VNI %u's flood list: %s", vni, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+/* VNI's remote MAC behind DST, as zebra installed it. true when written. */
+static bool remote_put(__u32 vni, const __u8 mac[6], __be32 dst, const struct ndmsg *ndm)
+{
+	struct xvtep_fdb_key key = { .vni = vni };
+	struct xvtep_fdb_entry cur, e = {
+		.remote = dst,
+		.flags = XVTEP_FDB_F_STATIC | XVTEP_FDB_F_REMOTE | XVTEP_FDB_F_EVPN,
+	};
+	bool exists;
+
+	memcpy(key.mac, mac, 6);
+	exists = !bpf_map_lookup_elem(maps.fdb, &key, &cur);
+	if (exists && (cur.flags & XVTEP_FDB_F_EVPN) && cur.remote == dst)
+		return false;
+	if (exists && (cur.flags & XVTEP_FDB_F_STATIC) && !(cur.flags & XVTEP_FDB_F_EVPN)) {
+		ignored(IGN_STATIC, ndm);
+		return false;
+	}
+	e.updated_ns = xv_now_ns();
+	if (bpf_map_update_elem(maps.fdb, &key, &e, BPF_ANY)) {
+		char m[18];
+
+		xv_fmt_mac(mac, m);
+		log_warn("cannot write FDB entry %s vni %u: %s", m, vni, strerror(errno));
+		return false;
+	}
+	/* It took a learned entry's place: that one no longer counts. */
+	if (exists && !(cur.flags & XVTEP_FDB_F_STATIC))
+		xv_learned_sub(maps.vstate, vni, 1);
+	vtep_neigh(dst);
+	return true;
+}
+
+/* Remove VNI's EVPN entry for MAC (behind DST, or anywhere when DST is 0). */
+static bool remote_del(__u32 vni, const __u8 mac[6], __be32 dst)
+{
+	struct xvtep_fdb_key key = { .vni = vni };
+	struct xvtep_fdb_entry cur;
+
+	memcpy(key.mac, mac, 6);
+	if (bpf_map_lookup_elem(maps.fdb, &key, &cur) || !(cur.flags & XVTEP_FDB_F_EVPN) ||
+	    (dst && cur.remote != dst))
+		return false;
+	return !bpf_map_delete_elem(maps.fdb, &key);
+}
+
+/* One RTM_NEWNEIGH/RTM_DELNEIGH. Returns true when a map was written. */
+static bool neigh_event(const struct nlmsghdr *h)
+{
+	bool add = h->nlmsg_type == RTM_NEWNEIGH;
+	struct evni *ev;
+	char m[18], ip[16];
+	struct nd nd;
+
+	if (!nd_parse(h, &nd))
+		return false;
+	if (nd.ndm->ndm_family != AF_BRIDGE) {
+		ignored(IGN_FAMILY, nd.ndm);
+		return false;
+	}
+	ev = evni_by_vx(nd.ndm->ndm_ifindex);
+	if (!ev) {
+		/* Our own exports come back on the port devices: expected. */
+		if (!is_port_dev(nd.ndm->ndm_ifindex))
+			ignored(IGN_DEVICE, nd.ndm);
+		return false;
+	}
+	if (!nd.has_mac) {
+		ignored(IGN_NO_LLADDR, nd.ndm);
+		return false;
+	}
+	/* The bridge's half of a remote MAC (NDA_MASTER, no destination): the
+	 * vxlan device's half says where it is. */
+	if (!nd.has_dst) {
+		if (!nd.master)
+			ignored(IGN_NO_DST, nd.ndm);
+		return false;
+	}
+	if (!dst_ok(nd.dst)) {
+		/* A withdrawal of it has nothing to remove either. */
+		ignored(IGN_BAD_DST, nd.ndm);
+		return false;
+	}
+	xv_fmt_mac(nd.mac, m);
+	xv_fmt_ipv4(nd.dst, ip);
+	if (mac_zero(nd.mac)) {
+		log_dbg("VNI %u: %s flood VTEP %s", ev->vni, add ? "add" : "del", ip);
+		return flood_set(ev->vni, nd.dst, add, nd.ndm);
+	}
+	if (!add) {
+		log_dbg("VNI %u: del %s behind %s", ev->vni, m, ip);
+		return remote_del(ev->vni, nd.mac, nd.dst);
+	}
+	if (!(nd.ndm->ndm_flags & NTF_EXT_LEARNED)) {
+		ignored(IGN_NOT_EXTERN, nd.ndm);
+		return false;
+	}
+	log_dbg("VNI %u: add %s behind %s", ev->vni, m, ip);
+	return remote_put(ev->vni, nd.mac, nd.dst, nd.ndm);
+}
+
+/* ---- resynchronisation from a full dump ---- */
+
+struct dump {
+	__u64 *remotes;		/* vni << 48 | mac, with dst[] beside (same index) */
+	__be32 *dst;
+	size_t nr, cap, dcap;
+	__u64 *flood;		/* vni << 32 | dst */
+	size_t nr_flood, cap_flood;
+	__u64 *local;		/* extern_learn entries on the port devices */
+	size_t nr_local, cap_local;
+	__u64 *bridged;		/* the bridges' entries on the vxlan devices */
+	size_t nr_bridged, cap_bridged;
+	int err;
+};
+
+static int dump_cb(const struct nlmsghdr *h, void *arg)
+{
+	struct dump *d = arg;
+	struct evni *ev;
+	struct nd nd;
+
+	if (h->nlmsg_type != RTM_NEWNEIGH || !nd_parse(h, &nd) ||
+	    nd.ndm->ndm_family != AF_BRIDGE || !nd.has_mac)
+		return 0;
+	for (size_t i = 0; i < nr_evnis; i++) {
+		if (evnis[i].port_ifindex == nd.ndm->ndm_ifindex &&
+		    (nd.ndm->ndm_flags & NTF_EXT_LEARNED) && nd.master)
+			d->err = d->err ?: push_u64(&d->local, &d->nr_local, &d->cap_local,
+						    mac_key(evnis[i].vni, nd.mac));
+	}
+	ev = evni_by_vx(nd.ndm->ndm_ifindex);
+	if (ev && nd.master && !nd.has_dst)
+		d->err = d->err ?: push_u64(&d->bridged, &d->nr_bridged, &d->cap_bridged,
+					    mac_key(ev->vni, nd.mac));
+	if (!ev || !nd.has_dst || !dst_ok(nd.dst))
+		return 0;
+	if (mac_zero(nd.mac))
+		return d->err = d->err ?: push_u64(&d->flood, &d->nr_flood, &d->cap_flood,
+						   (__u64)ev->vni << 32 | nd.dst), 0;
+	if (!(nd.ndm->ndm_flags & NTF_EXT_LEARNED))
+		return 0;
+	if (xv_array_room(&d->dst, &d->dcap, d->nr, sizeof(*d->dst), 1024))
+		return d->err = -ENOMEM, 0;
+	d->dst[d->nr] = nd.dst;
+	d->err = d->err ?: push_u64(&d->remotes, &d->nr, &d->cap, mac_key(ev->vni, nd.mac));
+	return 0;
+}
+
+static bool sorted_has(const __u64 *v, size_t n, __u64 key)
+{
+	return n && bsearch(&key, v, n, sizeof(*v), cmp_u64);
+}
+
+/* The dump's remote MAC KEY: its VTEP, or 0 when zebra has none. */
+static __be32 dump_dst(const struct dump *d, __u64 key)
+{
+	for (size_t lo = 0, hi = d->nr; lo < hi;) {
+		size_t mid = (lo + hi) / 2;
+
+		if (d->remotes[mid] == key)
+			return d->dst[mid];
+		if (d->remotes[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* Sort remotes[] and dst[] together (by key). */
+static void dump_sort(struct dump *d)
+{
+	__u64 *pairs = malloc(d->nr * 2 * sizeof(*pairs));
+
+	if (!pairs)
+		return;
+	/* key and dst interleaved: qsort on 16-byte records by their first word */
+	for (size_t i = 0; i < d->nr; i++) {
+		pairs[2 * i] = d->remotes[i];
+		pairs[2 * i + 1] = d->dst[i];
+	}
+	qsort(pairs, d->nr, 2 * sizeof(*pairs), cmp_u64);
+	for (size_t i = 0; i < d->nr; i++) {
+		d->remotes[i] = pairs[2 * i];
+		d->dst[i] = pairs[2 * i + 1];
+	}
+	free(pairs);
+}
+
+static void dump_free(struct dump *d)
+{
+	free(d->remotes);
+	free(d->dst);
+	free(d->flood);
+	free(d->local);
+	free(d->bridged);
+}
+
+/*
+ * Make the maps equal to what zebra holds (remote MACs, flood lists) and
+ * take the bridges' extern_learn entries as what was exported: after a
+ * start or a lost notification, nothing stale stays and nothing is missed.
+ * 0, or -errno (the caller retries).
+ */
+static int resync(void)
+{
+	struct dump d = {};
+	struct xvtep_fdb_key key, *prev = NULL;
+	struct xvtep_fdb_entry e;
+	size_t nr_del = 0, nr_put = 0;
+	int err;
+
+	err = xv_bridge_fdb_dump(dump_cb, &d);
+	if (!err)
+		err = d.err;
+	if (err) {
+		log_warn("cannot dump the bridge FDB: %s; retrying", strerror(-err));
+		dump_free(&d);
+		return err;
+	}
+	dump_sort(&d);
+	qsort(d.bridged, d.nr_bridged, sizeof(*d.bridged), cmp_u64);
+	/*
+	 * A remote MAC is one whose bridge entry is on the vxlan device. The
+	 * vxlan device's own half can outlive it: when a VM moved here, the
+	 * bridge entry moved to the port device and zebra's delete of the
+	 * remote MAC fails there, leaving that half behind (its dst is stale).
+	 */
+	for (size_t i = 0; i < d.nr; i++)
+		if (!sorted_has(d.bridged, d.nr_bridged, d.remotes[i]))
+			d.dst[i] = 0;
+	/* EVPN entries zebra no longer has, or has elsewhere: out first. */
+	while (!bpf_map_get_next_key(maps.fdb, prev, &key)) {
+		struct xvtep_fdb_key k = key;
+
+		prev = &key;
+		if (bpf_map_lookup_elem(maps.fdb, &k, &e) || !(e.flags & XVTEP_FDB_F_EVPN))
+			continue;
+		if (evni_by_vni(k.vni) && dump_dst(&d, mac_key(k.vni, k.mac)) == e.remote)
+			continue;
+		if (!bpf_map_delete_elem(maps.fdb, &k))
+			nr_del++;
+	}
+	for (size_t i = 0; i < d.nr; i++) {
+		__u8 mac[6];
+
+		if (!d.dst[i])
+			continue;
+		key_mac(d.remotes[i], mac);
+		nr_put += remote_put(d.remotes[i] >> 48, mac, d.dst[i], NULL);
+	}
+	/* Flood lists: exactly the dump's. */
+	for (size_t i = 0; i < nr_evnis; i++) {
+		__be32 want[XVTEP_MAX_REMOTES] = {};
+		struct xvtep_vni v;
+		__u8 n = 0;
+
+		if (bpf_map_lookup_elem(maps.vnis, &evnis[i].vni, &v))
+			continue;
+
+		for (size_t j = 0; j < d.nr_flood; j++) {
+			if (d.flood[j] >> 32 != evnis[i].vni)
+				continue;
+			if (n == XVTEP_MAX_REMOTES) {
+				ignored(IGN_FLOOD_FULL, NULL);
+				break;
+			}
+			want[n++] = (__be32)d.flood[j];
+			vtep_neigh(want[n - 1]);
+		}
+		if (v.nr_remotes == n && !memcmp(v.remotes, want, sizeof(want)))
+			continue;
+		memcpy(v.remotes, want, sizeof(want));
+		v.nr_remotes = n;
+		if (bpf_map_update_elem(maps.vnis, &evnis[i].vni, &v, BPF_EXIST))
+			log_warn("cannot update VNI %u's flood list: %s", evnis[i].vni,
+				 strerror(errno));
+	}
+	xv_gen_bump(maps.gen);
+	qsort(d.local, d.nr_local, sizeof(*d.local), cmp_u64);
+	free(exported);
+	exported = d.local;
+	nr_exported = d.nr_local;
+	d.local = NULL;
+	log_info("resynchronised: %zu EVPN VNIs, %zu remote MACs (%zu written, %zu stale removed), "
+		 "%zu flood entries, %zu local MACs on the bridges", nr_evnis, d.nr, nr_put, nr_del,
+		 d.nr_flood, nr_exported);
+	dump_free(&d);
+	return 0;
+}
+
+/* ---- xvtep -> zebra ---- */
+
+static int export_one(__u64 k, bool add)
+{
+	struct evni *ev = evni_by_vni(k >> 48);
+	char m[18];
+	__u8 mac[6];
+	int err;
+
+	if (!ev || !ev->port_ifindex)
+		return add ? -ENODEV : 0;	/* VNI gone: so is its bridge */
+	key_mac(k, mac);
+	err = xv_bridge_fdb_extern(ev->port_ifindex, mac, add);
+	if (!add && err == -ENOENT)
+		err = 0;
+	xv_fmt_mac(mac, m);
+	if (err)
+		log_warn("cannot %s %s on VNI %u's bridge: %s", add ? "add" : "remove", m, ev->vni,
+			 strerror(-err));
+	else
+		log_dbg("VNI %u: %s local %s", ev->vni, add ? "export" : "withdraw", m);
+	return err;
+}
+
+/*
+ * The local MACs of EVPN VNIs (entries on ports, learned or static) onto the
+ * bridges, and those gone (aged, deleted, moved to a remote) off them: a diff
+ * against what was exported.
+ */
+static void export_sync(void)
+{
+	struct xvtep_fdb_key key, *prev = NULL;
+	struct xvtep_fdb_entry e;
+	__u64 *want = NULL, *next = NULL;
+	size_t nw = 0, cw = 0, nn = 0, cn = 0, i = 0, j = 0;
+
+	while (!bpf_map_get_next_key(maps.fdb, prev, &key)) {
+		struct xvtep_fdb_key k = key;
+
+		prev = &key;
+		if (bpf_map_lookup_elem(maps.fdb, &k, &e) || (e.flags & XVTEP_FDB_F_REMOTE) ||
+		    !evni_by_vni(k.vni))
+			continue;
+		if (push_u64(&want, &nw, &cw, mac_key(k.vni, k.mac)))
+			goto out;
+	}
+	qsort(want, nw, sizeof(*want), cmp_u64);
+	/* Merge: in want only = add, in exported only = remove. */
+	while (i < nw || j < nr_exported) {
+		bool in_w = i < nw && (j >= nr_exported || want[i] <= exported[j]);
+		bool in_x = j < nr_exported && (i >= nw || exported[j] <= want[i]);
+		__u64 k = in_w ? want[i] : exported[j];
+		bool keep = in_w && in_x;
+
+		if (in_w && !in_x)
+			keep = !export_one(k, true);
+		else if (!in_w && in_x)
+			keep = export_one(k, false) != 0;	/* try again next time */
+		if (keep && push_u64(&next, &nn, &cn, k))
+			goto out;
+		i += in_w;
+		j += in_x;
+	}
+	free(exported);
+	exported = next;
+	nr_exported = nn;
+	next = NULL;
+out:
+	free(want);
+	free(next);
+}
+
+/* ---- main loop ---- */
+
+static int nl_monitor_open(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1U << (RTNLGRP_NEIGH - 1) };
+	int fd, sz = RCVBUF_BYTES;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	/* FORCE needs CAP_NET_ADMIN, which we have; the plain one is capped by rmem_max. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* Read what is queued. Returns 1 when a map was written, 0, or -ENOBUFS (lost messages). */
+static int nl_drain(int fd)
+{
+	static char buf[65536];
+	int wrote = 0;
+
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return wrote;
+			if (errno == ENOBUFS)
+				return -ENOBUFS;
+			log_warn("netlink receive: %s", strerror(errno));
+			return wrote;
+		}
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
+		     h = NLMSG_NEXT(h, n))
+			if (h->nlmsg_type == RTM_NEWNEIGH || h->nlmsg_type == RTM_DELNEIGH)
+				wrote |= neigh_event(h);
+	}
+}
+
+static void on_signal(int sig)
+{
+	stop = sig;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: xvtepd [--pin DIR] [-n NETNS] [-v] [--interval MS]\n"
+		"\n"
+		"  --pin DIR       bpffs directory of the pins (default %s)\n"
+		"  -n NETNS        work in network namespace /run/netns/NETNS\n"
+		"  --interval MS   how often local MACs are exported (default %d)\n"
+		"  -v              log every entry written\n"
+		"  -V, --version   print the version and exit\n"
+		"  -h, --help      print this help and exit\n",
+		XVTEP_PIN_DEFAULT, INTERVAL_MS_DEFAULT);
+}
+
+static int parse_args(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "pin",      required_argument, NULL, 'P' },
+		{ "netns",    required_argument, NULL, 'n' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "verbose",  no_argument,       NULL, 'v' },
+		{ "help",     no_argument,       NULL, 'h' },
+		{ "version",  no_argument,       NULL, 'V' },
+		{}
+	};
+	__u32 v;
+	int c;
+
+	opterr = 0;	/* our own "Error:" messages */
+	while ((c = getopt_long(argc, argv, ":n:vhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'P':
+			if (optarg[0] != '/')
+				return xv_arg_err(optarg, "--pin needs an absolute path");
+			cfg.pin = optarg;
+			break;
+		case 'n':
+			cfg.netns = optarg;
+			break;
+		case 'i':
+			if (xv_parse_u32(optarg, 10, 10000, &v))
+				return xv_arg_err(optarg, "--interval must be 10-10000 ms");
+			cfg.interval_ms = v;
+			break;
+		case 'v':
+			cfg.verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("xvtepd (xvtep) %s, ABI %d\n", XVTEP_VERSION, XVTEP_ABI_VERSION);
+			exit(0);
+		case ':':
+			return xv_err("option \"%s\" needs a value", argv[optind - 1]);
+		default:
+			return xv_err("unknown option \"%s\" (try --help)", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return xv_err("unexpected argument \"%s\"", argv[optind]);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct xvtep_meta meta;
+	char lock_path[PATH_MAX];
+	int fd = -1, lock, ret = 1;
+	bool need_resync = true;
+
+	if (parse_args(argc, argv) || xv_check_privileges())
+		return 1;
+	if (cfg.netns && xv_enter_netns(cfg.netns))
+		return 1;
+	lock = xv_pin_lock("xvtepd", cfg.pin, lock_path, sizeof(lock_path));
+	if (lock == -EWOULDBLOCK) {
+		xv_err("another xvtepd serves %s (lock %s is held)", cfg.pin, lock_path);
+		return 1;
+	}
+	if (lock < 0) {
+		xv_err_errno(lock, "cannot lock %s", lock_path);
+		return 1;
+	}
+	if (xv_maps_open(cfg.pin, &maps))
+		return 1;
+	if (xv_read_meta(&maps, &meta)) {
+		xv_err_errno(errno, "cannot read %s/%s", cfg.pin, XVTEP_MAP_META);
+		goto out;
+	}
+	local_ip = meta.local_ip;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	/* Subscribe before the first dump: nothing falls between the two. */
+	fd = nl_monitor_open();
+	if (fd < 0) {
+		xv_err_errno(fd, "cannot listen to neighbour notifications");
+		goto out;
+	}
+	log_info("serving %s%s%s, exporting every %u ms", cfg.pin, cfg.netns ? " in netns " : "",
+		 cfg.netns ? cfg.netns : "", cfg.interval_ms);
+
+	while (!stop) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int r;
+
+		if (evnis_refresh())
+			need_resync = true;
+		if (need_resync)
+			need_resync = resync() != 0;
+		export_sync();
+		if (poll(&p, 1, cfg.interval_ms) < 0 && errno != EINTR) {
+			xv_err_errno(errno, "poll");
+			goto out;
+		}
+		r = nl_drain(fd);
+		if (r == -ENOBUFS) {
+			log_warn("neighbour notifications were lost (receive buffer overrun): "
+				 "resynchronising");
+			need_resync = true;
+		} else if (r > 0) {
+			/* Entries moved or removed, remotes changed: XDP's caches refill. */
+			xv_gen_bump(maps.gen);
+		}
+	}
+	log_info("stopping on signal %d; the maps and bridges keep their entries", (int)stop);
+	for (int i = 0; i < IGN__MAX; i++)
+		if (ign_count[i])
+			log_info("ignored %lu neighbour messages: %s", ign_count[i], ign_names[i]);
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	xv_maps_close(&maps);
+	return ret;
+}
