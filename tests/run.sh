@@ -129,7 +129,7 @@ run_kernel61()
 K61_PID=
 if [ "$MODE" == all ] && command -v qemu-system-x86_64 >/dev/null; then
 	echo "# kernel61: Debian 12's 6.1 kernel under qemu, beside the host's tests" >&2
-	run_kernel61 1 1200 &
+	run_kernel61 1 1320 &
 	K61_PID=$!
 	trap '[ -n "$K61_PID" ] && pkill -TERM -P "$K61_PID"; wait; rm -rf "$BIN_COPY" "$LOGDIR"' EXIT
 fi
@@ -207,7 +207,7 @@ if [ -n "$K61_PID" ]; then
 	grep '^# k61' "$LOGDIR/kernel61.err" >&2
 	count_log kernel61 "$LOGDIR/kernel61.log" "$rc"
 elif [ "$MODE" == kernel61 ]; then
-	run_kernel61 2 960
+	run_kernel61 2 1200
 	rc=$?
 	cat "$LOGDIR/kernel61.log"
 	grep '^# k61' "$LOGDIR/kernel61.err" >&2

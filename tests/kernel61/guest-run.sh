@@ -45,7 +45,7 @@ step()
 	local name=$1 log=$OUTD/steps/$1.log rc p f t0 lim left
 	shift
 	t0=$(cut -d' ' -f1 /proc/uptime)
-	lim=${K61_STEP_TIMEOUT:-300}
+	lim=${K61_STEP_TIMEOUT:-600}
 	if [ -n "${K61_BUDGET:-}" ]; then
 		left=$(awk -v b="$K61_BUDGET" -v t="$t0" -v s="$T0" 'BEGIN { printf "%d", b - (t - s) }')
 		if [ "$left" -lt 20 ]; then

@@ -9,17 +9,17 @@
 #
 # Steps (K61_STEPS overrides; see guest-run.sh): the verifier verdict of every
 # program, the unit tests (BPF_PROG_TEST_RUN on the real object), and the
-# integration subset below: about 13 minutes of TCG on 2 idle cores.
-# Environment: XVT_K61_LIMIT (wall-clock limit for qemu, s; default 960: the
+# integration subset below: about 16 minutes of TCG on 2 idle cores.
+# Environment: XVT_K61_LIMIT (wall-clock limit for qemu, s; default 1200: the
 # guest's steps get K61_BUDGET = limit - 60 s, and a step that would run past
 # it is cut short or not started, each with a FAIL line), XVT_K61_LOGDIR (keep
 # guest.log, dmesg.log, console.log, steps/ there), XVT_K61_CACHE (fetch.sh's
-# cache, default /var/cache/xvtep-k61), K61_STEP_TIMEOUT (s per step, 300).
+# cache, default /var/cache/xvtep-k61), K61_STEP_TIMEOUT (s per step, 600).
 # Exit status: 0 when the guest ran and nothing failed.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-LIMIT=${XVT_K61_LIMIT:-960}
+LIMIT=${XVT_K61_LIMIT:-1200}
 # - decap_modes attaches in every decap mode (xdp, tc, hybrid, auto = the
 #   default) and pings both ways with the kernel's vxlan (h3); its TCP
 #   transfer is the kernel peer's only (XVT_DECAP_XFERS in guest-run.sh)
@@ -69,7 +69,7 @@ gcc -O2 -Wall -Werror $(pkg-config --cflags libbpf) "$HERE/progload.c" \
 {
 	printf 'XVT_ROOT=%q\n' "$ROOT"
 	printf 'K61_STEPS=%q\n' "$(echo $K61_STEPS)"
-	printf 'K61_STEP_TIMEOUT=%q\n' "${K61_STEP_TIMEOUT:-300}"
+	printf 'K61_STEP_TIMEOUT=%q\n' "${K61_STEP_TIMEOUT:-600}"
 	# boot.sh gives the guest LIMIT - 30 s; boot takes ~15 s, and timeout -k
 	# 10 may need its grace
 	printf 'K61_BUDGET=%q\n' "$((LIMIT - 60))"
