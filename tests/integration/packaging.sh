@@ -68,8 +68,8 @@ version_one_place()
 	check_eq "$T: xvtep-loader -V" "$("$LOADER" -V | awk '{print $3}')" "$VERSION,"
 	v=$(cd "$ROOT" && dpkg-parsechangelog -S Version)
 	check_eq "$T: debian/changelog" "${v%%-*}" "$VERSION"
-	check_eq "$T: CHANGELOG.md's newest entry" \
-		"$(grep -m1 -oE '^## \[[^]]+\]' "$ROOT/CHANGELOG.md")" "## [$VERSION]"
+	check_eq "$T: CHANGELOG.md's newest release" \
+		"$(grep -m1 -oE '^## \[[0-9][^]]*\]' "$ROOT/CHANGELOG.md")" "## [$VERSION]"
 	make -C "$ROOT" -s build/man/xvtepctl.8 build/man/xvtep-loader.8 >/dev/null 2>&1
 	check_eq "$T: man pages" \
 		"$(grep -h '^\.TH' "$ROOT/build/man/xvtepctl.8" "$ROOT/build/man/xvtep-loader.8" | grep -c "\"xvtep $VERSION\"")" 2
