@@ -522,6 +522,7 @@ ping_gap()
 {
 	PING_OUT=$XVT_TMP/ping.$1
 	PING_COUNT=$4
+	PING_NAME=$1
 	bg_ns "$(vm_ns "$2")" ping -n -i 0.05 -c "$4" -W 1 "$3" >"$PING_OUT" 2>&1
 	PING_PID=$XVT_LAST_PID
 }
@@ -532,7 +533,7 @@ ping_gap_end()
 	GAP_MS=$(awk -F'icmp_seq=' -v c="$PING_COUNT" '/icmp_seq=/ { split($2, a, " "); s = a[1] + 0;
 		if (s - p > g) g = s - p; p = s } END { if (c + 1 - p > g) g = c + 1 - p; print g * 50 }' \
 		"$PING_OUT")
-	xvt_log "$1: longest time without a reply ${GAP_MS} ms ($(grep -o '[0-9]* received' "$PING_OUT"))"
+	xvt_log "$PING_NAME restart: longest time without a reply ${GAP_MS} ms ($(grep -o '[0-9]* received' "$PING_OUT"))"
 }
 
 # MAC+IP through EVPN with ARP suppression, then restarts of xvtepd, bgpd,
@@ -591,7 +592,7 @@ evpn_arp_restart()
 	# bgpd: zebra deletes the remote entries and xvtep mirrors that (a remote
 	# MAC zebra does not hold is not forwarded to); back after the session is
 	# up again plus zebra's 2.2 s: bound 10 s (connect timer 2 s).
-	ping_gap bgpd vm1a "$ip2" 200
+	ping_gap bgpd vm1a "$ip2" 160
 	sleep 0.5
 	frr_stop 1 bgpd
 	frr_start 1 bgpd
@@ -599,7 +600,7 @@ evpn_arp_restart()
 	check_cmp "$T: bgpd restart: longest gap (ms, bound 10000)" "$GAP_MS" -le 10000
 	check "$T: after bgpd: h1 maps = zebra's state" wait_for 5 maps_eq_zebra "$H1"
 	# zebra: a new zebra under a running bgpd gets no routes, so bgpd restarts too.
-	ping_gap zebra vm1a "$ip2" 200
+	ping_gap zebra vm1a "$ip2" 160
 	sleep 0.5
 	frr_stop 1 bgpd
 	frr_stop 1 zebra
