@@ -2,8 +2,10 @@
 /*
  * xvtepd: xvtep as the dataplane of FRR's BGP EVPN. For every VNI with
  * XVTEP_VNI_F_EVPN it mirrors what zebra writes on the VNI's vxlan device
- * (remote MACs, flood entries) into xvtep's maps, and exports xvtep's local
- * MACs to the VNI's bridge as extern_learn entries for zebra to advertise.
+ * (remote MACs, flood entries) and its remote MAC+IP neighbours on the VNI's
+ * bridge into xvtep's maps, and exports xvtep's local MACs to the bridge as
+ * extern_learn entries and its local MAC+IP bindings as NOARP neighbours, for
+ * zebra to advertise.
  *
  *   xvtepd [--pin DIR] [-n NETNS] [-v] [--interval MS]
  *
@@ -47,11 +49,12 @@ static struct {
 static volatile sig_atomic_t stop;
 static struct xv_maps maps;
 static __be32 local_ip;
+static int neigh_fd = -1;	/* xvtep_neigh; -1: an instance without it, no MAC+IP */
 
 /* An EVPN VNI as last seen: its devices (0 = missing). */
 struct evni {
 	__u32 vni;
-	int vx_ifindex, port_ifindex;
+	int vx_ifindex, port_ifindex, br_ifindex;
 };
 static struct evni *evnis;
 static size_t nr_evnis;
@@ -60,11 +63,22 @@ static size_t nr_evnis;
 static __u64 *exported;
 static size_t nr_exported;
 
+/* A MAC+IP binding: the xvtep_neigh key and its MAC; sorted by key. */
+struct nrec {
+	struct xvtep_neigh_key key;
+	__u8 mac[6];
+	__u8 pad[2];
+};
+
+/* Local MAC+IP bindings exported to the bridges as NOARP neighbours. */
+static struct nrec *nexported;
+static size_t nr_nexported;
+
 /* Messages ignored, by reason: logged the first time and at powers of two. */
 enum ign { IGN_FAMILY, IGN_DEVICE, IGN_NO_LLADDR, IGN_NO_DST, IGN_NOT_EXTERN, IGN_STATIC,
-	   IGN_FLOOD_FULL, IGN_SHORT, IGN_BAD_DST, IGN__MAX };
+	   IGN_FLOOD_FULL, IGN_SHORT, IGN_BAD_DST, IGN_BAD_ADDR, IGN_NEIGH_STATIC, IGN__MAX };
 static const char *const ign_names[IGN__MAX] = {
-	[IGN_FAMILY] = "not AF_BRIDGE",
+	[IGN_FAMILY] = "not AF_BRIDGE, AF_INET or AF_INET6",
 	[IGN_DEVICE] = "not on an EVPN vxlan device",
 	[IGN_NO_LLADDR] = "no 6-byte NDA_LLADDR",
 	[IGN_NO_DST] = "no IPv4 NDA_DST",
@@ -73,6 +87,8 @@ static const char *const ign_names[IGN__MAX] = {
 	[IGN_FLOOD_FULL] = "flood list full (XVTEP_MAX_REMOTES VTEPs)",
 	[IGN_SHORT] = "truncated message",
 	[IGN_BAD_DST] = "NDA_DST not a remote unicast address",
+	[IGN_BAD_ADDR] = "neighbour NDA_DST missing or not of the message's family",
+	[IGN_NEIGH_STATIC] = "IP has a static binding of the operator's",
 };
 static unsigned long ign_count[IGN__MAX];
 
@@ -156,6 +172,14 @@ static struct evni *evni_by_vx(int ifindex)
 	return NULL;
 }
 
+static struct evni *evni_by_br(int ifindex)
+{
+	for (size_t i = 0; i < nr_evnis; i++)
+		if (evnis[i].br_ifindex == ifindex)
+			return &evnis[i];
+	return NULL;
+}
+
 static bool is_port_dev(int ifindex)
 {
 	for (size_t i = 0; i < nr_evnis; i++)
@@ -191,6 +215,7 @@ static bool evnis_refresh(void)
 		nv[n].vni = key;
 		nv[n].vx_ifindex = if_nametoindex(names.vxlan);
 		nv[n].port_ifindex = if_nametoindex(names.port);
+		nv[n].br_ifindex = if_nametoindex(names.bridge);
 		n++;
 	}
 	changed = n != nr_evnis || (n && memcmp(nv, evnis, n * sizeof(*nv)));
@@ -216,6 +241,9 @@ struct nd {
 	bool master;		/* NDA_MASTER: the bridge's entry, not the port's own */
 	__u8 mac[6];
 	__be32 dst;
+	__u8 addr[16];		/* NDA_DST of 4 or 16 bytes (AF_INET/AF_INET6 neighbours) */
+	__u8 addr_len;
+	__u8 proto;		/* NDA_PROTOCOL, 0 when absent */
 };
 
 static bool nd_parse(const struct nlmsghdr *h, struct nd *o)
@@ -235,7 +263,14 @@ static bool nd_parse(const struct nlmsghdr *h, struct nd *o)
 			o->has_mac = true;
 		} else if (a->rta_type == NDA_DST && RTA_PAYLOAD(a) == 4) {
 			memcpy(&o->dst, RTA_DATA(a), 4);
+			memcpy(o->addr, RTA_DATA(a), 4);
+			o->addr_len = 4;
 			o->has_dst = true;
+		} else if (a->rta_type == NDA_DST && RTA_PAYLOAD(a) == 16) {
+			memcpy(o->addr, RTA_DATA(a), 16);
+			o->addr_len = 16;
+		} else if (a->rta_type == NDA_PROTOCOL && RTA_PAYLOAD(a) == 1) {
+			o->proto = *(__u8 *)RTA_DATA(a);
 		} else if (a->rta_type == NDA_MASTER) {
 			o->master = true;
 		}
@@ -355,6 +390,97 @@ static bool remote_del(__u32 vni, const __u8 mac[6], __be32 dst)
 	return !bpf_map_delete_elem(maps.fdb, &key);
 }
 
+/* ---- MAC+IP: zebra's remote neighbours on the bridges <-> xvtep_neigh ---- */
+
+/* ND's address as an xvtep_neigh key of EV's VNI. false when it is not one. */
+static bool nd_key(const struct nd *nd, const struct evni *ev, struct xvtep_neigh_key *key)
+{
+	int fam = nd->ndm->ndm_family;
+
+	if (nd->addr_len != (fam == AF_INET ? 4 : 16))
+		return false;
+	memset(key, 0, sizeof(*key));
+	key->vni = ev->vni;
+	key->family = fam == AF_INET ? XVTEP_NEIGH_AF_INET : XVTEP_NEIGH_AF_INET6;
+	memcpy(key->addr, nd->addr, nd->addr_len);
+	return true;
+}
+
+static int cmp_nrec(const void *a, const void *b)
+{
+	return memcmp(&((const struct nrec *)a)->key, &((const struct nrec *)b)->key,
+		      sizeof(struct xvtep_neigh_key));
+}
+
+static int push_nrec(struct nrec **v, size_t *n, size_t *cap, const struct nrec *r)
+{
+	if (xv_array_room(v, cap, *n, sizeof(**v), 256))
+		return -ENOMEM;
+	(*v)[(*n)++] = *r;
+	return 0;
+}
+
+/* zebra's remote MAC+IP as an EVPN binding. true when written. */
+static bool evpn_neigh_put(const struct xvtep_neigh_key *key, const __u8 mac[6],
+			   const struct ndmsg *ndm)
+{
+	struct xvtep_neigh_entry cur, e = { .flags = XVTEP_NEIGH_F_EVPN };
+	bool exists = !bpf_map_lookup_elem(neigh_fd, key, &cur);
+
+	if (exists && (cur.flags & XVTEP_NEIGH_F_EVPN) && !memcmp(cur.mac, mac, 6))
+		return false;
+	if (exists && (cur.flags & XVTEP_NEIGH_F_STATIC)) {
+		ignored(IGN_NEIGH_STATIC, ndm);
+		return false;
+	}
+	memcpy(e.mac, mac, 6);
+	e.updated_ns = xv_now_ns();
+	if (bpf_map_update_elem(neigh_fd, key, &e, BPF_ANY)) {
+		log_warn("cannot write a MAC+IP binding of VNI %u: %s", key->vni, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+/* Remove KEY's EVPN binding (never a static or snooped one). */
+static bool evpn_neigh_del(const struct xvtep_neigh_key *key)
+{
+	struct xvtep_neigh_entry cur;
+
+	if (bpf_map_lookup_elem(neigh_fd, key, &cur) || !(cur.flags & XVTEP_NEIGH_F_EVPN))
+		return false;
+	return !bpf_map_delete_elem(neigh_fd, key);
+}
+
+/* An AF_INET/AF_INET6 neighbour message: zebra's remote MAC+IP when it is an
+ * extern_learn entry on an EVPN bridge. true when a map was written. */
+static bool ip_event(const struct nd *nd, bool add)
+{
+	struct xvtep_neigh_key key;
+	struct evni *ev;
+
+	ev = evni_by_br(nd->ndm->ndm_ifindex);
+	if (!ev || neigh_fd < 0) {
+		ignored(IGN_DEVICE, nd->ndm);
+		return false;
+	}
+	if (!nd_key(nd, ev, &key)) {
+		ignored(IGN_BAD_ADDR, nd->ndm);
+		return false;
+	}
+	if (!add)
+		return evpn_neigh_del(&key);
+	/* Not zebra's: our own exports coming back, or the host's own. */
+	if (!(nd->ndm->ndm_flags & NTF_EXT_LEARNED))
+		return false;
+	if (!nd->has_mac) {
+		ignored(IGN_NO_LLADDR, nd->ndm);
+		return false;
+	}
+	log_dbg("VNI %u: add remote MAC+IP (family %u)", ev->vni, nd->ndm->ndm_family);
+	return evpn_neigh_put(&key, nd->mac, nd->ndm);
+}
+
 /* One RTM_NEWNEIGH/RTM_DELNEIGH. Returns true when a map was written. */
 static bool neigh_event(const struct nlmsghdr *h)
 {
@@ -365,6 +491,8 @@ static bool neigh_event(const struct nlmsghdr *h)
 
 	if (!nd_parse(h, &nd))
 		return false;
+	if (nd.ndm->ndm_family == AF_INET || nd.ndm->ndm_family == AF_INET6)
+		return ip_event(&nd, add);
 	if (nd.ndm->ndm_family != AF_BRIDGE) {
 		ignored(IGN_FAMILY, nd.ndm);
 		return false;
@@ -508,6 +636,86 @@ static void dump_free(struct dump *d)
 	free(d->bridged);
 }
 
+/* MAC+IP neighbours of the EVPN bridges: zebra's and our exports. */
+struct ndump {
+	struct nrec *remote;	/* extern_learn: zebra's remote MAC+IP */
+	size_t nr_remote, cap_remote;
+	struct nrec *ours;	/* NOARP, proto XV_NEIGH_PROTO: what we exported */
+	size_t nr_ours, cap_ours;
+	int err;
+};
+
+static int ndump_cb(const struct nlmsghdr *h, void *arg)
+{
+	struct ndump *d = arg;
+	struct nrec r = {};
+	struct evni *ev;
+	struct nd nd;
+
+	if (h->nlmsg_type != RTM_NEWNEIGH || !nd_parse(h, &nd) || !nd.has_mac ||
+	    (nd.ndm->ndm_family != AF_INET && nd.ndm->ndm_family != AF_INET6))
+		return 0;
+	ev = evni_by_br(nd.ndm->ndm_ifindex);
+	if (!ev || !nd_key(&nd, ev, &r.key))
+		return 0;
+	memcpy(r.mac, nd.mac, 6);
+	if (nd.ndm->ndm_flags & NTF_EXT_LEARNED)
+		d->err = d->err ?: push_nrec(&d->remote, &d->nr_remote, &d->cap_remote, &r);
+	else if (nd.proto == XV_NEIGH_PROTO && (nd.ndm->ndm_state & NUD_NOARP))
+		d->err = d->err ?: push_nrec(&d->ours, &d->nr_ours, &d->cap_ours, &r);
+	return 0;
+}
+
+/*
+ * The EVPN bindings of xvtep_neigh made equal to zebra's remote MAC+IP
+ * neighbours, and our NOARP neighbours on the bridges taken as what was
+ * exported. 0 or -errno.
+ */
+static int neigh_resync(void)
+{
+	static const int fams[] = { AF_INET, AF_INET6 };
+	struct xvtep_neigh_key key, *prev = NULL;
+	struct xvtep_neigh_entry e;
+	size_t nr_del = 0, nr_put = 0;
+	struct ndump d = {};
+	int err = 0;
+
+	if (neigh_fd < 0)
+		return 0;
+	for (size_t i = 0; i < 2 && !err; i++)
+		err = xv_neigh_dump(fams[i], ndump_cb, &d) ?: d.err;
+	if (err) {
+		log_warn("cannot dump the bridges' neighbours: %s; retrying", strerror(-err));
+		free(d.remote);
+		free(d.ours);
+		return err;
+	}
+	qsort(d.remote, d.nr_remote, sizeof(*d.remote), cmp_nrec);
+	qsort(d.ours, d.nr_ours, sizeof(*d.ours), cmp_nrec);
+	while (!bpf_map_get_next_key(neigh_fd, prev, &key)) {
+		struct xvtep_neigh_key k = key;
+		struct nrec *r;
+
+		prev = &key;
+		if (bpf_map_lookup_elem(neigh_fd, &k, &e) || !(e.flags & XVTEP_NEIGH_F_EVPN))
+			continue;
+		r = d.nr_remote ? bsearch(&k, d.remote, d.nr_remote, sizeof(*r), cmp_nrec) : NULL;
+		if (evni_by_vni(k.vni) && r && !memcmp(r->mac, e.mac, 6))
+			continue;
+		if (!bpf_map_delete_elem(neigh_fd, &k))
+			nr_del++;
+	}
+	for (size_t i = 0; i < d.nr_remote; i++)
+		nr_put += evpn_neigh_put(&d.remote[i].key, d.remote[i].mac, NULL);
+	free(nexported);
+	nexported = d.ours;
+	nr_nexported = d.nr_ours;
+	log_info("resynchronised MAC+IP: %zu remote (%zu written, %zu stale removed), "
+		 "%zu local on the bridges", d.nr_remote, nr_put, nr_del, nr_nexported);
+	free(d.remote);
+	return 0;
+}
+
 /*
  * Make the maps equal to what zebra holds (remote MACs, flood lists) and
  * take the bridges' extern_learn entries as what was exported: after a
@@ -598,7 +806,7 @@ static int resync(void)
 		 "%zu flood entries, %zu local MACs on the bridges", nr_evnis, d.nr, nr_put, nr_del,
 		 d.nr_flood, nr_exported);
 	dump_free(&d);
-	return 0;
+	return neigh_resync();
 }
 
 /* ---- xvtep -> zebra ---- */
@@ -673,6 +881,84 @@ out:
 	free(next);
 }
 
+static int neigh_export_one(const struct nrec *r, bool add)
+{
+	struct evni *ev = evni_by_vni(r->key.vni);
+	int fam = r->key.family == XVTEP_NEIGH_AF_INET ? AF_INET : AF_INET6;
+	struct xvtep_neigh_entry cur;
+	int err;
+
+	if (!ev || !ev->br_ifindex)
+		return add ? -ENODEV : 0;	/* VNI gone: so is its bridge */
+	/* zebra's remote entry took the address: that one is not ours to remove. */
+	if (!add && !bpf_map_lookup_elem(neigh_fd, &r->key, &cur) &&
+	    (cur.flags & XVTEP_NEIGH_F_EVPN))
+		return 0;
+	err = xv_bridge_neigh_noarp(ev->br_ifindex, fam, r->key.addr, r->mac, add);
+	if (!add && err == -ENOENT)
+		err = 0;
+	if (err)
+		log_warn("cannot %s a MAC+IP on VNI %u's bridge: %s", add ? "add" : "remove",
+			 ev->vni, strerror(-err));
+	else
+		log_dbg("VNI %u: %s local MAC+IP (family %d)", ev->vni,
+			add ? "export" : "withdraw", fam);
+	return err;
+}
+
+/*
+ * The static and snooped bindings of EVPN VNIs whose MAC is a local MAC on the
+ * bridge (zebra advertises no MAC+IP without it) onto the bridges as NOARP
+ * neighbours, and those gone off them: a diff against what was exported.
+ */
+static void neigh_export_sync(void)
+{
+	struct xvtep_neigh_key key, *prev = NULL;
+	struct xvtep_neigh_entry e;
+	struct nrec *want = NULL, *next = NULL;
+	size_t nw = 0, cw = 0, nn = 0, cn = 0, i = 0, j = 0;
+
+	if (neigh_fd < 0)
+		return;
+	while (!bpf_map_get_next_key(neigh_fd, prev, &key)) {
+		struct nrec r = { .key = key };
+
+		prev = &key;
+		if (bpf_map_lookup_elem(neigh_fd, &r.key, &e) ||
+		    !(e.flags & (XVTEP_NEIGH_F_STATIC | XVTEP_NEIGH_F_SNOOPED)) ||
+		    (e.flags & XVTEP_NEIGH_F_EVPN) || !evni_by_vni(r.key.vni) ||
+		    !sorted_has(exported, nr_exported, mac_key(r.key.vni, e.mac)))
+			continue;
+		memcpy(r.mac, e.mac, 6);
+		if (push_nrec(&want, &nw, &cw, &r))
+			goto out;
+	}
+	qsort(want, nw, sizeof(*want), cmp_nrec);
+	/* Merge by key: new or changed MAC = replace, gone = remove. */
+	while (i < nw || j < nr_nexported) {
+		int c = i >= nw ? 1 : j >= nr_nexported ? -1 : cmp_nrec(&want[i], &nexported[j]);
+		const struct nrec *keep = NULL;
+
+		if (c <= 0 && (c < 0 || memcmp(want[i].mac, nexported[j].mac, 6)))
+			keep = !neigh_export_one(&want[i], true) ? &want[i] : c ? NULL : &nexported[j];
+		else if (c == 0)
+			keep = &want[i];
+		else if (neigh_export_one(&nexported[j], false))
+			keep = &nexported[j];	/* try again next time */
+		if (keep && push_nrec(&next, &nn, &cn, keep))
+			goto out;
+		i += c <= 0;
+		j += c >= 0;
+	}
+	free(nexported);
+	nexported = next;
+	nr_nexported = nn;
+	next = NULL;
+out:
+	free(want);
+	free(next);
+}
+
 /* ---- main loop ---- */
 
 static int nl_monitor_open(void)
@@ -719,6 +1005,20 @@ static int nl_drain(int fd)
 			if (h->nlmsg_type == RTM_NEWNEIGH || h->nlmsg_type == RTM_DELNEIGH)
 				wrote |= neigh_event(h);
 	}
+}
+
+/* xvtep_neigh, or -1 (logged) on an instance attached without it. */
+static int neigh_map_open(void)
+{
+	char path[PATH_MAX];
+
+	if (xv_pin_path(path, sizeof(path), cfg.pin, NULL, XVTEP_MAP_NEIGH) || access(path, F_OK)) {
+		log_warn("%s has no %s: MAC+IP bindings are neither imported nor exported",
+			 cfg.pin, XVTEP_MAP_NEIGH);
+		return -1;
+	}
+	return xv_map_open_checked(cfg.pin, XVTEP_MAP_NEIGH, sizeof(struct xvtep_neigh_key),
+				   sizeof(struct xvtep_neigh_entry));
 }
 
 static void on_signal(int sig)
@@ -818,6 +1118,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	local_ip = meta.local_ip;
+	neigh_fd = neigh_map_open();
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -839,6 +1140,7 @@ int main(int argc, char **argv)
 		if (need_resync)
 			need_resync = resync() != 0;
 		export_sync();
+		neigh_export_sync();
 		if (poll(&p, 1, cfg.interval_ms) < 0 && errno != EINTR) {
 			xv_err_errno(errno, "poll");
 			goto out;
@@ -861,6 +1163,8 @@ int main(int argc, char **argv)
 out:
 	if (fd >= 0)
 		close(fd);
+	if (neigh_fd >= 0)
+		close(neigh_fd);
 	xv_maps_close(&maps);
 	return ret;
 }

@@ -825,10 +825,36 @@ int xv_bridge_fdb_extern(int ifindex, const __u8 mac[6], bool add)
 	return nl_transact(&r.nh);
 }
 
-int xv_bridge_fdb_dump(int (*cb)(const struct nlmsghdr *h, void *arg), void *arg)
+int xv_neigh_dump(int family, int (*cb)(const struct nlmsghdr *h, void *arg), void *arg)
 {
 	struct nl_req r;
 
-	neigh_req_init(&r, RTM_GETNEIGH, NLM_F_DUMP, 0)->ndm_family = AF_BRIDGE;
+	neigh_req_init(&r, RTM_GETNEIGH, NLM_F_DUMP, 0)->ndm_family = family;
 	return nl_query(&r.nh, cb, arg);
+}
+
+int xv_bridge_fdb_dump(int (*cb)(const struct nlmsghdr *h, void *arg), void *arg)
+{
+	return xv_neigh_dump(AF_BRIDGE, cb, arg);
+}
+
+int xv_bridge_neigh_noarp(int ifindex, int family, const __u8 *addr, const __u8 mac[6], bool add)
+{
+	__u8 proto = XV_NEIGH_PROTO;
+	struct nl_req r;
+	struct ndmsg *ndm;
+
+	if (family != AF_INET && family != AF_INET6)
+		return -EAFNOSUPPORT;
+	ndm = neigh_req_init(&r, add ? RTM_NEWNEIGH : RTM_DELNEIGH,
+			     add ? NLM_F_CREATE | NLM_F_REPLACE : 0, ifindex);
+	ndm->ndm_family = family;
+	/* NOARP without extern_learn: zebra advertises it as a local MAC+IP. */
+	ndm->ndm_state = NUD_NOARP;
+	add_attr(&r.nh, NDA_DST, addr, family == AF_INET ? 4 : 16);
+	if (add) {
+		add_attr(&r.nh, NDA_LLADDR, mac, 6);
+		add_attr(&r.nh, NDA_PROTOCOL, &proto, sizeof(proto));
+	}
+	return nl_transact(&r.nh);
 }

@@ -242,6 +242,11 @@ int xv_bridge_fdb_extern(int ifindex, const __u8 mac[6], bool add);
 struct nlmsghdr;
 /* RTM_GETNEIGH AF_BRIDGE dump of the current netns: CB for each message. 0 or -errno. */
 int xv_bridge_fdb_dump(int (*cb)(const struct nlmsghdr *h, void *arg), void *arg);
+/* RTM_GETNEIGH dump of FAMILY (AF_INET, AF_INET6, AF_BRIDGE). 0 or -errno. */
+int xv_neigh_dump(int family, int (*cb)(const struct nlmsghdr *h, void *arg), void *arg);
+/* `ip neigh replace|del ADDR lladdr MAC dev IFINDEX nud noarp proto XV_NEIGH_PROTO`
+ * (ADDR 4 or 16 bytes by FAMILY): a local MAC+IP for zebra. 0 or -errno. */
+int xv_bridge_neigh_noarp(int ifindex, int family, const __u8 *addr, const __u8 mac[6], bool add);
 /* Room for one more element in the malloc()ed array *ARR (a pointer to the
  * array pointer) holding N of CAP elements of SIZE bytes: doubled when full,
  * FIRST elements the first time. 0 or -ENOMEM (the array is unchanged). */

@@ -20,6 +20,7 @@ ALL_TESTS="
 	evpn_devices
 	evpn_fabric
 	evpn_join_move
+	evpn_arp_restart
 "
 
 source "$(dirname "$0")/../lib.sh"
@@ -34,7 +35,7 @@ H2=$(h_ns 2)
 H3=$(h_ns 3)
 
 xvt_require_all
-require_cmds vtysh
+require_cmds vtysh tshark
 for f in "$FRR/zebra" "$FRR/bgpd" "$XVTEPD"; do
 	[ -x "$f" ] || { check_fail "prerequisites" "$f missing (scripts/deps.sh installs frr; make builds xvtepd)"; exit 1; }
 done
@@ -494,6 +495,120 @@ evpn_join_move()
 		"$(evpn_where "$H1" "$vm2mac")" "vm2a learned"
 	check_eq "$T: ... and its maps = zebra's state" "$(maps_state "$H1")" "$(zebra_state "$H1")"
 	vm_ping "$T: vm3a -> vm2a after the restart" vm3a "$(vm_ip vm2a)" 3
+}
+
+# neigh_src NS IP : the source of NS's VNI 100 binding for IP, or "absent"
+neigh_src()
+{
+	local s
+	s=$(xvc "$1" -j neigh show vni 100 | jq -r --arg ip "$2" '[.[] | select(.ip == $ip)][0].source // empty')
+	echo "${s:-absent}"
+}
+
+# neigh_src_is NS IP SOURCE
+neigh_src_is() { [ "$(neigh_src "$1" "$2")" = "$3" ]; }
+
+# maps_eq_zebra NS : xvtep's EVPN state = zebra's
+maps_eq_zebra() { [ "$(maps_state "$1")" = "$(zebra_state "$1")" ]; }
+
+# noarp_has NS IP MAC : IP -> MAC is a NOARP neighbour on NS's xvb100
+noarp_has() { in_ns "$1" ip neigh show "$2" dev xvb100 nud noarp | grep -q "$3"; }
+
+# ping_gap NAME VM IP COUNT : ping every 50 ms in the background; ping_gap_end
+# sets GAP_MS, the longest time without a reply (from the replies' icmp_seq)
+PING_PID=
+PING_OUT=
+ping_gap()
+{
+	PING_OUT=$XVT_TMP/ping.$1
+	PING_COUNT=$4
+	PING_NAME=$1
+	bg_ns "$(vm_ns "$2")" ping -n -i 0.05 -c "$4" -W 1 "$3" >"$PING_OUT" 2>&1
+	PING_PID=$XVT_LAST_PID
+}
+ping_gap_end()
+{
+	wait "$PING_PID" 2>/dev/null
+	# from seq 0 (before the first) to COUNT+1 (after the last): lost ends count
+	GAP_MS=$(awk -F'icmp_seq=' -v c="$PING_COUNT" '/icmp_seq=/ { split($2, a, " "); s = a[1] + 0;
+		if (s - p > g) g = s - p; p = s } END { if (c + 1 - p > g) g = c + 1 - p; print g * 50 }' \
+		"$PING_OUT")
+	xvt_log "$PING_NAME restart: longest time without a reply ${GAP_MS} ms ($(grep -o '[0-9]* received' "$PING_OUT"))"
+}
+
+# MAC+IP through EVPN with ARP suppression, then restarts of xvtepd, bgpd,
+# zebra(+bgpd) under a running ping.
+evpn_arp_restart()
+{
+	local T=evpn_arp_restart n ip2 ip1 mac2
+	FRR_MAXH=2
+	topo_underlay &&
+	xvtep_host 1 && xvtep_host 2 &&
+	topo_do xvc "$H1" vni add 100 evpn neigh-suppress on &&
+	topo_do xvc "$H2" vni add 100 evpn neigh-suppress on &&
+	xvtep_vm 1 vm1a 100 && xvtep_vm 2 vm2a 100 &&
+	ul_prewarm && frr_conf 1 && frr_conf 2
+	topo_check $T $? || return
+	ip1=$(vm_ip vm1a) ip2=$(vm_ip vm2a) mac2=$(vm_mac vm2a)
+
+	xvtepd_start 1
+	xvtepd_start 2
+	for n in 1 2; do
+		frr_start "$n" zebra && frr_start "$n" bgpd ||
+			{ check_fail "$T: FRR on h$n" "zebra/bgpd did not start"; return; }
+	done
+	wait_for 30 established 1 1
+	check "$T: h1 and h2 peer" established 1 1
+	wait_for 20 ping_quiet vm2a "$ip1"
+	check "$T: h2 snooped vm2a" wait_for 5 neigh_src_is "$H2" "$ip2" snooped
+	check "$T: h2 exports vm2a as a NOARP neighbour on xvb100" wait_for 5 noarp_has "$H2" "$ip2" "$mac2"
+	wait_for 10 neigh_src_is "$H1" "$ip2" evpn
+	check_eq "$T: h1 imported vm2a's MAC+IP as an evpn binding" "$(neigh_src "$H1" "$ip2")" evpn
+	check_eq "$T: ... with vm2a's MAC" \
+		"$(xvc "$H1" -j neigh show vni 100 | jq -r --arg ip "$ip2" '[.[] | select(.ip == $ip)][0].mac')" "$mac2"
+
+	in_ns "$(vm_ns vm1a)" ip neigh flush all >/dev/null 2>&1
+	cap_start "$NS_UL" h1 "udp dst port $VXPORT" 0
+	vm_ping "$T: vm1a pings vm2a (ARP answered by h1)" vm1a "$ip2" 3
+	cap_stop "$CAP_PID"
+	check_cmp "$T: the capture decodes VXLAN (echo requests inside)" \
+		"$(tshark -r "$CAP_FILE" -d udp.port==$VXPORT,vxlan -Y 'vxlan && icmp.type == 8' 2>/dev/null | wc -l)" -ge 3
+	check_eq "$T: no ARP request for vm2a inside VXLAN on the underlay" \
+		"$(tshark -r "$CAP_FILE" -d udp.port==$VXPORT,vxlan \
+			-Y "vxlan && arp.opcode == 1 && arp.dst.proto_ipv4 == $ip2" 2>/dev/null | wc -l)" 0
+
+	check "$T: h2 neigh del vm2a" xvc "$H2" neigh del "$ip2" vni 100
+	wait_for 10 neigh_src_is "$H1" "$ip2" absent
+	check_eq "$T: h1's evpn binding left with h2's" "$(neigh_src "$H1" "$ip2")" absent
+
+	# Restarts under a ping every 50 ms. xvtepd: the maps stay, so no reply is
+	# missed beyond scheduling jitter (bound 500 ms).
+	ping_gap xvtepd vm1a "$ip2" 60
+	sleep 0.5
+	xvtepd_stop 1
+	xvtepd_start 1
+	ping_gap_end
+	check_cmp "$T: xvtepd restart: longest gap (ms, bound 500)" "$GAP_MS" -le 500
+	# bgpd: zebra deletes the remote entries and xvtep mirrors that (a remote
+	# MAC zebra does not hold is not forwarded to); back after the session is
+	# up again plus zebra's 2.2 s: bound 10 s (connect timer 2 s).
+	ping_gap bgpd vm1a "$ip2" 160
+	sleep 0.5
+	frr_stop 1 bgpd
+	frr_start 1 bgpd
+	ping_gap_end
+	check_cmp "$T: bgpd restart: longest gap (ms, bound 10000)" "$GAP_MS" -le 10000
+	check "$T: after bgpd: h1 maps = zebra's state" wait_for 5 maps_eq_zebra "$H1"
+	# zebra: a new zebra under a running bgpd gets no routes, so bgpd restarts too.
+	ping_gap zebra vm1a "$ip2" 160
+	sleep 0.5
+	frr_stop 1 bgpd
+	frr_stop 1 zebra
+	frr_start 1 zebra && frr_start 1 bgpd
+	ping_gap_end
+	check_cmp "$T: zebra+bgpd restart: longest gap (ms, bound 10000)" "$GAP_MS" -le 10000
+	check "$T: after zebra: h1 maps = zebra's state" wait_for 5 maps_eq_zebra "$H1"
+	check_cmp "$T: h1 has h2's flood entry and vm2a" "$(maps_state "$H1" | wc -l)" -ge 2
 }
 
 tests_run
