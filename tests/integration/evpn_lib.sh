@@ -45,7 +45,8 @@ evpn_frr_up()
 	} >"$d/bgpd.conf"
 	for j in zebra bgpd; do
 		ip netns exec "$(h_ns "$n")" "$FRR/$j" -d -P 0 -f "$d/$j.conf" -i "$d/$j.pid" \
-			-z "$d/zserv.api" --vty_socket "$d" --log "file:$d/$j.log" || return 1
+			-z "$d/zserv.api" --vty_socket "$d" --log "file:$d/$j.log" \
+			>>"$d/$j.start.log" 2>&1 || return 1
 		[ $j = bgpd ] && break
 		for ((i = 0; i < 100; i++)); do
 			[ -S "$d/zserv.api" ] && continue 2
@@ -80,6 +81,8 @@ evpn_sessions()
 		jq '[.peers // {} | .[] | select(.state == "Established")] | length'
 }
 
+evpn_sessions_are() { [ "$(evpn_sessions "$1")" = "$2" ]; }
+
 # evpn_xvtepd N : the agent of xvtep host N in the background (bg_start:
 # ended by the cleanup), log in $XVT_TMP/xvtepd.hN.log
 evpn_xvtepd()
@@ -94,12 +97,18 @@ evpn_count_x()
 	xvc "$1" -j fdb show vni "$2" | jq '[.. | objects | select(.source? == "evpn")] | length'
 }
 
+# evpn_x_is NS VNI COUNT : NS's VNI has COUNT EVPN entries
+evpn_x_is() { [ "$(evpn_count_x "$1" "$2")" = "$3" ]; }
+
 # evpn_count_k NS DEV DST : the kernel vxlan device's remote MACs behind DST
 # (the "self" half zebra writes; flood entries not counted)
 evpn_count_k()
 {
 	in_ns "$1" bridge fdb show dev "$2" | grep -v '^00:00:00:00:00:00' | grep -c "dst $3 "
 }
+
+# evpn_k_is NS DEV DST COUNT : DEV has COUNT remote MACs behind DST
+evpn_k_is() { [ "$(evpn_count_k "$1" "$2" "$3")" = "$4" ]; }
 
 # evpn_macs_batch FILE add|del DEV BASE N : N bridge -batch lines for local
 # MACs BASE:xx:xx:xx on bridge port DEV (static: zebra advertises it)

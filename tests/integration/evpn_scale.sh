@@ -44,11 +44,9 @@ topo_destroy()
 	TOPO_HOSTS=()
 }
 
-# x_is NS COUNT : NS's VNI 100 has COUNT EVPN entries
-x_is() { [ "$(evpn_count_x "$1" 100)" = "$2" ]; }
+x_is() { evpn_x_is "$1" 100 "$2"; }
 # k_is COUNT : the kernel host's vx100 has COUNT MACs behind h1
-k_is() { [ "$(evpn_count_k "$H3" vx100 "$(ul_ip 1)")" = "$1" ]; }
-sessions_are() { [ "$(evpn_sessions "$1")" = "$2" ]; }
+k_is() { evpn_k_is "$H3" vx100 "$(ul_ip 1)" "$1"; }
 
 evpn_scale()
 {
@@ -68,7 +66,7 @@ evpn_scale()
 			{ check_fail "$T: FRR on h$n" "$(tail -n3 "$(evpn_frr_dir "$n")"/*.log 2>/dev/null)"; return; }
 	done
 	for n in 1 2 3; do
-		check "$T: h$n has 2 established EVPN sessions" wait_for 30 sessions_are "$n" 2
+		check "$T: h$n has 2 established EVPN sessions" wait_for 30 evpn_sessions_are "$n" 2
 	done
 	check_eq "$T: no EVPN entries before (h1 h2)" "$(evpn_count_x "$H1" 100) $(evpn_count_x "$H2" 100)" "0 0"
 
