@@ -1053,7 +1053,6 @@ trunk_point()
 	run xvc xvb-x-h1 port del vm2
 	run xvc xvb-x-h1 port add vm2 trunk
 	run xvc xvb-x-h1 port vlan add vm2 vid 10 vni $VNI
-	# shellcheck disable=SC2046
 	targs="$(rate_args x encap 64 1 | sed 's/--ns xvb-x-vm1 /--ns xvb-x-vm2 /;s/--smac [^ ]*/--smac '"$(vm_mac_n 2)"'/') --vlan 10"
 	bargs=$(rate_args x encap 64 1)
 	kargs=$(rate_args k encap 64 1)
@@ -1110,7 +1109,7 @@ evpn_point()
 	f=$XVT_TMP/evpn.batch
 	for ((r = 0; r < RUNS; r++)); do
 		evpn_macs_batch "$f" add vm3a 02:a3:00 "$n"
-		tx= tk=
+		tx='' tk=''
 		order="x k"
 		[ $((r % 2)) = 1 ] && order="k x"
 		t0=$(date +%s%N)
