@@ -52,6 +52,8 @@ export XVT_P=xvb-
 . "$ROOT/tests/lib.sh"
 # shellcheck source=../tests/integration/topology.sh
 . "$ROOT/tests/integration/topology.sh"	# topo_do, topo_ns
+# shellcheck source=../tests/integration/evpn_lib.sh
+. "$ROOT/tests/integration/evpn_lib.sh"	# FRR and xvtepd (the evpn point)
 
 QUICK=${BENCH_QUICK:-0}
 if [ "$QUICK" = 1 ]; then
@@ -132,7 +134,7 @@ mac_idx() { printf '%s:%02x:%02x:%02x' "${1:0:8}" $(($2 >> 16 & 255)) $(($2 >> 8
 deps()
 {
 	local p missing=()
-	for p in gnuplot-nox iperf3 jq ethtool iproute2 python3; do
+	for p in gnuplot-nox iperf3 jq ethtool iproute2 python3 frr; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 			missing+=("$p")
 	done
@@ -1038,6 +1040,108 @@ control_plane()
 	rm -f "$f"
 }
 
+# trunk_point : 64 B frames tagged VID 10 from xvtep's trunk port vm2 (VID 10
+# -> VNI 100, the tag removed) encapsulated toward a remote VTEP (xvtep),
+# against xvtep's own access-port encap from vm1 (baseline, the path's floor:
+# the same encap without the tag) and the kernel's access-port encap from its
+# vm1 (kernel: this kernel has neither 8021q nor a vlan_filtering bridge, so it
+# has no VLAN-to-VNI equivalent), interleaved, into the uplink's XDP-drop sink.
+trunk_point()
+{
+	local r out t=() b=() kv=() targs bargs kargs
+	local shape="64B inner, FDB 1 MACs, 802.1Q VID 10 from a trunk port (xvtep) / untagged from an access port (baseline: xvtep; kernel: vxlan + bridge, no VLAN-to-VNI equivalent on this kernel), into XDP-drop sink"
+	run xvc xvb-x-h1 port del vm2
+	run xvc xvb-x-h1 port add vm2 trunk
+	run xvc xvb-x-h1 port vlan add vm2 vid 10 vni $VNI
+	targs="$(rate_args x encap 64 1 | sed 's/--ns xvb-x-vm1 /--ns xvb-x-vm2 /;s/--smac [^ ]*/--smac '"$(vm_mac_n 2)"'/') --vlan 10"
+	bargs=$(rate_args x encap 64 1)
+	kargs=$(rate_args k encap 64 1)
+	sinks x encap drop on
+	sinks k encap drop on
+	for ((r = 0; r < RUNS; r++)); do
+		# shellcheck disable=SC2086
+		out=$(xvb_rate $targs --count "map:$BPIN/xvb_cnt" --cpu $GEN_CPU) || exit 1
+		t+=("${out%% *}")
+		# shellcheck disable=SC2086
+		out=$(xvb_rate $bargs --count "map:$BPIN/xvb_cnt" --cpu $GEN_CPU) || exit 1
+		b+=("${out%% *}")
+		# shellcheck disable=SC2086
+		out=$(xvb_rate $kargs --count "map:$BPIN/xvb_cnt" --cpu $GEN_CPU) || exit 1
+		kv+=("${out%% *}")
+	done
+	sinks x encap drop off
+	sinks k encap drop off
+	run xvc xvb-x-h1 port del vm2
+	run xvc xvb-x-h1 port add vm2 vni $VNI
+	record trunk-encap "$shape" pps xvtep "${t[@]}"
+	record trunk-encap "$shape" pps baseline "${b[@]}"
+	record trunk-encap "$shape" pps kernel "${kv[@]}"
+	log "trunk encap: xvtep trunk ${t[*]} | xvtep access ${b[*]} | kernel access ${kv[*]}"
+}
+
+# evpn_point N : EVPN convergence. Hosts xvb-h1 (xvtep, VNI 100 evpn,
+# xvtepd), xvb-h2 (kernel vx100 nolearning in br100) and xvb-h3 (the source:
+# kernel vx100 in br100, port vm3a) on the underlay bridge xvb-ul, each with
+# zebra + bgpd (iBGP l2vpn evpn, advertise-all-vni). Per run: one `bridge
+# -batch` adds N static MACs on h3's vm3a; then xvb-h1's FDB map (EVPN
+# entries, xvtepctl -j fdb show) and xvb-h2's vx100 FDB (bridge fdb show) are
+# dumped in turn, in an order that alternates per run, until each holds all N:
+# a system's time is when its first complete dump started. Then the MACs are
+# withdrawn (bridge -batch fdb del) and both emptied before the next run.
+evpn_point()
+{
+	local n=$1 r f t0 now tx tk s order
+	local x=() k=() xs=0 ks=0 why
+	local h1 h2 h3 src
+	h1=$(h_ns 1) h2=$(h_ns 2) h3=$(h_ns 3) src=$(ul_ip 3)
+	why=$(evpn_prereq) || die "evpn point: $why"
+	topo_underlay && xvtep_host 1 && topo_host 2 && topo_host 3 &&
+		topo_do xvc "$h1" vni add $VNI evpn &&
+		kernel_vni 2 $VNI none nolearning && kernel_vni 3 $VNI none nolearning &&
+		kernel_vm 3 vm3a $VNI "" "" && ul_prewarm || die "evpn topology: $TOPO_ERR"
+	evpn_xvtepd 1
+	for r in 1 2 3; do
+		evpn_frr_up $r || die "FRR on $(h_ns $r): $(tail -n3 "$(evpn_frr_dir $r)"/*.log 2>/dev/null)"
+	done
+	for r in 1 2 3; do
+		wait_for 30 evpn_sessions_are $r 2 || die "$(h_ns $r): EVPN sessions not established"
+	done
+	f=$XVT_TMP/evpn.batch
+	for ((r = 0; r < RUNS; r++)); do
+		evpn_macs_batch "$f" add vm3a 02:a3:00 "$n"
+		tx='' tk=''
+		order="x k"
+		[ $((r % 2)) = 1 ] && order="k x"
+		t0=$(date +%s%N)
+		run in_ns "$h3" bridge -batch "$f"
+		while [ -z "$tx" ] || [ -z "$tk" ]; do
+			for s in $order; do
+				now=$(date +%s%N)
+				[ $((now - t0)) -gt 60000000000 ] && die "evpn point: $n MACs not in both FDBs after 60 s"
+				if [ $s = x ] && [ -z "$tx" ] && evpn_x_is "$h1" $VNI "$n"; then
+					tx=$((now - t0))
+					xs=$((($(date +%s%N) - now) / 1000000))
+				elif [ $s = k ] && [ -z "$tk" ] && evpn_k_is "$h2" vx$VNI "$src" "$n"; then
+					tk=$((now - t0))
+					ks=$((($(date +%s%N) - now) / 1000000))
+				fi
+			done
+		done
+		x+=("$(printf '%.4f' "$(echo "$tx / 1000000000" | bc -l)")")
+		k+=("$(printf '%.4f' "$(echo "$tk / 1000000000" | bc -l)")")
+		evpn_macs_batch "$f" del vm3a 02:a3:00 "$n"
+		run in_ns "$h3" bridge -batch "$f"
+		wait_for 30 evpn_x_is "$h1" $VNI 0 && wait_for 30 evpn_k_is "$h2" vx$VNI "$src" 0 ||
+			die "evpn point: the $n MACs were not withdrawn from both FDBs within 30 s"
+	done
+	rm -f "$f"
+	evpn_frr_down
+	local shape="${n} MACs added by one bridge -batch (static, on a bridge port) on a kernel source VTEP, to the last in the FDB (FRR 8.4 zebra+bgpd, iBGP EVPN): xvtep's map via xvtepd / a kernel vxlan host's bridge FDB"
+	record evpn "$shape" s xvtep "${x[@]}"
+	record evpn "$shape" s kernel "${k[@]}"
+	log "evpn $n MACs: xvtep ${x[*]} s | kernel ${k[*]} s (the last complete dump took xvtep ${xs} ms, kernel ${ks} ms: the resolution)"
+}
+
 # Leftovers of an earlier run that was killed or kept (XVT_KEEP=1): ours by prefix.
 clean_stale()
 {
@@ -1052,6 +1156,7 @@ clean_stale()
 		ip netns del "$ns"
 	done
 	rm -rf "$XVT_BPFFS"/xvb-*
+	[ -d "$FRR_DIR" ] && evpn_frr_down	# the evpn point's FRR (pid files, /tmp/xvb-frr)
 }
 
 # ------------------------------------------------------------------ main
@@ -1129,6 +1234,8 @@ if [ "$QUICK" = 1 ]; then
 		done
 	fi
 	want cp && control_plane "$CP_N"
+	want trunk && trunk_point
+	want evpn && evpn_point 10000
 else
 	prev=0
 	for n in 1 100 100000; do
@@ -1156,6 +1263,7 @@ else
 			copy_floor_point xdp
 			copy_floor_point tc
 			encap_floor_point
+			trunk_point
 			rate_point flood-decap 64 0 drop
 			rate_point flood-encap 64 0 drop
 			tcp_point 1
@@ -1176,6 +1284,7 @@ else
 		fi
 	done
 	control_plane "$CP_N"
+	evpn_point 10000
 fi
 
 mkdir -p "$RES"

@@ -45,7 +45,8 @@
  * Frame options: --frame decap|encap --size BYTES (inner frame, Ethernet
  * header included, no FCS) --nmacs N --smac MAC --dmac MAC (base: the last 3
  * bytes are rewritten per packet when N > 1) --sip IP --dip IP; decap adds
- * --osmac MAC --odmac MAC --osip IP --odip IP --vni V (outer headers).
+ * --osmac MAC --odmac MAC --osip IP --odip IP --vni V (outer headers);
+ * encap adds --vlan VID (an 802.1Q tag after the MACs: the frame is BYTES + 4).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -156,6 +157,7 @@ struct frame_opts {
 	uint8_t smac[6], dmac[6], osmac[6], odmac[6];
 	uint32_t sip, dip, osip, odip;
 	uint32_t vni;
+	unsigned int vlan;	/* encap: 802.1Q VID, 0 = untagged */
 };
 
 /* Ethernet + IPv4 + UDP, total `len` bytes, UDP checksum 0 (allowed over IPv4). */
@@ -203,7 +205,14 @@ static unsigned int build_frame(const struct frame_opts *f, uint8_t *buf, unsign
 	put_eth_ip_udp(in, inner, f->dmac, f->smac, f->sip, f->dip, 40000, 9);
 	if (!decap) {
 		*mac_off = 0;
-		return inner;
+		if (!f->vlan)
+			return inner;
+		memmove(in + 16, in + 12, inner - 12);
+		in[12] = 0x81;
+		in[13] = 0x00;
+		in[14] = f->vlan >> 8 & 0x0f;
+		in[15] = f->vlan & 0xff;
+		return inner + 4;
 	}
 	put_eth_ip_udp(buf, inner + OUTER_LEN, f->odmac, f->osmac, f->osip, f->odip, 50000,
 		       XVTEP_DSTPORT_DEFAULT);
@@ -494,7 +503,7 @@ static const struct option frame_lopts[] = {
 	{ "secs", 1, 0, 13 }, { "warmup", 1, 0, 14 }, { "cpu", 1, 0, 15 }, { "div", 1, 0, 16 },
 	{ "pin", 1, 0, 17 }, { "repeat", 1, 0, 18 }, { "base", 1, 0, 19 }, { "n", 1, 0, 20 },
 	{ "remote", 1, 0, 21 }, { "count2", 1, 0, 22 }, { "gen", 1, 0, 23 },
-	{ "frames", 1, 0, 24 }, { 0 } };
+	{ "frames", 1, 0, 24 }, { "vlan", 1, 0, 25 }, { 0 } };
 
 struct opts {
 	struct frame_opts f;
@@ -549,6 +558,11 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 22: o->count2 = optarg; break;
 		case 23: o->gen = parse_gen(optarg); break;
 		case 24: o->frames = strtoul(optarg, NULL, 10); break;
+		case 25:
+			o->f.vlan = atoi(optarg);
+			if (o->f.vlan < 1 || o->f.vlan > 4094)
+				die("--vlan %s: not a VID 1-4094", optarg);
+			break;
 		default: die("bad option");
 		}
 	}
