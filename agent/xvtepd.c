@@ -38,13 +38,15 @@
 
 #define INTERVAL_MS_DEFAULT	250
 #define RCVBUF_BYTES		(8 << 20)
+#define RCVBUF_MIN		4096
 
 static struct {
 	const char *pin;
 	const char *netns;
 	bool verbose;
 	unsigned int interval_ms;
-} cfg = { .pin = XVTEP_PIN_DEFAULT, .interval_ms = INTERVAL_MS_DEFAULT };
+	int rcvbuf;		/* bytes of the notification socket's receive buffer */
+} cfg = { .pin = XVTEP_PIN_DEFAULT, .interval_ms = INTERVAL_MS_DEFAULT, .rcvbuf = RCVBUF_BYTES };
 
 static volatile sig_atomic_t stop;
 static struct xv_maps maps;
@@ -964,7 +966,7 @@ out:
 static int nl_monitor_open(void)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1U << (RTNLGRP_NEIGH - 1) };
-	int fd, sz = RCVBUF_BYTES;
+	int fd, sz = cfg.rcvbuf;
 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
 	if (fd < 0)
@@ -1029,15 +1031,17 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: xvtepd [--pin DIR] [-n NETNS] [-v] [--interval MS]\n"
+		"Usage: xvtepd [--pin DIR] [-n NETNS] [-v] [--interval MS] [--rcvbuf BYTES]\n"
 		"\n"
 		"  --pin DIR       bpffs directory of the pins (default %s)\n"
 		"  -n NETNS        work in network namespace /run/netns/NETNS\n"
 		"  --interval MS   how often local MACs are exported (default %d)\n"
+		"  --rcvbuf BYTES  receive buffer for zebra's notifications (default %d); an\n"
+		"                  overrun costs a full resynchronisation\n"
 		"  -v              log every entry written\n"
 		"  -V, --version   print the version and exit\n"
 		"  -h, --help      print this help and exit\n",
-		XVTEP_PIN_DEFAULT, INTERVAL_MS_DEFAULT);
+		XVTEP_PIN_DEFAULT, INTERVAL_MS_DEFAULT, RCVBUF_BYTES);
 }
 
 static int parse_args(int argc, char **argv)
@@ -1046,6 +1050,7 @@ static int parse_args(int argc, char **argv)
 		{ "pin",      required_argument, NULL, 'P' },
 		{ "netns",    required_argument, NULL, 'n' },
 		{ "interval", required_argument, NULL, 'i' },
+		{ "rcvbuf",   required_argument, NULL, 'r' },
 		{ "verbose",  no_argument,       NULL, 'v' },
 		{ "help",     no_argument,       NULL, 'h' },
 		{ "version",  no_argument,       NULL, 'V' },
@@ -1069,6 +1074,12 @@ static int parse_args(int argc, char **argv)
 			if (xv_parse_u32(optarg, 10, 10000, &v))
 				return xv_arg_err(optarg, "--interval must be 10-10000 ms");
 			cfg.interval_ms = v;
+			break;
+		case 'r':
+			if (xv_parse_u32(optarg, RCVBUF_MIN, 1U << 30, &v))
+				return xv_arg_err(optarg, "--rcvbuf must be %d-%u bytes", RCVBUF_MIN,
+						  1U << 30);
+			cfg.rcvbuf = (int)v;
 			break;
 		case 'v':
 			cfg.verbose = true;

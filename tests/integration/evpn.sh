@@ -267,6 +267,14 @@ evpn_devices()
 	check_eq "$T: devices gone with the VNI" "$(in_ns "$H1" ip -br link | grep -c 'xv[bxpq]100')" 0
 	check_eq "$T: static VNI 200 unchanged" \
 		"$(xvc "$H1" -j vni show 200 | jq -c '.[0] | {remotes,evpn}')" "{\"remotes\":[\"$(ul_ip 2)\"],\"evpn\":false}"
+	# xvtepd's own arguments: refused before it touches anything
+	local a
+	for a in "--rcvbuf 12" "--rcvbuf x" "--interval 0" "--pin relative" "--bogus" "extra"; do
+		# shellcheck disable=SC2086
+		out=$("$XVTEPD" $a 2>&1)
+		rc=$?
+		check_refused "$T: xvtepd $a refused" $rc "$out" 'Error: *'
+	done
 }
 
 evpn_fabric()

@@ -83,12 +83,14 @@ evpn_sessions()
 
 evpn_sessions_are() { [ "$(evpn_sessions "$1")" = "$2" ]; }
 
-# evpn_xvtepd N : the agent of xvtep host N in the background (bg_start:
-# ended by the cleanup), log in $XVT_TMP/xvtepd.hN.log
+# evpn_xvtepd N [OPTION...] : the agent of xvtep host N in the background
+# (bg_start: ended by the cleanup), log in $XVT_TMP/xvtepd.hN.log
 evpn_xvtepd()
 {
-	bg_start "$XVTEPD" --pin "$(pin_dir "$(h_ns "$1")")" -n "$(h_ns "$1")" \
-		2>>"$XVT_TMP/xvtepd.h$1.log"
+	local n=$1
+	shift
+	bg_start "$XVTEPD" --pin "$(pin_dir "$(h_ns "$n")")" -n "$(h_ns "$n")" "$@" \
+		2>>"$XVT_TMP/xvtepd.h$n.log"
 }
 
 # evpn_count_x NS VNI : EVPN entries in xvtep's FDB of VNI

@@ -15,7 +15,9 @@
 #                         [ul: bridge br0]
 #
 # iBGP l2vpn evpn (advertise-all-vni) between the three; no remote and no
-# static FDB entry for a remote MAC anywhere. FRR state: /tmp/${XVT_P}frr.
+# static FDB entry for a remote MAC anywhere. h2's xvtepd runs with a tiny
+# receive buffer (--rcvbuf 4096): its counts are exact only if the resync
+# after each overrun works. FRR state: /tmp/${XVT_P}frr.
 
 ALL_TESTS="
 	evpn_scale
@@ -60,7 +62,9 @@ evpn_scale()
 	ul_prewarm
 	topo_check $T $? || return
 	evpn_xvtepd 1
-	evpn_xvtepd 2
+	# h2's notification buffer holds a handful of messages: the 10k burst
+	# overruns it, and only the resync from a dump can make its FDB whole
+	evpn_xvtepd 2 --rcvbuf 4096
 	for n in 1 2 3; do
 		evpn_frr_up "$n" ||
 			{ check_fail "$T: FRR on h$n" "$(tail -n3 "$(evpn_frr_dir "$n")"/*.log 2>/dev/null)"; return; }
@@ -103,8 +107,12 @@ evpn_scale()
 	check "$T: h3 has 0 MACs behind h1 (withdrawn)" wait_for 30 k_is 0
 	check_eq "$T: h1's bridge port empty of them" \
 		"$(in_ns "$H1" bridge fdb show dev xvp100 | grep -c "^$X_BASE")" 0
-	check_eq "$T: xvtepd logged no warning (h1 h2)" \
-		"$(cat "$XVT_TMP"/xvtepd.h[12].log | grep -c Warning)" 0
+	check_eq "$T: xvtepd logged no warning (h1, default buffer)" \
+		"$(grep -c Warning "$XVT_TMP/xvtepd.h1.log")" 0
+	check "$T: h2 (--rcvbuf 4096) lost notifications and resynchronised" \
+		grep -q 'receive buffer overrun.*resynchronising' "$XVT_TMP/xvtepd.h2.log"
+	check_eq "$T: h2 logged no other warning" \
+		"$(grep Warning "$XVT_TMP/xvtepd.h2.log" | grep -vc 'receive buffer overrun')" 0
 	rm -f "$f"
 }
 
