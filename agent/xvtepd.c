@@ -983,6 +983,18 @@ static int nl_monitor_open(void)
 	return fd;
 }
 
+/*
+ * After an overrun, what is still queued is older than what was lost: applied
+ * after the resync's dump, it would bring back entries the dump had seen go.
+ * Read it away unapplied, so that everything queued from here on is newer
+ * than the dump that follows and converges on top of it.
+ */
+static void nl_discard(int fd, char *buf, size_t size)
+{
+	while (recv(fd, buf, size, 0) >= 0 || errno == EINTR || errno == ENOBUFS)
+		;
+}
+
 /* Read what is queued. Returns 1 when a map was written, 0, or -ENOBUFS (lost messages). */
 static int nl_drain(int fd)
 {
@@ -997,8 +1009,10 @@ static int nl_drain(int fd)
 				continue;
 			if (errno == EAGAIN)
 				return wrote;
-			if (errno == ENOBUFS)
+			if (errno == ENOBUFS) {
+				nl_discard(fd, buf, sizeof(buf));
 				return -ENOBUFS;
+			}
 			log_warn("netlink receive: %s", strerror(errno));
 			return wrote;
 		}
