@@ -13,7 +13,10 @@
 #include <linux/bpf.h>	/* struct bpf_timer */
 #endif
 
-#define XVTEP_ABI_VERSION	2	/* 2: xvtep_stats indexed by xvtep_vni.stats_slot */
+/* 2: xvtep_stats indexed by xvtep_vni.stats_slot.
+ * 3: addresses of VTEPs, groups, peers and collectors are union xvtep_addr
+ *    (IPv4 or IPv6 underlay); xvtep_meta.local_ip6. */
+#define XVTEP_ABI_VERSION	3
 
 #define XVTEP_PIN_DEFAULT	"/sys/fs/bpf/xvtep"
 #define XVTEP_DSTPORT_DEFAULT	4789
@@ -33,12 +36,70 @@
 
 /* Bytes added in front of the inner frame: outer Ethernet + IPv4 + UDP + VXLAN. */
 #define XVTEP_ENCAP_LEN		(14 + 20 + 8 + 8)
+/* The same over an IPv6 underlay: outer Ethernet + IPv6 + UDP + VXLAN. */
+#define XVTEP_ENCAP6_LEN	(14 + 40 + 8 + 8)
 /* How the TC encap grows a frame by XVTEP_ENCAP_LEN (bpf_skb_adjust_room, at
  * the MAC layer): GSO packets then segment as VXLAN. Shared with the bench's
  * encap floor (bench/sink.bpf.c), which must grow frames the same way. */
 #define XVTEP_ENCAP_ADJ_FLAGS	(BPF_F_ADJ_ROOM_FIXED_GSO | BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 | \
 				 BPF_F_ADJ_ROOM_ENCAP_L4_UDP | BPF_F_ADJ_ROOM_ENCAP_L2_ETH | \
 				 (__u64)14 << BPF_ADJ_ROOM_ENCAP_L2_SHIFT)
+#define XVTEP_ENCAP6_ADJ_FLAGS	(BPF_F_ADJ_ROOM_FIXED_GSO | BPF_F_ADJ_ROOM_ENCAP_L3_IPV6 | \
+				 BPF_F_ADJ_ROOM_ENCAP_L4_UDP | BPF_F_ADJ_ROOM_ENCAP_L2_ETH | \
+				 (__u64)14 << BPF_ADJ_ROOM_ENCAP_L2_SHIFT)
+
+/*
+ * An underlay address (a VTEP, a multicast group, a peer prefix, an ERSPAN
+ * collector): IPv6, or IPv4 as an IPv4-mapped IPv6 address (::ffff:a.b.c.d,
+ * RFC 4291 2.5.5.2). All zero = none. One form for both families keeps
+ * every key and comparison the same size; no VTEP sends from a mapped
+ * address on the wire, so the two never alias (the dataplane drops IPv6
+ * outer sources in ::ffff:0:0/96).
+ */
+union xvtep_addr {
+	__u8 b[16];
+	__be32 w[4];		/* network byte order */
+};
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define XVTEP_ADDR_V4_MARK	0x0000ffffU	/* w[2] of a mapped address */
+#else
+#define XVTEP_ADDR_V4_MARK	0xffff0000U
+#endif
+
+static inline __attribute__((always_inline)) bool xvtep_addr_is_v4(const union xvtep_addr *a)
+{
+	return !a->w[0] && !a->w[1] && a->w[2] == XVTEP_ADDR_V4_MARK;
+}
+
+static inline __attribute__((always_inline)) bool xvtep_addr_is_zero(const union xvtep_addr *a)
+{
+	return !(a->w[0] | a->w[1] | a->w[2] | a->w[3]);
+}
+
+static inline __attribute__((always_inline)) bool xvtep_addr_equal(const union xvtep_addr *a,
+								  const union xvtep_addr *b)
+{
+	return !((a->w[0] ^ b->w[0]) | (a->w[1] ^ b->w[1]) | (a->w[2] ^ b->w[2]) |
+		 (a->w[3] ^ b->w[3]));
+}
+
+/* IPv4 (network order) to its mapped form; 0 stays all zero (none). */
+static inline __attribute__((always_inline)) void xvtep_addr_set_v4(union xvtep_addr *a, __be32 ip)
+{
+	a->w[0] = 0;
+	a->w[1] = 0;
+	a->w[2] = ip ? XVTEP_ADDR_V4_MARK : 0;
+	a->w[3] = ip;
+}
+
+/* Multicast: 224.0.0.0/4 (mapped) or ff00::/8. */
+static inline __attribute__((always_inline)) bool xvtep_addr_is_mcast(const union xvtep_addr *a)
+{
+	if (xvtep_addr_is_v4(a))
+		return (((const __u8 *)&a->w[3])[0] & 0xf0) == 0xe0;
+	return a->b[0] == 0xff;
+}
 
 /* Map names: pinned as <pin dir>/<name>. */
 #define XVTEP_MAP_META		"xvtep_meta"
@@ -88,7 +149,7 @@ enum xvtep_decap_mode {
 struct xvtep_meta {
 	__u32 abi_version;
 	__u32 uplink_ifindex;
-	__be32 local_ip;
+	__be32 local_ip;	/* IPv4 VTEP address, 0 = none (IPv6 only) */
 	__u16 dstport;		/* host byte order */
 	__u16 sport_min;
 	__u16 sport_max;
@@ -101,6 +162,7 @@ struct xvtep_meta {
 	__u32 port_prog_id;
 	__u64 attached_at;	/* CLOCK_REALTIME seconds of the last attach */
 	char uplink_name[16];
+	__u8 local_ip6[16];	/* IPv6 VTEP address, all zero = none (IPv4 only) */
 };
 
 /* Optional kernel features (xvtep_meta.feat_off: the ones not in use). A
@@ -141,7 +203,7 @@ struct xvtep_meta {
 
 /* xvtep_vnis: key __u32 vni (host order). */
 struct xvtep_vni {
-	__be32 group;		/* IPv4 multicast group, 0 = none */
+	union xvtep_addr group;	/* multicast group (IPv4 mapped or IPv6), 0 = none */
 	__u32 flags;		/* XVTEP_VNI_F_* */
 	__u32 ageing;		/* seconds a dynamic entry lives unrefreshed */
 	__u32 mac_limit;	/* max learned entries, 0 = only the map size */
@@ -153,7 +215,8 @@ struct xvtep_vni {
 	 * by `vni add`; 0 = count on the global slot): an array lookup on the
 	 * per-packet path instead of a second hash lookup by VNI. */
 	__u32 stats_slot;
-	__be32 remotes[XVTEP_MAX_REMOTES];	/* head-end replication list */
+	/* Head-end replication list: IPv4 and IPv6 VTEPs may mix. */
+	union xvtep_addr remotes[XVTEP_MAX_REMOTES];
 	__u32 ports[XVTEP_MAX_VNI_PORTS];	/* local port ifindexes */
 };
 
@@ -197,11 +260,11 @@ struct xvtep_fdb_key {
 
 struct xvtep_fdb_entry {
 	__u32 ifindex;		/* local port, when !REMOTE */
-	__be32 remote;		/* remote VTEP, when REMOTE */
 	__u32 flags;		/* XVTEP_FDB_F_* */
-	/* FROZEN: end of the hold, in bpf_ktime_get_ns() seconds; else unused.
-	 * Kept named `pad` so FDBs pinned by earlier builds stay reusable. */
+	/* FROZEN: end of the hold, in bpf_ktime_get_ns() seconds; else unused. */
 	__u32 pad;
+	union xvtep_addr remote;	/* remote VTEP, when REMOTE */
+	__u32 pad1;		/* always 0 */
 	__u64 updated_ns;	/* CLOCK_MONOTONIC (bpf_ktime_get_ns) of the last refresh */
 };
 
@@ -292,14 +355,15 @@ struct xvtep_gen {
 	__u64 fdb;
 };
 
-_Static_assert(sizeof(struct xvtep_meta) == 64, "xvtep_meta layout");
+_Static_assert(sizeof(union xvtep_addr) == 16, "xvtep_addr layout");
+_Static_assert(sizeof(struct xvtep_meta) == 80, "xvtep_meta layout");
 _Static_assert(sizeof(struct xvtep_gen) == 16, "xvtep_gen layout");
-_Static_assert(sizeof(struct xvtep_vni) == 24 + 4 * XVTEP_MAX_REMOTES + 4 * XVTEP_MAX_VNI_PORTS,
+_Static_assert(sizeof(struct xvtep_vni) == 36 + 16 * XVTEP_MAX_REMOTES + 4 * XVTEP_MAX_VNI_PORTS,
 	       "xvtep_vni layout");
 _Static_assert(sizeof(struct xvtep_vstate) == 16, "xvtep_vstate layout");
 _Static_assert(sizeof(struct xvtep_port) == 16, "xvtep_port layout");
 _Static_assert(sizeof(struct xvtep_fdb_key) == 12, "xvtep_fdb_key layout");
-_Static_assert(sizeof(struct xvtep_fdb_entry) == 24, "xvtep_fdb_entry layout");
+_Static_assert(sizeof(struct xvtep_fdb_entry) == 40, "xvtep_fdb_entry layout");
 _Static_assert(sizeof(struct xvtep_stats) == 8 * (6 + XVTEP_DROP_SLOTS + XVTEP_EVENT_SLOTS),
 	       "xvtep_stats layout");
 _Static_assert(sizeof(struct xvtep_gc) == 48, "xvtep_gc layout");
@@ -418,7 +482,7 @@ struct xvtep_mirror {
 	__u8 erspan_version;	/* 2 = Type II, 3 = Type III */
 	__u8 pad0;
 	__u32 dest_ifindex;	/* SPAN/RSPAN destination */
-	__be32 remote;		/* ERSPAN collector */
+	union xvtep_addr remote;	/* ERSPAN collector */
 	__u16 vlan;		/* RSPAN VID */
 	__u16 session;		/* ERSPAN session id, 0..1023 */
 	__u32 index;		/* ERSPAN Type II index, 20 bits */
@@ -466,7 +530,7 @@ struct xvtep_mirror_stats {
 	__u64 drops[XVTEP_MDROP_SLOTS];
 };
 
-_Static_assert(sizeof(struct xvtep_mirror) == 40 + 4 * XVTEP_MIRROR_MAX_SRCS + 8,
+_Static_assert(sizeof(struct xvtep_mirror) == 48 + 4 * XVTEP_MIRROR_MAX_SRCS + 8,
 	       "xvtep_mirror layout");
 _Static_assert(sizeof(struct xvtep_upmirror) == 8, "xvtep_upmirror layout");
 _Static_assert(sizeof(struct xvtep_mirror_stats) == 8 * (3 + XVTEP_MDROP_SLOTS),
@@ -493,8 +557,9 @@ static const char *const xvtep_mdrop_names[XVTEP_MDROP__MAX] = {
 #define XVTEP_MAP_OWNMACS	"xvtep_ownmacs"
 #define XVTEP_MAP_MRATE		"xvtep_mrate"
 
-/* xvtep_peers: LPM_TRIE (no prealloc). prefixlen = 32 + IPv4 prefix length:
- * the VNI part always matches whole. vni XVTEP_PEER_DEFAULT holds the
+/* xvtep_peers: LPM_TRIE (no prealloc). prefixlen = 32 + the prefix length
+ * in addr's 128 bits (an IPv4 /N is 32 + 96 + N, mapped): the VNI part
+ * always matches whole. vni XVTEP_PEER_DEFAULT holds the
  * default list. Value: __u32, always 0. */
 #define XVTEP_PEER_DEFAULT	0xffffffffU
 #define XVTEP_MAX_PEERS		16384
@@ -502,7 +567,7 @@ static const char *const xvtep_mdrop_names[XVTEP_MDROP__MAX] = {
 struct xvtep_peer_key {
 	__u32 prefixlen;
 	__u32 vni;		/* host order, or XVTEP_PEER_DEFAULT */
-	__be32 addr;
+	union xvtep_addr addr;
 };
 
 /* xvtep_vsec: key __u32 vni. A VNI without an entry uses the defaults. */
@@ -545,7 +610,7 @@ struct xvtep_mirror_rate {
 	__u64 last_ns;
 };
 
-_Static_assert(sizeof(struct xvtep_peer_key) == 12, "xvtep_peer_key layout");
+_Static_assert(sizeof(struct xvtep_peer_key) == 24, "xvtep_peer_key layout");
 _Static_assert(sizeof(struct xvtep_vni_sec) == 16, "xvtep_vni_sec layout");
 _Static_assert(sizeof(struct xvtep_move) == 16, "xvtep_move layout");
 _Static_assert(sizeof(struct xvtep_mac_key) == 8, "xvtep_mac_key layout");
@@ -639,9 +704,10 @@ struct xvtep_evq_rec {
 	__u16 kind;		/* enum xvtep_event, or XVTEP_EVQ_DROP_BASE + enum xvtep_drop */
 	__u8 mac[6];		/* the source MAC concerned, 0 = none */
 	__u32 ifindex;		/* new place (learned/moved), or where the frame came from */
-	__be32 remote;
 	__u32 old_ifindex;	/* previous place (moved, aged, move_frozen: the held one) */
-	__be32 old_remote;
+	union xvtep_addr remote;
+	union xvtep_addr old_remote;
+	__u32 pad;
 };
 
 /* xvtep_evrate: per-CPU ARRAY, key = kind. */
@@ -654,7 +720,7 @@ struct xvtep_evq_rate {
 	__u64 pad;
 };
 
-_Static_assert(sizeof(struct xvtep_evq_rec) == 40, "xvtep_evq_rec layout");
+_Static_assert(sizeof(struct xvtep_evq_rec) == 64, "xvtep_evq_rec layout");
 _Static_assert(sizeof(struct xvtep_evq_rate) == 48, "xvtep_evq_rate layout");
 
 #endif /* XVTEP_H */

@@ -260,6 +260,70 @@ void xv_fmt_ipv4(__be32 ip, char buf[16])
 		snprintf(buf, 16, "?");
 }
 
+int xv_parse_addr(const char *s, union xvtep_addr *a)
+{
+	struct in6_addr a6;
+	__be32 ip;
+
+	if (!s)
+		return -1;
+	if (!xv_parse_ipv4(s, &ip)) {
+		xvtep_addr_set_v4(a, ip);
+		return 0;
+	}
+	/* No scope ("%eth0"), no mapped form: an IPv4 VTEP is written as IPv4. */
+	if (inet_pton(AF_INET6, s, &a6) != 1)
+		return -1;
+	memcpy(a->b, &a6, 16);
+	if (xvtep_addr_is_v4(a))
+		return -1;
+	return 0;
+}
+
+int xv_parse_prefix(const char *s, union xvtep_addr *a, __u32 *plen)
+{
+	char buf[64], *slash;
+	__u32 len, max;
+
+	if (!s || strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = 0;
+	if (xv_parse_addr(buf, a))
+		return -1;
+	max = xvtep_addr_is_v4(a) ? 32 : 128;
+	len = max;
+	if (slash && xv_parse_u32(slash + 1, 0, max, &len))
+		return -1;
+	*plen = len + 128 - max;
+	/* Host bits beyond the prefix are cleared, as `ip route` does. */
+	for (__u32 bit = *plen; bit < 128; bit++)
+		a->b[bit / 8] &= ~(0x80 >> (bit % 8));
+	return 0;
+}
+
+const char *xv_fmt_addr(const union xvtep_addr *a, char buf[XV_ADDR_STRLEN])
+{
+	if (xvtep_addr_is_zero(a))
+		snprintf(buf, XV_ADDR_STRLEN, "::");
+	else if (xvtep_addr_is_v4(a))
+		xv_fmt_ipv4(a->w[3], buf);
+	else if (!inet_ntop(AF_INET6, a->b, buf, XV_ADDR_STRLEN))
+		snprintf(buf, XV_ADDR_STRLEN, "?");
+	return buf;
+}
+
+const char *xv_fmt_prefix(const union xvtep_addr *a, __u32 plen, char buf[XV_PREFIX_STRLEN])
+{
+	char addr[XV_ADDR_STRLEN];
+	bool v4 = xvtep_addr_is_v4(a) && plen >= 96;
+
+	snprintf(buf, XV_PREFIX_STRLEN, "%s/%u", xv_fmt_addr(a, addr), v4 ? plen - 96 : plen);
+	return buf;
+}
+
 __u64 xv_now_ns(void)
 {
 	struct timespec ts;

@@ -47,6 +47,24 @@ void xv_fmt_mac(const __u8 mac[6], char buf[18]);
 void xv_fmt_ipv4(__be32 ip, char buf[16]);
 static inline bool xv_ipv4_is_mcast(__be32 ip) { return (((unsigned char *)&ip)[0] & 0xf0) == 0xe0; }
 
+/* Underlay addresses (union xvtep_addr, include/xvtep.h): IPv4 text is
+ * stored mapped, IPv6 as is; "::ffff:a.b.c.d" itself is refused (write the
+ * IPv4 address). */
+#define XV_ADDR_STRLEN		46	/* INET6_ADDRSTRLEN */
+#define XV_PREFIX_STRLEN	(XV_ADDR_STRLEN + 4)
+int xv_parse_addr(const char *s, union xvtep_addr *a);
+/* "A" or "A/N": PLEN is in the 128 bits of the stored form (IPv4 /N = 96 + N);
+ * host bits are cleared. */
+int xv_parse_prefix(const char *s, union xvtep_addr *a, __u32 *plen);
+/* IPv4 dotted, IPv6 RFC 5952; all zero prints "::". Returns BUF. */
+const char *xv_fmt_addr(const union xvtep_addr *a, char buf[XV_ADDR_STRLEN]);
+/* "A/N" with N in the address's own family (PLEN as xv_parse_prefix gives). */
+const char *xv_fmt_prefix(const union xvtep_addr *a, __u32 plen, char buf[XV_PREFIX_STRLEN]);
+static inline int xv_addr_family(const union xvtep_addr *a)
+{
+	return xvtep_addr_is_v4(a) ? 2 /* AF_INET */ : 10 /* AF_INET6 */;
+}
+
 /* Keep the uplink joined to GROUP without a process holding a socket:
  * a /32 address with IFA_F_MCAUTOJOIN (like `ip addr add G/32 dev D autojoin`).
  * Join is idempotent (EEXIST is success); leave of an absent group is success. */
