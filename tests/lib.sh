@@ -200,10 +200,63 @@ xvt_cleanup_all()
 	XVT_PINS_CREATED=()
 }
 
+# ---------------------------------------------------------------- BPF run counts
+
+# kernel.bpf_stats_enabled is one switch for the whole machine, and test files
+# may run at once (separate prefixes, the bench): each holder is recorded by
+# PID in XVT_BPF_STATS under a lock. The first holder saves the value it
+# found; the last one out restores it. A holder that died is dropped.
+XVT_BPF_STATS=/run/lock/xvtep-bpf-stats
+XVT_BPF_STATS_HELD=0
+
+# bpf_stats_update +|- : add or remove this shell as a holder
+bpf_stats_update()
+{
+	(
+		flock 8 || exit 1
+		local saved="" pids=() p line first=1
+		if [ -f "$XVT_BPF_STATS" ]; then
+			while read -r line; do
+				if [ $first = 1 ]; then
+					saved=$line
+					first=0
+				elif [ "$line" != "$$" ] && kill -0 "$line" 2>/dev/null; then
+					pids+=("$line")
+				fi
+			done <"$XVT_BPF_STATS"
+		fi
+		[ ${#pids[@]} -eq 0 ] && [ "$1" == + ] && saved=$(sysctl -n kernel.bpf_stats_enabled)
+		[ "$1" == + ] && pids+=("$$")
+		if [ ${#pids[@]} -gt 0 ]; then
+			printf '%s\n' "$saved" "${pids[@]}" >"$XVT_BPF_STATS"
+			sysctl -qw kernel.bpf_stats_enabled=1
+		else
+			rm -f "$XVT_BPF_STATS"
+			[ -n "$saved" ] && sysctl -qw kernel.bpf_stats_enabled="$saved"
+		fi
+	) 8>"$XVT_BPF_STATS.lock"
+}
+
+# bpf_stats_hold : programs' run counts on (bpftool prog show: run_cnt)
+bpf_stats_hold()
+{
+	[ "$XVT_BPF_STATS_HELD" = 1 ] && return 0
+	bpf_stats_update + && XVT_BPF_STATS_HELD=1
+}
+
+# bpf_stats_release : back to what it was, once no other test holds it
+# (also done at exit)
+bpf_stats_release()
+{
+	[ "$XVT_BPF_STATS_HELD" = 1 ] || return 0
+	bpf_stats_update - && XVT_BPF_STATS_HELD=0
+}
+
 xvt_exit_trap()
 {
 	local rc=$?
 	trap - EXIT INT TERM
+	bpf_stats_release
 	if [ "${XVT_KEEP:-0}" = 1 ]; then
 		xvt_log "XVT_KEEP=1: leaving namespaces ${XVT_NS_CREATED[*]} and pins ${XVT_PINS_CREATED[*]}"
 	else

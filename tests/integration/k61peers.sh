@@ -213,7 +213,7 @@ bond_aggregated()
 
 bond_xdp_decap()
 {
-	local T=bond_xdp_decap xid tid x0 t0 stats0
+	local T=bond_xdp_decap xid tid x0 t0
 	topo_underlay &&
 	bond_host1 &&
 	xvtep_host 2 &&
@@ -233,8 +233,7 @@ bond_xdp_decap()
 	# the uplink's TC ingress program, for "decap did not need TC"
 	tid=$(in_ns "$H1" bpftool -j net show dev ul 2>/dev/null |
 		jq -r '[.. | objects | select(.kind? == "clsact/ingress" or .kind? == "tcx/ingress") | .prog_id // .id][0] // empty')
-	stats0=$(sysctl -n kernel.bpf_stats_enabled)
-	sysctl -qw kernel.bpf_stats_enabled=1
+	bpf_stats_hold
 	x0=$(prog_runs "$xid")
 	[ -n "$tid" ] && t0=$(prog_runs "$tid")
 	check "$T: 20 pings vm2a -> vm1a" vping vm2a "$IP1A" 20
@@ -244,7 +243,7 @@ bond_xdp_decap()
 	else
 		xvt_log "$T: no TC ingress program found on ul (bpftool net): TC run count not checked"
 	fi
-	sysctl -qw kernel.bpf_stats_enabled="$stats0"
+	bpf_stats_release
 	# one member down: LACP carries on over the other, still decapsulated in XDP
 	check "$T: member h11 down in the underlay" in_ns "$NS_UL" ip link set h11 down
 	vm_ping "$T: vm2a -> vm1a with one bond member down" vm2a "$IP1A" 5

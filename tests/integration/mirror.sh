@@ -357,12 +357,11 @@ span_identical()
 # program's run count tells which way each went).
 span_direct()
 {
-	local T=span_direct out stats0 req="icmp[0] == 8" MIRROR_RUNS
+	local T=span_direct out req="icmp[0] == 8" MIRROR_RUNS
 	mirror_topo
 	topo_check $T $? || return
 	static_neighbours
-	stats0=$(sysctl -n kernel.bpf_stats_enabled)
-	sysctl -qw kernel.bpf_stats_enabled=1
+	bpf_stats_hold
 
 	check "$T: add rx SPAN session" xvc "$H1" mirror add 40 src vm1a dir rx span dev mcol1
 	pings_counted 472 "ref:$(vm_ns vm1a):eth0:$req" "col:$NS_COL:c1"
@@ -386,7 +385,7 @@ span_direct()
 	check_eq "$T: ... whole: 10 copies, none counted truncated" \
 		"$(xvc "$H1" -j mirror show 40 | jq -c '.[0] | [.packets, .truncated]')" "[10,0]"
 	check "$T: delete the session" xvc "$H1" mirror del 40
-	sysctl -qw kernel.bpf_stats_enabled="$stats0"
+	bpf_stats_release
 }
 
 # RSPAN: the copies carry the session's VID, the frame inside is untouched.
@@ -567,7 +566,7 @@ erspan_gso()
 # each copy is read from the programs' run counts.
 xdp_copies()
 {
-	local T=xdp_copies c j out idx stats0 to_tc0 lost rep="icmp[0] == 0" MIRROR_RUNS
+	local T=xdp_copies c j out idx to_tc0 lost rep="icmp[0] == 0" MIRROR_RUNS
 	mirror_topo
 	topo_check $T $? || return
 	# Tagged XDP copies need bpf_xdp_adjust_meta; without it tc_copies covers TC's.
@@ -579,8 +578,7 @@ xdp_copies()
 	fi
 	idx=$(ifindex_in "$H1" vm1a)
 	static_neighbours
-	stats0=$(sysctl -n kernel.bpf_stats_enabled)
-	sysctl -qw kernel.bpf_stats_enabled=1
+	bpf_stats_hold
 
 	# SPAN, output takes XDP frames
 	check "$T: GRO on c1: mcol1 takes XDP frames" in_ns "$NS_COL" ethtool -K c1 gro on
@@ -690,7 +688,7 @@ xdp_copies()
 		"$(xvc "$H1" -j mirror show 34 | jq -c '.[0] | [.packets, ([.drops[]] | add)]')" "[0,0]"
 	check "$T: delete the session" xvc "$H1" mirror del 34
 
-	sysctl -qw kernel.bpf_stats_enabled="$stats0"
+	bpf_stats_release
 }
 
 # neg NAME ARGS... : `mirror ARGS` must fail with an "argument ... is wrong" error
@@ -701,13 +699,12 @@ xdp_copies()
 # to a device that takes XDP frames needs no tag and stays in XDP.
 tc_copies()
 {
-	local T=tc_copies idx out j rep="icmp[0] == 0" MIRROR_RUNS stats0 to_tc0 forced why
+	local T=tc_copies idx out j rep="icmp[0] == 0" MIRROR_RUNS to_tc0 forced why
 	mirror_topo
 	topo_check $T $? || return
 	idx=$(ifindex_in "$H1" vm1a)
 	static_neighbours
-	stats0=$(sysctl -n kernel.bpf_stats_enabled)
-	sysctl -qw kernel.bpf_stats_enabled=1
+	bpf_stats_hold
 	# a kernel that refuses the helper itself (fc-v1300) reports that, not the hand
 	if [ "$(xvl "$H1" -j status | jq '.features["xdp-meta"].on')" = true ]; then
 		forced=true why='turned off by XVTEP_FEATURES_OFF'
@@ -768,7 +765,7 @@ tc_copies()
 	else
 		check_eq "$T: the kernel lacks xdp-meta: still no pair" "$(pair_members "$H1" "$idx")" ""
 	fi
-	sysctl -qw kernel.bpf_stats_enabled="$stats0"
+	bpf_stats_release
 }
 
 neg()
