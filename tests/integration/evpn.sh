@@ -25,105 +25,15 @@ ALL_TESTS="
 
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/topology.sh"
+source "$(dirname "$0")/evpn_lib.sh"
 
-XVTEPD=${XVTEPD:-$XVT_ROOT/build/xvtepd}
-FRR=/usr/lib/frr
-FRR_DIR=/tmp/${XVT_P}frr
-ASN=65000
 H1=$(h_ns 1)
 H2=$(h_ns 2)
 H3=$(h_ns 3)
 
 xvt_require_all
-require_cmds vtysh tshark
-for f in "$FRR/zebra" "$FRR/bgpd" "$XVTEPD"; do
-	[ -x "$f" ] || { check_fail "prerequisites" "$f missing (scripts/deps.sh installs frr; make builds xvtepd)"; exit 1; }
-done
-id frr >/dev/null 2>&1 || { check_fail "prerequisites" "no user frr (the frr package makes it)"; exit 1; }
-
-# ---------------------------------------------------------------- FRR
-
-frr_dir() { echo "$FRR_DIR/h$1"; }
-
-FRR_MAXH=3	# every bgpd peers with hosts 1..FRR_MAXH
-
-# frr_conf N : zebra.conf and bgpd.conf of host N (peers: hosts 1..FRR_MAXH)
-frr_conf()
-{
-	local n=$1 d j
-	d=$(frr_dir "$n")
-	mkdir -p "$d" && chown frr:frr "$FRR_DIR" "$d" || return 1
-	printf 'hostname %s\n' "$(h_ns "$n")" >"$d/zebra.conf"
-	{
-		echo "hostname $(h_ns "$n")"
-		echo "router bgp $ASN"
-		echo " bgp router-id $(ul_ip "$n")"
-		echo " no bgp default ipv4-unicast"
-		echo " timers bgp 3 9"
-		echo " neighbor VTEP peer-group"
-		echo " neighbor VTEP remote-as internal"
-		echo " neighbor VTEP timers connect 2"
-		for ((j = 1; j <= FRR_MAXH; j++)); do
-			[ "$j" = "$n" ] || echo " neighbor $(ul_ip "$j") peer-group VTEP"
-		done
-		echo " address-family l2vpn evpn"
-		echo "  neighbor VTEP activate"
-		echo "  advertise-all-vni"
-		echo " exit-address-family"
-	} >"$d/bgpd.conf"
-}
-
-# frr_start N zebra|bgpd : one daemon in host N's namespace, as user frr
-# (as root FRR 8.4 refuses: "root is not part of vty group frrvty")
-frr_start()
-{
-	local n=$1 dmn=$2 d i
-	d=$(frr_dir "$n")
-	ip netns exec "$(h_ns "$n")" "$FRR/$dmn" -d -P 0 -f "$d/$dmn.conf" -i "$d/$dmn.pid" \
-		-z "$d/zserv.api" --vty_socket "$d" --log "file:$d/$dmn.log" || return 1
-	[ "$dmn" = zebra ] || return 0
-	for ((i = 0; i < 100; i++)); do
-		[ -S "$d/zserv.api" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
-# frr_stop N zebra|bgpd : end a daemon of ours by its pid file
-frr_stop()
-{
-	local f p i
-	f="$(frr_dir "$1")/$2.pid"
-	[ -s "$f" ] || return 0
-	p=$(cat "$f")
-	if kill -0 "$p" 2>/dev/null; then
-		kill -TERM "$p"
-		for ((i = 0; i < 100; i++)); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.05
-		done
-		kill -0 "$p" 2>/dev/null && kill -KILL "$p"
-	fi
-	rm -f "$f"
-}
-
-frr_stop_all()
-{
-	local n
-	for n in 1 2 3 4; do
-		frr_stop "$n" bgpd
-		frr_stop "$n" zebra
-	done
-}
-
-vty() { local n=$1; shift; vtysh --vty_socket "$(frr_dir "$n")" -c "$@"; }
-
-# established N COUNT : host N has COUNT established EVPN sessions
-established()
-{
-	[ "$(vty "$1" 'show bgp l2vpn evpn summary json' 2>/dev/null |
-		jq '[.peers // {} | .[] | select(.state == "Established")] | length')" = "$2" ]
-}
+require_cmds tshark
+out=$(evpn_prereq) || { check_fail "prerequisites" "$out"; exit 1; }
 
 # ---------------------------------------------------------------- state
 
@@ -132,10 +42,8 @@ XVTEPD_PID=()
 # xvtepd_start N : the agent of xvtep host N, log in $XVT_TMP/xvtepd.hN.log
 xvtepd_start()
 {
-	local n=$1
-	bg_start "$XVTEPD" --pin "$(pin_dir "$(h_ns "$n")")" -n "$(h_ns "$n")" \
-		2>>"$XVT_TMP/xvtepd.h$n.log"
-	XVTEPD_PID[$n]=$XVT_LAST_PID
+	evpn_xvtepd "$1"
+	XVTEPD_PID[$1]=$XVT_LAST_PID
 }
 
 # xvtepd_stop N : SIGTERM; its exit status in XVTEPD_RC
@@ -220,7 +128,7 @@ ping_quiet() { in_ns "$(vm_ns "$1")" ping -n -c 1 -W 1 "$2" >/dev/null 2>&1; }
 
 topo_destroy()
 {
-	frr_stop_all
+	evpn_frr_down
 	[ "${XVT_KEEP:-0}" = 1 ] && return 0
 	xvt_cleanup_all
 	TOPO_HOSTS=()
@@ -280,7 +188,7 @@ evpn_devices()
 evpn_fabric()
 {
 	local T=evpn_fabric n t0
-	FRR_MAXH=3
+	FRR_HOSTS="1 2 3"
 	topo_underlay &&
 	xvtep_host 1 && xvtep_host 2 && topo_host 3 &&
 	topo_do xvc "$H1" vni add 100 evpn &&
@@ -288,19 +196,19 @@ evpn_fabric()
 	kernel_vni 3 100 none nolearning &&
 	xvtep_vm 1 vm1a 100 && xvtep_vm 2 vm2a 100 && kernel_vm 3 vm3a 100 &&
 	ul_prewarm &&
-	frr_conf 1 && frr_conf 2 && frr_conf 3
+	evpn_frr_conf 1 && evpn_frr_conf 2 && evpn_frr_conf 3
 	topo_check $T $? || return
 
 	xvtepd_start 1
 	xvtepd_start 2
 	for n in 1 2 3; do
-		frr_start "$n" zebra && frr_start "$n" bgpd ||
-			{ check_fail "$T: FRR on h$n" "zebra/bgpd did not start: $(tail -n3 "$(frr_dir "$n")"/*.log 2>/dev/null)"; return; }
+		evpn_frr_start "$n" zebra && evpn_frr_start "$n" bgpd ||
+			{ check_fail "$T: FRR on h$n" "zebra/bgpd did not start: $(tail -n3 "$(evpn_frr_dir "$n")"/*.log 2>/dev/null)"; return; }
 	done
 	check "$T: xvtepd running on h1 and h2" kill -0 "${XVTEPD_PID[1]}" "${XVTEPD_PID[2]}"
 	for n in 1 2 3; do
-		wait_for 30 established "$n" 2
-		check "$T: h$n has 2 established EVPN sessions" established "$n" 2
+		wait_for 30 evpn_sessions_are "$n" 2
+		check "$T: h$n has 2 established EVPN sessions" evpn_sessions_are "$n" 2
 	done
 	check "$T: h1 flood list from BGP (type-3 routes)" wait_for 15 flood_is "$H1" 2
 	# Each VM talks (its MAC is learned, exported, advertised), then all pairs ping.
@@ -346,7 +254,7 @@ evpn_fabric()
 	# bgpd stops on the kernel host: its routes are withdrawn (TCP close),
 	# zebra on h1 deletes them from xvx100, xvtepd from the maps.
 	local bgpd3 tk= tm= now
-	bgpd3=$(cat "$(frr_dir 3)/bgpd.pid")
+	bgpd3=$(cat "$(evpn_frr_dir 3)/bgpd.pid")
 	t0=$(date +%s%N)
 	kill -TERM "$bgpd3"
 	for ((i = 0; i < 100; i++)); do
@@ -356,7 +264,7 @@ evpn_fabric()
 		[ -n "$tk" ] && [ -n "$tm" ] && break
 		sleep 0.02
 	done
-	frr_stop 3 bgpd
+	evpn_frr_stop 3 bgpd
 	xvt_log "$T: h3's entries left h1's xvx100 after $((tk / 1000000)) ms, h1's and h2's maps after $((tm / 1000000)) ms"
 	check "$T: h1 dropped h3's MACs and flood entry" h3_gone "$H1"
 	check "$T: h2 dropped h3's MACs and flood entry" h3_gone "$H2"
@@ -375,7 +283,7 @@ evpn_fabric()
 	xvtepd_stop 1
 	check_eq "$T: xvtepd exits 0 on SIGTERM" "$XVTEPD_RC" 0
 	vm_ping "$T: vm1a -> vm2a with xvtepd down" vm1a "$(vm_ip vm2a)" 3
-	frr_start 3 bgpd
+	evpn_frr_start 3 bgpd
 	wait_for 20 vx_has "$H1" "dst $(ul_ip 3)"
 	in_ns "$(vm_ns vm3a)" ping -n -c 1 -W 1 "$(vm_ip vm2a)" >/dev/null 2>&1	# vm3a speaks: advertised again
 	wait_for 10 vx_has "$H1" "^$(vm_mac vm3a) .*dst $(ul_ip 3)"
@@ -386,7 +294,7 @@ evpn_fabric()
 	check_match "$T: h1 has vm3a again after the resync" "$(maps_state "$H1")" "*$(vm_mac vm3a) $(ul_ip 3)*"
 
 	xvtepd_stop 1
-	frr_stop 3 bgpd
+	evpn_frr_stop 3 bgpd
 	xvc "$H1" fdb add $smac vni 100 dev vm1a >/dev/null	# exported only after the restart
 	wait_for 5 vx_lacks "$H1" "dst $(ul_ip 3)"
 	xvtepd_start 1
@@ -421,7 +329,7 @@ evpn_fabric()
 kernel_vtep()
 {
 	topo_host "$1" && kernel_vni "$1" 100 none nolearning && kernel_vm "$1" "vm${1}a" 100 &&
-	frr_conf "$1" && frr_start "$1" zebra && frr_start "$1" bgpd
+	evpn_frr_conf "$1" && evpn_frr_start "$1" zebra && evpn_frr_start "$1" bgpd
 }
 
 # A fourth VTEP joins and leaves with no command on the others; a VM moves
@@ -429,18 +337,18 @@ kernel_vtep()
 evpn_join_move()
 {
 	local T=evpn_join_move n t0 tk= tm= now i bgpd4 vm2mac
-	FRR_MAXH=4
+	FRR_HOSTS="1 2 3 4"
 	vm2mac=$(vm_mac vm2a)
 	topo_underlay &&
 	xvtep_host 1 && xvtep_host 2 &&
 	topo_do xvc "$H1" vni add 100 evpn &&
 	topo_do xvc "$H2" vni add 100 evpn &&
 	xvtep_vm 1 vm1a 100 && xvtep_vm 2 vm2a 100 &&
-	frr_conf 1 && frr_conf 2
+	evpn_frr_conf 1 && evpn_frr_conf 2
 	topo_check $T $? || return
 	xvtepd_start 1
 	xvtepd_start 2
-	kernel_vtep 3 && frr_start 1 zebra && frr_start 1 bgpd && frr_start 2 zebra && frr_start 2 bgpd
+	kernel_vtep 3 && evpn_frr_start 1 zebra && evpn_frr_start 1 bgpd && evpn_frr_start 2 zebra && evpn_frr_start 2 bgpd
 	check "$T: h1, h2, h3 up, FRR started" test $? -eq 0 || return
 	check "$T: h1 floods to h2 and h3" wait_for 30 flood_is "$H1" 2
 	wait_for 20 ping_quiet vm1a "$(vm_ip vm2a)"
@@ -459,7 +367,7 @@ evpn_join_move()
 	check "$T: h2 has vm4a as an EVPN entry behind h4" wait_for 5 has_evpn "$H2" "$(vm_mac vm4a)" "$(ul_ip 4)"
 
 	# h4 leaves: its bgpd stops, then its underlay is cut.
-	bgpd4=$(cat "$(frr_dir 4)/bgpd.pid")
+	bgpd4=$(cat "$(evpn_frr_dir 4)/bgpd.pid")
 	t0=$(date +%s%N)
 	kill -TERM "$bgpd4"
 	for ((i = 0; i < 150; i++)); do
@@ -469,7 +377,7 @@ evpn_join_move()
 		[ -n "$tk" ] && [ -n "$tm" ] && break
 		sleep 0.02
 	done
-	frr_stop 4 bgpd
+	evpn_frr_stop 4 bgpd
 	in_ns "$NS_UL" ip link set h4 down
 	xvt_log "$T: h4's entries left the kernel host h3 after $((${tk:-0} / 1000000)) ms, h1's and h2's maps after $((${tm:-0} / 1000000)) ms"
 	check "$T: h1 kept nothing of h4" h3_gone "$H1" 4
@@ -549,24 +457,24 @@ ping_gap_end()
 evpn_arp_restart()
 {
 	local T=evpn_arp_restart n ip2 ip1 mac2
-	FRR_MAXH=2
+	FRR_HOSTS="1 2"
 	topo_underlay &&
 	xvtep_host 1 && xvtep_host 2 &&
 	topo_do xvc "$H1" vni add 100 evpn neigh-suppress on &&
 	topo_do xvc "$H2" vni add 100 evpn neigh-suppress on &&
 	xvtep_vm 1 vm1a 100 && xvtep_vm 2 vm2a 100 &&
-	ul_prewarm && frr_conf 1 && frr_conf 2
+	ul_prewarm && evpn_frr_conf 1 && evpn_frr_conf 2
 	topo_check $T $? || return
 	ip1=$(vm_ip vm1a) ip2=$(vm_ip vm2a) mac2=$(vm_mac vm2a)
 
 	xvtepd_start 1
 	xvtepd_start 2
 	for n in 1 2; do
-		frr_start "$n" zebra && frr_start "$n" bgpd ||
+		evpn_frr_start "$n" zebra && evpn_frr_start "$n" bgpd ||
 			{ check_fail "$T: FRR on h$n" "zebra/bgpd did not start"; return; }
 	done
-	wait_for 30 established 1 1
-	check "$T: h1 and h2 peer" established 1 1
+	wait_for 30 evpn_sessions_are 1 1
+	check "$T: h1 and h2 peer" evpn_sessions_are 1 1
 	wait_for 20 ping_quiet vm2a "$ip1"
 	check "$T: h2 snooped vm2a" wait_for 5 neigh_src_is "$H2" "$ip2" snooped
 	check "$T: h2 exports vm2a as a NOARP neighbour on xvb100" wait_for 5 noarp_has "$H2" "$ip2" "$mac2"
@@ -602,17 +510,17 @@ evpn_arp_restart()
 	# up again plus zebra's 2.2 s: bound 10 s (connect timer 2 s).
 	ping_gap bgpd vm1a "$ip2" 160
 	sleep 0.5
-	frr_stop 1 bgpd
-	frr_start 1 bgpd
+	evpn_frr_stop 1 bgpd
+	evpn_frr_start 1 bgpd
 	ping_gap_end
 	check_cmp "$T: bgpd restart: longest gap (ms, bound 10000)" "$GAP_MS" -le 10000
 	check "$T: after bgpd: h1 maps = zebra's state" wait_for 5 maps_eq_zebra "$H1"
 	# zebra: a new zebra under a running bgpd gets no routes, so bgpd restarts too.
 	ping_gap zebra vm1a "$ip2" 160
 	sleep 0.5
-	frr_stop 1 bgpd
-	frr_stop 1 zebra
-	frr_start 1 zebra && frr_start 1 bgpd
+	evpn_frr_stop 1 bgpd
+	evpn_frr_stop 1 zebra
+	evpn_frr_start 1 zebra && evpn_frr_start 1 bgpd
 	ping_gap_end
 	check_cmp "$T: zebra+bgpd restart: longest gap (ms, bound 10000)" "$GAP_MS" -le 10000
 	check "$T: after zebra: h1 maps = zebra's state" wait_for 5 maps_eq_zebra "$H1"

@@ -27,10 +27,10 @@ evpn_prereq()
 
 evpn_frr_dir() { echo "$FRR_DIR/h$1"; }
 
-# evpn_frr_up N : write host N's zebra.conf and bgpd.conf, start both
-evpn_frr_up()
+# evpn_frr_conf N : host N's zebra.conf and bgpd.conf (iBGP with FRR_HOSTS)
+evpn_frr_conf()
 {
-	local n=$1 d j i
+	local n=$1 d j
 	d=$(evpn_frr_dir "$n")
 	mkdir -p "$d" && chown frr:frr "$FRR_DIR" "$d" || return 1
 	printf 'hostname %s\n' "$(h_ns "$n")" >"$d/zebra.conf"
@@ -43,41 +43,68 @@ evpn_frr_up()
 		done
 		printf ' address-family l2vpn evpn\n  neighbor V activate\n  advertise-all-vni\n exit-address-family\n'
 	} >"$d/bgpd.conf"
-	for j in zebra bgpd; do
-		ip netns exec "$(h_ns "$n")" "$FRR/$j" -d -P 0 -f "$d/$j.conf" -i "$d/$j.pid" \
-			-z "$d/zserv.api" --vty_socket "$d" --log "file:$d/$j.log" \
-			>>"$d/$j.start.log" 2>&1 || return 1
-		[ $j = bgpd ] && break
-		for ((i = 0; i < 100; i++)); do
-			[ -S "$d/zserv.api" ] && continue 2
-			sleep 0.05
-		done
-		return 1
-	done
 }
 
-# evpn_frr_down : end the daemons of every host of ours by their pid files
-evpn_frr_down()
+# evpn_frr_start N zebra|bgpd : one daemon in host N's namespace; zebra is
+# up once its API socket is
+evpn_frr_start()
+{
+	local n=$1 dmn=$2 d i
+	d=$(evpn_frr_dir "$n")
+	ip netns exec "$(h_ns "$n")" "$FRR/$dmn" -d -P 0 -f "$d/$dmn.conf" -i "$d/$dmn.pid" \
+		-z "$d/zserv.api" --vty_socket "$d" --log "file:$d/$dmn.log" \
+		>>"$d/$dmn.start.log" 2>&1 || return 1
+	[ "$dmn" = zebra ] || return 0
+	for ((i = 0; i < 100; i++)); do
+		[ -S "$d/zserv.api" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# evpn_frr_stop N zebra|bgpd : end one daemon of host N by its pid file
+evpn_frr_stop()
 {
 	local f p i
-	for f in "$FRR_DIR"/h*/bgpd.pid "$FRR_DIR"/h*/zebra.pid; do
-		[ -s "$f" ] || continue
-		p=$(cat "$f")
-		kill -TERM "$p" 2>/dev/null
+	f="$(evpn_frr_dir "$1")/$2.pid"
+	[ -s "$f" ] || return 0
+	p=$(cat "$f")
+	if kill -0 "$p" 2>/dev/null; then
+		kill -TERM "$p"
 		for ((i = 0; i < 100; i++)); do
 			kill -0 "$p" 2>/dev/null || break
 			sleep 0.05
 		done
 		kill -0 "$p" 2>/dev/null && kill -KILL "$p"
-		rm -f "$f"
+	fi
+	rm -f "$f"
+}
+
+# evpn_frr_up N : configure host N and start zebra, then bgpd
+evpn_frr_up()
+{
+	evpn_frr_conf "$1" && evpn_frr_start "$1" zebra && evpn_frr_start "$1" bgpd
+}
+
+# evpn_frr_down : end the daemons of every host of ours, remove their state
+evpn_frr_down()
+{
+	local d
+	for d in "$FRR_DIR"/h*; do
+		[ -d "$d" ] || continue
+		evpn_frr_stop "${d##*/h}" bgpd
+		evpn_frr_stop "${d##*/h}" zebra
 	done
 	case $FRR_DIR in /tmp/?*) rm -rf "$FRR_DIR" ;; esac
 }
 
+# evpn_vty N CMD : one vtysh command on host N
+evpn_vty() { local n=$1; shift; vtysh --vty_socket "$(evpn_frr_dir "$n")" -c "$@"; }
+
 # evpn_sessions N : host N's established EVPN sessions
 evpn_sessions()
 {
-	vtysh --vty_socket "$(evpn_frr_dir "$1")" -c 'show bgp l2vpn evpn summary json' 2>/dev/null |
+	evpn_vty "$1" 'show bgp l2vpn evpn summary json' 2>/dev/null |
 		jq '[.peers // {} | .[] | select(.state == "Established")] | length'
 }
 
