@@ -2,10 +2,12 @@
 /*
  * VM-port XDP, only on ports added with `encap xdp`: the encap fast path.
  * It finishes known unicast IPv4/IPv6 frames toward a remote VTEP (over an
- * IPv4 or IPv6 underlay, as the remote's address) whose underlay route and
- * neighbour are resolved and whose output device takes XDP frames. Everything else - ARP, BUM, local switching, unknown
- * destinations, frames over the underlay MTU, IPv6 extension headers, ports
- * with rx mirror sessions, an uplink with tx sessions - passes untouched to
+ * IPv4 or IPv6 underlay, as the remote's address is) whose underlay route
+ * and neighbour are resolved and whose output device takes XDP frames.
+ * Everything else - ARP, BUM, local switching, unknown destinations,
+ * frames over the underlay MTU, IPv6 extension headers, groups, a remote of
+ * a family the instance has no address of, ports with rx mirror sessions,
+ * an uplink with tx sessions - passes untouched to
  * xvtep_tc_port, which does the full job. Nothing stateful happens before
  * that decision, so a frame is never learned or counted twice.
  *
