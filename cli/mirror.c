@@ -368,7 +368,7 @@ static int parse_add(int argc, char **argv, struct mirror_req *r, char *srcbuf, 
 		if (xv_parse_addr(r->remote_arg, &m->remote))
 			return xv_arg_err(r->remote_arg, "not an IPv4 address");
 		/* The dataplane builds an IPv4 GRE header only. */
-		if (!xvtep_addr_is_v4(&m->remote))
+		if (!xvtep_addr_is_v4(&m->remote) && !xvtep_addr_is_zero(&m->remote))
 			return xv_arg_err(r->remote_arg, "ERSPAN over an IPv6 underlay is not "
 					  "supported");
 		ip = m->remote.w[3];
