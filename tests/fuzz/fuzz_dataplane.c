@@ -115,6 +115,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		exit(1);
 	F.skel->rodata->cfg_uplink_ifindex = F.ifi_up;
 	F.skel->rodata->cfg_local_ip = htonl(IP_LOCAL);
+	/* dual stack: the IPv6 decap paths are reachable too */
+	memcpy((void *)F.skel->rodata->cfg_local_ip6, IP6_LOCAL, 16);
 	F.skel->rodata->cfg_dstport = 4789;
 	F.skel->rodata->cfg_uplink_mac[0] = 0x02;
 	F.skel->rodata->cfg_uplink_mac[5] = 0x01;
@@ -158,7 +160,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	bpf_map_update_elem(F.mirrors, &slot, &m, BPF_ANY);
 	slot = 2;
 	m = (struct xvtep_mirror){ .id = 3, .kind = XVTEP_MIRROR_ERSPAN, .dir = 3,
-				   .erspan_version = 3, .remote = htonl(IP_PEER), .truncate = 100 };
+				   .erspan_version = 3, .remote = a4(IP_PEER), .truncate = 100 };
 	bpf_map_update_elem(F.mirrors, &slot, &m, BPF_ANY);
 	return 0;
 }
@@ -197,9 +199,9 @@ static void set_state(const uint8_t *c)
 		struct xvtep_vni cfg = { .ageing = 300, .stats_slot = v + 1 };
 
 		cfg.flags = c[v] & 1 ? XVTEP_VNI_F_LEARNING : 0;
-		cfg.group = c[v] & 2 ? htonl(IP_GROUP) : 0;
+		cfg.group = c[v] & 2 ? a4(IP_GROUP) : a4(0);
 		if (c[v] & 4) {
-			cfg.remotes[0] = htonl(IP_PEER);
+			cfg.remotes[0] = a4(IP_PEER);
 			cfg.nr_remotes = 1;
 		}
 		if (v == 0 && !(c[v] & 8)) {
@@ -248,7 +250,7 @@ static void set_state(const uint8_t *c)
 		ent.flags = e[1] & 1 ? XVTEP_FDB_F_STATIC : 0;
 		if (e[1] & 2) {
 			ent.flags |= XVTEP_FDB_F_REMOTE;
-			ent.remote = htonl(IP_PEER);
+			ent.remote = a4(IP_PEER);
 		} else {
 			ent.ifindex = e[1] & 8 ? F.ifi_p2 : F.ifi_p1;
 		}
@@ -303,8 +305,14 @@ static void check_fdb(const char *prog)
 		if (k.vni != VNI_A && k.vni != VNI_B)
 			DIE("%s: FDB entry in unconfigured VNI %u", prog, k.vni);
 		if (e.flags & XVTEP_FDB_F_REMOTE) {
-			if (!e.remote || ntohl(e.remote) >= 0xe0000000 || e.remote == htonl(IP_LOCAL))
-				DIE("%s: FDB entry behind impossible VTEP %08x", prog, ntohl(e.remote));
+			static const union xvtep_addr loop6 = { .b[15] = 1 };
+			char buf[XV_ADDR_STRLEN];
+
+			if (xvtep_addr_is_zero(&e.remote) || xvtep_addr_is_mcast(&e.remote) ||
+			    addr_is4(&e.remote, IP_LOCAL) || addr_is6(&e.remote, IP6_LOCAL) ||
+			    xvtep_addr_equal(&e.remote, &loop6))
+				DIE("%s: FDB entry behind impossible VTEP %s", prog,
+				    xv_fmt_addr(&e.remote, buf));
 		} else if ((int)e.ifindex != F.ifi_p1 && (int)e.ifindex != F.ifi_p2) {
 			DIE("%s: FDB entry on non-port ifindex %u", prog, e.ifindex);
 		}

@@ -104,7 +104,7 @@ void events_tests(void)
 	got = drain(rb, &s);
 	CHECK(got.n == 1 && got.last.kind == XVTEP_EV_LEARNED && got.last.vni == VNI_A &&
 	      !memcmp(got.last.mac, MAC_NEW, 6) && got.last.ifindex == (uint32_t)e.ifi_p1 &&
-	      !got.last.remote && !got.last.old_ifindex && got.last.ts_ns,
+	      xvtep_addr_is_zero(&got.last.remote) && !got.last.old_ifindex && got.last.ts_ns,
 	      "events: a learn writes exactly one learned record (MAC, VNI, port)",
 	      "%d records, kind %u vni %u ifindex %u", got.n, got.last.kind, got.last.vni,
 	      got.last.ifindex);
@@ -116,7 +116,7 @@ void events_tests(void)
 	ret = run_unknown_vni(&e, 1);
 	got = drain(rb, &s);
 	CHECK(ret == XDP_DROP && got.n == 1 && got.last.kind == drop_kind &&
-	      got.last.vni == 4242 && got.last.remote == htonl(IP_PEER),
+	      got.last.vni == 4242 && addr_is4(&got.last.remote, IP_PEER),
 	      "events: a drop writes exactly one record (reason, VNI, VTEP)",
 	      "retval %d, %d records, kind %u vni %u", ret, got.n, got.last.kind, got.last.vni);
 
