@@ -1325,6 +1325,7 @@ void test_xdp_port(void);	/* xdp_port.c */
 void events_tests(void);	/* events.c */
 void neigh_tests(void);	/* neigh.c */
 void test_vlan(void);		/* vlan.c */
+void ipv6_tests(void);		/* ipv6.c */
 
 int main(int argc, char **argv)
 {
@@ -1366,6 +1367,7 @@ int main(int argc, char **argv)
 	security_tests();
 	events_tests();
 	neigh_tests();
+	ipv6_tests();
 	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed ? 1 : 0;
 }
