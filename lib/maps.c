@@ -440,25 +440,27 @@ int xv_array_room(void *arr, size_t *cap, size_t n, size_t size, size_t first)
 	return 0;
 }
 
-static int remotes_push(__be32 **v, size_t *n, size_t *cap, __be32 ip)
+static int remotes_push(union xvtep_addr **v, size_t *n, size_t *cap, const union xvtep_addr *ip)
 {
+	if (xvtep_addr_is_zero(ip))
+		return 0;
 	for (size_t i = 0; i < *n; i++)
-		if ((*v)[i] == ip)
+		if (xvtep_addr_equal(&(*v)[i], ip))
 			return 0;
 	if (xv_array_room(v, cap, *n, sizeof(**v), 16))
 		return -ENOMEM;
-	(*v)[(*n)++] = ip;
+	(*v)[(*n)++] = *ip;
 	return 0;
 }
 
-int xv_config_remotes(int vnis_fd, int fdb_fd, __be32 **out, size_t *n)
+int xv_config_remotes(int vnis_fd, int fdb_fd, union xvtep_addr **out, size_t *n)
 {
 	struct xvtep_fdb_key fk, *fprev = NULL;
 	struct xvtep_fdb_entry fe;
 	struct xvtep_vni v;
 	__u32 vk, *vprev = NULL;
 	size_t cap = 0;
-	__be32 *r = NULL;
+	union xvtep_addr *r = NULL;
 	int err = 0;
 
 	*n = 0;
@@ -467,7 +469,7 @@ int xv_config_remotes(int vnis_fd, int fdb_fd, __be32 **out, size_t *n)
 		if (bpf_map_lookup_elem(vnis_fd, &vk, &v))
 			continue;	/* deleted meanwhile */
 		for (__u32 i = 0; i < v.nr_remotes && i < XVTEP_MAX_REMOTES && !err; i++)
-			err = remotes_push(&r, n, &cap, v.remotes[i]);
+			err = remotes_push(&r, n, &cap, &v.remotes[i]);
 		if (err)
 			goto fail;
 	}
@@ -476,7 +478,7 @@ int xv_config_remotes(int vnis_fd, int fdb_fd, __be32 **out, size_t *n)
 		if (bpf_map_lookup_elem(fdb_fd, &fk, &fe))
 			continue;
 		if ((fe.flags & XVTEP_FDB_F_STATIC) && (fe.flags & XVTEP_FDB_F_REMOTE) &&
-		    (err = remotes_push(&r, n, &cap, fe.remote)))
+		    (err = remotes_push(&r, n, &cap, &fe.remote)))
 			goto fail;
 	}
 	*out = r;
