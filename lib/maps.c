@@ -67,6 +67,15 @@ void xv_maps_close(struct xv_maps *m)
 	}
 }
 
+/* Pins of another ABI version: what to run to move the instance. */
+static void abi_err(const char *pin, __u32 have)
+{
+	xv_err("pinned maps under %s have ABI version %u, this build uses %u (to move the "
+	       "instance: `xvtepctl save > FILE` with the build that attached it, "
+	       "`xvtep-loader detach`, attach with this build, `xvtepctl -batch FILE`)", pin,
+	       have, XVTEP_ABI_VERSION);
+}
+
 int xv_maps_open(const char *pin, struct xv_maps *m)
 {
 	char path[PATH_MAX];
@@ -107,6 +116,20 @@ int xv_maps_open(const char *pin, struct xv_maps *m)
 			xv_err_errno(errno, "cannot read info of %s", path);
 			goto err;
 		}
+		if (i == 0 && info.key_size == 4 && info.value_size >= 4 &&
+		    info.value_size <= 4096 && info.value_size != d->value_size) {
+			/* Another ABI's meta: its leading abi_version says which. */
+			__u8 *buf = calloc(1, info.value_size);
+			__u32 key = 0, have = 0;
+
+			if (buf && !bpf_map_lookup_elem(fd, &key, buf))
+				memcpy(&have, buf, 4);
+			free(buf);
+			if (have && have != XVTEP_ABI_VERSION) {
+				abi_err(pin, have);
+				goto err;
+			}
+		}
 		if (info.key_size != d->key_size || info.value_size != d->value_size) {
 			xv_err("map %s has key/value size %u/%u, this build expects %u/%u "
 			       "(incompatible xvtep version)", path, info.key_size,
@@ -123,9 +146,7 @@ int xv_maps_open(const char *pin, struct xv_maps *m)
 			xv_err("xvtep at %s is not fully attached (%s not written); "
 			       "re-run xvtep-loader attach", pin, XVTEP_MAP_META);
 		else
-			xv_err("pinned maps under %s have ABI version %u, this build uses %u "
-			       "(detach and re-attach with a matching xvtep)", pin,
-			       meta.abi_version, XVTEP_ABI_VERSION);
+			abi_err(pin, meta.abi_version);
 		goto err;
 	}
 	m->feat_off = meta.feat_off;
