@@ -231,6 +231,45 @@ static void test_decap6(void)
 	env_close(&e);
 }
 
+/* TC decap of IPv4 and IPv6 inner frames from an IPv6 outer header, with
+ * the DECAP_L3 flags (6.3) or without (features.c does the same over IPv4). */
+static void test_decap6_l3(void)
+{
+	for (int off = 0; off < 2; off++) {
+		struct env_cfg c = { .local6 = true, .feat_off = off ? XVTEP_FEAT_DECAP_L3 : 0 };
+		struct xvtep_vni a = { .flags = XVTEP_VNI_F_LEARNING, .ageing = 300 };
+		struct outer6_opts o = out6_std();
+		struct inner_opts in = IN6_UNICAST;
+		struct pkt p = {};
+		struct env e;
+		struct run r;
+
+		if (env_load(&e, &c))
+			return (void)CHECK(0, "ipv6 decap-l3 setup", "load failed");
+		vni_add(&e, VNI_A, &a);
+		port_add(&e, e.ifi_p1, VNI_A);
+		fdb_set(&e, VNI_A, MAC_VM1, e.ifi_p1, 0, XVTEP_FDB_F_STATIC);
+		in.l4 = IPPROTO_TCP;
+		for (int i = 0; i < 3; i++) {
+			static const uint16_t protos[] = { ETH_P_IP, ETH_P_IPV6, ETH_P_ARP };
+			char name[160];
+
+			in.proto = protos[i];
+			in.payload = i == 1 ? 80 : 64;
+			build_vxlan6(&p, &o, &in);
+			r = run_tc(&e, TC_UP(&e), e.ifi_up, &p);
+			snprintf(name, sizeof(name),
+				 "ipv6 tc decap (decap-l3 %s): inner %s decapsulated exactly",
+				 off ? "off" : "as probed", i == 0 ? "IPv4" : i == 1 ? "IPv6" : "ARP");
+			CHECK(r.retval == TC_ACT_REDIRECT && r.out_len == p.len - XVTEP_ENCAP6_LEN &&
+			      !memcmp(r.out, p.buf + XVTEP_ENCAP6_LEN, r.out_len), name,
+			      "retval %u len %u of %zu", r.retval, r.out_len,
+			      p.len - XVTEP_ENCAP6_LEN);
+		}
+		env_close(&e);
+	}
+}
+
 /* What the uplink leaves alone and what it drops. */
 static void test_decap6_refused(void)
 {
@@ -1024,6 +1063,7 @@ void ipv6_tests(void)
 {
 	test_ipv4_unchanged();
 	test_decap6();
+	test_decap6_l3();
 	test_decap6_refused();
 	test_decap6_groups();
 	test_peers6();
