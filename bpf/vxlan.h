@@ -65,13 +65,15 @@ static __always_inline int parse_outer6(struct ethhdr *eth, void *data_end, stru
 					struct udphdr **udp, __u32 *l3_len, __u32 *ip_len)
 {
 	struct ipv6hdr *ip6 = (void *)(eth + 1);
-	const __be32 *sa, *da;
 	union xvtep_addr *src = &rx->outer_src;
+	const __be32 *sa, *da;
+	bool to_us;
 
 	if ((void *)(ip6 + 1) > data_end || ip6->nexthdr != IPPROTO_UDP_NR || ip6->version != 6)
 		return VXLAN_NOT_OURS;
 	da = ip6->daddr.in6_u.u6_addr32;
-	if (!ipv6_is_local(da) && ip6->daddr.in6_u.u6_addr8[0] != 0xff)
+	to_us = ipv6_is_local(da);
+	if (!to_us && ip6->daddr.in6_u.u6_addr8[0] != 0xff)
 		return VXLAN_NOT_OURS;
 	*udp = (void *)(ip6 + 1);
 	if ((void *)(*udp + 1) > data_end || (*udp)->dest != bpf_htons(cfg_dstport))
@@ -91,7 +93,7 @@ static __always_inline int parse_outer6(struct ethhdr *eth, void *data_end, stru
 				   (src->w[2] == XVTEP_ADDR_V4_MARK ||
 				    (!src->w[2] && !(src->w[3] & ~bpf_htonl(1))))))
 		return XVTEP_DROP_MALFORMED;
-	rx->to_group = !ipv6_is_local(da);
+	rx->to_group = !to_us;
 	rx->outer_dst.w[0] = da[0];
 	rx->outer_dst.w[1] = da[1];
 	rx->outer_dst.w[2] = da[2];
@@ -180,16 +182,30 @@ static __always_inline int parse_vxlan(void *data, void *data_end, __u32 frame_l
 	return XVTEP_DROP__MAX;
 }
 
+/* parse_vxlan(), its drops counted: VXLAN_NOT_OURS, XVTEP_DROP__MAX, or a
+ * drop reason already counted. */
+static __always_inline int parse_vxlan_counted(void *data, void *data_end, __u32 frame_len,
+					       struct vxlan_rx *rx)
+{
+	int verdict = parse_vxlan(data, data_end, frame_len, rx);
+
+	if (verdict != VXLAN_NOT_OURS && verdict != XVTEP_DROP__MAX)
+		count_drop_src(stats_get(NULL), 0, verdict, 0, 0, &rx->outer_src);
+	return verdict;
+}
+
 /*
- * parse_vxlan() as a global function per hook type: the verifier checks the
- * parse once, on its own, and the hook sees one state after it whatever the
- * outer family, instead of walking the rest of the program once per way
- * through the parse (IPv4 and IPv6 headers leave different packet ranges
- * and offsets behind: the two would not prune each other, and the whole
- * decap path would be verified twice). The price is one BPF-to-BPF call
- * per frame. RX is the caller's (zeroed); the hook takes the inner frame's
- * offset from it and checks its bounds again. A drop is counted here,
- * where the verifier knows the reason (an index into the counters).
+ * A dual-stack instance parses in a global function per hook type: the
+ * verifier checks the parse once, on its own, and the hook sees one state
+ * after it whatever the outer family, instead of walking the rest of the
+ * program once per way through the parse (IPv4 and IPv6 headers leave
+ * different packet ranges and offsets behind: the two would not prune each
+ * other, and the whole decap path would be verified twice). The price is
+ * one BPF-to-BPF call per frame, which a single-stack instance does not
+ * pay: it parses inline, as ever (vxlan_parse_xdp_any/_tc_any, rodata
+ * decides). RX is the caller's (zeroed); the hook takes the inner frame's
+ * offset from it and checks its bounds again. A drop is counted in the
+ * parse, where the verifier knows the reason (an index into the counters).
  *
  * Everything the hook branches on comes back in the return value
  * (vxlan_rx_unpack): the verifier makes no assumption about a scalar
@@ -206,10 +222,8 @@ static __always_inline int parse_vxlan(void *data, void *data_end, __u32 frame_l
 static __always_inline __u64 parse_vxlan_packed(void *data, void *data_end, __u32 frame_len,
 						 struct vxlan_rx *rx)
 {
-	int verdict = parse_vxlan(data, data_end, frame_len, rx);
+	int verdict = parse_vxlan_counted(data, data_end, frame_len, rx);
 
-	if (verdict != VXLAN_NOT_OURS && verdict != XVTEP_DROP__MAX)
-		count_drop_src(stats_get(NULL), 0, verdict, 0, 0, &rx->outer_src);
 	return (__u64)((verdict + 1) & 0xff) | (__u64)(rx->inner_off & 0xff) << 8 |
 	       (rx->to_group ? VXLAN_RX_TO_GROUP : 0) | (rx->outer6 ? VXLAN_RX_OUTER6 : 0) |
 	       (rx->inner_tcp ? VXLAN_RX_INNER_TCP : 0) |
@@ -248,6 +262,24 @@ __attribute__((noinline)) __u64 vxlan_parse_tc(struct __sk_buff *skb, struct vxl
 				  rx);
 }
 
+/* The hooks' parse: VXLAN_NOT_OURS, XVTEP_DROP__MAX (RX filled in) or a
+ * drop reason (counted). DATA, DATA_END: the caller's, read from CTX. */
+static __always_inline int vxlan_parse_xdp_any(struct xdp_md *ctx, void *data, void *data_end,
+					       struct vxlan_rx *rx)
+{
+	if (local4_set() && local6_set())
+		return vxlan_rx_unpack(vxlan_parse_xdp(ctx, rx), rx);
+	return parse_vxlan_counted(data, data_end, data_end - data, rx);
+}
+
+static __always_inline int vxlan_parse_tc_any(struct __sk_buff *skb, void *data, void *data_end,
+					      struct vxlan_rx *rx)
+{
+	if (local4_set() && local6_set())
+		return vxlan_rx_unpack(vxlan_parse_tc(skb, rx), rx);
+	return parse_vxlan_counted(data, data_end, skb->len, rx);
+}
+
 /* The source-mac and VNI checks both hooks make once the VNI is known. */
 static __always_inline int vxlan_rx_check(const struct vxlan_rx *rx, const struct xvtep_vni *vcfg,
 					  const struct ethhdr *ieth)
@@ -269,7 +301,7 @@ static __always_inline int vxlan_rx_check(const struct vxlan_rx *rx, const struc
  * Returns VXLAN_NOT_OURS (pass it on untouched), a drop reason (already
  * counted; a drop of the parse's reads as malformed), or XVTEP_DROP__MAX
  * with rx, *vcfg, *st and *ieth set.
- * verdict: what vxlan_parse_xdp/_tc() said (a drop: counted there);
+ * verdict: what vxlan_parse_xdp_any/_tc_any() said (a drop: counted there);
  * data, data_end: read from the
  * context after it. gen: xvtep_gen[0] to look the VNI up in the per-CPU
  * cache (XDP only, cache.h), or NULL for a direct lookup.

@@ -14,7 +14,8 @@
 SEC("xdp")
 int xvtep_xdp_up(struct xdp_md *ctx)
 {
-	void *data, *data_end;
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
 	const struct xvtep_gen *gen = gen_get();	/* for the per-CPU caches (cache.h) */
 	const struct xvtep_fdb_entry *dst;
 	const struct xvtep_vni *vcfg;
@@ -28,9 +29,7 @@ int xvtep_xdp_up(struct xdp_md *ctx)
 	/* Frames mirrored as received on the uplink are copied in TC. */
 	if (uplink_mirror_sessions(false))
 		return XDP_PASS;
-	verdict = vxlan_rx_unpack(vxlan_parse_xdp(ctx, &rx), &rx);
-	data = (void *)(long)ctx->data;
-	data_end = (void *)(long)ctx->data_end;
+	verdict = vxlan_parse_xdp_any(ctx, data, data_end, &rx);
 	verdict = vxlan_rx_accept(verdict, data, data_end, &rx, &vcfg, &st, &ieth, gen);
 	if (verdict == VXLAN_NOT_OURS)
 		return XDP_PASS;
