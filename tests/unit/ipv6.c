@@ -925,13 +925,30 @@ static void test_xdp_port6(void)
 		      "ipv6 xdp port encap: an IPv6 remote is left to TC untouched, xdp_to_tc counted",
 		      "len %u to_tc %llu", r.out_len,
 		      (unsigned long long)after.events[XVTEP_EV_XDP_TO_TC]);
-	else
+	else {
+		uint8_t want[PKT_MAX];
+		uint32_t d = 0;
+		size_t coff = 14 + 20 + 6;	/* XDP completes the inner UDP checksum */
+
+		while (d < XVTEP_ENCAP6_LEN && r.out[d] == t.out[d])
+			d++;
+		memcpy(want, p.buf, p.len);
+		memcpy(want + coff, r.out + XVTEP_ENCAP6_LEN + coff, 2);
 		CHECK(r.retval == XDP_REDIRECT && t.retval == TC_ACT_REDIRECT &&
 		      r.out_len == p.len + XVTEP_ENCAP6_LEN && t.out_len == r.out_len &&
-		      !memcmp(r.out, t.out, XVTEP_ENCAP6_LEN) &&
-		      !memcmp(r.out + XVTEP_ENCAP6_LEN, p.buf, p.len),
-		      "ipv6 xdp port encap: finished in XDP, outer headers = TC's",
-		      "xdp %u len %u tc %u len %u", r.retval, r.out_len, t.retval, t.out_len);
+		      d == XVTEP_ENCAP6_LEN && !memcmp(r.out + XVTEP_ENCAP6_LEN, want, p.len),
+		      "ipv6 xdp port encap: finished in XDP, outer headers = TC's, inner intact",
+		      "xdp %u len %u tc %u len %u, outer equal up to byte %u (xdp %02x tc %02x)",
+		      r.retval, r.out_len, t.retval, t.out_len, d,
+		      d < XVTEP_ENCAP6_LEN ? r.out[d] : 0, d < XVTEP_ENCAP6_LEN ? t.out[d] : 0);
+		after = stats_of(&e, VNI_A);
+		CHECK(after.events[XVTEP_EV_XDP_ENCAP] == before.events[XVTEP_EV_XDP_ENCAP] + 1 &&
+		      after.tx_packets == before.tx_packets + 2 &&
+		      after.tx_bytes == before.tx_bytes + 2ULL * r.out_len,
+		      "ipv6 xdp port encap: counts xdp_encap and tx",
+		      "xdp_encap %llu tx %llu", (unsigned long long)after.events[XVTEP_EV_XDP_ENCAP],
+		      (unsigned long long)after.tx_packets);
+	}
 	CHECK(t.retval == TC_ACT_REDIRECT && t.out_len == p.len + XVTEP_ENCAP6_LEN,
 	      "ipv6 xdp port encap: TC finishes what XDP leaves", "tc %u len %u", t.retval,
 	      t.out_len);
