@@ -24,6 +24,7 @@
 #define IP6_NOTOURS	"\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x99"	/* 2001:db8::99 */
 #define IP6_MAPPED	"\0\0\0\0\0\0\0\0\0\0\xff\xff\xc6\x33\x64\x02"	/* ::ffff:198.51.100.2 */
 #define IP6_ANY		"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"			/* :: */
+#define IP6_TWIN	"\x20\x01\x0d\xb8\0\x01\0\0\0\0\0\0\0\0\0\x02"	/* 2001:db8:1::2 */
 #define IP6_LOOP	"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01"			/* ::1 */
 
 /* Outer Ethernet + IPv6 + UDP + VXLAN: XVTEP_ENCAP6_LEN bytes. */
@@ -955,6 +956,88 @@ static void test_xdp_port6(void)
 	env_close(&e);
 }
 
+/*
+ * Two IPv6 VTEPs that differ only in their high bits (2001:db8::2 and
+ * 2001:db8:1::2, the same last 32 bits): every cache, comparison and
+ * record must take all 128 bits. IPv4 VTEPs fit in one word; these do not.
+ */
+static void test_high_bits(void)
+{
+	struct inner_opts in = IN6_UNICAST;
+	struct outer6_opts o = out6_std();
+	struct xvtep_port pt = { .vni = VNI_A, .flags = XVTEP_PORT_F_XDP_ENCAP };
+	struct xvtep_fdb_entry fe;
+	struct xvtep_stats s;
+	struct pkt p = {};
+	struct env e;
+	struct run r;
+	uint32_t ifi;
+
+	if (env6(&e, true, true, 0, 0))
+		return (void)CHECK(0, "ipv6 high bits setup", "load failed");
+
+	/* Learning: XDP (with its per-CPU learning cache), then TC. */
+	build_vxlan6(&p, &o, &in);
+	run_xdp(&e, &p);
+	run_xdp(&e, &p);	/* confirmed in place: cached */
+	o.src = IP6_TWIN;
+	build_vxlan6(&p, &o, &in);
+	r = run_xdp(&e, &p);
+	s = stats_of(&e, VNI_A);
+	CHECK(r.retval == XDP_REDIRECT && !fdb_get(&e, VNI_A, MAC_FAR, &fe) &&
+	      addr_is6(&fe.remote, IP6_TWIN) && s.events[XVTEP_EV_MOVED] == 1,
+	      "ipv6 high bits: XDP sees a move between VTEPs with the same last 32 bits",
+	      "xdp %u remote w1 %08x moved %llu", r.retval, ntohl(fe.remote.w[1]),
+	      (unsigned long long)s.events[XVTEP_EV_MOVED]);
+	in.l4 = IPPROTO_TCP;
+	o.src = IP6_PEER;
+	build_vxlan6(&p, &o, &in);
+	r = run_tc(&e, TC_UP(&e), e.ifi_up, &p);
+	s = stats_of(&e, VNI_A);
+	CHECK(r.retval == TC_ACT_REDIRECT && !fdb_get(&e, VNI_A, MAC_FAR, &fe) &&
+	      addr_is6(&fe.remote, IP6_PEER) && s.events[XVTEP_EV_MOVED] == 2,
+	      "ipv6 high bits: TC sees the move back", "tc %u moved %llu", r.retval,
+	      (unsigned long long)s.events[XVTEP_EV_MOVED]);
+	/* Back in XDP from the twin again: the cached place must not match. */
+	in.l4 = IPPROTO_UDP;
+	o.src = IP6_TWIN;
+	build_vxlan6(&p, &o, &in);
+	run_xdp(&e, &p);
+	s = stats_of(&e, VNI_A);
+	CHECK(!fdb_get(&e, VNI_A, MAC_FAR, &fe) && addr_is6(&fe.remote, IP6_TWIN) &&
+	      s.events[XVTEP_EV_MOVED] == 3,
+	      "ipv6 high bits: XDP after TC: the move is seen again", "moved %llu",
+	      (unsigned long long)s.events[XVTEP_EV_MOVED]);
+
+	/* Encap: MAC_FAR behind the twin (no route), MAC_FAR2 behind PEER. */
+	fdb_set_addr(&e, VNI_A, MAC_FAR, 0, a6(IP6_TWIN), XVTEP_FDB_F_STATIC);
+	fdb_set_addr(&e, VNI_A, MAC_FAR2, 0, a6(IP6_PEER), XVTEP_FDB_F_STATIC);
+	ifi = e.ifi_p1;
+	bpf_map_update_elem(e.ports, &ifi, &pt, BPF_ANY);
+	xmit_allow(&e, e.ifi_up, true);
+	struct inner_opts out = { .dst = MAC_FAR2, .src = MAC_VM1, .proto = ETH_P_IP,
+				  .l4 = IPPROTO_UDP, .payload = 80, .fill = 5 };
+	p.len = build_inner(p.buf, &out);
+	r = run_xdp_meta(bpf_program__fd(e.skel->progs.xvtep_xdp_port), ifi, NULL, 0, &p);
+	CHECK(r.retval == XDP_PASS ||
+	      (r.retval == XDP_REDIRECT &&
+	       !memcmp(((struct outer6_view *)r.out)->daddr, IP6_PEER, 16)),
+	      "ipv6 high bits: XDP port encap to PEER (fills its caches)", "xdp %u", r.retval);
+	out.dst = MAC_FAR;
+	p.len = build_inner(p.buf, &out);
+	r = run_xdp_meta(bpf_program__fd(e.skel->progs.xvtep_xdp_port), ifi, NULL, 0, &p);
+	CHECK(r.retval == XDP_PASS && r.out_len == p.len && !memcmp(r.out, p.buf, p.len),
+	      "ipv6 high bits: XDP port encap to the unroutable twin is left to TC",
+	      "xdp %u len %u daddr w1 %08x", r.retval, r.out_len,
+	      r.out_len >= 70 ? ntohl(*(uint32_t *)(r.out + 14 + 24 + 4)) : 0);
+	r = run_tc(&e, TC_PORT(&e), e.ifi_p1, &p);
+	s = stats_of(&e, VNI_A);
+	CHECK(r.retval == TC_ACT_SHOT && s.drops[XVTEP_DROP_NO_ROUTE] == 1,
+	      "ipv6 high bits: TC drops the twin's frame no_route (never sent to PEER)",
+	      "tc %u no_route %llu", r.retval, (unsigned long long)s.drops[XVTEP_DROP_NO_ROUTE]);
+	env_close(&e);
+}
+
 /* ---------------------------------------------------------------- IPv4 as before */
 
 /*
@@ -1089,4 +1172,5 @@ void ipv6_tests(void)
 	test_encap6_flood();
 	test_family_no_local();
 	test_xdp_port6();
+	test_high_bits();
 }
