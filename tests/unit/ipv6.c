@@ -906,6 +906,7 @@ static void test_xdp_port6(void)
 	struct pkt p = {};
 	struct env e;
 	struct run r, t;
+	bool xdp_does6;
 	uint32_t ifi;
 
 	if (env6(&e, true, true, 50000, 50015))
@@ -919,6 +920,7 @@ static void test_xdp_port6(void)
 	r = run_xdp_meta(bpf_program__fd(e.skel->progs.xvtep_xdp_port), ifi, NULL, 0, &p);
 	after = stats_of(&e, VNI_A);
 	t = run_tc(&e, TC_PORT(&e), e.ifi_p1, &p);
+	xdp_does6 = r.retval != XDP_PASS;
 	if (r.retval == XDP_PASS)
 		CHECK(r.out_len == p.len && !memcmp(r.out, p.buf, p.len) &&
 		      after.events[XVTEP_EV_XDP_TO_TC] == before.events[XVTEP_EV_XDP_TO_TC] + 1 &&
@@ -953,6 +955,47 @@ static void test_xdp_port6(void)
 	CHECK(t.retval == TC_ACT_REDIRECT && t.out_len == p.len + XVTEP_ENCAP6_LEN,
 	      "ipv6 xdp port encap: TC finishes what XDP leaves", "tc %u len %u", t.retval,
 	      t.out_len);
+
+	/* MTU with 70 bytes of headers: 1444 bytes of inner frame fit, 1445 not
+	 * (XDP leaves that one to TC, which counts the drop). */
+	for (int over = 0; over < 2; over++) {
+		char name[128];
+
+		in.payload = 1444 - 14 + over;
+		p.len = build_inner(p.buf, &in);
+		before = stats_of(&e, VNI_A);
+		r = run_xdp_meta(bpf_program__fd(e.skel->progs.xvtep_xdp_port), ifi, NULL, 0, &p);
+		t = run_tc(&e, TC_PORT(&e), e.ifi_p1, &p);
+		after = stats_of(&e, VNI_A);
+		snprintf(name, sizeof(name), "ipv6 xdp port encap: %s the MTU: %s", over ?
+			 "1 byte over" : "a frame that exactly fits", over ?
+			 "XDP leaves it to TC, TC drops mtu_exceeded" : "XDP and TC send it");
+		if (over)
+			CHECK(r.retval == XDP_PASS && t.retval == TC_ACT_SHOT &&
+			      after.drops[XVTEP_DROP_MTU] == before.drops[XVTEP_DROP_MTU] + 1, name,
+			      "xdp %u tc %u", r.retval, t.retval);
+		else
+			CHECK(r.retval == (xdp_does6 ? XDP_REDIRECT : XDP_PASS) &&
+			      t.retval == TC_ACT_REDIRECT, name, "xdp %u tc %u", r.retval, t.retval);
+	}
+	env_close(&e);
+
+	/* An IPv4-only instance: the IPv6 remote is never encapsulated in XDP. */
+	if (env6(&e, false, true, 0, 0))
+		return (void)CHECK(0, "ipv6 xdp port setup (IPv4 only)", "load failed");
+	ifi = e.ifi_p1;
+	bpf_map_update_elem(e.ports, &ifi, &pt, BPF_ANY);
+	xmit_allow(&e, e.ifi_up, true);
+	fdb_set_addr(&e, VNI_A, MAC_FAR, 0, a6(IP6_PEER), XVTEP_FDB_F_STATIC);
+	in.payload = 100;
+	p.len = build_inner(p.buf, &in);
+	r = run_xdp_meta(bpf_program__fd(e.skel->progs.xvtep_xdp_port), ifi, NULL, 0, &p);
+	after = stats_of(&e, VNI_A);
+	CHECK((r.retval == XDP_PASS && !memcmp(r.out, p.buf, p.len)) ||
+	      (r.retval == XDP_DROP && after.drops[XVTEP_DROP_NO_ROUTE] == 1),
+	      "ipv6 xdp port encap: no IPv6 local: left to TC or dropped no_route, never sent",
+	      "xdp %u no_route %llu", r.retval,
+	      (unsigned long long)after.drops[XVTEP_DROP_NO_ROUTE]);
 	env_close(&e);
 }
 
