@@ -468,6 +468,8 @@ static void peer_put4(struct env *e, uint32_t vni, uint32_t host, uint32_t plen)
 	struct xvtep_peer_key k = { .prefixlen = 32 + 96 + plen, .vni = vni, .addr = a4(host) };
 	uint32_t zero = 0;
 
+	k.addr.w[2] = XVTEP_ADDR_V4_MARK;	/* 0.0.0.0/N too: ::ffff:0.0.0.0/96+N */
+
 	bpf_map_update_elem(e->peers, &k, &zero, BPF_ANY);
 }
 

@@ -86,6 +86,8 @@ static void peer_put(struct env *e, uint32_t vni, uint32_t addr_host, uint32_t p
 	struct xvtep_peer_key k = { .prefixlen = 32 + 96 + plen, .vni = vni, .addr = a4(addr_host) };
 	uint32_t zero = 0;
 
+	k.addr.w[2] = XVTEP_ADDR_V4_MARK;	/* 0.0.0.0/N too: ::ffff:0.0.0.0/96+N */
+
 	bpf_map_update_elem(e->peers, &k, &zero, BPF_ANY);
 }
 
