@@ -531,6 +531,30 @@ static void test_peers6(void)
 	CHECK(r.retval == XDP_REDIRECT && !fdb_get(&e, VNI_A, MAC_FAR, &fe) &&
 	      addr_is6(&fe.remote, IP6_FOREIGN),
 	      "ipv6 peers: a /128 entry admits that one source", "xdp %u", r.retval);
+
+	/* Only 0.0.0.0/0: every IPv4 VTEP, no IPv6 one. */
+	{
+		struct xvtep_peer_key k, next;
+		uint64_t d0;
+
+		while (!bpf_map_get_next_key(e.peers, NULL, &next)) {
+			k = next;
+			bpf_map_delete_elem(e.peers, &k);
+		}
+		peer_put4(&e, VNI_A, 0, 0);
+		o4.src = IP_OTHER;
+		in.src = MAC_FAR2;
+		build_vxlan(&p, &o4, &in);
+		r = run_xdp(&e, &p);
+		d0 = drops_of(&e, XVTEP_DROP_PEER_DENIED);
+		o.src = IP6_PEER;
+		build_vxlan6(&p, &o, &in);
+		t = run_tc(&e, TC_UP(&e), e.ifi_up, &p);
+		CHECK(r.retval == XDP_REDIRECT && t.retval == TC_ACT_SHOT &&
+		      drops_of(&e, XVTEP_DROP_PEER_DENIED) == d0 + 1,
+		      "ipv6 peers: 0.0.0.0/0 admits any IPv4 VTEP and no IPv6 one",
+		      "ipv4 xdp %u, ipv6 tc %u", r.retval, t.retval);
+	}
 	env_close(&e);
 }
 
