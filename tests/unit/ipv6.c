@@ -850,6 +850,34 @@ static void test_encap6_flood(void)
 	      "ipv6 flood: IPv6 group + mixed list: three copies, IPv4 last",
 	      "retval %u len %u tx %llu drops %llu", r.retval, r.out_len,
 	      (unsigned long long)s.tx_packets, (unsigned long long)drops_all(&e));
+
+	/* IPv6 only, the group and two replicas, one without a neighbour (a
+	 * clone toward it is counted neigh_unresolved); the VNI's ttl 9 is
+	 * every copy's hop limit, the group's included. */
+	union xvtep_addr six[3] = { a6(IP6_OTHER), a6(IP6_PEER), {} };
+	uint8_t ttl = 9;
+	uint64_t tx0 = s.tx_packets;
+
+	vni_update(&e, VNI_A, set_remotes, six);
+	vni_update(&e, VNI_A, set_ttl, &ttl);
+	r = run_tc(&e, TC_PORT(&e), e.ifi_p1, &p);
+	v = (const void *)r.out;
+	s = stats_of(&e, VNI_A);
+	CHECK(r.retval == TC_ACT_REDIRECT && r.out_len == p.len + XVTEP_ENCAP6_LEN &&
+	      !memcmp(v->daddr, IP6_PEER, 16) && v->hop_limit == 9 &&
+	      !memcmp(v->eth.h_dest, MAC_PEER, 6),
+	      "ipv6 flood: head-end replication: the last replica gets the frame, hop limit 9",
+	      "retval %u len %u hop %u", r.retval, r.out_len, v->hop_limit);
+	CHECK(s.tx_packets == tx0 + 2 && s.drops[XVTEP_DROP_NEIGH_UNRESOLVED] == 1,
+	      "ipv6 flood: one copy to the group and one per resolved replica; unresolved counted",
+	      "tx +%llu unresolved %llu", (unsigned long long)(s.tx_packets - tx0),
+	      (unsigned long long)s.drops[XVTEP_DROP_NEIGH_UNRESOLVED]);
+	vni_update(&e, VNI_A, set_remotes, &none);
+	r = run_tc(&e, TC_PORT(&e), e.ifi_p1, &p);
+	CHECK(r.retval == TC_ACT_REDIRECT && !memcmp(v->daddr, IP6_GROUP, 16) &&
+	      v->hop_limit == 9,
+	      "ipv6 flood: the VNI's ttl is the group copy's hop limit too", "retval %u hop %u",
+	      r.retval, v->hop_limit);
 	env_close(&e);
 }
 
