@@ -11,6 +11,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/ipv6.h>
@@ -19,6 +20,7 @@
 #include "xvtep.skel.h"
 #include "unit.h"
 #include "env.h"
+#include "xvtep_lib.h"
 
 #define IP6_FOREIGN	"\x20\x01\x0d\xb8\0\x01\0\0\0\0\0\0\0\0\0\x05"	/* 2001:db8:1::5 */
 #define IP6_NOTOURS	"\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x99"	/* 2001:db8::99 */
@@ -1135,6 +1137,44 @@ static void test_high_bits(void)
 	env_close(&e);
 }
 
+/* ERSPAN goes over IPv4 only (the CLI refuses an IPv6 collector): one
+ * written into the map anyway is a counted no_route copy, never sent. */
+static void test_erspan6(void)
+{
+	struct env_cfg c = { .local6 = true, .mirror_ifindex = if_nametoindex("ut-p2") };
+	struct xvtep_mirror m = { .id = 1, .kind = XVTEP_MIRROR_ERSPAN, .dir = 3,
+				  .erspan_version = 2, .remote = a6(IP6_PEER) };
+	struct inner_opts in = { .dst = MAC_VM2, .src = MAC_VM1, .proto = ETH_P_IP,
+				 .l4 = IPPROTO_UDP, .payload = 100, .fill = 0x33 };
+	struct xvtep_mirror_stats ms = {}, zero[256] = {};
+	struct pkt p = {};
+	struct env e;
+	struct run r = {};
+	uint32_t slot = 0;
+
+	if (env_load(&e, &c))
+		return (void)CHECK(0, "ipv6 erspan setup", "load failed");
+	bpf_map_update_elem(e.mstats, &slot, zero, BPF_ANY);
+	bpf_map_update_elem(e.mirrors, &slot, &m, BPF_ANY);
+	p.len = build_inner(p.buf, &in);
+	{
+		struct __sk_buff ctx = { .ifindex = e.ifi_p1, .ingress_ifindex = e.ifi_p1,
+					 .mark = XVTEP_MIRROR_MARK | XVTEP_MIRROR_DIR_RX << 8 | slot };
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p.buf, .data_size_in = p.len,
+			    .data_out = r.out, .data_size_out = sizeof(r.out), .repeat = 1,
+			    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
+
+		r.err = bpf_prog_test_run_opts(bpf_program__fd(e.skel->progs.xvtep_tc_mirror), &o);
+		r.retval = r.err ? 0xdead : o.retval;
+	}
+	xv_percpu_sum(e.mstats, &slot, &ms, sizeof(ms));
+	CHECK(r.retval == TC_ACT_SHOT && ms.drops[XVTEP_MDROP_NO_ROUTE] == 1 && ms.packets == 0,
+	      "ipv6 erspan: an IPv6 collector: the copy dropped as no_route, nothing sent",
+	      "retval %u no_route %llu packets %llu", r.retval,
+	      (unsigned long long)ms.drops[XVTEP_MDROP_NO_ROUTE], (unsigned long long)ms.packets);
+	env_close(&e);
+}
+
 /* ---------------------------------------------------------------- IPv4 as before */
 
 /*
@@ -1270,4 +1310,5 @@ void ipv6_tests(void)
 	test_family_no_local();
 	test_xdp_port6();
 	test_high_bits();
+	test_erspan6();
 }
