@@ -50,7 +50,10 @@ static struct {
 
 static volatile sig_atomic_t stop;
 static struct xv_maps maps;
+/* The instance's IPv4 VTEP address: zebra's EVPN VTEPs are IPv4 (FRR 8.4
+ * vxlan devices), kept here as __be32 and stored in the maps mapped. */
 static __be32 local_ip;
+static struct xv_locals locals;
 static int neigh_fd = -1;	/* xvtep_neigh; -1: an instance without it, no MAC+IP */
 
 /* An EVPN VNI as last seen: its devices (0 = missing). */
@@ -286,6 +289,23 @@ static bool dst_ok(__be32 dst)
 	return dst && dst != 0xffffffff && !xv_ipv4_is_mcast(dst) && dst != local_ip;
 }
 
+/* The map form of an IPv4 VTEP (ABI 3: IPv4-mapped union xvtep_addr). */
+static union xvtep_addr vtep_addr(__be32 ip)
+{
+	union xvtep_addr a;
+
+	xvtep_addr_set_v4(&a, ip);
+	return a;
+}
+
+/* A map address is the IPv4 VTEP IP (0: the address is none). */
+static bool vtep_is(const union xvtep_addr *a, __be32 ip)
+{
+	union xvtep_addr b = vtep_addr(ip);
+
+	return xvtep_addr_equal(a, &b);
+}
+
 static bool mac_zero(const __u8 mac[6])
 {
 	return !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]);
@@ -302,7 +322,9 @@ static void vtep_neigh(__be32 dst)
 	for (size_t i = 0; i < nr; i++)
 		if (done[i] == dst)
 			return;
-	err = xv_neigh_managed(dst, local_ip, NULL, NULL);
+	union xvtep_addr a = vtep_addr(dst);
+
+	err = xv_neigh_managed(&a, &locals, NULL, NULL);
 	if (err) {
 		xv_fmt_ipv4(dst, ip);
 		log_warn("VTEP %s: no managed underlay neighbour (%s): ARP toward it waits for "
@@ -322,7 +344,7 @@ static bool flood_set(__u32 vni, __be32 dst, bool add, const struct ndmsg *ndm)
 	if (bpf_map_lookup_elem(maps.vnis, &vni, &v))
 		return false;
 	n = v.nr_remotes < XVTEP_MAX_REMOTES ? v.nr_remotes : XVTEP_MAX_REMOTES;
-	for (i = 0; i < n && v.remotes[i] != dst; i++)
+	for (i = 0; i < n && !vtep_is(&v.remotes[i], dst); i++)
 		;
 	if (add == (i < n))
 		return false;
@@ -331,12 +353,13 @@ static bool flood_set(__u32 vni, __be32 dst, bool add, const struct ndmsg *ndm)
 			ignored(IGN_FLOOD_FULL, ndm);
 			return false;
 		}
-		v.remotes[n++] = dst;
+		v.remotes[n++] = vtep_addr(dst);
 		vtep_neigh(dst);
 	} else {
 		/* Dense: the last one takes the hole. */
 		v.remotes[i] = v.remotes[n - 1];
-		v.remotes[--n] = 0;
+		n--;
+		memset(&v.remotes[n], 0, sizeof(v.remotes[n]));
 	}
 	v.nr_remotes = n;
 	if (bpf_map_update_elem(maps.vnis, &vni, &v, BPF_EXIST)) {
@@ -351,14 +374,14 @@ static bool remote_put(__u32 vni, const __u8 mac[6], __be32 dst, const struct nd
 {
 	struct xvtep_fdb_key key = { .vni = vni };
 	struct xvtep_fdb_entry cur, e = {
-		.remote = dst,
+		.remote = vtep_addr(dst),
 		.flags = XVTEP_FDB_F_STATIC | XVTEP_FDB_F_REMOTE | XVTEP_FDB_F_EVPN,
 	};
 	bool exists;
 
 	memcpy(key.mac, mac, 6);
 	exists = !bpf_map_lookup_elem(maps.fdb, &key, &cur);
-	if (exists && (cur.flags & XVTEP_FDB_F_EVPN) && cur.remote == dst)
+	if (exists && (cur.flags & XVTEP_FDB_F_EVPN) && vtep_is(&cur.remote, dst))
 		return false;
 	if (exists && (cur.flags & XVTEP_FDB_F_STATIC) && !(cur.flags & XVTEP_FDB_F_EVPN)) {
 		ignored(IGN_STATIC, ndm);
@@ -387,7 +410,7 @@ static bool remote_del(__u32 vni, const __u8 mac[6], __be32 dst)
 
 	memcpy(key.mac, mac, 6);
 	if (bpf_map_lookup_elem(maps.fdb, &key, &cur) || !(cur.flags & XVTEP_FDB_F_EVPN) ||
-	    (dst && cur.remote != dst))
+	    (dst && !vtep_is(&cur.remote, dst)))
 		return false;
 	return !bpf_map_delete_elem(maps.fdb, &key);
 }
@@ -758,7 +781,7 @@ static int resync(void)
 		prev = &key;
 		if (bpf_map_lookup_elem(maps.fdb, &k, &e) || !(e.flags & XVTEP_FDB_F_EVPN))
 			continue;
-		if (evni_by_vni(k.vni) && dump_dst(&d, mac_key(k.vni, k.mac)) == e.remote)
+		if (evni_by_vni(k.vni) && vtep_is(&e.remote, dump_dst(&d, mac_key(k.vni, k.mac))))
 			continue;
 		if (!bpf_map_delete_elem(maps.fdb, &k))
 			nr_del++;
@@ -773,7 +796,7 @@ static int resync(void)
 	}
 	/* Flood lists: exactly the dump's. */
 	for (size_t i = 0; i < nr_evnis; i++) {
-		__be32 want[XVTEP_MAX_REMOTES] = {};
+		union xvtep_addr want[XVTEP_MAX_REMOTES] = {};
 		struct xvtep_vni v;
 		__u8 n = 0;
 
@@ -787,8 +810,8 @@ static int resync(void)
 				ignored(IGN_FLOOD_FULL, NULL);
 				break;
 			}
-			want[n++] = (__be32)d.flood[j];
-			vtep_neigh(want[n - 1]);
+			want[n++] = vtep_addr((__be32)d.flood[j]);
+			vtep_neigh((__be32)d.flood[j]);
 		}
 		if (v.nr_remotes == n && !memcmp(v.remotes, want, sizeof(want)))
 			continue;
@@ -1143,6 +1166,14 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	local_ip = meta.local_ip;
+	if (!local_ip) {
+		/* FRR 8.4's EVPN devices (zebra's vxlan, xvx<VNI>) are IPv4 here. */
+		xv_err("the instance at %s has no IPv4 local address: EVPN (xvtepd) needs one, "
+		       "zebra's VTEPs are IPv4 (attach with --local IPV4, beside an IPv6 one if "
+		       "wanted)", cfg.pin);
+		goto out;
+	}
+	xv_locals_from_meta(&meta, &locals);
 	neigh_fd = neigh_map_open();
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);

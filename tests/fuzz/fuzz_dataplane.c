@@ -115,6 +115,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		exit(1);
 	F.skel->rodata->cfg_uplink_ifindex = F.ifi_up;
 	F.skel->rodata->cfg_local_ip = htonl(IP_LOCAL);
+	/* dual stack: the IPv6 decap paths are reachable too */
+	memcpy((void *)F.skel->rodata->cfg_local_ip6, IP6_LOCAL, 16);
 	F.skel->rodata->cfg_dstport = 4789;
 	F.skel->rodata->cfg_uplink_mac[0] = 0x02;
 	F.skel->rodata->cfg_uplink_mac[5] = 0x01;
@@ -158,7 +160,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	bpf_map_update_elem(F.mirrors, &slot, &m, BPF_ANY);
 	slot = 2;
 	m = (struct xvtep_mirror){ .id = 3, .kind = XVTEP_MIRROR_ERSPAN, .dir = 3,
-				   .erspan_version = 3, .remote = htonl(IP_PEER), .truncate = 100 };
+				   .erspan_version = 3, .remote = a4(IP_PEER), .truncate = 100 };
 	bpf_map_update_elem(F.mirrors, &slot, &m, BPF_ANY);
 	return 0;
 }
@@ -175,14 +177,16 @@ static void planted_mac(uint8_t *mac, uint8_t sel)
 /*
  * Config bytes:
  *  c[0], c[1]  VNI A, VNI B: bit0 learning, bit1 group, bit2 remote PEER,
- *              bit3 no ports (else p1 and p2 in VNI A, none in B), bits 4-5 mac_limit
+ *              bit3 no ports (else p1 and p2 in VNI A, none in B), bits 4-5 mac_limit,
+ *              bit6 the group and remote are IPv6 (IP6_GROUP, IP6_PEER)
  *  c[2]        port p1: bit0 in VNI B, bit1 NO_XDP, bit2 not a port at all,
  *              bit3 XDP_ENCAP (xvtep_xdp_port works on it)
  *  c[3..11]    3 FDB entries: [mac sel | bit7 present] [bit0 static, bit1 remote,
- *              bit2 VNI B, bit3 port p2] [unused]
+ *              bit2 VNI B, bit3 port p2,
+ *              bit4 remote IP6_PEER] [unused]
  *  c[12]       programs to skip: bit n skips program n
  *  c[13]       mirror slot of the tc_mirror run (& 3), bit7: unmarked
- *  c[14]       bit0: rewrite the outer IPv4 and UDP lengths to match the frame
+ *  c[14]       bit0: rewrite the outer IPv4/IPv6 and UDP lengths to match the frame
  *              (see fix_lengths())
  */
 static void set_state(const uint8_t *c)
@@ -197,9 +201,9 @@ static void set_state(const uint8_t *c)
 		struct xvtep_vni cfg = { .ageing = 300, .stats_slot = v + 1 };
 
 		cfg.flags = c[v] & 1 ? XVTEP_VNI_F_LEARNING : 0;
-		cfg.group = c[v] & 2 ? htonl(IP_GROUP) : 0;
+		cfg.group = c[v] & 2 ? (c[v] & 0x40 ? a6(IP6_GROUP) : a4(IP_GROUP)) : a4(0);
 		if (c[v] & 4) {
-			cfg.remotes[0] = htonl(IP_PEER);
+			cfg.remotes[0] = c[v] & 0x40 ? a6(IP6_PEER) : a4(IP_PEER);
 			cfg.nr_remotes = 1;
 		}
 		if (v == 0 && !(c[v] & 8)) {
@@ -248,7 +252,7 @@ static void set_state(const uint8_t *c)
 		ent.flags = e[1] & 1 ? XVTEP_FDB_F_STATIC : 0;
 		if (e[1] & 2) {
 			ent.flags |= XVTEP_FDB_F_REMOTE;
-			ent.remote = htonl(IP_PEER);
+			ent.remote = e[1] & 0x10 ? a6(IP6_PEER) : a4(IP_PEER);
 		} else {
 			ent.ifindex = e[1] & 8 ? F.ifi_p2 : F.ifi_p1;
 		}
@@ -303,8 +307,14 @@ static void check_fdb(const char *prog)
 		if (k.vni != VNI_A && k.vni != VNI_B)
 			DIE("%s: FDB entry in unconfigured VNI %u", prog, k.vni);
 		if (e.flags & XVTEP_FDB_F_REMOTE) {
-			if (!e.remote || ntohl(e.remote) >= 0xe0000000 || e.remote == htonl(IP_LOCAL))
-				DIE("%s: FDB entry behind impossible VTEP %08x", prog, ntohl(e.remote));
+			static const union xvtep_addr loop6 = { .b[15] = 1 };
+			char buf[XV_ADDR_STRLEN];
+
+			if (xvtep_addr_is_zero(&e.remote) || xvtep_addr_is_mcast(&e.remote) ||
+			    addr_is4(&e.remote, IP_LOCAL) || addr_is6(&e.remote, IP6_LOCAL) ||
+			    xvtep_addr_equal(&e.remote, &loop6))
+				DIE("%s: FDB entry behind impossible VTEP %s", prog,
+				    xv_fmt_addr(&e.remote, buf));
 		} else if ((int)e.ifindex != F.ifi_p1 && (int)e.ifindex != F.ifi_p2) {
 			DIE("%s: FDB entry on non-port ifindex %u", prog, e.ifindex);
 		}
@@ -419,6 +429,16 @@ static void fix_lengths(uint8_t *f, size_t len)
 {
 	size_t ihl;
 
+	if (len >= 14 + 40 + 8 && f[12] == 0x86 && f[13] == 0xdd) {
+		/* IPv6: payload length, and the UDP length right after it */
+		f[18] = (len - 54) >> 8;
+		f[19] = (len - 54) & 0xff;
+		if (f[20] == 17) {
+			f[54 + 4] = (len - 54) >> 8;
+			f[54 + 5] = (len - 54) & 0xff;
+		}
+		return;
+	}
 	if (len < 14 + 20 + 8 || f[12] != 0x08 || f[13] != 0x00)
 		return;
 	ihl = (f[14] & 15) * 4;

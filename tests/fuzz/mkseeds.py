@@ -45,6 +45,23 @@ def vxlan(vni, frame, dst=(198, 51, 100, 1)):
             ipv4([198, 51, 100, 2], list(dst), 17, udp + vx + frame))
 
 
+def ipv6(src, dst, nh, payload):
+    return struct.pack("!IHBB16s16s", 6 << 28, len(payload), nh, 64, src, dst) + payload
+
+
+IP6_LOCAL = bytes.fromhex("20010db8000000000000000000000001")
+IP6_PEER = bytes.fromhex("20010db8000000000000000000000002")
+IP6_GROUP = bytes.fromhex("ff05000000000000000000000db80001")
+
+
+def vxlan6(vni, frame, dst=IP6_LOCAL):
+    """Outer IPv6 2001:db8::2 -> DST, UDP checksum 0 (RFC 6935)."""
+    udp = struct.pack("!HHHH", 50000, 4789, 16 + len(frame), 0)
+    vx = struct.pack("!II", 0x08000000, vni << 8)
+    return (mac("02:00:00:00:00:01") + mac("02:00:00:00:00:02") + b"\x86\xdd" +
+            ipv6(IP6_PEER, dst, 17, udp + vx + frame))
+
+
 def cfg(a=0x05, b=0x01, port=0, fdb=(), skip=0, mirror=0):
     """a/b: VNI config bytes; fdb: up to 3 (sel, flags) pairs (flags: 1 static,
     2 remote, 4 VNI B, 8 on p2)."""
@@ -81,6 +98,12 @@ SEEDS = {
     "learn_limit": cfg(a=0x15, fdb=[(5, 0)]) + vxlan(100, inner(VM % 1, FAR)),
     # mirror copies: SPAN / RSPAN / ERSPAN
     "mirror_erspan": cfg(skip=7, mirror=2) + inner(VM % 2, VM % 3),
+    # IPv6 underlay: decap on the XDP fast path, to the VNI's IPv6 group, encap
+    # toward an IPv6 remote, flood to an IPv6 group + remote
+    "decap6_fastpath": cfg(fdb=[(1, 1)]) + vxlan6(100, inner(VM % 1, FAR)),
+    "decap6_group": cfg(a=0x47) + vxlan6(100, inner("ff:ff:ff:ff:ff:ff", FAR), dst=IP6_GROUP),
+    "port_encap6": cfg(fdb=[(4, 0x13)], skip=3) + inner(VM % 4, VM % 3),
+    "port_flood6": cfg(a=0x47, skip=3) + inner("ff:ff:ff:ff:ff:ff", VM % 3),
 }
 
 os.makedirs(OUT, exist_ok=True)

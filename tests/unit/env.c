@@ -34,7 +34,9 @@ int env_load(struct env *e, const struct env_cfg *c)
 	if (!e->skel)
 		return -1;
 	e->skel->rodata->cfg_uplink_ifindex = e->ifi_up;
-	e->skel->rodata->cfg_local_ip = htonl(IP_LOCAL);
+	e->skel->rodata->cfg_local_ip = c->no_local4 ? 0 : htonl(IP_LOCAL);
+	if (c->local6)
+		memcpy((void *)e->skel->rodata->cfg_local_ip6, IP6_LOCAL, 16);
 	e->skel->rodata->cfg_dstport = 4789;
 	if (c->sport_min)
 		e->skel->rodata->cfg_sport_min = c->sport_min;
@@ -119,14 +121,20 @@ void port_add(struct env *e, uint32_t ifindex, uint32_t vni)
 void fdb_set(struct env *e, uint32_t vni, const uint8_t *mac, uint32_t ifindex,
 	     uint32_t remote_host, uint32_t flags)
 {
+	fdb_set_addr(e, vni, mac, ifindex, a4(remote_host), flags);
+}
+
+void fdb_set_addr(struct env *e, uint32_t vni, const uint8_t *mac, uint32_t ifindex,
+		  union xvtep_addr remote, uint32_t flags)
+{
 	struct xvtep_fdb_key k = { .vni = vni };
 	struct xvtep_fdb_entry v = { .ifindex = ifindex, .flags = flags };
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	v.updated_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	if (remote_host) {
-		v.remote = htonl(remote_host);
+	if (!xvtep_addr_is_zero(&remote)) {
+		v.remote = remote;
 		v.flags |= XVTEP_FDB_F_REMOTE;
 	}
 	memcpy(k.mac, mac, 6);

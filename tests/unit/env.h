@@ -31,6 +31,8 @@ struct env_cfg {
 	uint32_t fdb_size;		/* 0: 1024 */
 	uint16_t feat_off;		/* XVTEP_FEAT_* to turn off beyond unit_feat_off */
 	uint16_t feat_on;		/* XVTEP_FEAT_* to use even where the probe says no */
+	bool local6;			/* cfg_local_ip6 = IP6_LOCAL (dual stack) */
+	bool no_local4;			/* cfg_local_ip = 0 (with local6: IPv6 only) */
 };
 
 struct run {
@@ -52,6 +54,9 @@ void vni_add(struct env *e, uint32_t vni, const struct xvtep_vni *cfg);
 void port_add(struct env *e, uint32_t ifindex, uint32_t vni);
 void fdb_set(struct env *e, uint32_t vni, const uint8_t *mac, uint32_t ifindex,
 	     uint32_t remote_host, uint32_t flags);
+/* The same behind a remote VTEP of either family (REMOTE set unless zero). */
+void fdb_set_addr(struct env *e, uint32_t vni, const uint8_t *mac, uint32_t ifindex,
+		  union xvtep_addr remote, uint32_t flags);
 /* After the suites write xvtep_vnis or the FDB as the CLI would: bump the
  * generations, as the CLI does, so the XDP caches refill (bpf/cache.h). */
 void env_written(struct env *e);

@@ -75,6 +75,64 @@ static int run_unknown_vni(struct env *e, int repeat)
 	return opts.retval;
 }
 
+/* Records name IPv6 VTEPs whole: learned, moved across families, dropped. */
+static void events_ipv6(void)
+{
+	struct xvtep_vni a = { .flags = XVTEP_VNI_F_LEARNING, .ageing = 300 };
+	struct env_cfg c = { .local6 = true };
+	struct inner_opts in = { .dst = MAC_VM1, .src = MAC_NEW, .proto = ETH_P_IP,
+				 .l4 = IPPROTO_UDP, .payload = 64, .fill = 0x44 };
+	struct outer6_opts o6 = { .src = IP6_PEER, .dst = IP6_LOCAL, .vni = VNI_A };
+	struct outer_opts o4 = { .src = IP_PEER, .dst = IP_LOCAL, .vni = VNI_A };
+	struct ring_buffer *rb;
+	struct seen s = {}, got;
+	struct pkt p = {};
+	struct env e;
+
+	if (env_load(&e, &c))
+		return (void)CHECK(0, "events ipv6 setup", "load failed");
+	rb = ring_buffer__new(bpf_map__fd(e.skel->maps.xvtep_events), on_rec, &s, NULL);
+	if (!CHECK(rb, "events ipv6: ring buffer readable", "ring_buffer__new failed")) {
+		env_close(&e);
+		return;
+	}
+	vni_add(&e, VNI_A, &a);
+	port_add(&e, e.ifi_p1, VNI_A);
+	fdb_set(&e, VNI_A, MAC_VM1, e.ifi_p1, 0, XVTEP_FDB_F_STATIC);
+
+	build_vxlan6(&p, &o6, &in);
+	run_xdp(&e, &p);
+	got = drain(rb, &s);
+	CHECK(got.n == 1 && got.last.kind == XVTEP_EV_LEARNED && got.last.vni == VNI_A &&
+	      !memcmp(got.last.mac, MAC_NEW, 6) && addr_is6(&got.last.remote, IP6_PEER) &&
+	      !got.last.ifindex && xvtep_addr_is_zero(&got.last.old_remote),
+	      "events ipv6: a learn behind an IPv6 VTEP names it whole",
+	      "%d records, kind %u remote w0 %08x w3 %08x", got.n, got.last.kind,
+	      ntohl(got.last.remote.w[0]), ntohl(got.last.remote.w[3]));
+
+	build_vxlan(&p, &o4, &in);
+	run_xdp(&e, &p);
+	got = drain(rb, &s);
+	CHECK(got.n == 1 && got.last.kind == XVTEP_EV_MOVED &&
+	      addr_is4(&got.last.remote, IP_PEER) && addr_is6(&got.last.old_remote, IP6_PEER),
+	      "events ipv6: a move from an IPv6 VTEP to an IPv4 one names both",
+	      "%d records, kind %u remote w3 %08x old w0 %08x", got.n, got.last.kind,
+	      ntohl(got.last.remote.w[3]), ntohl(got.last.old_remote.w[0]));
+
+	o6.src = IP6_OTHER;
+	o6.vni = 4242;
+	build_vxlan6(&p, &o6, &in);
+	run_xdp(&e, &p);
+	got = drain(rb, &s);
+	CHECK(got.n == 1 && got.last.kind == XVTEP_EVQ_DROP_BASE + XVTEP_DROP_UNKNOWN_VNI &&
+	      got.last.vni == 4242 && addr_is6(&got.last.remote, IP6_OTHER),
+	      "events ipv6: a drop names the IPv6 VTEP it came from",
+	      "%d records, kind %u vni %u remote w0 %08x w3 %08x", got.n, got.last.kind,
+	      got.last.vni, ntohl(got.last.remote.w[0]), ntohl(got.last.remote.w[3]));
+	ring_buffer__free(rb);
+	env_close(&e);
+}
+
 void events_tests(void)
 {
 	const uint32_t drop_kind = XVTEP_EVQ_DROP_BASE + XVTEP_DROP_UNKNOWN_VNI;
@@ -104,7 +162,7 @@ void events_tests(void)
 	got = drain(rb, &s);
 	CHECK(got.n == 1 && got.last.kind == XVTEP_EV_LEARNED && got.last.vni == VNI_A &&
 	      !memcmp(got.last.mac, MAC_NEW, 6) && got.last.ifindex == (uint32_t)e.ifi_p1 &&
-	      !got.last.remote && !got.last.old_ifindex && got.last.ts_ns,
+	      xvtep_addr_is_zero(&got.last.remote) && !got.last.old_ifindex && got.last.ts_ns,
 	      "events: a learn writes exactly one learned record (MAC, VNI, port)",
 	      "%d records, kind %u vni %u ifindex %u", got.n, got.last.kind, got.last.vni,
 	      got.last.ifindex);
@@ -116,7 +174,7 @@ void events_tests(void)
 	ret = run_unknown_vni(&e, 1);
 	got = drain(rb, &s);
 	CHECK(ret == XDP_DROP && got.n == 1 && got.last.kind == drop_kind &&
-	      got.last.vni == 4242 && got.last.remote == htonl(IP_PEER),
+	      got.last.vni == 4242 && addr_is4(&got.last.remote, IP_PEER),
 	      "events: a drop writes exactly one record (reason, VNI, VTEP)",
 	      "retval %d, %d records, kind %u vni %u", ret, got.n, got.last.kind, got.last.vni);
 
@@ -141,4 +199,5 @@ void events_tests(void)
 cleanup:
 	ring_buffer__free(rb);
 	env_close(&e);
+	events_ipv6();
 }

@@ -110,7 +110,7 @@ static void test_xdp_meta_off(void)
 			     .mirror_ifindex = if_nametoindex("ut-p2") };
 	struct xvtep_port port = { .vni = VNI_A, .mirror_tx = 1 << 0 };
 	struct xvtep_mirror m = { .id = 1, .kind = XVTEP_MIRROR_ERSPAN, .dir = 2,
-				  .erspan_version = 1, .remote = htonl(IP_PEER) };
+				  .erspan_version = 1, .remote = a4(IP_PEER) };
 	struct xvtep_mirror_stats ms = {};
 	struct outer_opts o = { .src = IP_PEER, .dst = IP_LOCAL, .vni = VNI_A };
 	struct pkt vx = {};

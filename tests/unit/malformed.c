@@ -864,7 +864,7 @@ static void m_fdb_static(struct env *e, uint32_t vni, const uint8_t *mac, uint32
 
 	if (remote_host) {
 		v.ifindex = 0;
-		v.remote = htonl(remote_host);
+		v.remote = a4(remote_host);
 		v.flags |= XVTEP_FDB_F_REMOTE;
 	}
 	memcpy(k.mac, mac, 6);
@@ -918,7 +918,7 @@ static int m_env_open(struct env *e)
 
 	a.ports[0] = e->ifi_p1;
 	a.ports[1] = e->ifi_p2;
-	b.remotes[0] = htonl(IP_PEER);
+	b.remotes[0] = a4(IP_PEER);
 	if (m_vni_add(e, 0, &(struct xvtep_vni){}) || m_vni_add(e, VNI_A, &a) ||
 	    m_vni_add(e, VNI_B, &b) || m_vni_add(e, M_VNI_MAX, &max))
 		return -1;
@@ -942,7 +942,7 @@ static int m_env_open(struct env *e)
 	bpf_map_update_elem(e->mirrors, &slot, &m, BPF_ANY);
 	slot = MS_ERSPAN_CUT;
 	m = (struct xvtep_mirror){ .id = 3, .kind = XVTEP_MIRROR_ERSPAN, .dir = 3,
-				   .erspan_version = 2, .remote = htonl(IP_PEER), .truncate = 10 };
+				   .erspan_version = 2, .remote = a4(IP_PEER), .truncate = 10 };
 	bpf_map_update_elem(e->mirrors, &slot, &m, BPF_ANY);
 	m_reset(e);
 	return 0;
@@ -1051,7 +1051,7 @@ static bool m_check(const struct mrow *r, const struct snap *a, const struct sna
 			if (!memcmp(&a->keys[i], &b->keys[j], sizeof(a->keys[i])))
 				break;
 		if (j == b->fdb_n || j == 64 || a->vals[i].ifindex != b->vals[j].ifindex ||
-		    a->vals[i].remote != b->vals[j].remote || a->vals[i].flags != b->vals[j].flags) {
+		    !xvtep_addr_equal(&a->vals[i].remote, &b->vals[j].remote) || a->vals[i].flags != b->vals[j].flags) {
 			snprintf(why, n, "FDB entry %d changed or vanished", i);
 			return false;
 		}

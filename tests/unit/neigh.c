@@ -105,7 +105,7 @@ static int nenv_std(struct env *e)
 
 	if (env_load(e, &c))
 		return -1;
-	a.remotes[0] = htonl(IP_PEER);
+	a.remotes[0] = a4(IP_PEER);
 	vni_add(e, VNI_A, &a);
 	port_add(e, e->ifi_p1, VNI_A);
 	port_add(e, e->ifi_p2, VNI_A);

@@ -3,7 +3,8 @@
 # whose devices the programs under BPF_PROG_TEST_RUN reference (fib lookups,
 # devmap entries and clone redirects need real devices).
 #
-#   ut-up  (uplink, 198.51.100.1/24, neighbour 198.51.100.2 permanent) <-> ut-upp
+#   ut-up  (uplink, 198.51.100.1/24, neighbour 198.51.100.2 permanent;
+#           2001:db8::1/64, neighbour 2001:db8::2 permanent) <-> ut-upp
 #   ut-p1 <-> ut-p1p     ut-p2 <-> ut-p2p     (VM-facing ports)
 
 # unit_netns NS : create NS with that layout; removed at exit (also on INT/TERM)
@@ -24,7 +25,11 @@ unit_netns()
 	ip -n "$ns" link set ut-up address 02:00:00:00:00:01 &&
 	# fib lookups are made from the port as input device (see bpf/tc_port.c)
 	nsenter --net=/run/netns/"$ns" sysctl -qw net.ipv4.conf.ut-p1.forwarding=1 \
-		net.ipv4.conf.ut-p2.forwarding=1 &&
+		net.ipv4.conf.ut-p2.forwarding=1 net.ipv6.conf.ut-p1.forwarding=1 \
+		net.ipv6.conf.ut-p2.forwarding=1 &&
 	ip -n "$ns" addr add 198.51.100.1/24 dev ut-up &&
-	ip -n "$ns" neigh replace 198.51.100.2 lladdr 02:00:00:00:00:02 dev ut-up nud permanent
+	ip -n "$ns" neigh replace 198.51.100.2 lladdr 02:00:00:00:00:02 dev ut-up nud permanent &&
+	# the IPv6 underlay (tests/unit/ipv6.c): nodad, usable at once
+	ip -n "$ns" addr add 2001:db8::1/64 dev ut-up nodad &&
+	ip -n "$ns" neigh replace 2001:db8::2 lladdr 02:00:00:00:00:02 dev ut-up nud permanent
 }

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/udp.h>
 
 #define PKT_MAX 4096
@@ -120,6 +121,58 @@ static inline void build_vxlan(struct pkt *pk, const struct outer_opts *o, const
 	*(uint32_t *)vx = htonl(flags);
 	*(uint32_t *)(vx + 4) = htonl(o->vni << 8 | o->vni_low);
 	pk->len = 14 + ihl * 4 + l4_len;
+}
+
+/* The same over IPv6 (tests/unit/ipv6.c). */
+struct outer6_opts {
+	const char *src, *dst;	/* 16 bytes each (IP6_* in world.h) */
+	uint16_t dport;		/* 0 = 4789 */
+	uint32_t vni;
+	bool ext;		/* an 8-byte extension header of type ext_type before UDP */
+	uint8_t ext_type;	/* 0 hop-by-hop, 60 destination options... */
+	int plen_delta;		/* corrupt the payload length */
+	int udp_len_delta;	/* corrupt the UDP length */
+	uint16_t udp_csum;	/* as written (network order); 0 = none */
+};
+
+static inline void build_vxlan6(struct pkt *pk, const struct outer6_opts *o,
+				const struct inner_opts *in)
+{
+	uint8_t *p = pk->buf;
+	struct ethhdr *eth = (void *)p;
+	struct ipv6hdr *ip6 = (void *)(p + 14);
+	size_t ext = o->ext ? 8 : 0;
+	struct udphdr *udp = (void *)(p + 14 + 40 + ext);
+	uint8_t *vx = (uint8_t *)(udp + 1);
+	size_t inner_len, l4_len;
+
+	memset(p, 0, 14 + 40 + ext + 16);
+	memcpy(eth->h_dest, MAC_UPLINK, 6);
+	memcpy(eth->h_source, MAC_PEER, 6);
+	eth->h_proto = htons(ETH_P_IPV6);
+	inner_len = build_inner(vx + 8, in);
+	l4_len = 8 + 8 + inner_len;
+
+	ip6->version = 6;
+	ip6->hop_limit = 64;
+	ip6->nexthdr = o->ext ? o->ext_type : IPPROTO_UDP;
+	ip6->payload_len = htons(ext + l4_len + o->plen_delta);
+	memcpy(&ip6->saddr, o->src, 16);
+	memcpy(&ip6->daddr, o->dst, 16);
+	if (o->ext) {
+		uint8_t *x = p + 14 + 40;
+
+		x[0] = IPPROTO_UDP;	/* next header; length 0 (8 bytes) */
+		x[2] = 1;		/* PadN, 4 bytes of padding */
+		x[3] = 4;
+	}
+	udp->source = htons(50000);
+	udp->dest = htons(o->dport ? o->dport : 4789);
+	udp->len = htons(l4_len + o->udp_len_delta);
+	udp->check = o->udp_csum;
+	*(uint32_t *)vx = htonl(0x08000000);
+	*(uint32_t *)(vx + 4) = htonl(o->vni << 8);
+	pk->len = 14 + 40 + ext + l4_len;
 }
 
 #endif

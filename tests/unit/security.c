@@ -41,7 +41,7 @@ static int senv_std(struct env *e, uint32_t fdb_size, uint32_t mirror_ifindex)
 
 	if (senv_open(e, fdb_size, mirror_ifindex))
 		return -1;
-	b.remotes[0] = htonl(IP_PEER);
+	b.remotes[0] = a4(IP_PEER);
 	vni_add(e, VNI_A, &a);
 	vni_add(e, VNI_B, &b);
 	port_add(e, e->ifi_p1, VNI_A);
@@ -82,8 +82,11 @@ static void s_eth(struct pkt *p, const uint8_t *smac, const uint8_t *dmac)
 
 static void peer_put(struct env *e, uint32_t vni, uint32_t addr_host, uint32_t plen)
 {
-	struct xvtep_peer_key k = { .prefixlen = 32 + plen, .vni = vni, .addr = htonl(addr_host) };
+	/* an IPv4 /plen: 32 + 96 + plen over the mapped form (include/xvtep.h) */
+	struct xvtep_peer_key k = { .prefixlen = 32 + 96 + plen, .vni = vni, .addr = a4(addr_host) };
 	uint32_t zero = 0;
+
+	k.addr.w[2] = XVTEP_ADDR_V4_MARK;	/* 0.0.0.0/N too: ::ffff:0.0.0.0/96+N */
 
 	bpf_map_update_elem(e->peers, &k, &zero, BPF_ANY);
 }
@@ -152,7 +155,7 @@ static void test_peer_allow_list(void)
 	s_vxlan(&p, IP_PEER, VNI_A, MAC_FAR2, MAC_VM1);
 	r = run_xdp(&e, &p);
 	CHECK(r.retval == XDP_REDIRECT && !fdb_get(&e, VNI_A, MAC_FAR2, &fe) &&
-	      fe.remote == htonl(IP_PEER),
+	      addr_is4(&fe.remote, IP_PEER),
 	      "peer: a listed VTEP is forwarded and learned", "retval %u", r.retval);
 	r = run_tc(&e, TC_UP(&e), e.ifi_up, &p);
 	CHECK_EQ(r.retval, TC_ACT_REDIRECT, "peer: a listed VTEP passes TC decap");
@@ -177,7 +180,7 @@ static void test_peer_allow_list(void)
 	run_tc(&e, TC_UP(&e), e.ifi_up, &p);	/* B has no port: flooded nowhere */
 	s = stats_of(&e, VNI_B);
 	CHECK(s.drops[XVTEP_DROP_PEER_DENIED] == 1 && s.drops[XVTEP_DROP_NO_DEST] == 1 &&
-	      !fdb_get(&e, VNI_B, MAC_FAR, &fe) && fe.remote == htonl(IP_PEER),
+	      !fdb_get(&e, VNI_B, MAC_FAR, &fe) && addr_is4(&fe.remote, IP_PEER),
 	      "peer: an address added to the default list is admitted and learned",
 	      "peer_denied %llu no_dest %llu", (unsigned long long)s.drops[XVTEP_DROP_PEER_DENIED],
 	      (unsigned long long)s.drops[XVTEP_DROP_NO_DEST]);
@@ -199,7 +202,8 @@ static void test_move_dampening(void)
 	struct env e;
 	struct pkt p = {};
 	struct run r;
-	uint32_t vni = VNI_A, where;
+	uint32_t vni = VNI_A;
+	union xvtep_addr where;
 	int ok = 0;
 
 	if (senv_std(&e, 1024, 0))
@@ -215,7 +219,7 @@ static void test_move_dampening(void)
 	}
 	s = stats_of(&e, VNI_A);
 	CHECK(ok == 3 && s.events[XVTEP_EV_MOVED] == 3 && !fdb_get(&e, VNI_A, MAC_FAR, &fe) &&
-	      fe.remote == htonl(IP_OTHER) && !(fe.flags & XVTEP_FDB_F_FROZEN),
+	      addr_is4(&fe.remote, IP_OTHER) && !(fe.flags & XVTEP_FDB_F_FROZEN),
 	      "move-limit 3: three moves are followed", "ok %d moved %llu flags %u", ok,
 	      (unsigned long long)s.events[XVTEP_EV_MOVED], fe.flags);
 	where = fe.remote;
@@ -227,7 +231,7 @@ static void test_move_dampening(void)
 	CHECK(r.retval == XDP_DROP && s.drops[XVTEP_DROP_MAC_FROZEN] == 1 &&
 	      s.events[XVTEP_EV_MOVE_FROZEN] == 1 && s.events[XVTEP_EV_MOVED] == 3 &&
 	      !fdb_get(&e, VNI_A, MAC_FAR, &fe) && (fe.flags & XVTEP_FDB_F_FROZEN) &&
-	      fe.remote == where,
+	      xvtep_addr_equal(&fe.remote, &where),
 	      "4th move in the window: dropped (mac_frozen), entry frozen in place",
 	      "retval %u frozen drops %llu flags %u", r.retval,
 	      (unsigned long long)s.drops[XVTEP_DROP_MAC_FROZEN], fe.flags);
@@ -239,12 +243,12 @@ static void test_move_dampening(void)
 	s = stats_of(&e, VNI_A);
 	CHECK(r.retval == TC_ACT_SHOT && rp.retval == TC_ACT_SHOT &&
 	      s.drops[XVTEP_DROP_MAC_FROZEN] == 3 && !fdb_get(&e, VNI_A, MAC_FAR, &fe) &&
-	      fe.remote == where,
+	      xvtep_addr_equal(&fe.remote, &where),
 	      "frozen: claims via TC decap and from a local port are dropped too",
 	      "tc %u port %u frozen drops %llu", r.retval, rp.retval,
 	      (unsigned long long)s.drops[XVTEP_DROP_MAC_FROZEN]);
 	/* ...while its owner keeps talking. */
-	s_vxlan(&p, ntohl(where), VNI_A, MAC_FAR, MAC_VM1);
+	s_vxlan(&p, ntohl(where.w[3]), VNI_A, MAC_FAR, MAC_VM1);
 	r = run_xdp(&e, &p);
 	CHECK_EQ(r.retval, XDP_REDIRECT, "frozen: frames from where the entry is still pass");
 
@@ -261,7 +265,7 @@ static void test_move_dampening(void)
 	s_vxlan(&p, IP_PEER, VNI_A, MAC_FAR, MAC_VM1);
 	r = run_xdp(&e, &p);
 	CHECK(r.retval == XDP_REDIRECT && !fdb_get(&e, VNI_A, MAC_FAR, &fe) &&
-	      fe.remote == htonl(IP_PEER) && !(fe.flags & XVTEP_FDB_F_FROZEN),
+	      addr_is4(&fe.remote, IP_PEER) && !(fe.flags & XVTEP_FDB_F_FROZEN),
 	      "after the hold the entry moves again and is no longer frozen", "flags %u",
 	      fe.flags);
 
@@ -426,7 +430,7 @@ static void test_fdb_exhaustion(void)
 	CHECK(!fdb_get(&e, VNI_A, MAC_VM1, &fe) && (fe.flags & XVTEP_FDB_F_STATIC) &&
 	      fe.ifindex == (uint32_t)e.ifi_p1 && !fdb_get(&e, VNI_A, MAC_VM2, &fe) &&
 	      fe.ifindex == (uint32_t)e.ifi_p2 && !fdb_get(&e, VNI_A, MAC_FAR3, &fe) &&
-	      fe.remote == htonl(IP_PEER),
+	      addr_is4(&fe.remote, IP_PEER),
 	      "flood: static entries of the VNI untouched", "%s", "");
 	CHECK(!fdb_get(&e, VNI_B, MAC_FAR, &b1_after) && !memcmp(&b1, &b1_after, sizeof(b1)) &&
 	      !fdb_get(&e, VNI_B, MAC_FAR2, &b2_after) && !memcmp(&b2, &b2_after, sizeof(b2)) &&

@@ -46,7 +46,7 @@ static int env_std(struct env *e, uint16_t smin, uint16_t smax, uint8_t xdp_tcp)
 
 	if (env_open(e, smin, smax, xdp_tcp))
 		return -1;
-	b.remotes[0] = htonl(IP_PEER);
+	b.remotes[0] = a4(IP_PEER);
 	vni_add(e, VNI_A, &a);
 	vni_add(e, VNI_B, &b);
 	port_add(e, e->ifi_p1, VNI_A);
@@ -243,7 +243,7 @@ static void test_xdp_fast_path(void)
 	CHECK(r.out_len == p.len - inner_off && !memcmp(r.out, p.buf + inner_off, r.out_len),
 	      "xdp output is exactly the inner frame", "out_len %u", r.out_len);
 	CHECK(fdb_get(&e, VNI_A, MAC_FAR, &fe) == 0 && (fe.flags & XVTEP_FDB_F_REMOTE) &&
-	      fe.remote == htonl(IP_PEER) && !(fe.flags & XVTEP_FDB_F_STATIC),
+	      addr_is4(&fe.remote, IP_PEER) && !(fe.flags & XVTEP_FDB_F_STATIC),
 	      "xdp learns inner source -> outer source", "flags %u", fe.flags);
 	bpf_map_lookup_elem(e.vstate, &vni, &vs);
 	CHECK_EQ(vs.learned, 1, "learned count follows learning");
@@ -333,9 +333,9 @@ static void test_learning_rules(void)
 	build_vxlan(&p, &o, &IN_UNICAST);
 	run_xdp(&e, &p);
 	s = stats_of(&e, VNI_A);
-	CHECK(fdb_get(&e, VNI_A, MAC_FAR, &fe) == 0 && fe.remote == htonl(IP_OTHER) &&
+	CHECK(fdb_get(&e, VNI_A, MAC_FAR, &fe) == 0 && addr_is4(&fe.remote, IP_OTHER) &&
 	      s.events[XVTEP_EV_MOVED] == 1,
-	      "a dynamic entry moves and the move is counted", "remote %x", ntohl(fe.remote));
+	      "a dynamic entry moves and the move is counted", "remote %x", ntohl(fe.remote.w[3]));
 	bpf_map_lookup_elem(e.vstate, &vni, &vs);
 	CHECK_EQ(vs.learned, 1, "a move does not change the learned count");
 
@@ -433,9 +433,9 @@ static void test_learning_epoch(void)
 	build_vxlan(&p, &o, &IN_UNICAST);
 	run_xdp(&e, &p);
 	s = stats_of(&e, VNI_A);
-	CHECK(fdb_get(&e, VNI_A, MAC_FAR, &fe) == 0 && fe.remote == htonl(IP_OTHER) &&
+	CHECK(fdb_get(&e, VNI_A, MAC_FAR, &fe) == 0 && addr_is4(&fe.remote, IP_OTHER) &&
 	      s.events[XVTEP_EV_MOVED] == 1, "a move within the epoch is applied",
-	      "remote %x moved %llu", ntohl(fe.remote), (unsigned long long)s.events[XVTEP_EV_MOVED]);
+	      "remote %x moved %llu", ntohl(fe.remote.w[3]), (unsigned long long)s.events[XVTEP_EV_MOVED]);
 
 	/* The next epoch refreshes the stamp once. */
 	gc_set_epoch(&e, t0 + 2000000000ULL);
@@ -449,7 +449,7 @@ static void test_learning_epoch(void)
 	r = run_xdp(&e, &p);
 	s = stats_of(&e, VNI_A);
 	CHECK(r.retval == XDP_DROP && s.drops[XVTEP_DROP_STATIC_CONFLICT] == 1 &&
-	      fdb_get(&e, VNI_A, MAC_FAR, &fe) == 0 && fe.remote == htonl(IP_PEER),
+	      fdb_get(&e, VNI_A, MAC_FAR, &fe) == 0 && addr_is4(&fe.remote, IP_PEER),
 	      "a static entry made by the operator is enforced from the next epoch on",
 	      "retval %u conflicts %llu", r.retval,
 	      (unsigned long long)s.drops[XVTEP_DROP_STATIC_CONFLICT]);
@@ -524,7 +524,7 @@ static void test_tc_decap(void)
 	uint32_t vni = VNI_A;
 	struct xvtep_vni cfg;
 	bpf_map_lookup_elem(e.vnis, &vni, &cfg);
-	cfg.group = htonl(IP_GROUP);
+	cfg.group = a4(IP_GROUP);
 	bpf_map_update_elem(e.vnis, &vni, &cfg, BPF_ANY);
 	env_written(&e);
 	o = out_std();
@@ -668,7 +668,7 @@ static void test_encap_flood(void)
 
 	/* Group only: the frame itself goes to the group, TTL 1, mapped MAC. */
 	bpf_map_lookup_elem(e.vnis, &vni, &cfg);
-	cfg.group = htonl(IP_GROUP);
+	cfg.group = a4(IP_GROUP);
 	bpf_map_update_elem(e.vnis, &vni, &cfg, BPF_ANY);
 	env_written(&e);
 	p.len = build_inner(p.buf, &in);
@@ -692,8 +692,8 @@ static void test_encap_flood(void)
 	/* Group + two replicas (one resolved, one not); TTL configured. */
 	cfg.ttl = 9;
 	cfg.nr_remotes = 2;
-	cfg.remotes[0] = htonl(IP_OTHER);	/* unresolved, a clone: counted */
-	cfg.remotes[1] = htonl(IP_PEER);
+	cfg.remotes[0] = a4(IP_OTHER);	/* unresolved, a clone: counted */
+	cfg.remotes[1] = a4(IP_PEER);
 	bpf_map_update_elem(e.vnis, &vni, &cfg, BPF_ANY);
 	env_written(&e);
 	r = run_tc(&e, TC_PORT(&e), e.ifi_p1, &p);
@@ -980,7 +980,7 @@ static void test_mirror_shapes(void)
 
 	/* ERSPAN Type II. */
 	m = (struct xvtep_mirror){ .id = 3, .kind = XVTEP_MIRROR_ERSPAN, .dir = 3,
-				   .erspan_version = 2, .remote = htonl(IP_PEER), .session = 10,
+				   .erspan_version = 2, .remote = a4(IP_PEER), .session = 10,
 				   .index = 7, .hwid = 5 };
 	mirror_set(&e, 2, &m);
 	r = run_copy(&e, 2, XVTEP_MIRROR_DIR_RX, &p);
@@ -1020,7 +1020,7 @@ static void test_mirror_shapes(void)
 
 	/* ERSPAN Type III, a tx copy. */
 	m = (struct xvtep_mirror){ .id = 4, .kind = XVTEP_MIRROR_ERSPAN, .dir = 3,
-				   .erspan_version = 3, .remote = htonl(IP_PEER), .session = 1023,
+				   .erspan_version = 3, .remote = a4(IP_PEER), .session = 1023,
 				   .index = 7, .hwid = 0x2a };
 	mirror_set(&e, 3, &m);
 	r = run_copy(&e, 3, XVTEP_MIRROR_DIR_TX, &p);
@@ -1050,7 +1050,7 @@ static void test_mirror_shapes(void)
 	big.len = build_inner(big.buf, &gin);
 	big.buf[ETH_HLEN + 20 + 12] = 0x50;	/* TCP data offset: 20 bytes */
 	m = (struct xvtep_mirror){ .id = 6, .kind = XVTEP_MIRROR_ERSPAN, .dir = 3,
-				   .erspan_version = 2, .remote = htonl(IP_PEER), .session = 10 };
+				   .erspan_version = 2, .remote = a4(IP_PEER), .session = 10 };
 	mirror_set(&e, 6, &m);
 	r = run_copy_gso(&e, 6, XVTEP_MIRROR_DIR_RX, &big, 1400, 3);
 	ev = (void *)r.out;
@@ -1067,7 +1067,7 @@ static void test_mirror_shapes(void)
 
 	/* Unreachable collector: the copy is counted, nothing else happens. */
 	m = (struct xvtep_mirror){ .id = 5, .kind = XVTEP_MIRROR_ERSPAN, .dir = 3,
-				   .erspan_version = 2, .remote = htonl(0xcb007163) };
+				   .erspan_version = 2, .remote = a4(0xcb007163) };
 	mirror_set(&e, 4, &m);
 	r = run_copy(&e, 4, XVTEP_MIRROR_DIR_RX, &p);
 	ms = mirror_stats(&e, 4);
@@ -1224,7 +1224,7 @@ static void test_xdp_mirror_shapes(void)
 
 	/* ERSPAN II through ut-up: only once ut-up takes XDP frames. */
 	m = (struct xvtep_mirror){ .id = 3, .kind = XVTEP_MIRROR_ERSPAN, .dir = 2,
-				   .erspan_version = 2, .remote = htonl(IP_PEER), .session = 10,
+				   .erspan_version = 2, .remote = a4(IP_PEER), .session = 10,
 				   .index = 7 };
 	mirror_set(&e, 2, &m);
 	xmit_allow(&e, e.ifi_up, false);
@@ -1265,7 +1265,7 @@ static void test_xdp_mirror_shapes(void)
 
 	/* ERSPAN III, tx: the D bit. */
 	m = (struct xvtep_mirror){ .id = 4, .kind = XVTEP_MIRROR_ERSPAN, .dir = 2,
-				   .erspan_version = 3, .remote = htonl(IP_PEER), .session = 1023,
+				   .erspan_version = 3, .remote = a4(IP_PEER), .session = 1023,
 				   .hwid = 0x2a };
 	mirror_set(&e, 3, &m);
 	r = run_xdp_copy(&e, MTAG(XVTEP_MIRROR_DIR_TX, 3), &p);
@@ -1278,7 +1278,7 @@ static void test_xdp_mirror_shapes(void)
 
 	/* No route: left to TC, which routes, resolves and counts. */
 	m = (struct xvtep_mirror){ .id = 5, .kind = XVTEP_MIRROR_ERSPAN, .dir = 2,
-				   .erspan_version = 2, .remote = htonl(0xcb007163) };
+				   .erspan_version = 2, .remote = a4(0xcb007163) };
 	mirror_set(&e, 4, &m);
 	r = run_xdp_copy(&e, MTAG(XVTEP_MIRROR_DIR_TX, 4), &p);
 	CHECK(r.retval == XDP_PASS && r.out_len == p.len + 4 && !memcmp(r.out + 4, p.buf, p.len),
@@ -1325,6 +1325,7 @@ void test_xdp_port(void);	/* xdp_port.c */
 void events_tests(void);	/* events.c */
 void neigh_tests(void);	/* neigh.c */
 void test_vlan(void);		/* vlan.c */
+void ipv6_tests(void);		/* ipv6.c */
 
 int main(int argc, char **argv)
 {
@@ -1366,6 +1367,7 @@ int main(int argc, char **argv)
 	security_tests();
 	events_tests();
 	neigh_tests();
+	ipv6_tests();
 	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed ? 1 : 0;
 }

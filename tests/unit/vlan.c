@@ -152,7 +152,7 @@ static int env_trunk(struct env *e, uint32_t native)
 
 	if (env_load(e, &c))
 		return -1;
-	v.remotes[0] = htonl(IP_PEER);
+	v.remotes[0] = a4(IP_PEER);
 	vni_add(e, VNI_A, &v);
 	vni_add(e, VNI_B, &v);
 	vni_add(e, VNI_C, &v);
