@@ -287,6 +287,11 @@ def v6_info(kind, what):
     if "floor_ratio" in p:
         txt += "; floor, no VTEP: %s pps = %.2fx the kernel's, xvtep at %.0f%% of it" % (
             fmt(p["systems"]["floor"]["median"], "pps"), p["floor_ratio"], 100 * p["vs_floor"])
+    kc = p["systems"].get("kernel-csum")
+    if kc and kc["median"]:
+        txt += "; the kernel's default device (UDP checksums on%s): %s pps, xvtep %.2fx of it" % (
+            ", fed checksummed frames" if kind == "decap6" else "", fmt(kc["median"], "pps"),
+            p["systems"]["xvtep"]["median"] / kc["median"])
     if p4 and p4["ratio"] is not None:
         txt += "; IPv4 underlay in the same runs: %s" % ratio_text(p4)
         if "floor_ratio" in p4:
@@ -462,7 +467,8 @@ for p in points:
         p.get("chart", ""), p["kind"], p["shape"], p["unit"],
         ("fallback: %s; full: %s" % (cell("xvtep"), cell("full")) if "full" in s else cell("xvtep"))
         if "harness" not in s else "harness: " + cell("harness"),
-        cell("kernel") + ("; floor (no VTEP): " + cell("floor") if "floor" in s else "")
+        cell("kernel") + ("; floor (no VTEP): " + cell("floor") if "floor" in s else "") +
+        ("; kernel with its default UDP checksums: " + cell("kernel-csum") if "kernel-csum" in s else "")
         if "baseline" not in s else
         "kernel, access port: %s; floor, xvtep's access port: %s" % (cell("kernel"), cell("baseline"))
         if p["kind"] == "trunk-encap" else
