@@ -22,6 +22,7 @@
 #define IP_OFFSET	0x1FFF
 #define IP_DF		0x4000
 #define AF_INET_NR	2
+#define AF_INET6_NR	10
 #define CLOCK_MONOTONIC_NR 1
 #define E2BIG		7
 #define ENOMEM		12
@@ -42,7 +43,9 @@
 
 /* Fixed at load time by the loader (rodata): the verifier prunes what they disable. */
 const volatile __u32 cfg_uplink_ifindex = 0;
-const volatile __be32 cfg_local_ip = 0;
+const volatile __be32 cfg_local_ip = 0;	/* IPv4 VTEP address, 0 = none */
+/* IPv6 VTEP address, all zero = none. An instance has either or both. */
+const volatile __be32 cfg_local_ip6[4] = {};
 const volatile __u16 cfg_dstport = XVTEP_DSTPORT_DEFAULT;
 const volatile __u16 cfg_sport_min = XVTEP_SPORT_MIN_DEFAULT;
 const volatile __u16 cfg_sport_max = XVTEP_SPORT_MAX_DEFAULT;
@@ -94,6 +97,32 @@ static __always_inline bool mac_equal(const __u8 *a, const __u8 *b)
 static __always_inline bool ipv4_is_multicast(__be32 addr)
 {
 	return (bpf_ntohl(addr) & 0xf0000000) == 0xe0000000;
+}
+
+/* Whether the instance has a local address of each family. Rodata: the
+ * verifier knows the answer at load time and never sees the other branch. */
+static __always_inline bool local4_set(void)
+{
+	return cfg_local_ip != 0;
+}
+
+static __always_inline bool local6_set(void)
+{
+	return (cfg_local_ip6[0] | cfg_local_ip6[1] | cfg_local_ip6[2] | cfg_local_ip6[3]) != 0;
+}
+
+/* A (packet or stack) IPv6 address as four words is our own address. */
+static __always_inline bool ipv6_is_local(const __be32 *a)
+{
+	return !((a[0] ^ cfg_local_ip6[0]) | (a[1] ^ cfg_local_ip6[1]) |
+		 (a[2] ^ cfg_local_ip6[2]) | (a[3] ^ cfg_local_ip6[3]));
+}
+
+/* Whether the instance can send toward ADDR: it has a local address of
+ * ADDR's family. */
+static __always_inline bool addr_family_ok(const union xvtep_addr *a)
+{
+	return xvtep_addr_is_v4(a) ? local4_set() : local6_set();
 }
 
 #endif

@@ -13,9 +13,6 @@
 
 #define EVQ_COST_NS	(1000000000ULL / XVTEP_EVQ_RATE)
 #define EVQ_DEPTH_NS	(EVQ_COST_NS * XVTEP_EVQ_BURST)
-/* A place as one scalar (subprogram arguments are scalars): bit 32 = remote. */
-#define EVQ_REMOTE	(1ULL << 32)
-
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, XVTEP_EVQ_SIZE);
@@ -28,16 +25,6 @@ struct {
 	__type(value, struct xvtep_evq_rate);
 } xvtep_evrate SEC(".maps");
 
-static __always_inline __u64 evq_place(__u32 ifindex, __be32 remote)
-{
-	return remote ? EVQ_REMOTE | (__u32)remote : ifindex;
-}
-
-static __always_inline __u64 evq_entry_place(const struct xvtep_fdb_entry *e)
-{
-	return e->flags & XVTEP_FDB_F_REMOTE ? EVQ_REMOTE | (__u32)e->remote : e->ifindex;
-}
-
 static __always_inline __u64 evq_mac(const __u8 *mac)
 {
 	__u64 m = 0;
@@ -46,10 +33,22 @@ static __always_inline __u64 evq_mac(const __u8 *mac)
 	return m;
 }
 
-/* A global function: the verifier checks it once, on its own, instead of
- * again at every call site (the callers' states would multiply). */
-__attribute__((noinline)) int evq_report(__u32 kind, __u32 vni, __u64 mac, __u64 place, __u64 old)
+/*
+ * A global function: the verifier checks it once, on its own, instead of
+ * again at every call site (the callers' states would multiply).
+ * A place is a local port (ifindex) or a remote VTEP (an address, IPv4
+ * mapped or IPv6): too wide for one scalar, so the addresses come by
+ * pointer (NULL = none; the verifier lets a global function take pointers
+ * to memory of a known size, checked at each call) and the rest is packed
+ * in scalars, within the five arguments a call has:
+ *   KIND_VNI  kind | vni << 32
+ *   IFS       ifindex | old_ifindex << 32
+ */
+__attribute__((noinline)) int evq_report(__u64 kind_vni, __u64 mac, __u64 ifs,
+					 const union xvtep_addr *remote,
+					 const union xvtep_addr *old_remote)
 {
+	__u32 kind = (__u32)kind_vni;
 	struct xvtep_evq_rate *r = bpf_map_lookup_elem(&xvtep_evrate, &kind);
 	struct xvtep_evq_rec *rec;
 	__u64 now, credit;
@@ -73,16 +72,33 @@ __attribute__((noinline)) int evq_report(__u32 kind, __u32 vni, __u64 mac, __u64
 		return 0;
 	}
 	rec->ts_ns = now;
-	rec->vni = vni;
+	rec->vni = kind_vni >> 32;
 	rec->kind = kind;
 	__builtin_memcpy(rec->mac, &mac, ETH_ALEN);
-	rec->ifindex = place & EVQ_REMOTE ? 0 : (__u32)place;
-	rec->remote = place & EVQ_REMOTE ? (__u32)place : 0;
-	rec->old_ifindex = old & EVQ_REMOTE ? 0 : (__u32)old;
-	rec->old_remote = old & EVQ_REMOTE ? (__u32)old : 0;
+	rec->ifindex = (__u32)ifs;
+	rec->old_ifindex = ifs >> 32;
+	if (remote)
+		rec->remote = *remote;
+	else
+		__builtin_memset(&rec->remote, 0, sizeof(rec->remote));
+	if (old_remote)
+		rec->old_remote = *old_remote;
+	else
+		__builtin_memset(&rec->old_remote, 0, sizeof(rec->old_remote));
+	rec->pad = 0;
 	bpf_ringbuf_submit(rec, 0);
 	r->sent++;
 	return 0;
+}
+
+/* One record: KIND about MAC of VNI, at IFINDEX/REMOTE (the new place, or
+ * where the frame came from), before at OLD_IFINDEX/OLD_REMOTE. */
+static __always_inline void evq_send(__u32 kind, __u32 vni, __u64 mac, __u32 ifindex,
+				     const union xvtep_addr *remote, __u32 old_ifindex,
+				     const union xvtep_addr *old_remote)
+{
+	evq_report(kind | (__u64)vni << 32, mac, ifindex | (__u64)old_ifindex << 32, remote,
+		   old_remote);
 }
 
 #endif

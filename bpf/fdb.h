@@ -41,10 +41,10 @@ static __always_inline __u64 fdb_clock(__u64 *epoch)
 struct fdb_seen {
 	__u64 epoch;
 	__u32 vni;
-	__u32 place;		/* ifindex, or the remote VTEP address */
+	__u32 ifindex;		/* the local port, or 0 for a remote VTEP */
+	union xvtep_addr remote;	/* the remote VTEP, or all zero for a port */
 	__u8 mac[ETH_ALEN];
-	__u8 remote;
-	__u8 pad;
+	__u8 pad[2];
 };
 
 struct {
@@ -61,22 +61,34 @@ static __always_inline struct fdb_seen *fdb_seen_slot(const __u8 *mac)
 	return bpf_map_lookup_elem(&xvtep_fdb_seen, &idx);
 }
 
+/* The place is port IFINDEX (REMOTE NULL) or VTEP REMOTE (IFINDEX 0). A
+ * slot noted for a port holds a zero address, one noted for a VTEP a zero
+ * ifindex, and neither ever is zero for a real place: comparing the one
+ * that matters tells the two kinds apart too. */
 static __always_inline bool fdb_seen_match(const struct fdb_seen *s, __u64 epoch, __u32 vni,
-					   const __u8 *mac, __u32 place, bool remote)
+					   const __u8 *mac, __u32 ifindex,
+					   const union xvtep_addr *remote)
 {
-	return s && epoch && s->epoch == epoch && s->vni == vni && s->place == place &&
-	       s->remote == remote && mac_equal(s->mac, mac);
+	if (!s || !epoch || s->epoch != epoch || s->vni != vni || !mac_equal(s->mac, mac))
+		return false;
+	return remote ? xvtep_addr_equal(&s->remote, remote) : s->ifindex == ifindex;
 }
 
 static __always_inline void fdb_seen_note(struct fdb_seen *s, __u64 epoch, __u32 vni,
-					  const __u8 *mac, __u32 place, bool remote)
+					  const __u8 *mac, __u32 ifindex,
+					  const union xvtep_addr *remote)
 {
 	if (!s || !epoch)
 		return;
 	s->epoch = epoch;
 	s->vni = vni;
-	s->place = place;
-	s->remote = remote;
+	if (remote) {
+		s->ifindex = 0;
+		s->remote = *remote;
+	} else {
+		s->ifindex = ifindex;
+		__builtin_memset(&s->remote, 0, sizeof(s->remote));
+	}
 	__builtin_memcpy(s->mac, mac, ETH_ALEN);
 }
 
@@ -113,39 +125,58 @@ static __always_inline struct xvtep_fdb_entry *fdb_lookup(__u32 vni, const __u8 
 }
 
 static __always_inline bool fdb_same_place(const struct xvtep_fdb_entry *e, __u32 ifindex,
-					   __be32 remote)
+					   const union xvtep_addr *remote)
 {
 	if (e->flags & XVTEP_FDB_F_REMOTE)
-		return remote && e->remote == remote;
+		return remote && xvtep_addr_equal(&e->remote, remote);
 	return !remote && e->ifindex == ifindex;
 }
 
 /* Whether a source seen at this place may be learned or moved there. An
  * EVPN VNI learns remote MACs from BGP only (xvtepd), as a nolearning vxlan
  * device does: its local MACs are learned, and exported. */
-static __always_inline bool fdb_learns(const struct xvtep_vni *vcfg, __be32 remote)
+static __always_inline bool fdb_learns(const struct xvtep_vni *vcfg,
+				       const union xvtep_addr *remote)
 {
 	if (!(vcfg->flags & XVTEP_VNI_F_LEARNING))
 		return false;
 	return !remote || !(vcfg->flags & XVTEP_VNI_F_EVPN);
 }
 
+/* A dynamic entry for port IFINDEX, or for VTEP REMOTE when not NULL. */
+static __always_inline void fdb_entry_fill(struct xvtep_fdb_entry *e, __u32 ifindex,
+					   const union xvtep_addr *remote, __u64 now)
+{
+	if (remote) {
+		e->ifindex = 0;
+		e->remote = *remote;
+		e->flags = XVTEP_FDB_F_REMOTE;
+	} else {
+		e->ifindex = ifindex;
+		e->flags = 0;
+	}
+	e->updated_ns = now;
+}
+
 /*
- * Learn that MAC lives behind `remote` (decap side) or on port `ifindex`
- * (encap side, remote == 0). Returns a drop reason, or XVTEP_DROP__MAX to
+ * Learn that MAC lives behind `remote` (decap side: the outer source, IPv4
+ * mapped or IPv6; ifindex 0) or on port `ifindex` (encap side, remote
+ * NULL). Returns a drop reason, or XVTEP_DROP__MAX to
  * go on. A static entry owns its MAC: a frame claiming it from elsewhere is
  * dropped. mac-limit is enforced exactly by reserving a slot in the VNI's
  * learned count before inserting.
  */
 static __always_inline int fdb_learn(__u32 vni, const struct xvtep_vni *vcfg, const __u8 *mac,
-				     __u32 ifindex, __be32 remote, struct xvtep_stats *st)
+				     __u32 ifindex, const union xvtep_addr *remote,
+				     struct xvtep_stats *st)
 {
 	struct xvtep_fdb_entry *e, fresh = {};
-	__u32 place = remote ? (__u32)remote : ifindex;
+	union xvtep_addr old_remote = {};
 	struct xvtep_fdb_key key;
 	struct xvtep_vstate *vs;
 	struct fdb_seen *seen;
-	__u64 epoch, now, old;
+	__u32 old_ifindex = 0;
+	__u64 epoch, now;
 	bool evpn;
 	/* int, not long: before Linux 6.4 ("bpf: return long from bpf_map_ops
 	 * funcs") the map ops returned int and the verifier patches the helper
@@ -155,7 +186,7 @@ static __always_inline int fdb_learn(__u32 vni, const struct xvtep_vni *vcfg, co
 
 	now = fdb_clock(&epoch);
 	seen = fdb_seen_slot(mac);
-	if (fdb_seen_match(seen, epoch, vni, mac, place, remote))
+	if (fdb_seen_match(seen, epoch, vni, mac, ifindex, remote))
 		return XVTEP_DROP__MAX;
 
 	fdb_key_init(&key, vni, mac);
@@ -171,7 +202,7 @@ static __always_inline int fdb_learn(__u32 vni, const struct xvtep_vni *vcfg, co
 			if (!(e->flags & (XVTEP_FDB_F_STATIC | XVTEP_FDB_F_EVPN)) &&
 			    (__s64)(now - e->updated_ns) > (__s64)FDB_REFRESH_NS)
 				e->updated_ns = now;
-			fdb_seen_note(seen, epoch, vni, mac, place, remote);
+			fdb_seen_note(seen, epoch, vni, mac, ifindex, remote);
 			return XVTEP_DROP__MAX;
 		}
 		/*
@@ -181,22 +212,23 @@ static __always_inline int fdb_learn(__u32 vni, const struct xvtep_vni *vcfg, co
 		 * BGP's MAC mobility settles where it lives.
 		 */
 		evpn = e->flags & XVTEP_FDB_F_EVPN;
-		if (evpn ? remote != 0 : (e->flags & XVTEP_FDB_F_STATIC) != 0)
+		if (evpn ? remote != NULL : (e->flags & XVTEP_FDB_F_STATIC) != 0)
 			return evpn ? XVTEP_DROP__MAX : XVTEP_DROP_STATIC_CONFLICT;
 		if (!fdb_learns(vcfg, remote))
 			return XVTEP_DROP__MAX;
-		if (move_refused(&key, e, now, st, evq_place(ifindex, remote)))
+		if (move_refused(&key, e, now, st, ifindex, remote))
 			return XVTEP_DROP_MAC_FROZEN;
 		/* Read before the update: it may reuse the element. */
-		old = evq_entry_place(e);
+		if (e->flags & XVTEP_FDB_F_REMOTE)
+			old_remote = e->remote;
+		else
+			old_ifindex = e->ifindex;
 		/* A move: replace the element whole so readers never see half of it. */
-		fresh.ifindex = remote ? 0 : ifindex;
-		fresh.remote = remote;
-		fresh.flags = remote ? XVTEP_FDB_F_REMOTE : 0;
-		fresh.updated_ns = now;
+		fdb_entry_fill(&fresh, ifindex, remote, now);
 		if (!bpf_map_update_elem(&xvtep_fdb, &key, &fresh, BPF_EXIST)) {
 			gen_bump_fdb();
-			note_event(st, XVTEP_EV_MOVED, vni, mac, evq_place(ifindex, remote), old);
+			note_event(st, XVTEP_EV_MOVED, vni, mac, ifindex, remote, old_ifindex,
+				   &old_remote);
 			/* Learned now, and aged as such: count it (past mac-limit, as a move). */
 			vs = evpn ? bpf_map_lookup_elem(&xvtep_vstate, &vni) : NULL;
 			if (vs)
@@ -212,28 +244,24 @@ static __always_inline int fdb_learn(__u32 vni, const struct xvtep_vni *vcfg, co
 	if (vs && vcfg->mac_limit) {
 		if (__sync_fetch_and_add(&vs->learned, 1) >= vcfg->mac_limit) {
 			__sync_fetch_and_sub(&vs->learned, 1);
-			note_event(st, XVTEP_EV_LEARN_LIMIT, vni, mac, evq_place(ifindex, remote),
-				   0);
+			note_event(st, XVTEP_EV_LEARN_LIMIT, vni, mac, ifindex, remote, 0, NULL);
 			return XVTEP_DROP__MAX;
 		}
 	} else if (vs) {
 		__sync_fetch_and_add(&vs->learned, 1);
 	}
 
-	fresh.ifindex = remote ? 0 : ifindex;
-	fresh.remote = remote;
-	fresh.flags = remote ? XVTEP_FDB_F_REMOTE : 0;
-	fresh.updated_ns = now;
+	fdb_entry_fill(&fresh, ifindex, remote, now);
 	err = bpf_map_update_elem(&xvtep_fdb, &key, &fresh, BPF_NOEXIST);
 	if (err) {
 		if (vs)
 			__sync_fetch_and_sub(&vs->learned, 1);
 		/* -EEXIST: another CPU learned it first, nothing to count. */
 		if (err == -E2BIG || err == -ENOMEM)
-			note_event(st, XVTEP_EV_FDB_FULL, vni, mac, evq_place(ifindex, remote), 0);
+			note_event(st, XVTEP_EV_FDB_FULL, vni, mac, ifindex, remote, 0, NULL);
 		return XVTEP_DROP__MAX;
 	}
-	note_event(st, XVTEP_EV_LEARNED, vni, mac, evq_place(ifindex, remote), 0);
+	note_event(st, XVTEP_EV_LEARNED, vni, mac, ifindex, remote, 0, NULL);
 	return XVTEP_DROP__MAX;
 }
 

@@ -17,8 +17,8 @@ static long gc_visit(struct bpf_map *map, struct xvtep_fdb_key *key, struct xvte
 {
 	const struct xvtep_vni *vcfg;
 	struct xvtep_vstate *vs;
-	__u32 vni = key->vni;
-	__u64 old;
+	union xvtep_addr old_remote = {};
+	__u32 vni = key->vni, old_ifindex = 0;
 
 	/* EVPN entries are static too; both live until their owner removes them. */
 	if (e->flags & (XVTEP_FDB_F_STATIC | XVTEP_FDB_F_EVPN))
@@ -31,7 +31,11 @@ static long gc_visit(struct bpf_map *map, struct xvtep_fdb_key *key, struct xvte
 	if (vcfg && (__s64)(pass->now - e->updated_ns) <=
 		    (__s64)((__u64)vcfg->ageing * 1000000000ULL + pass->slack))
 		return 0;
-	old = evq_entry_place(e);	/* e is not ours once deleted */
+	/* e is not ours once deleted */
+	if (e->flags & XVTEP_FDB_F_REMOTE)
+		old_remote = e->remote;
+	else
+		old_ifindex = e->ifindex;
 	if (bpf_map_delete_elem(&xvtep_fdb, key))
 		return 0;
 	gen_bump_fdb();
@@ -39,7 +43,8 @@ static long gc_visit(struct bpf_map *map, struct xvtep_fdb_key *key, struct xvte
 	if (vs && vs->learned)
 		__sync_fetch_and_sub(&vs->learned, 1);
 	if (vcfg)
-		note_event(stats_get(vcfg), XVTEP_EV_AGED, vni, key->mac, 0, old);
+		note_event(stats_get(vcfg), XVTEP_EV_AGED, vni, key->mac, 0, NULL, old_ifindex,
+			   &old_remote);
 	pass->aged++;
 	return 0;
 }

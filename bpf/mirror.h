@@ -116,6 +116,13 @@ static __always_inline __u32 erspan_hlen(const struct xvtep_mirror *m)
 	return m->erspan_version == 3 ? ERSPAN3_LEN : ERSPAN2_LEN;
 }
 
+/* ERSPAN goes over IPv4 only: a collector that is not an IPv4 (mapped)
+ * address, or an instance without an IPv4 address, has no route. */
+static __always_inline bool erspan_routable(const struct xvtep_mirror *m)
+{
+	return local4_set() && xvtep_addr_is_v4(&m->remote);
+}
+
 /* Outer Ethernet (from the route), IPv4, GRE and ERSPAN headers of a copy
  * of FRAME_LEN bytes; takes the session's next GRE sequence number. */
 static __always_inline void erspan_build(struct erspan_outer *h, const struct xvtep_mirror *m,
@@ -136,7 +143,7 @@ static __always_inline void erspan_build(struct erspan_outer *h, const struct xv
 	ip.protocol = IPPROTO_GRE_NR;
 	ip.frag_off = bpf_htons(IP_DF);
 	ip.saddr = cfg_local_ip;
-	ip.daddr = m->remote;
+	ip.daddr = m->remote.w[3];	/* IPv4 (mapped): the callers checked */
 	ip.tot_len = bpf_htons(frame_len + erspan_hlen(m) - ETH_HLEN);
 	ip.check = ipv4_csum(&ip);
 	h->ip = ip;

@@ -51,18 +51,19 @@ struct {
 	__type(value, struct xvtep_mirror_rate);
 } xvtep_mrate SEC(".maps");
 
-/* Decap: is this outer source refused by the VNI's allow-list? Runs before
- * anything is learned from the frame. */
-static __always_inline bool peer_denied(__u32 vni, const struct xvtep_vni *vcfg, __be32 src)
+/* Decap: is this outer source (IPv4 mapped or IPv6) refused by the VNI's
+ * allow-list? Runs before anything is learned from the frame. */
+static __always_inline bool peer_denied(__u32 vni, const struct xvtep_vni *vcfg,
+					const union xvtep_addr *src)
 {
 	struct xvtep_peer_key key;
 	__u32 flags = vcfg->flags;
 
 	if (likely(!(flags & XVTEP_VNI_F_PEER_FILTER)))
 		return false;
-	key.prefixlen = 64;
+	key.prefixlen = 32 + 128;	/* the VNI, then the whole address */
 	key.vni = flags & XVTEP_VNI_F_PEER_OWN ? vni : XVTEP_PEER_DEFAULT;
-	key.addr = src;
+	key.addr = *src;
 	return !bpf_map_lookup_elem(&xvtep_peers, &key);
 }
 
@@ -85,13 +86,14 @@ static __always_inline bool own_mac(const __u8 *mac)
 /*
  * Learning wants to move dynamic entry e (key) elsewhere. True = refuse:
  * the entry is frozen, or this move is one too many within the VNI's
- * window and freezes it now (PLACE: where it claims to be now, evq_place).
+ * window and freezes it now (IFINDEX/REMOTE: where it claims to be now).
  * Only moves reach this, so the history map
  * stays off the per-packet path.
  */
 static __always_inline bool move_refused(const struct xvtep_fdb_key *key,
 					 struct xvtep_fdb_entry *e, __u64 now,
-					 struct xvtep_stats *st, __u64 place)
+					 struct xvtep_stats *st, __u32 ifindex,
+					 const union xvtep_addr *remote)
 {
 	__u32 limit = XVTEP_MOVE_LIMIT_DEFAULT, window = XVTEP_MOVE_WINDOW_DEFAULT;
 	__u32 hold = XVTEP_MOVE_HOLD_DEFAULT, vni = key->vni;
@@ -122,7 +124,11 @@ static __always_inline bool move_refused(const struct xvtep_fdb_key *key,
 	e->flags |= XVTEP_FDB_F_FROZEN;
 	mv->moves = 0;
 	mv->window_start_ns = now;
-	note_event(st, XVTEP_EV_MOVE_FROZEN, vni, key->mac, place, evq_entry_place(e));
+	if (e->flags & XVTEP_FDB_F_REMOTE)
+		note_event(st, XVTEP_EV_MOVE_FROZEN, vni, key->mac, ifindex, remote, 0, &e->remote);
+	else
+		note_event(st, XVTEP_EV_MOVE_FROZEN, vni, key->mac, ifindex, remote, e->ifindex,
+			   NULL);
 	return true;
 }
 

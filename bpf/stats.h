@@ -20,20 +20,21 @@ static __always_inline struct xvtep_stats *stats_get(const struct xvtep_vni *vcf
 	return st;
 }
 
-/* A drop of a frame from MAC at PLACE (evq_place; 0 = not known): counted
- * and reported to the event stream. */
+/* A drop of a frame from MAC at port IFINDEX or VTEP REMOTE (NULL = none;
+ * 0 and NULL = not known): counted and reported to the event stream. */
 static __always_inline void count_drop_src(struct xvtep_stats *st, __u32 vni,
-					   enum xvtep_drop reason, __u64 mac, __u64 place)
+					   enum xvtep_drop reason, __u64 mac, __u32 ifindex,
+					   const union xvtep_addr *remote)
 {
 	if (st && reason < XVTEP_DROP_SLOTS) {
 		st->drops[reason]++;
-		evq_report(XVTEP_EVQ_DROP_BASE + reason, vni, mac, place, 0);
+		evq_send(XVTEP_EVQ_DROP_BASE + reason, vni, mac, ifindex, remote, 0, NULL);
 	}
 }
 
 static __always_inline void count_drop(struct xvtep_stats *st, __u32 vni, enum xvtep_drop reason)
 {
-	count_drop_src(st, vni, reason, 0, 0);
+	count_drop_src(st, vni, reason, 0, 0, NULL);
 }
 
 /* A counter only: the per-packet events (flooded, xdp_to_tc...). */
@@ -44,13 +45,16 @@ static __always_inline void count_event(struct xvtep_stats *st, enum xvtep_event
 }
 
 /* An XVTEP_EVQ_REPORTED event about MAC of VNI: counted and reported.
- * PLACE, OLD: evq_place() of the new and the previous place, 0 = none. */
+ * IFINDEX/REMOTE: the new place, OLD_IFINDEX/OLD_REMOTE the previous one
+ * (a port's ifindex, or a VTEP's address; 0/NULL = none). */
 static __always_inline void note_event(struct xvtep_stats *st, enum xvtep_event ev, __u32 vni,
-				       const __u8 *mac, __u64 place, __u64 old)
+				       const __u8 *mac, __u32 ifindex,
+				       const union xvtep_addr *remote, __u32 old_ifindex,
+				       const union xvtep_addr *old_remote)
 {
 	if (st && ev < XVTEP_EVENT_SLOTS) {
 		st->events[ev]++;
-		evq_report(ev, vni, evq_mac(mac), place, old);
+		evq_send(ev, vni, evq_mac(mac), ifindex, remote, old_ifindex, old_remote);
 	}
 }
 

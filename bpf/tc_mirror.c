@@ -91,10 +91,14 @@ static __always_inline int erspan_send(struct __sk_buff *skb, const struct xvtep
 	bool gso = false;
 	long rc;
 
+	if (!erspan_routable(m)) {
+		mirror_count_drop(slot, XVTEP_MDROP_NO_ROUTE);
+		return TC_ACT_SHOT;
+	}
 	fib.family = AF_INET_NR;
 	fib.l4_protocol = IPPROTO_GRE_NR;
 	fib.ipv4_src = cfg_local_ip;
-	fib.ipv4_dst = m->remote;
+	fib.ipv4_dst = m->remote.w[3];
 	fib.ifindex = skb->ingress_ifindex;
 	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH &&

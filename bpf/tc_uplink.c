@@ -5,7 +5,8 @@
  * kernel speed, and it can clone for flooding, which XDP cannot.
  */
 
-/* Enough linear data for outer Eth + IPv4 with options + UDP + VXLAN + inner Eth. */
+/* Enough linear data for outer Eth + IPv4 with options (or IPv6) + UDP + VXLAN
+ * + inner Eth. */
 #define DECAP_PULL_LEN	(ETH_HLEN + 60 + 8 + 8 + ETH_HLEN)
 
 static __always_inline int tc_flood_local(struct __sk_buff *skb, __u32 vni,
@@ -45,7 +46,8 @@ int xvtep_tc_up(struct __sk_buff *skb)
 	struct ethhdr inner;
 	struct ethhdr *ieth;
 	__u64 adj_flags;
-	__u32 ifindex;
+	__u32 ifindex, strip;
+	bool v4_in_v6;
 	int verdict;
 
 	mirror_copies(skb, uplink_mirror_sessions(false), XVTEP_MIRROR_DIR_RX);
@@ -53,10 +55,10 @@ int xvtep_tc_up(struct __sk_buff *skb)
 	if (skb->len > ETH_HLEN + 20 + 8 &&
 	    (long)skb->data + DECAP_PULL_LEN > (long)skb->data_end)
 		bpf_skb_pull_data(skb, skb->len < DECAP_PULL_LEN ? skb->len : DECAP_PULL_LEN);
+	verdict = vxlan_parse_tc(skb, &rx);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
-
-	verdict = vxlan_rx_accept(data, data_end, skb->len, &rx, &vcfg, &st, &ieth, NULL);
+	verdict = vxlan_rx_accept(verdict, data, data_end, &rx, &vcfg, &st, &ieth, NULL);
 	if (verdict == VXLAN_NOT_OURS)
 		return TC_ACT_OK;
 	if (verdict != XVTEP_DROP__MAX)
@@ -64,10 +66,9 @@ int xvtep_tc_up(struct __sk_buff *skb)
 	if (rx.reserved_bits)
 		count_event(st, XVTEP_EV_RESERVED_BITS);
 
-	verdict = fdb_learn(rx.vni, vcfg, ieth->h_source, 0, rx.outer_src, st);
+	verdict = fdb_learn(rx.vni, vcfg, ieth->h_source, 0, &rx.outer_src, st);
 	if (verdict != XVTEP_DROP__MAX) {
-		count_drop_src(st, rx.vni, verdict, evq_mac(ieth->h_source),
-			       evq_place(0, rx.outer_src));
+		count_drop_src(st, rx.vni, verdict, evq_mac(ieth->h_source), 0, &rx.outer_src);
 		return TC_ACT_SHOT;
 	}
 
@@ -83,27 +84,38 @@ int xvtep_tc_up(struct __sk_buff *skb)
 			ifindex = dst->ifindex;
 	}
 
-	/* Strip outer IPv4+UDP+VXLAN and the inner Ethernet header from behind the
-	 * outer one, then write the inner Ethernet header in its place. */
+	/* Strip outer IPv4/IPv6+UDP+VXLAN and the inner Ethernet header from
+	 * behind the outer one, then write the inner Ethernet header in its place. */
 	__builtin_memcpy(&inner, ieth, sizeof(inner));
 	/* DECAP_L3 sets skb->protocol to the inner one, which GSO follows.
 	 * Kernels before 6.3 refuse the flags (-EINVAL): there the outer
-	 * protocol stays, right for IPv4 in IPv4 (and for frames that are not
-	 * IP, which never carry GSO), and IPv6 is set below. */
+	 * protocol stays, right for IPv4 in IPv4 and IPv6 in IPv6 (and for
+	 * frames that are not IP, which never carry GSO); the other two are
+	 * set with bpf_skb_change_proto below. */
 	adj_flags = BPF_F_ADJ_ROOM_FIXED_GSO;
 	if (cfg_decap_l3 && inner.h_proto == bpf_htons(ETH_P_IP))
 		adj_flags |= BPF_F_ADJ_ROOM_DECAP_L3_IPV4;
 	else if (cfg_decap_l3 && inner.h_proto == bpf_htons(ETH_P_IPV6))
 		adj_flags |= BPF_F_ADJ_ROOM_DECAP_L3_IPV6;
-	if (bpf_skb_adjust_room(skb, -(__s32)(rx.inner_off & 0xff), BPF_ADJ_ROOM_MAC, adj_flags) ||
-	    bpf_skb_store_bytes(skb, 0, &inner, sizeof(inner), 0)) {
+	/* No DECAP_L3, IPv4 inside IPv6: bpf_skb_change_proto to IPv4 sets
+	 * skb->protocol (and GSO's type) by taking 20 bytes off the front of
+	 * the network header, as for IPv6 -> IPv4. Leave it 20 bytes of the
+	 * outer headers to take, instead of growing the frame again. */
+	v4_in_v6 = !cfg_decap_l3 && rx.outer6 && inner.h_proto == bpf_htons(ETH_P_IP);
+	strip = rx.inner_off & 0xff;
+	if (v4_in_v6)
+		strip -= 20;
+	if (bpf_skb_adjust_room(skb, -(__s32)strip, BPF_ADJ_ROOM_MAC, adj_flags) ||
+	    bpf_skb_store_bytes(skb, 0, &inner, sizeof(inner), 0) ||
+	    (v4_in_v6 && bpf_skb_change_proto(skb, bpf_htons(ETH_P_IP), 0))) {
 		count_drop(st, rx.vni, XVTEP_DROP_MALFORMED);
 		return TC_ACT_SHOT;
 	}
-	/* No DECAP_L3 and IPv6 inside: bpf_skb_change_proto is the one helper
-	 * that sets skb->protocol to IPv6 (and GSO's type with it), by growing
-	 * the network header 20 bytes as for IPv4 -> IPv6; take them off again. */
-	if (!cfg_decap_l3 && inner.h_proto == bpf_htons(ETH_P_IPV6) &&
+	/* No DECAP_L3 and IPv6 inside IPv4: bpf_skb_change_proto is the one
+	 * helper that sets skb->protocol to IPv6 (and GSO's type with it), by
+	 * growing the network header 20 bytes as for IPv4 -> IPv6; take them
+	 * off again. */
+	if (!cfg_decap_l3 && !rx.outer6 && inner.h_proto == bpf_htons(ETH_P_IPV6) &&
 	    (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IPV6), 0) ||
 	     bpf_skb_adjust_room(skb, -20, BPF_ADJ_ROOM_MAC, BPF_F_ADJ_ROOM_FIXED_GSO))) {
 		count_drop(st, rx.vni, XVTEP_DROP_MALFORMED);

@@ -94,7 +94,7 @@ __attribute__((noinline)) __u32 vlan_trunk_rx(struct __sk_buff *skb, __u32 nativ
 	}
 	return vni;
 drop:
-	count_drop_src(stats_get(NULL), 0, reason, 0, in_ifindex);
+	count_drop_src(stats_get(NULL), 0, reason, 0, in_ifindex, NULL);
 	return 0;
 }
 

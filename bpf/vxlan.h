@@ -11,23 +11,108 @@
 /* What parse_vxlan() learned about a frame it accepted as ours. */
 struct vxlan_rx {
 	__u32 vni;
-	__be32 outer_src;
-	__be32 outer_dst;
 	__u32 inner_off;	/* offset of the inner Ethernet header */
+	union xvtep_addr outer_src;	/* IPv4 mapped, or IPv6 */
+	union xvtep_addr outer_dst;	/* meaningful when to_group */
+	bool to_group;		/* to a multicast group, not to our address */
+	bool outer6;		/* the outer header is IPv6 */
 	bool inner_tcp;		/* inner IPv4/IPv6 carries TCP */
 	bool reserved_bits;	/* reserved VXLAN bits were set (ignored per RFC 7348 5) */
 };
 
 #define VXLAN_NOT_OURS	(-1)
 
+/* The IPv4 outer header: XVTEP_DROP__MAX with *udp, *l3_len (header) and
+ * *ip_len (header and payload) set, VXLAN_NOT_OURS, or a drop reason. */
+static __always_inline int parse_outer4(struct ethhdr *eth, void *data_end, struct vxlan_rx *rx,
+					struct udphdr **udp, __u32 *l3_len, __u32 *ip_len)
+{
+	struct iphdr *ip = (void *)(eth + 1);
+	__u32 ihl;
+
+	if ((void *)(ip + 1) > data_end || ip->protocol != IPPROTO_UDP_NR)
+		return VXLAN_NOT_OURS;
+	ihl = ip->ihl;
+	if (ip->version != 4 || ihl < 5)
+		return VXLAN_NOT_OURS;
+	if (ip->daddr != cfg_local_ip && !ipv4_is_multicast(ip->daddr))
+		return VXLAN_NOT_OURS;
+	if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET))
+		return VXLAN_NOT_OURS;
+	*udp = (void *)ip + ihl * 4;
+	if ((void *)(*udp + 1) > data_end || (*udp)->dest != bpf_htons(cfg_dstport))
+		return VXLAN_NOT_OURS;
+
+	/* From here on the frame is addressed to our VXLAN port. */
+	xvtep_addr_set_v4(&rx->outer_src, ip->saddr);
+	if (ip->saddr == cfg_local_ip)
+		return XVTEP_DROP_OWN_SOURCE;
+	/* No VTEP has 0.0.0.0 or a multicast/class E/broadcast address: learning
+	 * one would store remote 0 (read back as a local port with ifindex 0) or a
+	 * group as a unicast VTEP. */
+	if (!ip->saddr || bpf_ntohl(ip->saddr) >= 0xe0000000)
+		return XVTEP_DROP_MALFORMED;
+	rx->to_group = ip->daddr != cfg_local_ip;
+	xvtep_addr_set_v4(&rx->outer_dst, ip->daddr);
+	*l3_len = ihl * 4;
+	*ip_len = bpf_ntohs(ip->tot_len);
+	return XVTEP_DROP__MAX;
+}
+
+/* The same for an IPv6 outer header. Extension headers are not ours: only
+ * UDP directly after the fixed header is. */
+static __always_inline int parse_outer6(struct ethhdr *eth, void *data_end, struct vxlan_rx *rx,
+					struct udphdr **udp, __u32 *l3_len, __u32 *ip_len)
+{
+	struct ipv6hdr *ip6 = (void *)(eth + 1);
+	const __be32 *sa, *da;
+	union xvtep_addr *src = &rx->outer_src;
+
+	if ((void *)(ip6 + 1) > data_end || ip6->nexthdr != IPPROTO_UDP_NR || ip6->version != 6)
+		return VXLAN_NOT_OURS;
+	da = ip6->daddr.in6_u.u6_addr32;
+	if (!ipv6_is_local(da) && ip6->daddr.in6_u.u6_addr8[0] != 0xff)
+		return VXLAN_NOT_OURS;
+	*udp = (void *)(ip6 + 1);
+	if ((void *)(*udp + 1) > data_end || (*udp)->dest != bpf_htons(cfg_dstport))
+		return VXLAN_NOT_OURS;
+
+	/* From here on the frame is addressed to our VXLAN port. */
+	sa = ip6->saddr.in6_u.u6_addr32;
+	src->w[0] = sa[0];
+	src->w[1] = sa[1];
+	src->w[2] = sa[2];
+	src->w[3] = sa[3];
+	if (ipv6_is_local(src->w))
+		return XVTEP_DROP_OWN_SOURCE;
+	/* No VTEP sends from :: , ::1 or a multicast address, and none from
+	 * an IPv4-mapped one: learned, that would alias an IPv4 VTEP. */
+	if (src->b[0] == 0xff || (!src->w[0] && !src->w[1] &&
+				   (src->w[2] == XVTEP_ADDR_V4_MARK ||
+				    (!src->w[2] && !(src->w[3] & ~bpf_htonl(1))))))
+		return XVTEP_DROP_MALFORMED;
+	rx->to_group = !ipv6_is_local(da);
+	rx->outer_dst.w[0] = da[0];
+	rx->outer_dst.w[1] = da[1];
+	rx->outer_dst.w[2] = da[2];
+	rx->outer_dst.w[3] = da[3];
+	rx->outer6 = true;
+	*l3_len = sizeof(*ip6);
+	*ip_len = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
+	return XVTEP_DROP__MAX;
+}
+
 /*
  * Classify a frame at the uplink. Returns VXLAN_NOT_OURS (pass untouched),
  * a drop reason, or XVTEP_DROP__MAX when rx is filled in.
  *
- * Ours means: IPv4 UDP to cfg_dstport, addressed to our VTEP address or to a
- * multicast group (the group is matched against the VNI later). Anything we
- * cannot tell apart (too short for the UDP port, outer fragments, invalid
- * IHL) is left to the stack: we never drop traffic that is not ours.
+ * Ours means: IPv4 or IPv6 UDP to cfg_dstport, addressed to our VTEP
+ * address of that family (an instance without one takes none of that
+ * family) or to a multicast group (the group is matched against the VNI
+ * later). Anything we cannot tell apart (too short for the UDP port, outer
+ * fragments, invalid IHL, IPv6 extension headers) is left to the stack: we
+ * never drop traffic that is not ours. The outer UDP checksum is not
+ * verified (zero or not: RFC 6935, the inner checksums protect the payload).
  *
  * frame_len is the whole frame: in TC, a GSO or paged skb has only its
  * headers in [data, data_end).
@@ -39,44 +124,32 @@ static __always_inline int parse_vxlan(void *data, void *data_end, __u32 frame_l
 				       struct vxlan_rx *rx)
 {
 	struct ethhdr *eth = data;
+	struct udphdr *udp = NULL;
 	struct vxlan_hdr *vx;
 	struct ethhdr *ieth;
-	struct udphdr *udp;
-	struct iphdr *ip;
-	__u32 ihl, ip_len;
+	__u32 l3_len = 0, ip_len = 0;
+	int verdict;
 
-	if ((void *)(eth + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
+	if ((void *)(eth + 1) > data_end)
 		return VXLAN_NOT_OURS;
-	ip = (void *)(eth + 1);
-	if ((void *)(ip + 1) > data_end || ip->protocol != IPPROTO_UDP_NR)
+	if (eth->h_proto == bpf_htons(ETH_P_IP) && local4_set())
+		verdict = parse_outer4(eth, data_end, rx, &udp, &l3_len, &ip_len);
+	else if (eth->h_proto == bpf_htons(ETH_P_IPV6) && local6_set())
+		verdict = parse_outer6(eth, data_end, rx, &udp, &l3_len, &ip_len);
+	else
 		return VXLAN_NOT_OURS;
-	ihl = ip->ihl;
-	if (ip->version != 4 || ihl < 5)
-		return VXLAN_NOT_OURS;
-	if (ip->daddr != cfg_local_ip && !ipv4_is_multicast(ip->daddr))
-		return VXLAN_NOT_OURS;
-	if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET))
-		return VXLAN_NOT_OURS;
-	udp = (void *)ip + ihl * 4;
-	if ((void *)(udp + 1) > data_end || udp->dest != bpf_htons(cfg_dstport))
-		return VXLAN_NOT_OURS;
+	if (verdict != XVTEP_DROP__MAX)
+		return verdict;
+	if (!udp || (void *)(udp + 1) > data_end)
+		return XVTEP_DROP_MALFORMED;	/* the parsers checked; the verifier needs it */
 
-	/* From here on the frame is addressed to our VXLAN port. */
-	if (ip->saddr == cfg_local_ip)
-		return XVTEP_DROP_OWN_SOURCE;
-	/* No VTEP has 0.0.0.0 or a multicast/class E/broadcast address: learning
-	 * one would store remote 0 (read back as a local port with ifindex 0) or a
-	 * group as a unicast VTEP. */
-	if (!ip->saddr || bpf_ntohl(ip->saddr) >= 0xe0000000)
-		return XVTEP_DROP_MALFORMED;
-	ip_len = bpf_ntohs(ip->tot_len);
 	/* The inner frame needs 20 bytes after its Ethernet header: TC decap
 	 * (bpf_skb_adjust_room) cannot shrink below that and would drop it only
 	 * after learning; no real Ethernet frame is that short (60 bytes min). */
-	if (ip_len < ihl * 4 + sizeof(*udp) + sizeof(*vx) + ETH_HLEN + 20 ||
+	if (ip_len < l3_len + sizeof(*udp) + sizeof(*vx) + ETH_HLEN + 20 ||
 	    ETH_HLEN + ip_len > frame_len ||
 	    bpf_ntohs(udp->len) < sizeof(*udp) + sizeof(*vx) + ETH_HLEN + 20 ||
-	    bpf_ntohs(udp->len) > ip_len - ihl * 4)
+	    bpf_ntohs(udp->len) > ip_len - l3_len)
 		return XVTEP_DROP_MALFORMED;
 	vx = (void *)(udp + 1);
 	ieth = (void *)(vx + 1);
@@ -87,8 +160,6 @@ static __always_inline int parse_vxlan(void *data, void *data_end, __u32 frame_l
 
 	rx->reserved_bits = (vx->flags & ~VXLAN_I_FLAG) || (vx->vni & bpf_htonl(0xff));
 	rx->vni = bpf_ntohl(vx->vni) >> 8;
-	rx->outer_src = ip->saddr;
-	rx->outer_dst = ip->daddr;
 	rx->inner_off = (void *)ieth - data;
 
 	if (ieth->h_proto == bpf_htons(ETH_P_8021Q) || ieth->h_proto == bpf_htons(ETH_P_8021AD))
@@ -109,6 +180,46 @@ static __always_inline int parse_vxlan(void *data, void *data_end, __u32 frame_l
 	return XVTEP_DROP__MAX;
 }
 
+/*
+ * parse_vxlan() as a global function per hook type: the verifier checks the
+ * parse once, on its own, and the hook sees one state after it whatever the
+ * outer family, instead of walking the rest of the program once per way
+ * through the parse (IPv4 and IPv6 headers leave different packet ranges
+ * and offsets behind: the two would not prune each other, and the whole
+ * decap path would be verified twice). The price is one BPF-to-BPF call
+ * per frame. RX is the caller's (zeroed); the hook takes the inner frame's
+ * offset from it and checks its bounds again. A drop is counted here,
+ * where the verifier knows the reason (an index into the counters).
+ */
+static __always_inline int parse_vxlan_counted(void *data, void *data_end, __u32 frame_len,
+					       struct vxlan_rx *rx)
+{
+	int verdict = parse_vxlan(data, data_end, frame_len, rx);
+
+	if (verdict != VXLAN_NOT_OURS && verdict != XVTEP_DROP__MAX)
+		count_drop_src(stats_get(NULL), 0, verdict, 0, 0, &rx->outer_src);
+	return verdict;
+}
+
+__attribute__((noinline)) int vxlan_parse_xdp(struct xdp_md *ctx, struct vxlan_rx *rx)
+{
+	void *data, *data_end;
+
+	if (!ctx || !rx)
+		return VXLAN_NOT_OURS;
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	return parse_vxlan_counted(data, data_end, data_end - data, rx);
+}
+
+__attribute__((noinline)) int vxlan_parse_tc(struct __sk_buff *skb, struct vxlan_rx *rx)
+{
+	if (!skb || !rx)
+		return VXLAN_NOT_OURS;
+	return parse_vxlan_counted((void *)(long)skb->data, (void *)(long)skb->data_end, skb->len,
+				   rx);
+}
+
 /* The source-mac and VNI checks both hooks make once the VNI is known. */
 static __always_inline int vxlan_rx_check(const struct vxlan_rx *rx, const struct xvtep_vni *vcfg,
 					  const struct ethhdr *ieth)
@@ -116,9 +227,9 @@ static __always_inline int vxlan_rx_check(const struct vxlan_rx *rx, const struc
 	if (!vcfg)
 		return XVTEP_DROP_UNKNOWN_VNI;
 	/* Multicast to a group this VNI does not use is not ours to take. */
-	if (rx->outer_dst != cfg_local_ip && rx->outer_dst != vcfg->group)
+	if (rx->to_group && !xvtep_addr_equal(&rx->outer_dst, &vcfg->group))
 		return XVTEP_DROP_UNKNOWN_VNI;
-	if (peer_denied(rx->vni, vcfg, rx->outer_src))
+	if (peer_denied(rx->vni, vcfg, &rx->outer_src))
 		return XVTEP_DROP_PEER_DENIED;
 	if (mac_is_multicast(ieth->h_source) || mac_is_zero(ieth->h_source))
 		return XVTEP_DROP_BAD_SRC_MAC;
@@ -129,27 +240,22 @@ static __always_inline int vxlan_rx_check(const struct vxlan_rx *rx, const struc
  * The decap hooks' common front: parse the frame, find its VNI, check it.
  * Returns VXLAN_NOT_OURS (pass it on untouched), a drop reason (already
  * counted), or XVTEP_DROP__MAX with rx, *vcfg, *st and *ieth set.
- * gen: xvtep_gen[0] to look the VNI up in the per-CPU cache (XDP only,
- * cache.h), or NULL for a direct lookup.
+ * verdict: what vxlan_parse_xdp/_tc() said (a drop: counted there);
+ * data, data_end: read from the
+ * context after it. gen: xvtep_gen[0] to look the VNI up in the per-CPU
+ * cache (XDP only, cache.h), or NULL for a direct lookup.
  */
-static __always_inline int vxlan_rx_accept(void *data, void *data_end, __u32 frame_len,
+static __always_inline int vxlan_rx_accept(int verdict, void *data, void *data_end,
 					   struct vxlan_rx *rx, const struct xvtep_vni **vcfg,
 					   struct xvtep_stats **st, struct ethhdr **ieth,
 					   const struct xvtep_gen *gen)
 {
-	int verdict = parse_vxlan(data, data_end, frame_len, rx);
-
-	if (verdict == VXLAN_NOT_OURS)
-		return verdict;
-	if (verdict != XVTEP_DROP__MAX) {
-		count_drop_src(stats_get(NULL), 0, verdict, 0, evq_place(0, rx->outer_src));
-		return verdict;
-	}
+	if (verdict != XVTEP_DROP__MAX)
+		return verdict;	/* not ours, or a drop the parse counted */
 	/* parse_vxlan checked this; the verifier needs to see it again */
 	*ieth = data + (rx->inner_off & 0xff);
 	if ((void *)(*ieth + 1) > data_end) {
-		count_drop_src(stats_get(NULL), 0, XVTEP_DROP_MALFORMED, 0,
-			       evq_place(0, rx->outer_src));
+		count_drop_src(stats_get(NULL), 0, XVTEP_DROP_MALFORMED, 0, 0, &rx->outer_src);
 		return XVTEP_DROP_MALFORMED;
 	}
 	*vcfg = gen ? vni_lookup_cached(rx->vni, gen) : bpf_map_lookup_elem(&xvtep_vnis, &rx->vni);
@@ -157,8 +263,8 @@ static __always_inline int vxlan_rx_accept(void *data, void *data_end, __u32 fra
 	/* never XVTEP_DROP__MAX without a VNI configuration */
 	verdict = vxlan_rx_check(rx, *vcfg, *ieth);
 	if (verdict != XVTEP_DROP__MAX)
-		count_drop_src(*st, rx->vni, verdict, evq_mac((*ieth)->h_source),
-			       evq_place(0, rx->outer_src));
+		count_drop_src(*st, rx->vni, verdict, evq_mac((*ieth)->h_source), 0,
+			       &rx->outer_src);
 	return verdict;
 }
 

@@ -58,10 +58,12 @@ int xvtep_xdp_mir(struct xdp_md *ctx)
 
 	/* The output first: nothing is changed unless XDP can send the copy. */
 	if (m->kind == XVTEP_MIRROR_ERSPAN) {
+		if (!erspan_routable(m))
+			return XDP_PASS;	/* TC counts it no_route */
 		fib.family = AF_INET_NR;
 		fib.l4_protocol = IPPROTO_GRE_NR;
 		fib.ipv4_src = cfg_local_ip;
-		fib.ipv4_dst = m->remote;
+		fib.ipv4_dst = m->remote.w[3];
 		fib.ifindex = ctx->ingress_ifindex;
 		if (bpf_fib_lookup(ctx, &fib, sizeof(fib), 0) != BPF_FIB_LKUP_RET_SUCCESS)
 			return XDP_PASS;	/* no route, no neighbour, too big: TC */

@@ -168,9 +168,14 @@ int xvtep_xdp_port(struct xdp_md *ctx)
 	if ((vcfg->flags & XVTEP_VNI_F_NEIGH_SUPPRESS) && neigh_is_nd(eth, data_end))
 		goto to_tc;
 	dst = fdb_lookup_cached(vni, eth->h_dest, gen);
-	if (!dst || !(dst->flags & XVTEP_FDB_F_REMOTE) || ipv4_is_multicast(dst->remote))
+	/* IPv6 remotes (and IPv4 ones without an IPv4 local address, which TC
+	 * drops as no_route) take the TC path: this one builds IPv4 only. */
+	if (!dst || !(dst->flags & XVTEP_FDB_F_REMOTE) || !local4_set() ||
+	    !xvtep_addr_is_v4(&dst->remote))
 		goto to_tc;
-	remote = dst->remote;
+	remote = dst->remote.w[3];
+	if (ipv4_is_multicast(remote))
+		goto to_tc;
 
 	/* An input lookup from the port, as in TC (`port add` enables IPv4
 	 * forwarding on it); tot_len makes the FIB check the route's MTU. */
@@ -187,9 +192,9 @@ int xvtep_xdp_port(struct xdp_md *ctx)
 	if (bpf_redirect_map(&xvtep_mirror_xmit, fib.ifindex, XDP_PASS) != XDP_REDIRECT)
 		goto to_tc;
 
-	verdict = fdb_learn(vni, vcfg, eth->h_source, in_ifindex, 0, st);
+	verdict = fdb_learn(vni, vcfg, eth->h_source, in_ifindex, NULL, st);
 	if (verdict != XVTEP_DROP__MAX) {
-		count_drop_src(st, vni, verdict, evq_mac(eth->h_source), in_ifindex);
+		count_drop_src(st, vni, verdict, evq_mac(eth->h_source), in_ifindex, NULL);
 		return XDP_DROP;
 	}
 	if (f.fill_csum && l4_csum_fill(ctx, f.l4 - (__u8 *)data, f.l4_len, f.check, f.pseudo,

@@ -14,8 +14,7 @@
 SEC("xdp")
 int xvtep_xdp_up(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
+	void *data, *data_end;
 	const struct xvtep_gen *gen = gen_get();	/* for the per-CPU caches (cache.h) */
 	const struct xvtep_fdb_entry *dst;
 	const struct xvtep_vni *vcfg;
@@ -29,7 +28,10 @@ int xvtep_xdp_up(struct xdp_md *ctx)
 	/* Frames mirrored as received on the uplink are copied in TC. */
 	if (uplink_mirror_sessions(false))
 		return XDP_PASS;
-	verdict = vxlan_rx_accept(data, data_end, data_end - data, &rx, &vcfg, &st, &ieth, gen);
+	verdict = vxlan_parse_xdp(ctx, &rx);
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	verdict = vxlan_rx_accept(verdict, data, data_end, &rx, &vcfg, &st, &ieth, gen);
 	if (verdict == VXLAN_NOT_OURS)
 		return XDP_PASS;
 	if (verdict != XVTEP_DROP__MAX)
@@ -56,10 +58,9 @@ int xvtep_xdp_up(struct xdp_md *ctx)
 
 	if (rx.reserved_bits)
 		count_event(st, XVTEP_EV_RESERVED_BITS);
-	verdict = fdb_learn(rx.vni, vcfg, ieth->h_source, 0, rx.outer_src, st);
+	verdict = fdb_learn(rx.vni, vcfg, ieth->h_source, 0, &rx.outer_src, st);
 	if (verdict != XVTEP_DROP__MAX) {
-		count_drop_src(st, rx.vni, verdict, evq_mac(ieth->h_source),
-			       evq_place(0, rx.outer_src));
+		count_drop_src(st, rx.vni, verdict, evq_mac(ieth->h_source), 0, &rx.outer_src);
 		return XDP_DROP;
 	}
 
