@@ -69,7 +69,7 @@ int ctl_open(bool write);
 /* Managed underlay neighbours for configured remote VTEPs (warnings only:
  * the configuration stands). neigh_ensure: one for each of REMOTES;
  * neigh_release_unused: delete ours that no configured remote needs. */
-void neigh_ensure(const __be32 *remotes, size_t n);
+void neigh_ensure(const union xvtep_addr *remotes, size_t n);
 void neigh_release_unused(void);
 
 /* Argument helpers. */
@@ -85,8 +85,15 @@ bool no_args_done(int argc, char **argv, const char *cmd, void (*usage)(FILE *f)
 int dup_kw(const char *kw);
 int parse_vni_arg(const char *s, __u32 *vni, bool allow_zero);
 int parse_mac_arg(const char *s, __u8 mac[6]);
-/* IPv4 unicast usable as a VTEP address (not 0, not broadcast, not multicast). */
-int parse_unicast_arg(const char *s, __be32 *ip);
+/* IPv4 or IPv6 unicast usable as a VTEP address (IPv4: not 0, not broadcast,
+ * not multicast, not loopback; IPv6: not ::, ::1, multicast or link-local). */
+int parse_unicast_arg(const char *s, union xvtep_addr *a);
+/* A VTEP or group address ARG of a family META (NULL: unknown, passes) has
+ * no local address for: "the instance has no IPv6 local address (attach
+ * --local IPV6)". 0 or -1 (printed). */
+int check_local_family(const char *arg, const union xvtep_addr *a, const struct xvtep_meta *meta);
+/* A is one of META's local VTEP addresses. */
+bool is_local_vtep(const union xvtep_addr *a, const struct xvtep_meta *meta);
 
 /* Interface name of IFINDEX (cached; "ifN" if it no longer exists). */
 const char *ifname(__u32 ifindex);
@@ -172,14 +179,15 @@ const char *evq_kind_name(__u32 kind, char *buf, size_t len);
 /* ---- hardening (secure.c) ---- */
 void usage_peer(FILE *f);
 struct sec_prefix {
-	__be32 addr;
-	__u32 plen;
+	union xvtep_addr addr;	/* IPv4 (mapped) or IPv6, host bits clear */
+	__u32 plen;		/* within the 128-bit form: IPv4 /N is 96 + N */
 };
 /* Open xvtep_peers, xvtep_vsec, xvtep_ownmacs (idempotent). */
 int sec_maps_open(void);
-/* IPV4[/PREFIX] (host bits cleared). */
+/* ADDR[/PREFIX], IPv4 or IPv6 (host bits cleared). */
 int parse_peer_arg(const char *s, struct sec_prefix *p);
-void fmt_prefix(const struct sec_prefix *p, char buf[20]);
+/* "A/N", N in the address's own family. */
+void fmt_prefix(const struct sec_prefix *p, char buf[XV_PREFIX_STRLEN]);
 /* Prefixes of list VNI (or XVTEP_PEER_DEFAULT), sorted; at most MAX. */
 int peers_read(__u32 vni, struct sec_prefix *out, int max);
 int peers_insert(__u32 vni, const struct sec_prefix *l, int n);

@@ -11,8 +11,8 @@
 void usage_fdb(FILE *f)
 {
 	fprintf(f,
-		"       xvtepctl fdb add MAC vni VNI { dev DEV | remote IPV4 }\n"
-		"       xvtepctl fdb replace MAC vni VNI { dev DEV | remote IPV4 }\n"
+		"       xvtepctl fdb add MAC vni VNI { dev DEV | remote ADDR }\n"
+		"       xvtepctl fdb replace MAC vni VNI { dev DEV | remote ADDR }\n"
 		"       xvtepctl fdb del MAC vni VNI\n"
 		"       xvtepctl fdb show [vni VNI]\n"
 		"       xvtepctl fdb flush [vni VNI] [dynamic]\n");
@@ -25,7 +25,7 @@ struct fdb_args {
 	__u32 vni;
 	const char *dev;
 	const char *remote_arg;
-	__be32 remote;
+	union xvtep_addr remote;	/* IPv4 (mapped) or IPv6 */
 	bool dynamic;
 };
 
@@ -139,7 +139,7 @@ int fdb_add_parse(int argc, char **argv, struct fdb_add_req *r)
 	if (parse_mac_vni("add", argc, argv, A_VNI | A_DEV | A_REMOTE, &a))
 		return -1;
 	if (!a.dev && !a.remote_arg)
-		return xv_arg_err(a.mac_arg, "\"dev DEV\" or \"remote IPV4\" is required");
+		return xv_arg_err(a.mac_arg, "\"dev DEV\" or \"remote ADDR\" is required");
 	r->key.vni = a.vni;
 	memcpy(r->key.mac, a.mac, 6);
 	r->dev = a.dev;
@@ -188,8 +188,10 @@ static int fdb_add_check(const struct fdb_add_req *r, const struct xvtep_meta *m
 		}
 		if (c->port_vni[ifx % 64] != vni)
 			return xv_arg_err(r->dev, "not a port of VNI %u", vni);
-	} else if (meta && meta->local_ip == r->ent.remote) {
+	} else if (is_local_vtep(&r->ent.remote, meta)) {
 		return xv_arg_err(r->remote_arg, "this is the local VTEP address");
+	} else if (check_local_family(r->remote_arg, &r->ent.remote, meta)) {
+		return -1;
 	}
 	return 0;
 }
@@ -197,7 +199,8 @@ static int fdb_add_check(const struct fdb_add_req *r, const struct xvtep_meta *m
 /* The same static entry: a replace with nothing to change writes nothing. */
 static bool fdb_same(const struct xvtep_fdb_entry *a, const struct xvtep_fdb_entry *b)
 {
-	return a->flags == b->flags && a->ifindex == b->ifindex && a->remote == b->remote;
+	return a->flags == b->flags && a->ifindex == b->ifindex &&
+	       xvtep_addr_equal(&a->remote, &b->remote);
 }
 
 /* fdb add, or with REPLACE fdb replace: a static entry takes the place of any other. */
@@ -427,13 +430,13 @@ int fdb_add_many(struct fdb_add_req *r, size_t n)
 	ret = 0;
 	{
 		/* The distinct remotes of the batch: few, however long it is. */
-		__be32 rem[64];
+		union xvtep_addr rem[64];
 		size_t nr = 0, k;
 
 		for (i = 0; i < n; i++) {
 			if (!(r[i].ent.flags & XVTEP_FDB_F_REMOTE))
 				continue;
-			for (k = 0; k < nr && rem[k] != r[i].ent.remote; k++)
+			for (k = 0; k < nr && !xvtep_addr_equal(&rem[k], &r[i].ent.remote); k++)
 				;
 			if (k < nr)
 				continue;
@@ -508,7 +511,7 @@ static int fdb_show(int argc, char **argv)
 	struct fdb_args a = {};
 	struct fdb_rec *r;
 	struct jw *jw;
-	char mac[18], ip[16];
+	char mac[18], ip[XV_ADDR_STRLEN];
 	size_t n, i;
 	__u64 now;
 
@@ -540,7 +543,7 @@ static int fdb_show(int argc, char **argv)
 			continue;
 		xv_fmt_mac(r[i].key.mac, mac);
 		if (remote)
-			xv_fmt_ipv4(e->remote, ip);
+			xv_fmt_addr(&e->remote, ip);
 		if (jw) {
 			jw_start_object(jw);
 			jw_uint_field(jw, "vni", r[i].key.vni);
@@ -556,7 +559,7 @@ static int fdb_show(int argc, char **argv)
 			jw_uint_field(jw, "frozen_for", hold);
 			jw_end_object(jw);
 		} else {
-			char dest[40];
+			char dest[64];
 
 			snprintf(dest, sizeof(dest), "%s %s", remote ? "remote" : "dev",
 				 remote ? ip : ifname(e->ifindex));

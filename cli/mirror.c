@@ -362,12 +362,17 @@ static int parse_add(int argc, char **argv, struct mirror_req *r, char *srcbuf, 
 		m->vlan = v;
 	}
 	if (m->kind == XVTEP_MIRROR_ERSPAN) {
-		const unsigned char *b = (const unsigned char *)&m->remote;
+		const unsigned char *b = (const unsigned char *)&m->remote.w[3];
+		__be32 ip;
 
-		if (xv_parse_ipv4(r->remote_arg, &m->remote))
+		if (xv_parse_addr(r->remote_arg, &m->remote))
 			return xv_arg_err(r->remote_arg, "not an IPv4 address");
-		if (!m->remote || m->remote == 0xffffffffU || xv_ipv4_is_mcast(m->remote) ||
-		    b[0] >= 240 || b[0] == 127)
+		/* The dataplane builds an IPv4 GRE header only. */
+		if (!xvtep_addr_is_v4(&m->remote) && !xvtep_addr_is_zero(&m->remote))
+			return xv_arg_err(r->remote_arg, "ERSPAN over an IPv6 underlay is not "
+					  "supported");
+		ip = m->remote.w[3];
+		if (!ip || ip == 0xffffffffU || xv_ipv4_is_mcast(ip) || b[0] >= 240 || b[0] == 127)
 			return xv_arg_err(r->remote_arg, "the collector must be a unicast address");
 		m->erspan_version = 2;
 		if (r->version_arg) {
@@ -504,6 +509,10 @@ static int mirror_write(int argc, char **argv, bool replace)
 		return -1;
 	if (xv_read_meta(&ctl.maps, &meta))
 		return xv_err("cannot read %s/%s", ctl.pin, XVTEP_MAP_META);
+	/* ERSPAN leaves from the IPv4 local address. */
+	if (m->kind == XVTEP_MIRROR_ERSPAN &&
+	    check_local_family(r.remote_arg, &m->remote, &meta))
+		return -1;
 	if (read_slots(slots))
 		return -1;
 
@@ -633,10 +642,10 @@ static void print_sources(const struct xvtep_mirror *m)
 /* The destination, truncate and rate words, as `mirror add` takes them. */
 static void print_options(const struct xvtep_mirror *m, const struct xvtep_mirror_rate *rt)
 {
-	char ip[16];
+	char ip[XV_ADDR_STRLEN];
 
 	if (m->kind == XVTEP_MIRROR_ERSPAN) {
-		xv_fmt_ipv4(m->remote, ip);
+		xv_fmt_addr(&m->remote, ip);
 		printf(" remote %s version %u session %u index %u hwid %u", ip, m->erspan_version,
 		       m->session, m->index, m->hwid);
 	} else {
@@ -658,9 +667,9 @@ static void show_one(struct jw *jw, const struct xvtep_mirror *m, const struct x
 	const char *dir = m->dir <= 3 && dir_names[m->dir] ? dir_names[m->dir] : "?";
 	__u32 nr = m->nr_sources > XVTEP_MIRROR_MAX_SRCS ? XVTEP_MIRROR_MAX_SRCS : m->nr_sources;
 	bool erspan = m->kind == XVTEP_MIRROR_ERSPAN;
-	char ip[16];
+	char ip[XV_ADDR_STRLEN];
 
-	xv_fmt_ipv4(m->remote, ip);
+	xv_fmt_addr(&m->remote, ip);
 	if (jw) {
 		jw_start_object(jw);
 		jw_uint_field(jw, "id", m->id);

@@ -78,19 +78,20 @@ static int evrate_totals(int fd, __u64 *suppressed, __u64 *lost)
 	return 0;
 }
 
-/* Text: " [WORDS ]dev NAME" or " [WORDS ]remote IP"; JSON: KEY_dev or KEY_remote
- * ("dev", "remote" when KEY is ""). Nothing for no place. */
+/* Text: " [WORDS ]dev NAME" or " [WORDS ]remote IP" (IPv4 or IPv6); JSON:
+ * KEY_dev or KEY_remote ("dev", "remote" when KEY is ""). Nothing for no place. */
 static void print_place(struct jw *jw, const char *words, const char *key, __u32 ifindex,
-			__be32 remote)
+			const union xvtep_addr *remote)
 {
-	char ip[16], name[24];
-	const char *what = remote ? "remote" : "dev", *val;
+	char ip[XV_ADDR_STRLEN], name[24];
+	bool is_remote = !xvtep_addr_is_zero(remote);
+	const char *what = is_remote ? "remote" : "dev", *val;
 
-	if (!remote && !ifindex)
+	if (!is_remote && !ifindex)
 		return;
-	if (remote)
-		xv_fmt_ipv4(remote, ip);
-	val = remote ? ip : ifname(ifindex);
+	if (is_remote)
+		xv_fmt_addr(remote, ip);
+	val = is_remote ? ip : ifname(ifindex);
 	if (!jw) {
 		printf(" %s%s %s", words, what, val);
 		return;
@@ -132,12 +133,12 @@ static void print_record(const struct xvtep_evq_rec *r)
 			printf(" %s", mac);
 		printf(" vni %u", r->vni);
 	}
-	print_place(jw, "", "", r->ifindex, r->remote);
+	print_place(jw, "", "", r->ifindex, &r->remote);
 	/* The entry's previous place: where it moved from, or where it is held. */
 	if (r->kind == XVTEP_EV_MOVE_FROZEN)
-		print_place(jw, "held at ", "held", r->old_ifindex, r->old_remote);
+		print_place(jw, "held at ", "held", r->old_ifindex, &r->old_remote);
 	else
-		print_place(jw, "from ", "from", r->old_ifindex, r->old_remote);
+		print_place(jw, "from ", "from", r->old_ifindex, &r->old_remote);
 	if (jw) {
 		jw_end_object(jw);
 		jw_destroy(&jw);

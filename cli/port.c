@@ -172,22 +172,38 @@ static int parse_dev(const char *cmd, int argc, char **argv, const char **dev)
 
 /*
  * The encap path asks the kernel's FIB for the route to remote VTEPs with the
- * port as input device, and bpf_fib_lookup() insists on IPv4 forwarding there.
- * It forwards nothing in practice: the port program consumes every frame.
+ * port as input device, and bpf_fib_lookup() insists on IPv4 forwarding there
+ * (AF_INET6 lookups: on IPv6 forwarding, net.ipv6.conf.DEV.forwarding). It
+ * forwards nothing in practice: the port program consumes every frame.
+ * IPv6 forwarding is turned on for every port; failing to is an error only
+ * for an instance with an IPv6 local address (V6_NEEDED).
  */
-static int port_enable_forwarding(const char *dev)
+static int write_forwarding(const char *dev, const char *fam, char *path, size_t len)
 {
-	char path[128];
 	int fd, ok;
 
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding", dev);
+	snprintf(path, len, "/proc/sys/net/%s/conf/%s/forwarding", fam, dev);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
-		return xv_err_errno(errno, "cannot enable IPv4 forwarding on %s (%s)", dev, path);
+		return -errno;
 	ok = write(fd, "1", 1) == 1;
-	close(fd);
 	if (!ok)
-		return xv_err("cannot enable IPv4 forwarding on %s", dev);
+		ok = -errno;
+	close(fd);
+	return ok == 1 ? 0 : ok ? ok : -EIO;
+}
+
+static int port_enable_forwarding(const char *dev, bool v6_needed)
+{
+	char path[128];
+	int err;
+
+	err = write_forwarding(dev, "ipv4", path, sizeof(path));
+	if (err)
+		return xv_err_errno(err, "cannot enable IPv4 forwarding on %s (%s)", dev, path);
+	err = write_forwarding(dev, "ipv6", path, sizeof(path));
+	if (err && v6_needed)
+		return xv_err_errno(err, "cannot enable IPv6 forwarding on %s (%s)", dev, path);
 	return 0;
 }
 
@@ -345,7 +361,7 @@ static int port_add(int argc, char **argv)
 		}
 	}
 	ret = -1;
-	if (port_enable_forwarding(dev))
+	if (port_enable_forwarding(dev, !xvtep_addr_is_zero((const union xvtep_addr *)meta.local_ip6)))
 		goto undo_vni;
 	/* The instance's attach method: tcx links or clsact filters. */
 	if (xv_tc_attach(ctl.pin, ctl.maps.feat_off, XV_TC_PORT, ifindex, prog_fd))

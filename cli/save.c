@@ -35,7 +35,7 @@ static void save_peers(void)
 {
 	static struct sec_prefix l[XVTEP_MAX_PEERS];
 	int n = peers_read(XVTEP_PEER_DEFAULT, l, XVTEP_MAX_PEERS);
-	char buf[20];
+	char buf[XV_PREFIX_STRLEN];
 
 	if (!n)
 		return;
@@ -52,18 +52,18 @@ static void save_vni(__u32 vni, const struct xvtep_vni *v)
 {
 	static struct sec_prefix l[XVTEP_MAX_PEERS];
 	struct xvtep_vni_sec sec;
-	char buf[20];
+	char buf[XV_PREFIX_STRLEN];
 	int i, n = 0;
 
 	printf("vni replace %u", vni);
-	if (v->group) {
-		xv_fmt_ipv4(v->group, buf);
+	if (!xvtep_addr_is_zero(&v->group)) {
+		xv_fmt_addr(&v->group, buf);
 		printf(" group %s", buf);
 	}
 	/* An EVPN VNI's remotes are xvtepd's, from zebra. */
 	for (i = 0; !(v->flags & XVTEP_VNI_F_EVPN) && i < v->nr_remotes && i < XVTEP_MAX_REMOTES;
 	     i++) {
-		xv_fmt_ipv4(v->remotes[i], buf);
+		xv_fmt_addr(&v->remotes[i], buf);
 		printf(" remote %s", buf);
 	}
 	if (v->flags & XVTEP_VNI_F_EVPN)
@@ -155,7 +155,7 @@ out_vnis:
 static int save_fdb(void)
 {
 	struct fdb_rec *r;
-	char mac[18], ip[16];
+	char mac[18], ip[XV_ADDR_STRLEN];
 	const char *dev;
 	size_t n, i;
 
@@ -170,7 +170,7 @@ static int save_fdb(void)
 			continue;
 		xv_fmt_mac(r[i].key.mac, mac);
 		if (e->flags & XVTEP_FDB_F_REMOTE) {
-			xv_fmt_ipv4(e->remote, ip);
+			xv_fmt_addr(&e->remote, ip);
 			printf("fdb replace %s vni %u remote %s\n", mac, r[i].key.vni, ip);
 		} else if ((dev = dev_name(e->ifindex, "fdb"))) {
 			printf("fdb replace %s vni %u dev %s\n", mac, r[i].key.vni, dev);

@@ -42,32 +42,27 @@ int sec_maps_open(void)
 
 int parse_peer_arg(const char *s, struct sec_prefix *p)
 {
-	char buf[32], *slash;
-	__u32 plen = 32;
+	char buf[64], *slash;
+	union xvtep_addr a;
 
 	if (strlen(s) >= sizeof(buf))
-		return xv_arg_err(s, "not an IPv4 address or prefix");
+		return xv_arg_err(s, "not an IPv4 or IPv6 address or prefix");
 	strcpy(buf, s);
 	slash = strchr(buf, '/');
-	if (slash) {
+	if (slash)
 		*slash = 0;
-		if (xv_parse_u32(slash + 1, 0, 32, &plen))
-			return xv_arg_err(s, "prefix length must be a number in 0..32");
-	}
-	if (xv_parse_ipv4(buf, &p->addr))
-		return xv_arg_err(s, "not an IPv4 address or prefix");
-	p->plen = plen;
-	/* Host bits would make `show` print a prefix that is not what is matched. */
-	p->addr &= plen ? htonl(0xffffffffU << (32 - plen)) : 0;
+	if (xv_parse_addr(buf, &a))
+		return xv_arg_err(s, "not an IPv4 or IPv6 address or prefix");
+	/* Host bits are cleared: `show` prints the prefix that is matched. */
+	if (xv_parse_prefix(s, &p->addr, &p->plen))
+		return xv_arg_err(s, "prefix length must be a number in 0..%u",
+				  xvtep_addr_is_v4(&a) ? 32 : 128);
 	return 0;
 }
 
-void fmt_prefix(const struct sec_prefix *p, char buf[20])
+void fmt_prefix(const struct sec_prefix *p, char buf[XV_PREFIX_STRLEN])
 {
-	char ip[16];
-
-	xv_fmt_ipv4(p->addr, ip);
-	snprintf(buf, 20, "%s/%u", ip, p->plen);
+	xv_fmt_prefix(&p->addr, p->plen, buf);
 }
 
 /* Prefixes of list VNI (a VNI or XVTEP_PEER_DEFAULT), sorted by address then length. */
@@ -75,8 +70,10 @@ static int cmp_prefix(const void *a, const void *b)
 {
 	const struct sec_prefix *x = a, *y = b;
 
-	if (ntohl(x->addr) != ntohl(y->addr))
-		return ntohl(x->addr) < ntohl(y->addr) ? -1 : 1;
+	int c = memcmp(x->addr.b, y->addr.b, 16);	/* IPv4 (mapped) first */
+
+	if (c)
+		return c < 0 ? -1 : 1;
 	return (int)x->plen - (int)y->plen;
 }
 
@@ -111,7 +108,7 @@ static struct xvtep_peer_key peer_key(__u32 vni, const struct sec_prefix *p)
 static bool in_list(const struct sec_prefix *p, const struct sec_prefix *l, int n)
 {
 	for (int i = 0; i < n; i++)
-		if (l[i].addr == p->addr && l[i].plen == p->plen)
+		if (xvtep_addr_equal(&l[i].addr, &p->addr) && l[i].plen == p->plen)
 			return true;
 	return false;
 }
@@ -231,7 +228,7 @@ void sec_show_vni(struct jw *jw, __u32 vni, const struct xvtep_vni *v)
 	const char *src = own ? "vni" : (v->flags & XVTEP_VNI_F_PEER_FILTER) ? "default" : "any";
 	int n = (v->flags & XVTEP_VNI_F_PEER_FILTER) ?
 		peers_read(own ? vni : XVTEP_PEER_DEFAULT, l, XVTEP_MAX_PEERS) : 0;
-	char buf[20];
+	char buf[XV_PREFIX_STRLEN];
 
 	vsec_read(vni, &s);
 	if (jw) {
@@ -364,7 +361,7 @@ static int peer_del(int argc, char **argv, bool flush)
 	nc = peers_read(XVTEP_PEER_DEFAULT, cur, XVTEP_MAX_PEERS);
 	for (int i = 0; i < n; i++)
 		if (!in_list(&l[i], cur, nc)) {
-			char buf[20];
+			char buf[XV_PREFIX_STRLEN];
 
 			fmt_prefix(&l[i], buf);
 			return xv_arg_err(argv[i], "%s is not in the default peer list", buf);
@@ -383,7 +380,7 @@ static int peer_show(int argc, char **argv)
 {
 	static struct sec_prefix l[XVTEP_MAX_PEERS];
 	struct jw *jw;
-	char buf[20];
+	char buf[XV_PREFIX_STRLEN];
 	int n;
 
 	if (argc)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Helpers shared by the xvtepctl object handlers: arguments, the maps. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
 #include <stdlib.h>
@@ -54,19 +55,52 @@ int parse_mac_arg(const char *s, __u8 mac[6])
 	return 0;
 }
 
-int parse_unicast_arg(const char *s, __be32 *ip)
+int parse_unicast_arg(const char *s, union xvtep_addr *a)
 {
-	const unsigned char *b = (const unsigned char *)ip;
+	const unsigned char *b = (const unsigned char *)&a->w[3];
+	__be32 ip;
 
-	if (xv_parse_ipv4(s, ip))
-		return xv_arg_err(s, "not an IPv4 address");
-	if (*ip == 0 || *ip == 0xffffffffU)
+	if (xv_parse_addr(s, a))
+		return xv_arg_err(s, "not an IPv4 or IPv6 address");
+	if (!xvtep_addr_is_v4(a)) {
+		if (xvtep_addr_is_zero(a) || xvtep_addr_is_mcast(a))
+			return xv_arg_err(s, "not a unicast address");
+		if (!a->w[0] && !a->w[1] && !a->w[2] && a->w[3] == htonl(1))
+			return xv_arg_err(s, "loopback address cannot be a VTEP");
+		if (a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80)
+			return xv_arg_err(s, "link-local address cannot be a VTEP");
+		return 0;
+	}
+	ip = a->w[3];
+	if (ip == 0 || ip == 0xffffffffU)
 		return xv_arg_err(s, "not a unicast address");
-	if (xv_ipv4_is_mcast(*ip) || b[0] >= 240)
+	if (xv_ipv4_is_mcast(ip) || b[0] >= 240)
 		return xv_arg_err(s, "not a unicast address");
 	if (b[0] == 127)
 		return xv_arg_err(s, "loopback address cannot be a VTEP");
 	return 0;
+}
+
+int check_local_family(const char *arg, const union xvtep_addr *a, const struct xvtep_meta *meta)
+{
+	static const __u8 zero[16];
+
+	if (!meta)
+		return 0;
+	if (xvtep_addr_is_v4(a) && !meta->local_ip)
+		return xv_arg_err(arg, "the instance has no IPv4 local address (attach --local IPV4)");
+	if (!xvtep_addr_is_v4(a) && !memcmp(meta->local_ip6, zero, 16))
+		return xv_arg_err(arg, "the instance has no IPv6 local address (attach --local IPV6)");
+	return 0;
+}
+
+bool is_local_vtep(const union xvtep_addr *a, const struct xvtep_meta *meta)
+{
+	if (!meta)
+		return false;
+	if (xvtep_addr_is_v4(a))
+		return meta->local_ip && a->w[3] == meta->local_ip;
+	return !xvtep_addr_is_zero(a) && !memcmp(a->b, meta->local_ip6, 16);
 }
 
 struct jw *json_open(void)
@@ -385,28 +419,32 @@ long fdb_remove(const struct fdb_filter *f)
 
 /* Managed underlay neighbours (see lib/netlink.c): one for each configured
  * remote; ours that no configured remote needs any more are deleted. */
-static __be32 local_ip(void)
+static const struct xv_locals *locals(void)
 {
+	static struct xv_locals loc;
 	struct xvtep_meta meta;
 
-	return xv_read_meta(&ctl.maps, &meta) ? 0 : meta.local_ip;
+	if (xv_read_meta(&ctl.maps, &meta))
+		return NULL;
+	xv_locals_from_meta(&meta, &loc);
+	return &loc;
 }
 
-void neigh_ensure(const __be32 *remotes, size_t n)
+void neigh_ensure(const union xvtep_addr *remotes, size_t n)
 {
 	if (n)
-		xv_neigh_managed_all(remotes, n, local_ip());
+		xv_neigh_managed_all(remotes, n, locals());
 }
 
 void neigh_release_unused(void)
 {
-	__be32 *keep = NULL;
+	union xvtep_addr *keep = NULL;
 	size_t n = 0;
 	int err;
 
 	err = xv_config_remotes(ctl.maps.vnis, ctl.maps.fdb, &keep, &n);
 	if (!err)
-		err = xv_neigh_release(keep, n, local_ip());
+		err = xv_neigh_release(keep, n, locals());
 	if (err)
 		fprintf(stderr, "Warning: managed underlay neighbours no remote needs any more may remain: %s\n",
 			strerror(-err));

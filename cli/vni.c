@@ -11,13 +11,13 @@
 void usage_vni(FILE *f)
 {
 	fprintf(f,
-		"       xvtepctl vni add VNI [group MCAST_IPV4] [remote IPV4]... [evpn] [nolearning]\n"
+		"       xvtepctl vni add VNI [group MCAST_ADDR] [remote ADDR]... [evpn] [nolearning]\n"
 		"                            [ageing SECS] [mac-limit N] [ttl N]\n"
-		"                            [peer IPV4[/PREFIX]]... [move-limit N] [move-window SECS]\n"
+		"                            [peer ADDR[/PREFIX]]... [move-limit N] [move-window SECS]\n"
 		"                            [move-hold SECS] [neigh-suppress on|off]\n"
-		"       xvtepctl vni set VNI [group MCAST_IPV4|none] [remote IPV4|none]... [evpn on|off]\n"
+		"       xvtepctl vni set VNI [group MCAST_ADDR|none] [remote ADDR|none]... [evpn on|off]\n"
 		"                            [learning|nolearning] [ageing SECS] [mac-limit N] [ttl N]\n"
-		"                            [peer IPV4[/PREFIX]|none]... [move-limit N]\n"
+		"                            [peer ADDR[/PREFIX]|none]... [move-limit N]\n"
 		"                            [move-window SECS] [move-hold SECS]\n"
 		"                            [neigh-suppress on|off]\n"
 		"       xvtepctl vni replace VNI [vni add options]   (create, or make it exactly so)\n"
@@ -31,12 +31,12 @@ void usage_vni(FILE *f)
 struct vni_args {
 	__u32 vni;
 	bool has_group;
-	__be32 group;		/* 0 = none */
+	union xvtep_addr group;	/* zero = none */
 	const char *group_arg;
 	bool has_remotes;
 	bool remote_none;
 	__u8 nr_remotes;
-	__be32 remotes[XVTEP_MAX_REMOTES];
+	union xvtep_addr remotes[XVTEP_MAX_REMOTES];	/* IPv4 (mapped) or IPv6 */
 	const char *remote_args[XVTEP_MAX_REMOTES];
 	int learning;		/* -1 unset */
 	const char *learning_arg;
@@ -101,15 +101,16 @@ static int parse_vni_args(int argc, char **argv, bool set, struct vni_args *a)
 			a->has_group = true;
 			a->group_arg = v;
 			if (is_kw(v, "none")) {
-				a->group = 0;
+				memset(&a->group, 0, sizeof(a->group));
 				continue;
 			}
-			if (xv_parse_ipv4(v, &a->group))
-				return xv_arg_err(v, "not an IPv4 address");
-			if (!xv_ipv4_is_mcast(a->group))
-				return xv_arg_err(v, "group must be an IPv4 multicast address");
+			if (xv_parse_addr(v, &a->group))
+				return xv_arg_err(v, "not an IPv4 or IPv6 address");
+			if (!xvtep_addr_is_mcast(&a->group))
+				return xv_arg_err(v, "group must be a multicast address "
+						  "(IPv4 224.0.0.0/4 or IPv6 ff00::/8)");
 		} else if (is_kw(kw, "remote")) {
-			__be32 ip;
+			union xvtep_addr ip;
 
 			if (!(v = kw_value(argc, argv, &i)))
 				return -1;
@@ -123,7 +124,7 @@ static int parse_vni_args(int argc, char **argv, bool set, struct vni_args *a)
 			if (parse_unicast_arg(v, &ip))
 				return -1;
 			for (j = 0; j < a->nr_remotes; j++)
-				if (a->remotes[j] == ip)
+				if (xvtep_addr_equal(&a->remotes[j], &ip))
 					return xv_arg_err(v, "duplicate remote");
 			if (a->nr_remotes >= XVTEP_MAX_REMOTES)
 				return xv_arg_err(v, "more than %d remotes", XVTEP_MAX_REMOTES);
@@ -180,7 +181,7 @@ static int parse_vni_args(int argc, char **argv, bool set, struct vni_args *a)
 			if (parse_peer_arg(v, &a->peers[a->nr_peers]))
 				return -1;
 			for (j = 0; j < a->nr_peers; j++)
-				if (a->peers[j].addr == a->peers[a->nr_peers].addr &&
+				if (xvtep_addr_equal(&a->peers[j].addr, &a->peers[a->nr_peers].addr) &&
 				    a->peers[j].plen == a->peers[a->nr_peers].plen)
 					return xv_arg_err(v, "duplicate peer prefix");
 			a->nr_peers++;
@@ -229,7 +230,7 @@ static int parse_vni_args(int argc, char **argv, bool set, struct vni_args *a)
 	if (a->evpn == 1 && a->remotes_given && a->nr_remotes)
 		return xv_arg_err(a->remote_args[0], "conflicts with \"evpn\": BGP EVPN gives an "
 				  "EVPN VNI its remotes");
-	if (a->evpn == 1 && a->has_group && a->group)
+	if (a->evpn == 1 && a->has_group && !xvtep_addr_is_zero(&a->group))
 		return xv_arg_err(a->group_arg, "conflicts with \"evpn\": BGP EVPN floods head-end "
 				  "to the VTEPs it learns");
 	if (!set && a->peer_none)
@@ -250,19 +251,31 @@ static bool vsec_apply(const struct vni_args *a, struct xvtep_vni_sec *s)
 	return a->has_move_limit || a->has_move_window || a->has_move_hold;
 }
 
-/* A remote equal to our own address would make us flood to ourselves. */
+/* A remote equal to our own address would make us flood to ourselves; a
+ * remote or group of a family without a local address could never be
+ * reached; an EVPN VNI's kernel vxlan device (zebra's view) is IPv4. */
 static int check_remotes_meta(const struct vni_args *a, const struct xvtep_meta *meta)
 {
 	int i;
 
-	for (i = 0; i < a->nr_remotes; i++)
-		if (meta->local_ip && a->remotes[i] == meta->local_ip)
+	for (i = 0; i < a->nr_remotes; i++) {
+		if (is_local_vtep(&a->remotes[i], meta))
 			return xv_arg_err(a->remote_args[i], "this is the local VTEP address");
+		if (check_local_family(a->remote_args[i], &a->remotes[i], meta))
+			return -1;
+	}
+	if (a->has_group && !xvtep_addr_is_zero(&a->group) &&
+	    check_local_family(a->group_arg, &a->group, meta))
+		return -1;
+	if (a->evpn == 1 && !meta->local_ip)
+		return xv_arg_err(a->evpn_arg ? a->evpn_arg : "evpn", "an EVPN VNI needs an IPv4 "
+				  "local address (its kernel vxlan device, which zebra reads, is "
+				  "IPv4): attach --local IPV4");
 	return 0;
 }
 
 /* Is GROUP used by a VNI other than EXCEPT? */
-static bool group_in_use(__be32 group, __u32 except)
+static bool group_in_use(const union xvtep_addr *group, __u32 except)
 {
 	struct xvtep_vni v;
 	__u32 *keys;
@@ -272,26 +285,27 @@ static bool group_in_use(__be32 group, __u32 except)
 	if (map_keys_u32(ctl.maps.vnis, &keys, &n))
 		return true;	/* unsure: keep the group joined */
 	for (i = 0; i < n && !used; i++)
-		if (keys[i] != except && !vni_get(keys[i], &v) && v.group == group)
+		if (keys[i] != except && !vni_get(keys[i], &v) && xvtep_addr_equal(&v.group, group))
 			used = true;
 	free(keys);
 	return used;
 }
 
 /* *created tells a rollback whether the join was ours to undo. */
-static int group_join(const struct xvtep_meta *meta, __be32 group, bool *created)
+static int group_join(const struct xvtep_meta *meta, const union xvtep_addr *group,
+		      bool *created)
 {
-	char buf[16];
+	char buf[XV_ADDR_STRLEN];
 	int ret;
 
 	*created = false;
-	if (!group)
+	if (xvtep_addr_is_zero(group))
 		return 0;
 	if (!meta->uplink_ifindex)
 		return xv_err("no uplink in %s/%s: is xvtep attached?", ctl.pin, XVTEP_MAP_META);
 	ret = xv_mcast_join_ex(meta->uplink_ifindex, group, created);
 	if (ret) {
-		xv_fmt_ipv4(group, buf);
+		xv_fmt_addr(group, buf);
 		return xv_err_errno(ret, "cannot join group %s on %s", buf,
 				    ifname(meta->uplink_ifindex));
 	}
@@ -299,16 +313,17 @@ static int group_join(const struct xvtep_meta *meta, __be32 group, bool *created
 }
 
 /* Leave GROUP unless another VNI still floods to it. Failure only warns: the config change stands. */
-static void group_leave(const struct xvtep_meta *meta, __be32 group, __u32 except)
+static void group_leave(const struct xvtep_meta *meta, const union xvtep_addr *group,
+			__u32 except)
 {
-	char buf[16];
+	char buf[XV_ADDR_STRLEN];
 	int ret;
 
-	if (!group || !meta->uplink_ifindex || group_in_use(group, except))
+	if (xvtep_addr_is_zero(group) || !meta->uplink_ifindex || group_in_use(group, except))
 		return;
 	ret = xv_mcast_leave(meta->uplink_ifindex, group);
 	if (ret) {
-		xv_fmt_ipv4(group, buf);
+		xv_fmt_addr(group, buf);
 		fprintf(stderr, "Warning: cannot leave group %s on %s: %s\n", buf,
 			ifname(meta->uplink_ifindex), strerror(-ret));
 	}
@@ -436,7 +451,7 @@ static int vni_create(const struct vni_args *a)
 	}
 	if (zero_state(a->vni, &v.stats_slot))
 		return -1;
-	if (group_join(&meta, a->group, &joined))
+	if (group_join(&meta, &a->group, &joined))
 		goto undo_state;
 	/* Devices before the VNI: xvtepd serves a published EVPN VNI at once. */
 	if ((v.flags & XVTEP_VNI_F_EVPN) && evpn_devs_make(a->vni, &meta))
@@ -449,7 +464,7 @@ static int vni_create(const struct vni_args *a)
 		else
 			xv_err_errno(ret, "cannot add VNI %u", a->vni);
 		if (joined)
-			group_leave(&meta, a->group, a->vni);
+			group_leave(&meta, &a->group, a->vni);
 		if ((v.flags & XVTEP_VNI_F_EVPN) && ret != -EEXIST)
 			evpn_devs_remove(a->vni);
 		goto undo_state;
@@ -496,7 +511,7 @@ static int vni_update(const struct vni_args *a)
 		if (a->remotes_given && a->nr_remotes)
 			return xv_arg_err(a->remote_args[0], "VNI %u is under EVPN control: its "
 					  "remotes come from BGP (\"evpn off\" first)", a->vni);
-		if ((a->has_group ? a->group : old.group))
+		if (!xvtep_addr_is_zero(a->has_group ? &a->group : &old.group))
 			return xv_arg_err(a->has_group ? a->group_arg : "evpn", "an EVPN VNI floods "
 					  "head-end only: give \"group none\"");
 	}
@@ -537,20 +552,20 @@ static int vni_update(const struct vni_args *a)
 		v.flags = peer_flags(v.flags, a->nr_peers > 0, peer_default_active());
 	}
 
-	if (v.group != old.group && group_join(&meta, v.group, &joined))
+	if (!xvtep_addr_equal(&v.group, &old.group) && group_join(&meta, &v.group, &joined))
 		return -1;
 	evpn_on = (v.flags & ~old.flags) & XVTEP_VNI_F_EVPN;
 	evpn_off = (old.flags & ~v.flags) & XVTEP_VNI_F_EVPN;
 	if (evpn_on && evpn_devs_make(a->vni, &meta)) {
 		if (joined)
-			group_leave(&meta, v.group, a->vni);
+			group_leave(&meta, &v.group, a->vni);
 		return -1;
 	}
 	ret = vni_put(a->vni, &v, BPF_EXIST);
 	if (ret) {
 		xv_err_errno(ret, "cannot update VNI %u", a->vni);
 		if (joined)
-			group_leave(&meta, v.group, a->vni);
+			group_leave(&meta, &v.group, a->vni);
 		if (evpn_on)
 			evpn_devs_remove(a->vni);
 		return -1;
@@ -566,8 +581,8 @@ static int vni_update(const struct vni_args *a)
 	}
 	if (a->has_peers)
 		peers_prune(a->vni, a->peers, a->nr_peers);
-	if (v.group != old.group)
-		group_leave(&meta, old.group, a->vni);
+	if (!xvtep_addr_equal(&v.group, &old.group))
+		group_leave(&meta, &old.group, a->vni);
 	if (a->has_remotes) {
 		neigh_ensure(v.remotes, v.nr_remotes);
 		neigh_release_unused();
@@ -586,7 +601,7 @@ static int vni_set(int argc, char **argv)
 static void vni_args_complete(struct vni_args *a)
 {
 	if (!a->has_group)
-		a->group = 0;
+		memset(&a->group, 0, sizeof(a->group));
 	a->has_group = a->has_remotes = a->has_peers = true;
 	if (a->learning < 0)
 		a->learning = 1;
@@ -668,7 +683,7 @@ static int vni_del(int argc, char **argv)
 	/* Its counter slot is zeroed when a new VNI takes it. */
 	sec_vni_gone(vni);
 	neigh_bindings_vni_gone(vni);
-	group_leave(&meta, v.group, vni);
+	group_leave(&meta, &v.group, vni);
 	if (v.flags & XVTEP_VNI_F_EVPN)
 		evpn_devs_remove(vni);
 	neigh_release_unused();
@@ -678,7 +693,7 @@ static int vni_del(int argc, char **argv)
 static void print_vni(struct jw *jw, __u32 vni, const struct xvtep_vni *v)
 {
 	struct xvtep_vstate st = {};
-	char buf[16];
+	char buf[XV_ADDR_STRLEN];
 	int i, nr_remotes = v->nr_remotes, nr_ports = v->nr_ports;
 
 	if (nr_remotes > XVTEP_MAX_REMOTES)
@@ -690,15 +705,15 @@ static void print_vni(struct jw *jw, __u32 vni, const struct xvtep_vni *v)
 	if (jw) {
 		jw_start_object(jw);
 		jw_uint_field(jw, "vni", vni);
-		if (v->group) {
-			xv_fmt_ipv4(v->group, buf);
+		if (!xvtep_addr_is_zero(&v->group)) {
+			xv_fmt_addr(&v->group, buf);
 			jw_string_field(jw, "group", buf);
 		} else {
 			jw_null_field(jw, "group");
 		}
 		jw_array_field(jw, "remotes");
 		for (i = 0; i < nr_remotes; i++) {
-			xv_fmt_ipv4(v->remotes[i], buf);
+			xv_fmt_addr(&v->remotes[i], buf);
 			jw_string(jw, buf);
 		}
 		jw_end_array(jw);
@@ -719,15 +734,15 @@ static void print_vni(struct jw *jw, __u32 vni, const struct xvtep_vni *v)
 	}
 
 	printf("vni %u group ", vni);
-	if (v->group) {
-		xv_fmt_ipv4(v->group, buf);
+	if (!xvtep_addr_is_zero(&v->group)) {
+		xv_fmt_addr(&v->group, buf);
 		printf("%s", buf);
 	} else {
 		printf("none");
 	}
 	printf(" remotes ");
 	for (i = 0; i < nr_remotes; i++) {
-		xv_fmt_ipv4(v->remotes[i], buf);
+		xv_fmt_addr(&v->remotes[i], buf);
 		printf("%s%s", i ? "," : "", buf);
 	}
 	if (!nr_remotes)

@@ -67,6 +67,15 @@ void xv_maps_close(struct xv_maps *m)
 	}
 }
 
+/* Pins of another ABI version: what to run to move the instance. */
+static void abi_err(const char *pin, __u32 have)
+{
+	xv_err("pinned maps under %s have ABI version %u, this build uses %u (to move the "
+	       "instance: `xvtepctl save > FILE` with the build that attached it, "
+	       "`xvtep-loader detach`, attach with this build, `xvtepctl -batch FILE`)", pin,
+	       have, XVTEP_ABI_VERSION);
+}
+
 int xv_maps_open(const char *pin, struct xv_maps *m)
 {
 	char path[PATH_MAX];
@@ -107,6 +116,20 @@ int xv_maps_open(const char *pin, struct xv_maps *m)
 			xv_err_errno(errno, "cannot read info of %s", path);
 			goto err;
 		}
+		if (i == 0 && info.key_size == 4 && info.value_size >= 4 &&
+		    info.value_size <= 4096 && info.value_size != d->value_size) {
+			/* Another ABI's meta: its leading abi_version says which. */
+			__u8 *buf = calloc(1, info.value_size);
+			__u32 key = 0, have = 0;
+
+			if (buf && !bpf_map_lookup_elem(fd, &key, buf))
+				memcpy(&have, buf, 4);
+			free(buf);
+			if (have && have != XVTEP_ABI_VERSION) {
+				abi_err(pin, have);
+				goto err;
+			}
+		}
 		if (info.key_size != d->key_size || info.value_size != d->value_size) {
 			xv_err("map %s has key/value size %u/%u, this build expects %u/%u "
 			       "(incompatible xvtep version)", path, info.key_size,
@@ -123,9 +146,7 @@ int xv_maps_open(const char *pin, struct xv_maps *m)
 			xv_err("xvtep at %s is not fully attached (%s not written); "
 			       "re-run xvtep-loader attach", pin, XVTEP_MAP_META);
 		else
-			xv_err("pinned maps under %s have ABI version %u, this build uses %u "
-			       "(detach and re-attach with a matching xvtep)", pin,
-			       meta.abi_version, XVTEP_ABI_VERSION);
+			abi_err(pin, meta.abi_version);
 		goto err;
 	}
 	m->feat_off = meta.feat_off;
@@ -440,25 +461,27 @@ int xv_array_room(void *arr, size_t *cap, size_t n, size_t size, size_t first)
 	return 0;
 }
 
-static int remotes_push(__be32 **v, size_t *n, size_t *cap, __be32 ip)
+static int remotes_push(union xvtep_addr **v, size_t *n, size_t *cap, const union xvtep_addr *ip)
 {
+	if (xvtep_addr_is_zero(ip))
+		return 0;
 	for (size_t i = 0; i < *n; i++)
-		if ((*v)[i] == ip)
+		if (xvtep_addr_equal(&(*v)[i], ip))
 			return 0;
 	if (xv_array_room(v, cap, *n, sizeof(**v), 16))
 		return -ENOMEM;
-	(*v)[(*n)++] = ip;
+	(*v)[(*n)++] = *ip;
 	return 0;
 }
 
-int xv_config_remotes(int vnis_fd, int fdb_fd, __be32 **out, size_t *n)
+int xv_config_remotes(int vnis_fd, int fdb_fd, union xvtep_addr **out, size_t *n)
 {
 	struct xvtep_fdb_key fk, *fprev = NULL;
 	struct xvtep_fdb_entry fe;
 	struct xvtep_vni v;
 	__u32 vk, *vprev = NULL;
 	size_t cap = 0;
-	__be32 *r = NULL;
+	union xvtep_addr *r = NULL;
 	int err = 0;
 
 	*n = 0;
@@ -467,7 +490,7 @@ int xv_config_remotes(int vnis_fd, int fdb_fd, __be32 **out, size_t *n)
 		if (bpf_map_lookup_elem(vnis_fd, &vk, &v))
 			continue;	/* deleted meanwhile */
 		for (__u32 i = 0; i < v.nr_remotes && i < XVTEP_MAX_REMOTES && !err; i++)
-			err = remotes_push(&r, n, &cap, v.remotes[i]);
+			err = remotes_push(&r, n, &cap, &v.remotes[i]);
 		if (err)
 			goto fail;
 	}
@@ -476,7 +499,7 @@ int xv_config_remotes(int vnis_fd, int fdb_fd, __be32 **out, size_t *n)
 		if (bpf_map_lookup_elem(fdb_fd, &fk, &fe))
 			continue;
 		if ((fe.flags & XVTEP_FDB_F_STATIC) && (fe.flags & XVTEP_FDB_F_REMOTE) &&
-		    (err = remotes_push(&r, n, &cap, fe.remote)))
+		    (err = remotes_push(&r, n, &cap, &fe.remote)))
 			goto fail;
 	}
 	*out = r;

@@ -108,37 +108,47 @@ static int nl_transact(struct nlmsghdr *nh)
 	return nl_query(nh, NULL, NULL);
 }
 
-/* Send one RTM_NEWADDR/RTM_DELADDR for GROUP/32 and return the kernel's ack (0 or -errno). */
-static int addr_request(int type, int ifindex, __be32 group)
+/* Send one RTM_NEWADDR/RTM_DELADDR for GROUP/32 (IPv6: /128) and return the
+ * kernel's ack (0 or -errno). */
+static int addr_request(int type, int ifindex, const union xvtep_addr *group)
 {
 	struct addr_req req = {};
 	__u32 flags = IFA_F_MCAUTOJOIN;
+	bool v4 = xvtep_addr_is_v4(group);
+	const void *a = v4 ? (const void *)&group->w[3] : (const void *)group->b;
+	unsigned short alen = v4 ? 4 : 16;
 
 	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifa));
 	req.nh.nlmsg_type = type;
 	if (type == RTM_NEWADDR)
 		req.nh.nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-	req.ifa.ifa_family = AF_INET;
-	req.ifa.ifa_prefixlen = 32;
+	req.ifa.ifa_family = v4 ? AF_INET : AF_INET6;
+	req.ifa.ifa_prefixlen = v4 ? 32 : 128;
 	req.ifa.ifa_scope = RT_SCOPE_UNIVERSE;
 	req.ifa.ifa_index = ifindex;
-	add_attr(&req.nh, IFA_LOCAL, &group, sizeof(group));
-	add_attr(&req.nh, IFA_ADDRESS, &group, sizeof(group));
+	/* IPv6 (like `ip -6 addr add G/128 dev D autojoin`): IFA_ADDRESS alone
+	 * is the address; IPv4 keeps IFA_LOCAL as well, as before. */
+	if (v4)
+		add_attr(&req.nh, IFA_LOCAL, a, alen);
+	add_attr(&req.nh, IFA_ADDRESS, a, alen);
 	/* IFA_F_MCAUTOJOIN does not fit the 8-bit ifa_flags: it needs IFA_FLAGS.
 	 * The kernel then joins the group on the device for as long as the
 	 * address exists, without any socket held by us. */
-	if (type == RTM_NEWADDR)
+	if (type == RTM_NEWADDR) {
+		if (!v4)
+			flags |= IFA_F_NODAD;	/* a group: nothing to detect */
 		add_attr(&req.nh, IFA_FLAGS, &flags, sizeof(flags));
+	}
 	return nl_transact(&req.nh);
 }
 
-int xv_mcast_join_ex(int ifindex, __be32 group, bool *created)
+int xv_mcast_join_ex(int ifindex, const union xvtep_addr *group, bool *created)
 {
 	int err;
 
 	if (created)
 		*created = false;
-	if (!xv_ipv4_is_mcast(group))
+	if (!xvtep_addr_is_mcast(group))
 		return -EINVAL;
 	err = addr_request(RTM_NEWADDR, ifindex, group);
 	if (err == -EEXIST)
@@ -148,16 +158,16 @@ int xv_mcast_join_ex(int ifindex, __be32 group, bool *created)
 	return err;
 }
 
-int xv_mcast_join(int ifindex, __be32 group)
+int xv_mcast_join(int ifindex, const union xvtep_addr *group)
 {
 	return xv_mcast_join_ex(ifindex, group, NULL);
 }
 
-int xv_mcast_leave(int ifindex, __be32 group)
+int xv_mcast_leave(int ifindex, const union xvtep_addr *group)
 {
 	int err;
 
-	if (!xv_ipv4_is_mcast(group))
+	if (!xvtep_addr_is_mcast(group))
 		return -EINVAL;
 	err = addr_request(RTM_DELADDR, ifindex, group);
 	/* Absent address (or device): nothing to leave. */
@@ -328,8 +338,36 @@ struct route_res {
 	bool found;
 	__u8 type;
 	int oif;
-	__be32 gw;
+	union xvtep_addr gw;
 };
+
+/* The address bytes of A as the kernel takes them for its family (4 or 16). */
+static const void *addr_bytes(const union xvtep_addr *a, unsigned short *len)
+{
+	if (xvtep_addr_is_v4(a)) {
+		*len = 4;
+		return &a->w[3];
+	}
+	*len = 16;
+	return a->b;
+}
+
+/* A 4- or 16-byte attribute payload as a union xvtep_addr (0 if neither). */
+static int addr_from_attr(const struct rtattr *a, union xvtep_addr *out)
+{
+	if (RTA_PAYLOAD(a) == 4) {
+		__be32 ip;
+
+		memcpy(&ip, RTA_DATA(a), 4);
+		xvtep_addr_set_v4(out, ip);
+		return 0;
+	}
+	if (RTA_PAYLOAD(a) == 16) {
+		memcpy(out->b, RTA_DATA(a), 16);
+		return 0;
+	}
+	return -1;
+}
 
 static int route_cb(const struct nlmsghdr *h, void *arg)
 {
@@ -344,27 +382,46 @@ static int route_cb(const struct nlmsghdr *h, void *arg)
 	for (struct rtattr *a = RTM_RTA(rtm); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
 		if (a->rta_type == RTA_OIF && RTA_PAYLOAD(a) >= 4)
 			memcpy(&r->oif, RTA_DATA(a), 4);
-		else if (a->rta_type == RTA_GATEWAY && RTA_PAYLOAD(a) == 4)
-			memcpy(&r->gw, RTA_DATA(a), 4);
+		else if (a->rta_type == RTA_GATEWAY)
+			addr_from_attr(a, &r->gw);
 	}
 	return 0;
 }
 
-int xv_route_nexthop(__be32 dst, __be32 src, int *ifindex, __be32 *nh)
+void xv_locals_from_meta(const struct xvtep_meta *meta, struct xv_locals *loc)
+{
+	memset(loc, 0, sizeof(*loc));
+	xvtep_addr_set_v4(&loc->v4, meta->local_ip);
+	memcpy(loc->v6.b, meta->local_ip6, 16);
+}
+
+const union xvtep_addr *xv_local_for(const struct xv_locals *loc, const union xvtep_addr *dst)
+{
+	if (!loc)
+		return NULL;
+	return xvtep_addr_is_v4(dst) ? &loc->v4 : &loc->v6;
+}
+
+int xv_route_nexthop(const union xvtep_addr *dst, const union xvtep_addr *src, int *ifindex,
+		     union xvtep_addr *nh)
 {
 	struct nl_req r = {};
 	struct rtmsg *rtm = NLMSG_DATA(&r.nh);
 	struct route_res res = {};
+	bool v4 = xvtep_addr_is_v4(dst);
+	unsigned short alen;
+	const void *a = addr_bytes(dst, &alen);
 	int err;
 
 	r.nh.nlmsg_len = NLMSG_LENGTH(sizeof(*rtm));
 	r.nh.nlmsg_type = RTM_GETROUTE;
-	rtm->rtm_family = AF_INET;
-	rtm->rtm_dst_len = 32;
-	add_attr(&r.nh, RTA_DST, &dst, sizeof(dst));
-	if (src) {
-		rtm->rtm_src_len = 32;
-		add_attr(&r.nh, RTA_SRC, &src, sizeof(src));
+	rtm->rtm_family = v4 ? AF_INET : AF_INET6;
+	rtm->rtm_dst_len = alen * 8;
+	add_attr(&r.nh, RTA_DST, a, alen);
+	if (src && !xvtep_addr_is_zero(src) && xvtep_addr_is_v4(src) == v4) {
+		a = addr_bytes(src, &alen);
+		rtm->rtm_src_len = alen * 8;
+		add_attr(&r.nh, RTA_SRC, a, alen);
 	}
 	err = nl_query(&r.nh, route_cb, &res);
 	if (err)
@@ -376,7 +433,9 @@ int xv_route_nexthop(__be32 dst, __be32 src, int *ifindex, __be32 *nh)
 	if (res.type != RTN_UNICAST || !res.oif)
 		return -EHOSTUNREACH;	/* blackhole, unreachable, prohibit... */
 	*ifindex = res.oif;
-	*nh = res.gw ? res.gw : dst;
+	/* A gateway of the other family (RFC 5549 style IPv4 via IPv6) is not
+	 * a neighbour we could manage in DST's family: take the gateway as is. */
+	*nh = !xvtep_addr_is_zero(&res.gw) ? res.gw : *dst;
 	return 0;
 }
 
@@ -386,7 +445,7 @@ struct neigh_info {
 	__u32 flags_ext;
 };
 
-static void neigh_parse(const struct nlmsghdr *h, struct neigh_info *ni, __be32 *dst)
+static void neigh_parse(const struct nlmsghdr *h, struct neigh_info *ni, union xvtep_addr *dst)
 {
 	const struct ndmsg *ndm = NLMSG_DATA(h);
 	int len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*ndm));
@@ -400,8 +459,8 @@ static void neigh_parse(const struct nlmsghdr *h, struct neigh_info *ni, __be32 
 			ni->proto = *(__u8 *)RTA_DATA(a);
 		else if (a->rta_type == NDA_FLAGS_EXT && RTA_PAYLOAD(a) >= 4)
 			memcpy(&ni->flags_ext, RTA_DATA(a), 4);
-		else if (a->rta_type == NDA_DST && RTA_PAYLOAD(a) == 4 && dst)
-			memcpy(dst, RTA_DATA(a), 4);
+		else if (a->rta_type == NDA_DST && dst)
+			addr_from_attr(a, dst);
 	}
 }
 
@@ -412,7 +471,8 @@ static int neigh_get_cb(const struct nlmsghdr *h, void *arg)
 	return 0;
 }
 
-static struct ndmsg *neigh_req_init(struct nl_req *r, int type, __u16 flags, int ifindex)
+static struct ndmsg *neigh_req_init(struct nl_req *r, int type, __u16 flags, int ifindex,
+				    int family)
 {
 	struct ndmsg *ndm = NLMSG_DATA(&r->nh);
 
@@ -420,72 +480,87 @@ static struct ndmsg *neigh_req_init(struct nl_req *r, int type, __u16 flags, int
 	r->nh.nlmsg_len = NLMSG_LENGTH(sizeof(*ndm));
 	r->nh.nlmsg_type = type;
 	r->nh.nlmsg_flags = flags;
-	ndm->ndm_family = AF_INET;
+	ndm->ndm_family = family;
 	ndm->ndm_ifindex = ifindex;
 	return ndm;
 }
 
+/* A request about the neighbour NH (its family's ndmsg and NDA_DST). */
+static void neigh_req_dst(struct nl_req *r, int type, __u16 flags, int ifindex,
+			  const union xvtep_addr *nh)
+{
+	unsigned short alen;
+	const void *a = addr_bytes(nh, &alen);
+
+	neigh_req_init(r, type, flags, ifindex, alen == 4 ? AF_INET : AF_INET6);
+	add_attr(&r->nh, NDA_DST, a, alen);
+}
+
 /* RTM_NEWNEIGH: managed, ours, no address (the kernel resolves it). */
-static int neigh_new_managed(int ifindex, __be32 nh, __u16 nlflags)
+static int neigh_new_managed(int ifindex, const union xvtep_addr *nh, __u16 nlflags)
 {
 	__u32 ext = NTF_EXT_MANAGED;
 	__u8 proto = XV_NEIGH_PROTO;
 	struct nl_req r;
 
-	neigh_req_init(&r, RTM_NEWNEIGH, nlflags, ifindex)->ndm_state = NUD_NONE;
-	add_attr(&r.nh, NDA_DST, &nh, sizeof(nh));
+	neigh_req_dst(&r, RTM_NEWNEIGH, nlflags, ifindex, nh);
+	((struct ndmsg *)NLMSG_DATA(&r.nh))->ndm_state = NUD_NONE;
 	add_attr(&r.nh, NDA_PROTOCOL, &proto, sizeof(proto));
 	add_attr(&r.nh, NDA_FLAGS_EXT, &ext, sizeof(ext));
 	return nl_transact(&r.nh);
 }
 
-int xv_neigh_managed(__be32 remote, __be32 src, int *ifindex_out, __be32 *nh_out)
+int xv_neigh_managed(const union xvtep_addr *remote, const struct xv_locals *loc,
+		     int *ifindex_out, union xvtep_addr *nh_out)
 {
 	struct neigh_info ni = {};
+	union xvtep_addr nh;
 	struct nl_req r;
 	int ifindex, err;
-	__be32 nh;
 
-	err = xv_route_nexthop(remote, src, &ifindex, &nh);
+	err = xv_route_nexthop(remote, xv_local_for(loc, remote), &ifindex, &nh);
 	if (err)
 		return err;
 	if (ifindex_out)
 		*ifindex_out = ifindex;
 	if (nh_out)
 		*nh_out = nh;
-	err = neigh_new_managed(ifindex, nh, NLM_F_CREATE | NLM_F_EXCL);
+	err = neigh_new_managed(ifindex, &nh, NLM_F_CREATE | NLM_F_EXCL);
 	if (err != -EEXIST)
 		return err;
 	/* There already is one: keep a managed or static entry as it is (the
 	 * admin's); turn a plain dynamic one into a managed one of ours (its
 	 * address and state are kept). */
-	neigh_req_init(&r, RTM_GETNEIGH, 0, ifindex);
-	add_attr(&r.nh, NDA_DST, &nh, sizeof(nh));
+	neigh_req_dst(&r, RTM_GETNEIGH, 0, ifindex, &nh);
 	err = nl_query(&r.nh, neigh_get_cb, &ni);
 	if (err == -ENOENT)	/* gone meanwhile */
-		return neigh_new_managed(ifindex, nh, NLM_F_CREATE | NLM_F_EXCL);
+		return neigh_new_managed(ifindex, &nh, NLM_F_CREATE | NLM_F_EXCL);
 	if (err)
 		return err;
 	if ((ni.flags_ext & NTF_EXT_MANAGED) || (ni.state & (NUD_PERMANENT | NUD_NOARP)))
 		return 0;
-	return neigh_new_managed(ifindex, nh, NLM_F_CREATE | NLM_F_REPLACE);
+	return neigh_new_managed(ifindex, &nh, NLM_F_CREATE | NLM_F_REPLACE);
 }
 
 struct neigh_dump {
-	struct { int ifindex; __be32 nh; } *ours;
+	struct { int ifindex; union xvtep_addr nh; } *ours;
 	size_t n, cap;
+	/* Only NTF_EXT_MANAGED ones (the IPv6 dump: the EVPN devices' NOARP
+	 * entries carry XV_NEIGH_PROTO too and are not next hops). */
+	bool managed_only;
 };
 
 static int neigh_dump_cb(const struct nlmsghdr *h, void *arg)
 {
 	struct neigh_dump *d = arg;
 	struct neigh_info ni = {};
-	__be32 dst = 0;
+	union xvtep_addr dst = {};
 
 	if (h->nlmsg_type != RTM_NEWNEIGH)
 		return 0;
 	neigh_parse(h, &ni, &dst);
-	if (ni.proto != XV_NEIGH_PROTO || !dst)
+	if (ni.proto != XV_NEIGH_PROTO || xvtep_addr_is_zero(&dst) ||
+	    (d->managed_only && !(ni.flags_ext & NTF_EXT_MANAGED)))
 		return 0;
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? 2 * d->cap : 16;
@@ -502,33 +577,38 @@ static int neigh_dump_cb(const struct nlmsghdr *h, void *arg)
 	return 0;
 }
 
-int xv_neigh_release(const __be32 *keep, size_t nkeep, __be32 src)
+int xv_neigh_release(const union xvtep_addr *keep, size_t nkeep, const struct xv_locals *loc)
 {
+	static const int families[] = { AF_INET, AF_INET6 };
 	struct neigh_dump d = {};
 	struct nl_req r;
 	size_t i, k;
 	int err, ret = 0;
 
-	neigh_req_init(&r, RTM_GETNEIGH, NLM_F_DUMP, 0);
-	err = nl_query(&r.nh, neigh_dump_cb, &d);
-	if (err) {
-		free(d.ours);
-		return err;
+	/* Both families' managed entries of ours (IPv6 remotes: AF_INET6 ones). */
+	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+		neigh_req_init(&r, RTM_GETNEIGH, NLM_F_DUMP, 0, families[i]);
+		d.managed_only = families[i] == AF_INET6;
+		err = nl_query(&r.nh, neigh_dump_cb, &d);
+		if (err) {
+			free(d.ours);
+			return err;
+		}
 	}
 	for (i = 0; i < d.n; i++) {
 		bool needed = false;
 
 		for (k = 0; k < nkeep && !needed; k++) {
+			union xvtep_addr nh;
 			int ifindex;
-			__be32 nh;
 
-			needed = !xv_route_nexthop(keep[k], src, &ifindex, &nh) &&
-				 ifindex == d.ours[i].ifindex && nh == d.ours[i].nh;
+			needed = !xv_route_nexthop(&keep[k], xv_local_for(loc, &keep[k]), &ifindex,
+						   &nh) &&
+				 ifindex == d.ours[i].ifindex && xvtep_addr_equal(&nh, &d.ours[i].nh);
 		}
 		if (needed)
 			continue;
-		neigh_req_init(&r, RTM_DELNEIGH, 0, d.ours[i].ifindex);
-		add_attr(&r.nh, NDA_DST, &d.ours[i].nh, sizeof(d.ours[i].nh));
+		neigh_req_dst(&r, RTM_DELNEIGH, 0, d.ours[i].ifindex, &d.ours[i].nh);
 		err = nl_transact(&r.nh);
 		if (err && err != -ENOENT && !ret)
 			ret = err;
@@ -537,18 +617,24 @@ int xv_neigh_release(const __be32 *keep, size_t nkeep, __be32 src)
 	return ret;
 }
 
-int xv_neigh_managed_all(const __be32 *remotes, size_t n, __be32 src)
+int xv_neigh_managed_all(const union xvtep_addr *remotes, size_t n, const struct xv_locals *loc)
 {
 	int fails = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		char ip[16];
-		int err = xv_neigh_managed(remotes[i], src, NULL, NULL);
+		const union xvtep_addr *src = xv_local_for(loc, &remotes[i]);
+		char ip[XV_ADDR_STRLEN];
+		int err;
 
+		/* The dataplane drops toward a family without a local address
+		 * (no_route): no neighbour to keep for it. */
+		if (src && xvtep_addr_is_zero(src))
+			continue;
+		err = xv_neigh_managed(&remotes[i], loc, NULL, NULL);
 		if (!err)
 			continue;
 		fails++;
-		xv_fmt_ipv4(remotes[i], ip);
+		xv_fmt_addr(&remotes[i], ip);
 		fprintf(stderr, "Warning: remote %s: no managed underlay neighbour (%s): "
 			"non-IP frames (ARP) toward it are dropped while its next hop is unresolved\n",
 			ip, err == -ENETUNREACH ? "no route to it" :
@@ -816,8 +902,7 @@ int xv_bridge_fdb_extern(int ifindex, const __u8 mac[6], bool add)
 	struct ndmsg *ndm;
 
 	ndm = neigh_req_init(&r, add ? RTM_NEWNEIGH : RTM_DELNEIGH,
-			     add ? NLM_F_CREATE | NLM_F_REPLACE : 0, ifindex);
-	ndm->ndm_family = AF_BRIDGE;
+			     add ? NLM_F_CREATE | NLM_F_REPLACE : 0, ifindex, AF_BRIDGE);
 	/* extern_learn: zebra advertises it, and the bridge never ages it. */
 	ndm->ndm_flags = NTF_MASTER | (add ? NTF_EXT_LEARNED : 0);
 	ndm->ndm_state = NUD_REACHABLE;
@@ -829,7 +914,7 @@ int xv_neigh_dump(int family, int (*cb)(const struct nlmsghdr *h, void *arg), vo
 {
 	struct nl_req r;
 
-	neigh_req_init(&r, RTM_GETNEIGH, NLM_F_DUMP, 0)->ndm_family = family;
+	neigh_req_init(&r, RTM_GETNEIGH, NLM_F_DUMP, 0, family);
 	return nl_query(&r.nh, cb, arg);
 }
 
@@ -847,8 +932,7 @@ int xv_bridge_neigh_noarp(int ifindex, int family, const __u8 *addr, const __u8 
 	if (family != AF_INET && family != AF_INET6)
 		return -EAFNOSUPPORT;
 	ndm = neigh_req_init(&r, add ? RTM_NEWNEIGH : RTM_DELNEIGH,
-			     add ? NLM_F_CREATE | NLM_F_REPLACE : 0, ifindex);
-	ndm->ndm_family = family;
+			     add ? NLM_F_CREATE | NLM_F_REPLACE : 0, ifindex, family);
 	/* NOARP without extern_learn: zebra advertises it as a local MAC+IP. */
 	ndm->ndm_state = NUD_NOARP;
 	add_attr(&r.nh, NDA_DST, addr, family == AF_INET ? 4 : 16);

@@ -293,6 +293,10 @@ int xv_parse_prefix(const char *s, union xvtep_addr *a, __u32 *plen)
 		*slash = 0;
 	if (xv_parse_addr(buf, a))
 		return -1;
+	/* 0.0.0.0 parses as all zero (no address); as a prefix it is IPv4:
+	 * 0.0.0.0/0 is every IPv4 address (::ffff:0.0.0.0/96), not ::/0. */
+	if (xvtep_addr_is_zero(a) && !strchr(buf, ':'))
+		a->w[2] = XVTEP_ADDR_V4_MARK;
 	max = xvtep_addr_is_v4(a) ? 32 : 128;
 	len = max;
 	if (slash && xv_parse_u32(slash + 1, 0, max, &len))

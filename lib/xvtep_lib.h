@@ -65,11 +65,12 @@ static inline int xv_addr_family(const union xvtep_addr *a)
 	return xvtep_addr_is_v4(a) ? 2 /* AF_INET */ : 10 /* AF_INET6 */;
 }
 
-/* Keep the uplink joined to GROUP without a process holding a socket:
- * a /32 address with IFA_F_MCAUTOJOIN (like `ip addr add G/32 dev D autojoin`).
- * Join is idempotent (EEXIST is success); leave of an absent group is success. */
-int xv_mcast_join(int ifindex, __be32 group);
-int xv_mcast_leave(int ifindex, __be32 group);
+/* Keep the uplink joined to GROUP (IPv4 224/4 or IPv6 ff00::/8) without a
+ * process holding a socket: a /32 (/128) address with IFA_F_MCAUTOJOIN (like
+ * `ip addr add G/32 dev D autojoin`). Join is idempotent (EEXIST is
+ * success); leave of an absent group is success. -EINVAL: not multicast. */
+int xv_mcast_join(int ifindex, const union xvtep_addr *group);
+int xv_mcast_leave(int ifindex, const union xvtep_addr *group);
 
 /* tcx link (BPF_TCX_INGRESS/EGRESS through raw bpf_link_create): returns link fd or -errno. */
 int xv_tcx_attach(int prog_fd, int ifindex, bool ingress);
@@ -115,7 +116,7 @@ int xv_check_privileges(void);
 
 /* xv_mcast_join() that also tells whether this call added the address
  * (*created = false when it already existed). */
-int xv_mcast_join_ex(int ifindex, __be32 group, bool *created);
+int xv_mcast_join_ex(int ifindex, const union xvtep_addr *group, bool *created);
 
 /* BPF link types missing from older uapi headers. */
 #define XV_LINK_TYPE_XDP	6
@@ -221,24 +222,37 @@ int xv_map_open_checked(const char *pin, const char *name, __u32 key_size, __u32
 
 /* NDA_PROTOCOL of the neighbour entries xvtep creates (`proto 88` in ip -d neigh). */
 #define XV_NEIGH_PROTO 88
-/* Output device and next hop (gateway, or DST itself) of the route to DST
- * (RTM_GETROUTE, SRC 0 = any). 0, or -ENETUNREACH (no route), -EHOSTUNREACH
- * (blackhole/unreachable/prohibit), -EADDRINUSE (a local address), -errno. */
-int xv_route_nexthop(__be32 dst, __be32 src, int *ifindex, __be32 *nh);
+/* The instance's local VTEP addresses (xvtep_meta.local_ip, .local_ip6),
+ * both as union xvtep_addr; a zero one = none. */
+struct xv_locals {
+	union xvtep_addr v4, v6;
+};
+void xv_locals_from_meta(const struct xvtep_meta *meta, struct xv_locals *loc);
+/* The local address of DST's family (NULL when LOC is NULL; zero = none). */
+const union xvtep_addr *xv_local_for(const struct xv_locals *loc, const union xvtep_addr *dst);
+/* Output device and next hop (gateway, or DST itself; same family as DST)
+ * of the route to DST (RTM_GETROUTE AF_INET or AF_INET6; SRC NULL or zero
+ * = any). 0, or -ENETUNREACH (no route), -EHOSTUNREACH (blackhole/
+ * unreachable/prohibit), -EADDRINUSE (a local address), -errno. */
+int xv_route_nexthop(const union xvtep_addr *dst, const union xvtep_addr *src, int *ifindex,
+		     union xvtep_addr *nh);
 /* Make sure the next hop toward REMOTE has a managed neighbour entry
- * (NTF_EXT_MANAGED): create one of ours, turn a plain dynamic entry into one
- * of ours, leave an existing managed/permanent entry alone. Outputs may be
- * NULL. 0 or -errno (route errors as xv_route_nexthop). */
-int xv_neigh_managed(__be32 remote, __be32 src, int *ifindex, __be32 *nh);
-/* Delete our managed entries (NDA_PROTOCOL XV_NEIGH_PROTO) that are not the
- * next hop of any of KEEP. 0 or the first -errno. */
-int xv_neigh_release(const __be32 *keep, size_t nkeep, __be32 src);
+ * (NTF_EXT_MANAGED, AF_INET or AF_INET6 by REMOTE's family): create one of
+ * ours, turn a plain dynamic entry into one of ours, leave an existing
+ * managed/permanent entry alone. LOC (may be NULL) gives the route lookup's
+ * source. Outputs may be NULL. 0 or -errno (route errors as xv_route_nexthop). */
+int xv_neigh_managed(const union xvtep_addr *remote, const struct xv_locals *loc, int *ifindex,
+		     union xvtep_addr *nh);
+/* Delete our managed entries (NDA_PROTOCOL XV_NEIGH_PROTO, both families)
+ * that are not the next hop of any of KEEP. 0 or the first -errno. */
+int xv_neigh_release(const union xvtep_addr *keep, size_t nkeep, const struct xv_locals *loc);
 /* Every configured remote VTEP (VNI remote lists, static FDB remote entries),
  * deduplicated, in a malloc()ed array (*out, may be NULL when *n == 0). 0 or -errno. */
-int xv_config_remotes(int vnis_fd, int fdb_fd, __be32 **out, size_t *n);
+int xv_config_remotes(int vnis_fd, int fdb_fd, union xvtep_addr **out, size_t *n);
 /* xv_neigh_managed() for each of REMOTES; a failure is a "Warning: ..." on
- * stderr naming the remote (the configuration stands). Returns the number of failures. */
-int xv_neigh_managed_all(const __be32 *remotes, size_t n, __be32 src);
+ * stderr naming the remote (the configuration stands). Remotes of a family
+ * LOC has no address for are skipped. Returns the number of failures. */
+int xv_neigh_managed_all(const union xvtep_addr *remotes, size_t n, const struct xv_locals *loc);
 
 
 /* ---- BGP EVPN (lib/netlink.c) ---- */

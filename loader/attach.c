@@ -66,17 +66,17 @@ static int join_groups(int vnis_fd, int ifindex)
 		int err;
 
 		prev = &key;
-		if (bpf_map_lookup_elem(vnis_fd, &key, &v) || !v.group || !xv_ipv4_is_mcast(v.group))
+		if (bpf_map_lookup_elem(vnis_fd, &key, &v) || !xvtep_addr_is_mcast(&v.group))
 			continue;
 		for (int i = 0; i < undo.nr_joined; i++)
-			dup |= undo.joined[i] == v.group;
+			dup |= xvtep_addr_equal(&undo.joined[i], &v.group);
 		if (dup)
 			continue;
-		err = xv_mcast_join_ex(ifindex, v.group, &created);
+		err = xv_mcast_join_ex(ifindex, &v.group, &created);
 		if (err) {
-			char g[16];
+			char g[XV_ADDR_STRLEN];
 
-			xv_fmt_ipv4(v.group, g);
+			xv_fmt_addr(&v.group, g);
 			return xv_err_errno(err, "cannot join multicast group %s (VNI %u) on %s",
 					    g, key, cfg.uplink);
 		}
@@ -117,8 +117,8 @@ static int attach_check_env(struct attach *a)
 {
 	if (!cfg.uplink)
 		return xv_err("attach needs --uplink DEV");
-	if (!cfg.local_ip)
-		return xv_err("attach needs --local IPV4");
+	if (!cfg.local_ip && xvtep_addr_is_zero(&cfg.local_ip6))
+		return xv_err("attach needs --local ADDR (IPv4 and/or IPv6)");
 	if (cfg.netns && xv_enter_netns(cfg.netns))
 		return -1;
 	if (xv_check_bpffs(cfg.pin))
@@ -138,6 +138,8 @@ static int check_pinned_state(struct attach *a)
 	struct bpf_map *map;
 
 	our_btf = bpf_object__btf(a->skel->obj);
+	if (check_pinned_abi())
+		return -1;
 	bpf_object__for_each_map(map, a->skel->obj) {
 		struct map_slot *s;
 
@@ -273,6 +275,7 @@ static int load_object(struct attach *a)
 	skel->rodata->cfg_uplink_ifindex = a->ifindex;
 	skel->rodata->cfg_mirror_ifindex = a->mirror_ifindex;
 	skel->rodata->cfg_local_ip = cfg.local_ip;
+	memcpy((void *)skel->rodata->cfg_local_ip6, cfg.local_ip6.w, 16);
 	skel->rodata->cfg_dstport = cfg.dstport;
 	skel->rodata->cfg_sport_min = cfg.sport_min;
 	skel->rodata->cfg_sport_max = cfg.sport_max;
@@ -437,6 +440,7 @@ static int write_meta(struct attach *a)
 	meta.abi_version = XVTEP_ABI_VERSION;
 	meta.uplink_ifindex = a->ifindex;
 	meta.local_ip = cfg.local_ip;
+	memcpy(meta.local_ip6, cfg.local_ip6.b, 16);
 	meta.dstport = cfg.dstport;
 	meta.sport_min = cfg.sport_min;
 	meta.sport_max = cfg.sport_max;
@@ -487,9 +491,10 @@ static int sync_derived_maps(struct attach *a)
 static void commit(struct attach *a)
 {
 	struct xvtep *skel = a->skel;
-	__be32 *remotes = NULL;
+	union xvtep_addr *remotes = NULL;
+	struct xv_locals loc = {};
 	size_t nr = 0;
-	char ip[16];
+	char ip[XV_ADDR_STRLEN];
 
 	if (!a->xdp_wanted && a->old_xdp.fd >= 0) {
 		unlink(a->old_xdp.path);	/* the link dies with its last reference */
@@ -497,16 +502,21 @@ static void commit(struct attach *a)
 		a->old_xdp.fd = -1;
 	}
 
+	xvtep_addr_set_v4(&loc.v4, cfg.local_ip);
+	loc.v6 = cfg.local_ip6;
 	/* Managed underlay neighbours for the remotes already configured in
 	 * the pinned maps (a restart, a re-attach); warnings only. */
 	if (!xv_config_remotes(bpf_map__fd(skel->maps.xvtep_vnis),
 			       bpf_map__fd(skel->maps.xvtep_fdb), &remotes, &nr))
-		xv_neigh_managed_all(remotes, nr, cfg.local_ip);
+		xv_neigh_managed_all(remotes, nr, &loc);
 	free(remotes);
 
-	xv_fmt_ipv4(cfg.local_ip, ip);
-	printf("xvtep attached: uplink %s (ifindex %d) local %s dstport %u decap %s",
-	       cfg.uplink, a->ifindex, ip, cfg.dstport, decap_names[cfg.decap]);
+	printf("xvtep attached: uplink %s (ifindex %d)", cfg.uplink, a->ifindex);
+	if (cfg.local_ip)
+		printf(" local %s", xv_fmt_addr(&loc.v4, ip));
+	if (!xvtep_addr_is_zero(&loc.v6))
+		printf(" local6 %s", xv_fmt_addr(&loc.v6, ip));
+	printf(" dstport %u decap %s", cfg.dstport, decap_names[cfg.decap]);
 	if (a->xdp_wanted)
 		printf(" xdp %s", xdp_mode_names[cfg.xdp_mode]);
 	printf(" fdb-size %u, pinned under %s\n",

@@ -5,6 +5,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <errno.h>
+#include <stdlib.h>
 
 #include "loader.h"
 
@@ -177,6 +178,51 @@ bool map_is_pinned(const struct bpf_map *map)
 	return !xvtep_map_per_load(bpf_map__name(map));
 }
 
+/* Pinned maps of another ABI version: say how to move the instance. */
+static int abi_refuse(const char *path, __u32 have)
+{
+	return xv_err("pinned map %s has ABI version %u, this build uses %u; to move the "
+		      "instance to this build: `xvtepctl --pin %s save > FILE` (with the build "
+		      "that attached it; learned entries are not saved: they are learned again), "
+		      "`xvtep-loader --pin %s detach`, attach with this build, then "
+		      "`xvtepctl --pin %s -batch FILE`; or use another --pin",
+		      path, have, XVTEP_ABI_VERSION, cfg.pin, cfg.pin, cfg.pin);
+}
+
+/* Before any map is compared: every layout of another ABI differs, and the
+ * version is what explains it. Reads only the leading abi_version of the
+ * pinned xvtep_meta, whatever its size. 0 when absent, unset or ours. */
+int check_pinned_abi(void)
+{
+	char path[PATH_MAX];
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), key = 0, have;
+	__u8 *buf;
+	int fd, ret = 0;
+
+	if (pin_path(path, NULL, XVTEP_MAP_META))
+		return -1;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;	/* absent, or not a map: check_pinned_map() says */
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.type != BPF_MAP_TYPE_ARRAY ||
+	    info.key_size != 4 || info.value_size < 4 || info.value_size > 4096)
+		goto out;	/* check_pinned_map() explains */
+	buf = calloc(1, info.value_size);
+	if (!buf)
+		goto out;
+	if (!bpf_map_lookup_elem(fd, &key, buf)) {
+		memcpy(&have, buf, 4);
+		/* 0: created by an attach that failed before writing it. */
+		if (have && have != XVTEP_ABI_VERSION)
+			ret = abi_refuse(path, have);
+	}
+	free(buf);
+out:
+	close(fd);
+	return ret;
+}
+
 /*
  * Compare a pinned map with the one this build would create, so that an
  * incompatible pin gets a clear error instead of libbpf's generic refusal
@@ -259,9 +305,7 @@ int check_pinned_map(struct map_slot *s)
 		}
 		/* 0: created by an attach that failed before writing it. */
 		if (meta.abi_version && meta.abi_version != XVTEP_ABI_VERSION) {
-			xv_err("pinned map %s (%s) has ABI version %u, this build uses %u; "
-			       "run detach first (drops all state) or use another --pin",
-			       name, s->path, meta.abi_version, XVTEP_ABI_VERSION);
+			abi_refuse(s->path, meta.abi_version);
 			goto out;
 		}
 		undo.meta_existed = true;

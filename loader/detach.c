@@ -8,11 +8,14 @@
 
 #include "loader.h"
 
-/* The instance's meta, if its uplink is in this network namespace. */
+/* The instance's meta, if its uplink is in this network namespace. ABI 2's
+ * is the same but for the missing local_ip6 at the end (read as zero):
+ * detaching an ABI 2 instance is the way to move it to this build. */
 static bool uplink_meta(struct xvtep_meta *meta)
 {
 	char path[PATH_MAX], name[IF_NAMESIZE];
-	__u32 key = 0;
+	struct bpf_map_info info = {};
+	__u32 key = 0, len = sizeof(info);
 	int meta_fd;
 
 	if (pin_path(path, NULL, XVTEP_MAP_META))
@@ -20,7 +23,11 @@ static bool uplink_meta(struct xvtep_meta *meta)
 	meta_fd = bpf_obj_get(path);
 	if (meta_fd < 0)
 		return false;
-	if (bpf_map_lookup_elem(meta_fd, &key, meta) || meta->abi_version != XVTEP_ABI_VERSION ||
+	memset(meta, 0, sizeof(*meta));
+	/* A lookup writes value_size bytes. */
+	if (bpf_obj_get_info_by_fd(meta_fd, &info, &len) || info.value_size > sizeof(*meta) ||
+	    bpf_map_lookup_elem(meta_fd, &key, meta) ||
+	    (meta->abi_version != XVTEP_ABI_VERSION && meta->abi_version != 2) ||
 	    !meta->uplink_ifindex) {
 		close(meta_fd);
 		return false;
@@ -37,13 +44,24 @@ static bool uplink_meta(struct xvtep_meta *meta)
 	return true;
 }
 
+/* sizeof(struct xvtep_vni) of ABI 2 (an IPv4 __be32 group first): detaching
+ * an instance of the previous ABI (the way to move it to this build) still
+ * leaves its groups. */
+#define VNI_ABI2_SIZE	(24 + 4 * XVTEP_MAX_REMOTES + 4 * XVTEP_MAX_VNI_PORTS)
+
 /* Leave the groups of every VNI; best effort, the pins go anyway. */
 static void leave_groups(const struct xvtep_meta *m)
 {
 	char path[PATH_MAX], name[IF_NAMESIZE] = "";
 	__u32 key = 0, *prev = NULL;
 	int vnis_fd;
-	struct xvtep_vni v;
+	bool abi2 = false;
+	union {
+		struct xvtep_vni v;
+		__u8 abi2[VNI_ABI2_SIZE];
+	} u;
+	struct xvtep_vni *vp = &u.v;
+	union xvtep_addr group;
 
 	if_indextoname(m->uplink_ifindex, name);
 	if (pin_path(path, NULL, XVTEP_MAP_VNIS))
@@ -56,8 +74,11 @@ static void leave_groups(const struct xvtep_meta *m)
 		struct bpf_map_info info = {};
 		__u32 len = sizeof(info);
 
-		if (bpf_obj_get_info_by_fd(vnis_fd, &info, &len) || info.key_size != sizeof(key) ||
-		    info.value_size != sizeof(v)) {
+		if (!bpf_obj_get_info_by_fd(vnis_fd, &info, &len) && info.key_size == sizeof(key) &&
+		    info.value_size == VNI_ABI2_SIZE)
+			abi2 = true;
+		else if (bpf_obj_get_info_by_fd(vnis_fd, &info, &len) ||
+			 info.key_size != sizeof(key) || info.value_size != sizeof(*vp)) {
 			fprintf(stderr, "Warning: %s has an unexpected layout; multicast groups "
 				"not left\n", path);
 			close(vnis_fd);
@@ -66,14 +87,24 @@ static void leave_groups(const struct xvtep_meta *m)
 	}
 	while (!bpf_map_get_next_key(vnis_fd, prev, &key)) {
 		prev = &key;
-		if (bpf_map_lookup_elem(vnis_fd, &key, &v) || !xv_ipv4_is_mcast(v.group))
+		if (bpf_map_lookup_elem(vnis_fd, &key, &u))
 			continue;
-		int err = xv_mcast_leave(m->uplink_ifindex, v.group);
+		if (abi2) {
+			__be32 g4;
+
+			memcpy(&g4, u.abi2, 4);
+			xvtep_addr_set_v4(&group, g4);
+		} else {
+			group = vp->group;
+		}
+		if (!xvtep_addr_is_mcast(&group))
+			continue;
+		int err = xv_mcast_leave(m->uplink_ifindex, &group);
 
 		if (err) {
-			char g[16];
+			char g[XV_ADDR_STRLEN];
 
-			xv_fmt_ipv4(v.group, g);
+			xv_fmt_addr(&group, g);
 			fprintf(stderr, "Warning: cannot leave group %s on %s: %s\n", g, name,
 				strerror(-err));
 		}
@@ -204,7 +235,7 @@ int cmd_detach(void)
 		fprintf(stderr, "Warning: %s left in place: %s\n", cfg.pin, strerror(errno));
 	{
 		/* The configuration is gone: so are the managed neighbours we made for it. */
-		int err = xv_neigh_release(NULL, 0, 0);
+		int err = xv_neigh_release(NULL, 0, NULL);
 
 		if (err)
 			fprintf(stderr, "Warning: managed underlay neighbours of xvtep may remain: %s\n",

@@ -24,7 +24,8 @@ struct config {
 	bool json, pretty, verbose, force;
 	bool keep_maps;		/* detach: stop the dataplane, keep the state pinned */
 	const char *uplink;
-	__be32 local_ip;
+	__be32 local_ip;	/* IPv4 VTEP address, 0 = none */
+	union xvtep_addr local_ip6;	/* IPv6 VTEP address, zero = none */
 	__u16 dstport;
 	__u16 sport_min, sport_max;
 	int xdp_mode;		/* -1: not given (adopt the attached one, else native) */
@@ -103,7 +104,7 @@ struct undo {
 	bool meta_written, meta_existed;
 	struct xvtep_meta old_meta;
 
-	__be32 joined[XVTEP_MAX_VNIS];
+	union xvtep_addr joined[XVTEP_MAX_VNIS];
 	int nr_joined;
 };
 
@@ -147,6 +148,8 @@ int get_uplink(const char *dev, int *ifindex, __u8 mac[6]);
 extern const struct btf *our_btf;
 bool map_is_pinned(const struct bpf_map *map);
 int check_pinned_map(struct map_slot *s);
+/* Pinned xvtep_meta of another ABI version: refused with how to move (0 or -1). */
+int check_pinned_abi(void);
 
 /* Links, program pins and clsact filters (links.c). */
 extern bool use_clsact;

@@ -4,10 +4,11 @@
  * bpffs directory and exit. The pins keep the dataplane running; xvtepctl
  * edits the pinned maps afterwards.
  *
- *   xvtep-loader [--pin DIR] [-n NETNS] attach --uplink DEV --local IPV4 ...
+ *   xvtep-loader [--pin DIR] [-n NETNS] attach --uplink DEV --local ADDR [--local ADDR] ...
  *   xvtep-loader [--pin DIR] [-n NETNS] detach
  *   xvtep-loader [--pin DIR] [-n NETNS] [-j] [-p] status
  */
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -48,12 +49,13 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: xvtep-loader [--pin DIR] [-n NETNS] [-v] attach --uplink DEV --local IPV4\n"
+		"Usage: xvtep-loader [--pin DIR] [-n NETNS] [-v] attach --uplink DEV --local ADDR [--local ADDR]\n"
 		"                    [--dstport N] [--xdp-mode native|generic] [--decap auto|hybrid|xdp|tc]\n"
 		"                    [--sport-range MIN-MAX] [--fdb-size N] [--force]\n"
 		"       xvtep-loader [--pin DIR] [-n NETNS] detach [--keep-maps]\n"
 		"       xvtep-loader [--pin DIR] [-n NETNS] [-j] [-p] status\n"
 		"\n"
+		"  --local ADDR the VTEP address: IPv4 and/or IPv6 (give --local twice for both)\n"
 		"  --pin DIR    bpffs directory of the pins (default %s)\n"
 		"  -n NETNS     work in network namespace /run/netns/NETNS\n"
 		"  -j, -p       JSON output, -p pretty-printed (status)\n"
@@ -61,6 +63,34 @@ static void usage(FILE *f)
 		"  -V, --version print the version and exit\n"
 		"  -h, --help   print this help and exit\n",
 		XVTEP_PIN_DEFAULT);
+}
+
+/* --local ADDR: one IPv4 and one IPv6 address at most. */
+static int parse_local(const char *arg)
+{
+	union xvtep_addr a;
+
+	if (xv_parse_addr(arg, &a))
+		return xv_arg_err(arg, "--local needs an IPv4 or IPv6 address");
+	if (xvtep_addr_is_v4(&a)) {
+		__be32 ip = a.w[3];
+
+		if (!ip || xv_ipv4_is_mcast(ip) || ip == 0xffffffff)
+			return xv_arg_err(arg, "--local must be a unicast address");
+		if (cfg.local_ip && cfg.local_ip != ip)
+			return xv_arg_err(arg, "--local takes one IPv4 and one IPv6 address at most");
+		cfg.local_ip = ip;
+		return 0;
+	}
+	/* ::, ::1, multicast, link-local (a scope the dataplane has no room for) */
+	if (xvtep_addr_is_zero(&a) || xvtep_addr_is_mcast(&a) ||
+	    (!a.w[0] && !a.w[1] && !a.w[2] && a.w[3] == htonl(1)) ||
+	    (a.b[0] == 0xfe && (a.b[1] & 0xc0) == 0x80))
+		return xv_arg_err(arg, "--local must be a global unicast address");
+	if (!xvtep_addr_is_zero(&cfg.local_ip6) && !xvtep_addr_equal(&cfg.local_ip6, &a))
+		return xv_arg_err(arg, "--local takes one IPv4 and one IPv6 address at most");
+	cfg.local_ip6 = a;
+	return 0;
 }
 
 static void print_version(void)
@@ -133,11 +163,8 @@ static int parse_args(int argc, char **argv, const char **cmd)
 			cfg.uplink = optarg;
 			break;
 		case OPT_LOCAL:
-			if (xv_parse_ipv4(optarg, &cfg.local_ip))
-				return xv_arg_err(optarg, "--local needs an IPv4 address");
-			if (!cfg.local_ip || xv_ipv4_is_mcast(cfg.local_ip) ||
-			    cfg.local_ip == 0xffffffff)
-				return xv_arg_err(optarg, "--local must be a unicast address");
+			if (parse_local(optarg))
+				return -1;
 			break;
 		case OPT_DSTPORT:
 			if (xv_parse_u32(optarg, 1, 65535, &v))

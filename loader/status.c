@@ -308,7 +308,8 @@ int cmd_status(void)
 	struct xvtep_meta meta;
 	struct xv_maps m;
 	__u64 fdb_static = 0, fdb_dynamic = 0, fdb_remote = 0;
-	char ip[16], macs[18], devname[IF_NAMESIZE] = "";
+	char ip[XV_ADDR_STRLEN], ip6[XV_ADDR_STRLEN], macs[18], devname[IF_NAMESIZE] = "";
+	struct xv_locals loc;
 	long nr_vnis, nr_ports;
 	int nr_port_links, ret = 1;
 	bool uplink_ok;
@@ -359,7 +360,9 @@ int cmd_status(void)
 
 	/* The uplink may have been renamed or removed since the attach. */
 	uplink_ok = if_indextoname(meta.uplink_ifindex, devname) != NULL;
-	xv_fmt_ipv4(meta.local_ip, ip);
+	xv_locals_from_meta(&meta, &loc);
+	xv_fmt_addr(&loc.v4, ip);
+	xv_fmt_addr(&loc.v6, ip6);
 	xv_fmt_mac(meta.uplink_mac, macs);
 	const char *decap = meta.decap_mode <= XVTEP_DECAP_TC ? decap_names[meta.decap_mode] : "?";
 	const char *xmode = meta.decap_mode == XVTEP_DECAP_TC ? "none" :
@@ -381,7 +384,19 @@ int cmd_status(void)
 		jw_string_field(jw, "mac", macs);
 		jw_bool_field(jw, "present", uplink_ok);
 		jw_end_object(jw);
-		jw_string_field(jw, "local_ip", ip);
+		/* local: the IPv4 VTEP address, local6: the IPv6 one (null: none);
+		 * local_ip: the same as local, the key of ABI 2. */
+		if (meta.local_ip) {
+			jw_string_field(jw, "local", ip);
+			jw_string_field(jw, "local_ip", ip);
+		} else {
+			jw_null_field(jw, "local");
+			jw_null_field(jw, "local_ip");
+		}
+		if (!xvtep_addr_is_zero(&loc.v6))
+			jw_string_field(jw, "local6", ip6);
+		else
+			jw_null_field(jw, "local6");
 		jw_uint_field(jw, "dstport", meta.dstport);
 		jw_object_field(jw, "sport_range");
 		jw_uint_field(jw, "min", meta.sport_min);
@@ -453,8 +468,11 @@ int cmd_status(void)
 			printf(" (ifindex %u is now %s: renamed%s)", meta.uplink_ifindex, devname,
 			       cfg.netns ? "" : ", or use -n NETNS");
 		printf("\n");
-		printf("local %s dstport %u sport %u-%u\n", ip, meta.dstport, meta.sport_min,
-		       meta.sport_max);
+		if (meta.local_ip)
+			printf("local %s ", ip);
+		if (!xvtep_addr_is_zero(&loc.v6))
+			printf("local6 %s ", ip6);
+		printf("dstport %u sport %u-%u\n", meta.dstport, meta.sport_min, meta.sport_max);
 		printf("decap %s xdp %s\n", decap, xmode);
 		printf("features:\n");
 		xv_features_each(text_feature, &meta.feat_off);

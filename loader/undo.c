@@ -45,7 +45,7 @@ void undo_all(int ifindex)
 	char path[PATH_MAX];
 
 	for (int i = 0; i < undo.nr_joined; i++)
-		xv_mcast_leave(ifindex, undo.joined[i]);
+		xv_mcast_leave(ifindex, &undo.joined[i]);
 
 	if (undo.meta_written && undo.meta_existed) {
 		int fd = bpf_obj_get(undo.maps[0].path);	/* slot 0 is the meta map */
