@@ -1118,6 +1118,11 @@ v6_up()
 	local s P
 	for s in x k; do
 		P=xvb-$s-
+		# IPv6 is off in every namespace (tests/lib.sh ns_create): on for the
+		# two underlay devices only, with no link-local address (no
+		# solicitations of its own into the sinks)
+		run in_ns "${P}h1" sysctl -qw net.ipv6.conf.ul.addr_gen_mode=1 net.ipv6.conf.ul.disable_ipv6=0
+		run in_ns "${P}ul" sysctl -qw net.ipv6.conf.peer.addr_gen_mode=1 net.ipv6.conf.peer.disable_ipv6=0
 		run in_ns "${P}h1" ip -6 addr add $LOCAL_IP6/64 dev ul nodad
 		run in_ns "${P}ul" ip -6 addr add $REMOTE6/64 dev peer nodad
 		run in_ns "${P}h1" ip -6 neigh replace $REMOTE6 lladdr "$(dev_mac "${P}ul" peer)" dev ul nud permanent
@@ -1146,7 +1151,40 @@ v6_down()
 		run in_ns "${P}ul" ip -6 neigh del $LOCAL_IP6 dev peer
 		run in_ns "${P}h1" ip -6 addr del $LOCAL_IP6/64 dev ul
 		run in_ns "${P}ul" ip -6 addr del $REMOTE6/64 dev peer
+		run in_ns "${P}h1" sysctl -qw net.ipv6.conf.ul.disable_ipv6=1
+		run in_ns "${P}ul" sysctl -qw net.ipv6.conf.peer.disable_ipv6=1
 	done
+}
+
+# v6_wire_check : before the encap6 runs, what each system puts on its
+# uplink for the point's frames: 4 of them sent from vm1 and captured on h1's
+# ul (tshark; skipped with a log line where it is missing) must be VXLAN over
+# IPv6 to REMOTE6, VNI 100, outer UDP checksum zero on both (the baseline's
+# udp6zerocsumtx); else the point would not measure the IPv6 encap
+v6_wire_check()
+{
+	local s f got want pid
+	want=$(printf '4 %s\t%s\t0x0000' $REMOTE6 $VNI)
+	if ! command -v tshark >/dev/null; then
+		log "encap6: tshark missing, the frames on the wire not checked"
+		return 0
+	fi
+	for s in x k; do
+		f=$XVT_TMP/v6wire.$s.pcap
+		rm -f "$f" "$f.err"
+		nsenter --net="/run/netns/xvb-$s-h1" timeout 15 tshark -i ul -c 4 -w "$f" \
+			-f "udp port 4789" 2>"$f.err" &
+		pid=$!
+		wait_for 10 grep -q "Capturing on" "$f.err" || die "encap6: tshark on xvb-$s-h1 ul: $(cat "$f.err")"
+		# shellcheck disable=SC2046
+		run "$XVB" send --gen "$GEN" $(rate_args $s encap6 64 1) --frames 4
+		wait "$pid"
+		got=$(tshark -r "$f" -d udp.port==4789,vxlan -T fields -E occurrence=f -e ipv6.dst \
+			-e vxlan.vni -e udp.checksum 2>/dev/null | sort | uniq -c | sed 's/^ *//')
+		[ "$got" = "$want" ] ||
+			die "encap6: xvb-$s-h1 sent, for 4 frames toward $ENCAP6_BASE: '${got//$'\n'/; }', not '$want' (count, IPv6 destination, VNI, UDP checksum)"
+	done
+	log "encap6: both systems send the frames as VXLAN over IPv6 to $REMOTE6, zero UDP checksum (checked on the wire)"
 }
 
 # v6_floor KIND 6|4 on|off : the floor of an IPv6 (6) or IPv4 (4) underlay
@@ -1196,6 +1234,7 @@ v6_point()
 	sinks x "$kind" drop on
 	sinks k "$kind" drop on
 	if [ "$kind" = encap ]; then
+		v6_wire_check
 		bare_target xvb_ifx 0 ul
 		run in_ns xvb-k-h1 tc qdisc replace dev vm1 clsact
 	fi
