@@ -55,7 +55,7 @@ int xvtep_tc_up(struct __sk_buff *skb)
 	if (skb->len > ETH_HLEN + 20 + 8 &&
 	    (long)skb->data + DECAP_PULL_LEN > (long)skb->data_end)
 		bpf_skb_pull_data(skb, skb->len < DECAP_PULL_LEN ? skb->len : DECAP_PULL_LEN);
-	verdict = vxlan_parse_tc(skb, &rx);
+	verdict = vxlan_rx_unpack(vxlan_parse_tc(skb, &rx), &rx);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	verdict = vxlan_rx_accept(verdict, data, data_end, &rx, &vcfg, &st, &ieth, NULL);

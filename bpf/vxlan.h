@@ -190,34 +190,62 @@ static __always_inline int parse_vxlan(void *data, void *data_end, __u32 frame_l
  * per frame. RX is the caller's (zeroed); the hook takes the inner frame's
  * offset from it and checks its bounds again. A drop is counted here,
  * where the verifier knows the reason (an index into the counters).
+ *
+ * Everything the hook branches on comes back in the return value
+ * (vxlan_rx_unpack): the verifier makes no assumption about a scalar
+ * returned, while what a global function wrote through a pointer into the
+ * caller's stack is not tracked alike by every kernel (older ones may
+ * keep believing the caller's zeroes). Only the addresses, which nothing
+ * branches on by value, travel in RX.
  */
-static __always_inline int parse_vxlan_counted(void *data, void *data_end, __u32 frame_len,
-					       struct vxlan_rx *rx)
+#define VXLAN_RX_TO_GROUP	(1ULL << 16)
+#define VXLAN_RX_OUTER6		(1ULL << 17)
+#define VXLAN_RX_INNER_TCP	(1ULL << 18)
+#define VXLAN_RX_RESERVED	(1ULL << 19)
+
+static __always_inline __u64 parse_vxlan_packed(void *data, void *data_end, __u32 frame_len,
+						 struct vxlan_rx *rx)
 {
 	int verdict = parse_vxlan(data, data_end, frame_len, rx);
 
 	if (verdict != VXLAN_NOT_OURS && verdict != XVTEP_DROP__MAX)
 		count_drop_src(stats_get(NULL), 0, verdict, 0, 0, &rx->outer_src);
-	return verdict;
+	return (__u64)((verdict + 1) & 0xff) | (__u64)(rx->inner_off & 0xff) << 8 |
+	       (rx->to_group ? VXLAN_RX_TO_GROUP : 0) | (rx->outer6 ? VXLAN_RX_OUTER6 : 0) |
+	       (rx->inner_tcp ? VXLAN_RX_INNER_TCP : 0) |
+	       (rx->reserved_bits ? VXLAN_RX_RESERVED : 0) |
+	       (__u64)(rx->vni & XVTEP_VNI_MAX) << 32;
 }
 
-__attribute__((noinline)) int vxlan_parse_xdp(struct xdp_md *ctx, struct vxlan_rx *rx)
+/* The verdict parse_vxlan() returned, and RX's scalars, from R. */
+static __always_inline int vxlan_rx_unpack(__u64 r, struct vxlan_rx *rx)
+{
+	rx->inner_off = (r >> 8) & 0xff;
+	rx->to_group = !!(r & VXLAN_RX_TO_GROUP);
+	rx->outer6 = !!(r & VXLAN_RX_OUTER6);
+	rx->inner_tcp = !!(r & VXLAN_RX_INNER_TCP);
+	rx->reserved_bits = !!(r & VXLAN_RX_RESERVED);
+	rx->vni = (r >> 32) & XVTEP_VNI_MAX;
+	return (int)(r & 0xff) - 1;
+}
+
+__attribute__((noinline)) __u64 vxlan_parse_xdp(struct xdp_md *ctx, struct vxlan_rx *rx)
 {
 	void *data, *data_end;
 
 	if (!ctx || !rx)
-		return VXLAN_NOT_OURS;
+		return 0;	/* VXLAN_NOT_OURS */
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
-	return parse_vxlan_counted(data, data_end, data_end - data, rx);
+	return parse_vxlan_packed(data, data_end, data_end - data, rx);
 }
 
-__attribute__((noinline)) int vxlan_parse_tc(struct __sk_buff *skb, struct vxlan_rx *rx)
+__attribute__((noinline)) __u64 vxlan_parse_tc(struct __sk_buff *skb, struct vxlan_rx *rx)
 {
 	if (!skb || !rx)
-		return VXLAN_NOT_OURS;
-	return parse_vxlan_counted((void *)(long)skb->data, (void *)(long)skb->data_end, skb->len,
-				   rx);
+		return 0;	/* VXLAN_NOT_OURS */
+	return parse_vxlan_packed((void *)(long)skb->data, (void *)(long)skb->data_end, skb->len,
+				  rx);
 }
 
 /* The source-mac and VNI checks both hooks make once the VNI is known. */
@@ -239,7 +267,8 @@ static __always_inline int vxlan_rx_check(const struct vxlan_rx *rx, const struc
 /*
  * The decap hooks' common front: parse the frame, find its VNI, check it.
  * Returns VXLAN_NOT_OURS (pass it on untouched), a drop reason (already
- * counted), or XVTEP_DROP__MAX with rx, *vcfg, *st and *ieth set.
+ * counted; a drop of the parse's reads as malformed), or XVTEP_DROP__MAX
+ * with rx, *vcfg, *st and *ieth set.
  * verdict: what vxlan_parse_xdp/_tc() said (a drop: counted there);
  * data, data_end: read from the
  * context after it. gen: xvtep_gen[0] to look the VNI up in the per-CPU
@@ -250,8 +279,11 @@ static __always_inline int vxlan_rx_accept(int verdict, void *data, void *data_e
 					   struct xvtep_stats **st, struct ethhdr **ieth,
 					   const struct xvtep_gen *gen)
 {
+	/* Constants from here: a verdict the verifier knows on each path. */
+	if (verdict == VXLAN_NOT_OURS)
+		return VXLAN_NOT_OURS;
 	if (verdict != XVTEP_DROP__MAX)
-		return verdict;	/* not ours, or a drop the parse counted */
+		return XVTEP_DROP_MALFORMED;	/* a drop the parse counted (any reason) */
 	/* parse_vxlan checked this; the verifier needs to see it again */
 	*ieth = data + (rx->inner_off & 0xff);
 	if ((void *)(*ieth + 1) > data_end) {

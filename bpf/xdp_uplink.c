@@ -28,7 +28,7 @@ int xvtep_xdp_up(struct xdp_md *ctx)
 	/* Frames mirrored as received on the uplink are copied in TC. */
 	if (uplink_mirror_sessions(false))
 		return XDP_PASS;
-	verdict = vxlan_parse_xdp(ctx, &rx);
+	verdict = vxlan_rx_unpack(vxlan_parse_xdp(ctx, &rx), &rx);
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
 	verdict = vxlan_rx_accept(verdict, data, data_end, &rx, &vcfg, &st, &ieth, gen);
