@@ -24,6 +24,10 @@
 #      |
 #   [ul] peer 198.51.100.2 (+ .3 .4 .5: the remote VTEPs): generator (decap) / sink (encap)
 #
+#   IPv6 underlay (decap6/encap6 points, v6_up .. v6_down): h1's ul also
+#   2001:db8::1/64, the peer 2001:db8::2/64; xvtep attached with both locals,
+#   the kernel a second vxlan device vx6 (local 2001:db8::1) in br100.
+#
 #   ERSPAN collector (xvtep only, mirror points): [h1] and [t1] each have a
 #   veth "col" 203.0.113.1/24 to namespace xvb-x-col / xvb-x-tcol, where
 #   203.0.113.50 (eth0) runs an XDP counting sink of its own (pins under
@@ -142,7 +146,7 @@ mac_idx() { printf '%s:%02x:%02x:%02x' "${1:0:8}" $(($2 >> 16 & 255)) $(($2 >> 8
 deps()
 {
 	local p missing=()
-	for p in gnuplot-nox iperf3 jq ethtool iproute2 python3 frr; do
+	for p in gnuplot-nox iperf3 jq ethtool iproute2 python3 frr tshark; do	# tshark: v6_wire_check
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 			missing+=("$p")
 	done
