@@ -118,6 +118,25 @@ static __always_inline bool ipv6_is_local(const __be32 *a)
 		 (a[2] ^ cfg_local_ip6[2]) | (a[3] ^ cfg_local_ip6[3]));
 }
 
+/*
+ * 1 when X is not 0, else 0, computed without a branch (the empty asm keeps
+ * clang from turning it back into a compare, and from reusing an earlier
+ * result): the verifier sees one unknown bit, not one path per outcome.
+ */
+static __always_inline __u64 nz_bit(__u64 x)
+{
+	__u64 neg = 0 - x;
+
+	asm volatile("" : "+r"(neg));
+	return (x | neg) >> 63;
+}
+
+/* !xvtep_addr_is_v4(A) as nz_bit() computes it: 1 for IPv6 (or zero). */
+static __always_inline __u64 addr_v6_bit(const union xvtep_addr *a)
+{
+	return nz_bit((__u64)(a->w[0] | a->w[1]) | (__u64)(a->w[2] ^ XVTEP_ADDR_V4_MARK));
+}
+
 /* Whether the instance can send toward ADDR: it has a local address of
  * ADDR's family. */
 static __always_inline bool addr_family_ok(const union xvtep_addr *a)

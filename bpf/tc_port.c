@@ -388,28 +388,14 @@ __attribute__((noinline)) int encap_target4(struct __sk_buff *skb, __u64 args,
 #define FLOOD_NO_ROUTE		(1ULL << 42)	/* send none: each a no_route drop */
 #define FLOOD_ENCAP_FAILED	(1ULL << 43)	/* send none: each an encap_failed drop */
 
-/*
- * 1 when X is not 0, else 0, computed without a branch (the empty asm keeps
- * clang from turning it back into a compare): the verifier sees one
- * unknown bit, not one path per outcome. The flood's masks below are built
- * so: branches on what every target is would leave the verifier a state
- * per combination of the list's families.
- */
-static __always_inline __u64 nz_bit(__u64 x)
-{
-	__u64 neg = 0 - x;
-
-	asm volatile("" : "+r"(neg));
-	return (x | neg) >> 63;
-}
-
-/* 1 for a set address of the family WANT6 (1 IPv6, 0 IPv4 mapped). */
+/* 1 for a set address of the family WANT6 (1 IPv6, 0 IPv4 mapped), without
+ * a branch (nz_bit): branches on what every target is would leave the
+ * verifier a state per combination of the list's families. */
 static __always_inline __u64 addr_fam_bit(const union xvtep_addr *a, __u64 want6)
 {
 	__u64 set = nz_bit((__u64)(a->w[0] | a->w[1] | a->w[2] | a->w[3]));
-	__u64 v6 = nz_bit((__u64)(a->w[0] | a->w[1]) | (__u64)(a->w[2] ^ XVTEP_ADDR_V4_MARK));
 
-	return set & ~(v6 ^ want6) & 1;
+	return set & ~(addr_v6_bit(a) ^ want6) & 1;
 }
 
 /* Targets of VCFG's flood of the family WANT6: bit 0 the group, bit 1 + i

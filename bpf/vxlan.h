@@ -65,13 +65,15 @@ static __always_inline int parse_outer6(struct ethhdr *eth, void *data_end, stru
 					struct udphdr **udp, __u32 *l3_len, __u32 *ip_len)
 {
 	struct ipv6hdr *ip6 = (void *)(eth + 1);
-	const __be32 *sa, *da;
 	union xvtep_addr *src = &rx->outer_src;
+	const __be32 *sa, *da;
+	bool to_us;
 
 	if ((void *)(ip6 + 1) > data_end || ip6->nexthdr != IPPROTO_UDP_NR || ip6->version != 6)
 		return VXLAN_NOT_OURS;
 	da = ip6->daddr.in6_u.u6_addr32;
-	if (!ipv6_is_local(da) && ip6->daddr.in6_u.u6_addr8[0] != 0xff)
+	to_us = ipv6_is_local(da);
+	if (!to_us && ip6->daddr.in6_u.u6_addr8[0] != 0xff)
 		return VXLAN_NOT_OURS;
 	*udp = (void *)(ip6 + 1);
 	if ((void *)(*udp + 1) > data_end || (*udp)->dest != bpf_htons(cfg_dstport))
@@ -91,7 +93,7 @@ static __always_inline int parse_outer6(struct ethhdr *eth, void *data_end, stru
 				   (src->w[2] == XVTEP_ADDR_V4_MARK ||
 				    (!src->w[2] && !(src->w[3] & ~bpf_htonl(1))))))
 		return XVTEP_DROP_MALFORMED;
-	rx->to_group = !ipv6_is_local(da);
+	rx->to_group = !to_us;
 	rx->outer_dst.w[0] = da[0];
 	rx->outer_dst.w[1] = da[1];
 	rx->outer_dst.w[2] = da[2];

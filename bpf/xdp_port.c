@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * VM-port XDP, only on ports added with `encap xdp`: the encap fast path.
- * It finishes known unicast IPv4/IPv6 frames toward a remote VTEP whose
- * underlay route and neighbour are resolved and whose output device takes
- * XDP frames. Everything else - ARP, BUM, local switching, unknown
- * destinations, frames over the underlay MTU, IPv6 extension headers, ports
- * with rx mirror sessions, an uplink with tx sessions - passes untouched to
+ * It finishes known unicast IPv4/IPv6 frames toward a remote VTEP (over an
+ * IPv4 or IPv6 underlay, as the remote's address is) whose underlay route
+ * and neighbour are resolved and whose output device takes XDP frames.
+ * Everything else - ARP, BUM, local switching, unknown destinations,
+ * frames over the underlay MTU, IPv6 extension headers, groups, a remote of
+ * a family the instance has no address of, ports with rx mirror sessions,
+ * an uplink with tx sessions - passes untouched to
  * xvtep_tc_port, which does the full job. Nothing stateful happens before
  * that decision, so a frame is never learned or counted twice.
  *
@@ -126,6 +128,51 @@ struct vxlan_encap_hdr {
 
 _Static_assert(sizeof(struct vxlan_encap_hdr) == XVTEP_ENCAP_LEN, "encap header");
 
+struct vxlan_encap6_hdr {
+	struct ethhdr eth;
+	struct ipv6hdr ip6;
+	struct udphdr udp;
+	struct vxlan_hdr vx;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct vxlan_encap6_hdr) == XVTEP_ENCAP6_LEN, "encap6 header");
+
+/* The outer headers toward IPv6 REMOTE of a frame of LEN bytes, in front
+ * of it (XVTEP_ENCAP6_LEN bytes made room for): as encap_target6() in TC,
+ * flow label from HASH, zero UDP checksum. 0, or -1 when out of bounds. */
+static __always_inline int xdp_outer6(struct xdp_md *ctx, const struct bpf_fib_lookup *fib,
+				      const union xvtep_addr *remote, __u32 len, __u32 hash,
+				      __u32 vni, __u8 ttl)
+{
+	void *data = (void *)(long)ctx->data;
+	struct vxlan_encap6_hdr *h = data;
+	struct ipv6hdr ip6 = {};
+	__be32 w0 = bpf_htonl(6U << 28 | (hash & 0xfffff));
+
+	if ((void *)(h + 1) > (void *)(long)ctx->data_end)
+		return -1;
+	__builtin_memcpy(&ip6, &w0, sizeof(w0));
+	ip6.payload_len = bpf_htons(len + sizeof(struct udphdr) + sizeof(struct vxlan_hdr));
+	ip6.nexthdr = IPPROTO_UDP_NR;
+	ip6.hop_limit = ttl ? ttl : XVTEP_TTL_DEFAULT;
+	ip6.saddr.in6_u.u6_addr32[0] = cfg_local_ip6[0];
+	ip6.saddr.in6_u.u6_addr32[1] = cfg_local_ip6[1];
+	ip6.saddr.in6_u.u6_addr32[2] = cfg_local_ip6[2];
+	ip6.saddr.in6_u.u6_addr32[3] = cfg_local_ip6[3];
+	__builtin_memcpy(&ip6.daddr, remote, sizeof(ip6.daddr));
+	__builtin_memcpy(h->eth.h_dest, fib->dmac, ETH_ALEN);
+	__builtin_memcpy(h->eth.h_source, fib->smac, ETH_ALEN);
+	h->eth.h_proto = bpf_htons(ETH_P_IPV6);
+	__builtin_memcpy(&h->ip6, &ip6, sizeof(ip6));
+	h->udp.source = vxlan_sport(hash);
+	h->udp.dest = bpf_htons(cfg_dstport);
+	h->udp.len = ip6.payload_len;
+	h->udp.check = 0;	/* RFC 6935/6936, as in TC */
+	h->vx.flags = VXLAN_I_FLAG;
+	h->vx.vni = bpf_htonl(vni << 8);
+	return 0;
+}
+
 SEC("xdp")
 int xvtep_xdp_port(struct xdp_md *ctx)
 {
@@ -143,7 +190,7 @@ int xvtep_xdp_port(struct xdp_md *ctx)
 	struct xvtep_stats *st;
 	struct ethhdr *eth = data;
 	__u32 vni, len = data_end - data, hash;
-	__be32 remote;
+	union xvtep_addr remote;
 	int verdict;
 
 	port = bpf_map_lookup_elem(&xvtep_ports, &in_ifindex);
@@ -168,25 +215,58 @@ int xvtep_xdp_port(struct xdp_md *ctx)
 	if ((vcfg->flags & XVTEP_VNI_F_NEIGH_SUPPRESS) && neigh_is_nd(eth, data_end))
 		goto to_tc;
 	dst = fdb_lookup_cached(vni, eth->h_dest, gen);
-	/* IPv6 remotes (and IPv4 ones without an IPv4 local address, which TC
-	 * drops as no_route) take the TC path: this one builds IPv4 only. */
-	if (!dst || !(dst->flags & XVTEP_FDB_F_REMOTE) || !local4_set() ||
-	    !xvtep_addr_is_v4(&dst->remote))
+	if (!dst || !(dst->flags & XVTEP_FDB_F_REMOTE))
 		goto to_tc;
-	remote = dst->remote.w[3];
-	if (ipv4_is_multicast(remote))
-		goto to_tc;
+	remote = dst->remote;
 
-	/* An input lookup from the port, as in TC (`port add` enables IPv4
-	 * forwarding on it); tot_len makes the FIB check the route's MTU. */
-	fib.family = AF_INET_NR;
+	/* An input lookup from the port, as in TC (`port add` enables IPv4 and
+	 * IPv6 forwarding on it); tot_len makes the FIB check the route's MTU.
+	 * A remote of a family without a local address (TC drops it as
+	 * no_route), or a group, is TC's. */
+	if (local4_set() && local6_set()) {
+		/* Dual stack: the lookup's fields are chosen without a branch on
+		 * the family, and what the family decides is checked after it:
+		 * the verifier then walks one path through the lookup, learning
+		 * and the checksum loop, not one per family. */
+		__u64 v6 = addr_v6_bit(&remote), m = 0 - v6;
+
+		fib.family = AF_INET_NR + (v6 << 3);
+		fib.ipv6_src[0] = (cfg_local_ip6[0] & m) | (cfg_local_ip & ~m);
+		fib.ipv6_src[1] = cfg_local_ip6[1] & m;
+		fib.ipv6_src[2] = cfg_local_ip6[2] & m;
+		fib.ipv6_src[3] = cfg_local_ip6[3] & m;
+		fib.ipv6_dst[0] = (remote.w[0] & m) | (remote.w[3] & ~m);
+		fib.ipv6_dst[1] = remote.w[1] & m;
+		fib.ipv6_dst[2] = remote.w[2] & m;
+		fib.ipv6_dst[3] = remote.w[3] & m;
+		fib.tot_len = len - ETH_HLEN + XVTEP_ENCAP_LEN +
+			      ((XVTEP_ENCAP6_LEN - XVTEP_ENCAP_LEN) & m);
+	} else if (local6_set()) {
+		if (xvtep_addr_is_v4(&remote) || remote.b[0] == 0xff)
+			goto to_tc;
+		fib.family = AF_INET6_NR;
+		fib.ipv6_src[0] = cfg_local_ip6[0];
+		fib.ipv6_src[1] = cfg_local_ip6[1];
+		fib.ipv6_src[2] = cfg_local_ip6[2];
+		fib.ipv6_src[3] = cfg_local_ip6[3];
+		__builtin_memcpy(fib.ipv6_dst, &remote, sizeof(fib.ipv6_dst));
+		fib.tot_len = len - ETH_HLEN + XVTEP_ENCAP6_LEN;
+	} else {
+		if (!xvtep_addr_is_v4(&remote) || ipv4_is_multicast(remote.w[3]))
+			goto to_tc;
+		fib.family = AF_INET_NR;
+		fib.ipv4_src = cfg_local_ip;
+		fib.ipv4_dst = remote.w[3];
+		fib.tot_len = len - ETH_HLEN + XVTEP_ENCAP_LEN;
+	}
 	fib.l4_protocol = IPPROTO_UDP_NR;
-	fib.ipv4_src = cfg_local_ip;
-	fib.ipv4_dst = remote;
-	fib.tot_len = len - ETH_HLEN + XVTEP_ENCAP_LEN;
 	fib.ifindex = in_ifindex;
 	if (bpf_fib_lookup(ctx, &fib, sizeof(fib), 0) != BPF_FIB_LKUP_RET_SUCCESS)
 		goto to_tc;	/* no route, unresolved neighbour, too big: TC decides */
+	/* Dual stack: a group is TC's (it floods). */
+	if (local4_set() && local6_set() &&
+	    (fib.family == AF_INET6_NR ? remote.b[0] == 0xff : ipv4_is_multicast(remote.w[3])))
+		goto to_tc;
 	/* Only to a device that takes XDP frames (maps.h); the helper just
 	 * records the target, nothing is sent before XDP_REDIRECT. */
 	if (bpf_redirect_map(&xvtep_mirror_xmit, fib.ifindex, XDP_PASS) != XDP_REDIRECT)
@@ -204,6 +284,21 @@ int xvtep_xdp_port(struct xdp_md *ctx)
 		return XDP_DROP;
 	}
 
+	/* The family again: single stack knows it (rodata), dual stack reads
+	 * it back from the lookup's fields (a flag kept since the lookup
+	 * would have the verifier walk learning and the checksum loop once
+	 * per family). */
+	asm volatile("" ::: "memory");
+	if (local6_set() && (!local4_set() || fib.family == AF_INET6_NR)) {
+		if (bpf_xdp_adjust_head(ctx, -XVTEP_ENCAP6_LEN) ||
+		    xdp_outer6(ctx, &fib, &remote, len, hash, vni, vcfg->ttl)) {
+			count_drop(st, vni, XVTEP_DROP_ENCAP_FAILED);
+			return XDP_DROP;
+		}
+		count_tx(st, len + XVTEP_ENCAP6_LEN);
+		count_event(st, XVTEP_EV_XDP_ENCAP);
+		return XDP_REDIRECT;
+	}
 	if (bpf_xdp_adjust_head(ctx, -XVTEP_ENCAP_LEN)) {
 		count_drop(st, vni, XVTEP_DROP_ENCAP_FAILED);
 		return XDP_DROP;
@@ -225,7 +320,7 @@ int xvtep_xdp_port(struct xdp_md *ctx)
 	ip.ttl = vcfg->ttl ? vcfg->ttl : XVTEP_TTL_DEFAULT;
 	ip.protocol = IPPROTO_UDP_NR;
 	ip.saddr = cfg_local_ip;
-	ip.daddr = remote;
+	ip.daddr = remote.w[3];
 	ip.check = ipv4_csum(&ip);
 	__builtin_memcpy(&h->ip, &ip, sizeof(ip));
 	h->udp.source = vxlan_sport(hash);
