@@ -26,7 +26,7 @@
 
 const volatile __u32 out_ifindex = 0;
 const volatile __u32 nmacs = 0;		/* 0/1: no rewrite */
-const volatile __u32 mac_off = 0;	/* 0 (encap: plain frame) or 50 (decap: inner) */
+const volatile __u32 mac_off = 0;	/* 0 (encap: plain frame), 50 or 70 (decap: inner, IPv4 or IPv6 outer) */
 const volatile __u8 dmac[6] = {};	/* base; the last 3 bytes are the index */
 #define XVB_HDR_MAX	128
 const volatile __u32 hdr_len = 0;	/* template bytes rewritten per run (multiple of 8) */

@@ -84,6 +84,12 @@ for p in points:
         p["vs_full"] = s["xvtep"]["median"] / s["full"]["median"]
         if s.get("kernel", {}).get("median"):
             p["full_ratio"] = s["full"]["median"] / s["kernel"]["median"]
+    # IPv6-underlay points (decap6, encap6, and the IPv4 beside them): the
+    # floor is the same path with no VTEP (bench/run.sh v6_floor)
+    if "floor" in s and s.get("kernel", {}).get("median"):
+        p["floor_ratio"] = s["floor"]["median"] / s["kernel"]["median"]
+        if s["floor"]["median"] and "xvtep" in s:
+            p["vs_floor"] = s["xvtep"]["median"] / s["floor"]["median"]
     num = s.get("xvtep") or s.get("harness")
     if num and "baseline" in s and s["baseline"]["median"]:
         p["vs_baseline"] = num["median"] / s["baseline"]["median"]
@@ -270,6 +276,33 @@ for name, p in (("decap 64 B, 1 MAC", find("decap", "64B", "FDB 1 MACs", "XDP-dr
                 ("encap 64 B", find("encap", "64B", "FDB 1 MACs", "XDP-drop", BRNF)),
                 ("TCP single stream", find("tcp", "TCP 1 stream", BRNF))):
     info("%s against the kernel bridge as booted (bridge-nf-call-*=1)" % name, p)
+
+
+def v6_info(kind, what):
+    """The IPv6 underlay beside the IPv4 one and the floor: shown, not judged."""
+    p, p4 = find(kind, "IPv6 underlay"), find(kind + "-v4", "IPv4 underlay")
+    if not p or p["ratio"] is None:
+        return
+    txt = ratio_text(p)
+    if "floor_ratio" in p:
+        txt += "; floor, no VTEP: %s pps = %.2fx the kernel's, xvtep at %.0f%% of it" % (
+            fmt(p["systems"]["floor"]["median"], "pps"), p["floor_ratio"], 100 * p["vs_floor"])
+    kc = p["systems"].get("kernel-csum")
+    if kc and kc["median"]:
+        txt += "; the kernel's default device (UDP checksums on%s): %s pps, xvtep %.2fx of it" % (
+            ", fed checksummed frames" if kind == "decap6" else "", fmt(kc["median"], "pps"),
+            p["systems"]["xvtep"]["median"] / kc["median"])
+    if p4 and p4["ratio"] is not None:
+        txt += "; IPv4 underlay in the same runs: %s" % ratio_text(p4)
+        if "floor_ratio" in p4:
+            txt += ", floor %.2fx" % p4["floor_ratio"]
+    goals.append({"goal": "IPv6 underlay (not a goal): %s; kernel vxlan with an IPv6 local, "
+                  "zero UDP checksums both ways (udp6zerocsumrx/tx: the bytes xvtep sends)" % what,
+                  "status": "info", "measured": txt, "point": p["shape"]})
+
+
+v6_info("decap6", "decap 64 B, 1 MAC")
+v6_info("encap6", "encap 64 B, 1 MAC")
 goal("EVPN: 10,000 MACs from bridge -batch to the last in xvtep's map <= the kernel's + 20%",
      find("evpn", "10000 MACs"), 1.2, how=lambda p: p["ratio"], op="<=")
 if goals[-1]["measured"] and goals[-1]["status"] != "not measured":
@@ -356,6 +389,14 @@ result = {
                       "; this run: XVB_KERNEL_BRNF=1, every point against bridges with "
                       "br_netfilter on" if os.environ.get("XVB_KERNEL_BRNF") == "1" else ""),
         "ratio": "median(xvtep) / median(kernel)",
+        "ipv6": "decap6/encap6 points: the IPv6 underlay (2001:db8::2 <-> 2001:db8::1, "
+                "outer UDP checksum zero: RFC 6935, what xvtep sends) against the kernel's "
+                "vxlan with an IPv6 local and udp6zerocsumrx/udp6zerocsumtx in the same bridge "
+                "(it then takes and sends the same bytes; by default it sends checksums and "
+                "refuses zero ones), interleaved with the IPv4 underlay on the same systems "
+                "(decap6-v4/encap6-v4) and each one's floor, the same path with no VTEP: "
+                "decap, the generator's frames into an XDP-drop sink on the uplink; encap, "
+                "a bare TC program growing each frame by 70 (IPv4: 50) bytes and redirecting it",
         "fallback": "fallback points: one xvtep instance re-attached run by run with an "
                     "optional kernel feature turned off (XVTEP_FEATURES_OFF; tcx <-> clsact "
                     "through detach --keep-maps) or a decap mode, and with it (full), "
@@ -426,7 +467,9 @@ for p in points:
         p.get("chart", ""), p["kind"], p["shape"], p["unit"],
         ("fallback: %s; full: %s" % (cell("xvtep"), cell("full")) if "full" in s else cell("xvtep"))
         if "harness" not in s else "harness: " + cell("harness"),
-        cell("kernel") if "baseline" not in s else
+        cell("kernel") + ("; floor (no VTEP): " + cell("floor") if "floor" in s else "") +
+        ("; kernel with its default UDP checksums: " + cell("kernel-csum") if "kernel-csum" in s else "")
+        if "baseline" not in s else
         "kernel, access port: %s; floor, xvtep's access port: %s" % (cell("kernel"), cell("baseline"))
         if p["kind"] == "trunk-encap" else
         ("no copy (harness): " if p["kind"] == "copy-floor" else "no mirror (xvtep): ") +
@@ -437,7 +480,9 @@ for p in points:
                        "; full %.2fx; fallback/full %.2fx" % (p["full_ratio"], p["vs_full"])
                        if "full_ratio" in p else "",
                        "; %.2fx of the floor (xvtep's access port)" % p["vs_baseline"]
-                       if p["kind"] == "trunk-encap" and "vs_baseline" in p else "")
+                       if p["kind"] == "trunk-encap" and "vs_baseline" in p else
+                       "; floor %.2fx, xvtep %.0f%% of it" % (p["floor_ratio"], 100 * p["vs_floor"])
+                       if "vs_floor" in p else "")
         if p["ratio"] is not None else
         "floor %.2fx" % p["floor_ratio"] if "floor_ratio" in p else
         ("%.2fx of no %s" % (p["vs_baseline"], "copy" if p["kind"] == "copy-floor" else "mirror")

@@ -7,6 +7,7 @@
 #   BENCH_QUICK=1 make bench   one point of each kind, 3 runs each (< 2 min)
 #   with it: BENCH_ONLY="cost mirror fallback ..." only those kinds; BENCH_RUNS=N;
 #   BENCH_COST_MACS="1 100000" the cost point at those FDB sizes (default 1)
+#   BENCH_ONLY="decap6 encap6" (or ipv6) the IPv6-underlay points alone
 #   BENCH_GEN=auto|live|clone  the traffic generator (below; default auto)
 #
 # Both systems are built at once, in namespaces xvb-x-* (xvtep) and xvb-k-*
@@ -22,6 +23,10 @@
 #      ul 198.51.100.1 MTU 1600                  ul .1 ---- veth ---- ul .2   MTU 1500
 #      |
 #   [ul] peer 198.51.100.2 (+ .3 .4 .5: the remote VTEPs): generator (decap) / sink (encap)
+#
+#   IPv6 underlay (decap6/encap6 points, v6_up .. v6_down): h1's ul also
+#   2001:db8::1/64, the peer 2001:db8::2/64; xvtep attached with both locals,
+#   the kernel a second vxlan device vx6 (local 2001:db8::1) in br100.
 #
 #   ERSPAN collector (xvtep only, mirror points): [h1] and [t1] each have a
 #   veth "col" 203.0.113.1/24 to namespace xvb-x-col / xvb-x-tcol, where
@@ -118,6 +123,13 @@ ENCAP_BASE=02:e0:00:00:00:00	# remote MACs (-> 198.51.100.2): encap destinations
 CP_BASE=02:c0:00		# control-plane test MACs
 COLLECTOR=203.0.113.50		# ERSPAN collector: its own veth and namespace (collector_topo)
 COL_LOCAL=203.0.113.1
+# The IPv6 underlay points (v6_point): both systems' h1 get LOCAL_IP6 on ul
+# beside LOCAL_IP for their duration, the remote VTEP REMOTE6 on ul's peer
+LOCAL_IP6=2001:db8::1
+REMOTE6=2001:db8::2
+REMOTE6_VM_MAC=02:00:00:00:09:6a	# inner source of IPv6-underlay decap traffic
+ENCAP6_BASE=02:e6:00:00:00:00		# remote MACs (-> REMOTE6): IPv6 encap destinations
+X_LOCALS=(--local "$LOCAL_IP")	# xvb-x-h1's attach --local arguments (v6_up adds LOCAL_IP6)
 
 log() { printf '[%4ds] %s\n' $(($(date +%s) - T_START)) "$*" >&2; }
 die() {
@@ -134,7 +146,7 @@ mac_idx() { printf '%s:%02x:%02x:%02x' "${1:0:8}" $(($2 >> 16 & 255)) $(($2 >> 8
 deps()
 {
 	local p missing=()
-	for p in gnuplot-nox iperf3 jq ethtool iproute2 python3 frr; do
+	for p in gnuplot-nox iperf3 jq ethtool iproute2 python3 frr tshark; do	# tshark: v6_wire_check
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 			missing+=("$p")
 	done
@@ -396,17 +408,20 @@ rate_args()
 {
 	local s=$1 kind=$2 size=$3 n=$4 P=xvb-$1-
 	case $kind in
-	decap | flood-decap)
-		local d=$DECAP_BASE
+	decap | flood-decap | decap6)
+		local d=$DECAP_BASE o=("${REMOTES[0]}" "$LOCAL_IP") vm=$REMOTE_VM_MAC
 		[ "$kind" = flood-decap ] && d=ff:ff:ff:ff:ff:ff && n=0
+		# IPv6 underlay: zero outer UDP checksum, as xvtep sends (RFC 6935)
+		[ "$kind" = decap6 ] && o=("$REMOTE6" "$LOCAL_IP6") && vm=$REMOTE6_VM_MAC
 		echo --ns "${P}ul" --dev peer --frame decap --size "$size" --nmacs "$n" \
 			--osmac "$(dev_mac "${P}ul" peer)" --odmac "$(dev_mac "${P}h1" ul)" \
-			--osip "${REMOTES[0]}" --odip $LOCAL_IP --vni $VNI \
-			--smac $REMOTE_VM_MAC --dmac $d --sip $REMOTE_VM_IP --dip 192.0.2.11
+			--osip "${o[0]}" --odip "${o[1]}" --vni $VNI \
+			--smac $vm --dmac $d --sip $REMOTE_VM_IP --dip 192.0.2.11
 		;;
-	encap | encap-xdp | flood-encap)
+	encap | encap-xdp | flood-encap | encap6)
 		local d=$ENCAP_BASE
 		[ "$kind" = flood-encap ] && d=ff:ff:ff:ff:ff:ff && n=0
+		[ "$kind" = encap6 ] && d=$ENCAP6_BASE
 		echo --ns "${P}vm1" --dev eth0 --frame encap --size "$size" --nmacs "$n" \
 			--smac "$(vm_mac_n 1)" --dmac $d --sip 192.0.2.11 --dip $REMOTE_VM_IP
 		;;
@@ -418,8 +433,8 @@ sinks()
 {
 	local s=$1 kind=$2 sink=$3 op=$4 P=xvb-$1- i
 	case $kind in
-	decap) set -- "${P}vm1 eth0" ;;
-	encap | encap-xdp) set -- "${P}ul peer" ;;
+	decap | decap6) set -- "${P}vm1 eth0" ;;
+	encap | encap-xdp | encap6) set -- "${P}ul peer" ;;
 	flood-decap) set -- "${P}vm1 eth0" "${P}vm2 eth0" "${P}vm3 eth0" "${P}vm4 eth0" ;;
 	flood-encap) set -- "${P}vm2 eth0" "${P}vm3 eth0" "${P}vm4 eth0" "${P}ul peer" ;;
 	esac
@@ -763,7 +778,7 @@ mirror_rate_point()
 	erspan) spec="src vm1 dir tx erspan remote $COLLECTOR session 10" ;;
 	esac
 	args=$(rate_args x decap 64 1)
-	[ "$mode" = tc ] && run xvl xvb-x-h1 attach --uplink ul --local $LOCAL_IP --decap tc
+	[ "$mode" = tc ] && run xvl xvb-x-h1 attach --uplink ul "${X_LOCALS[@]}" --decap tc
 	sinks x decap drop on
 	# SPAN copies are counted where they arrive, like ERSPAN's at the collector.
 	[ "$type" = span ] && sink_on xvb-x-vm4 eth0 drop "$CPIN"
@@ -782,7 +797,7 @@ mirror_rate_point()
 	done
 	sinks x decap drop off
 	[ "$type" = span ] && sink_off xvb-x-vm4 eth0
-	[ "$mode" = tc ] && run xvl xvb-x-h1 attach --uplink ul --local $LOCAL_IP --decap hybrid
+	[ "$mode" = tc ] && run xvl xvb-x-h1 attach --uplink ul "${X_LOCALS[@]}" --decap hybrid
 	local shape="64B decap into XDP-drop sink (xvtep --decap $mode), one ${type^^} session on the port (mirror add $spec)"
 	record mirror-rate "$shape" pps xvtep "${with[@]}"
 	record mirror-rate "$shape" pps baseline "${without[@]}"
@@ -853,7 +868,7 @@ x_attach()
 	if [ "$(attach_method "$X_OFF")" != "$(attach_method "$off")" ]; then
 		run xvl xvb-x-h1 detach --keep-maps
 	fi
-	XVTEP_FEATURES_OFF=$off run xvl xvb-x-h1 attach --uplink ul --local $LOCAL_IP --decap "$decap"
+	XVTEP_FEATURES_OFF=$off run xvl xvb-x-h1 attach --uplink ul "${X_LOCALS[@]}" --decap "$decap"
 	X_DECAP=$decap
 	X_OFF=$off
 }
@@ -1079,6 +1094,201 @@ trunk_point()
 	log "trunk encap: xvtep trunk ${t[*]} | xvtep access ${b[*]} | kernel access ${kv[*]}"
 }
 
+# v6_kernel_dev zero|csum : (re)make the kernel system's IPv6-underlay vxlan
+# device vx6 (VNI 100, local LOCAL_IP6, dev ul) in br100, with the IPv6 encap
+# destination's entries. zero: udp6zerocsumrx (accept the zero UDP checksums
+# xvtep, and so the generator, send; UDPv6 drops them otherwise) and
+# udp6zerocsumtx (send zero, as xvtep does); csum: the kernel's defaults
+# (checksums sent, zero ones refused).
+v6_kernel_dev()
+{
+	local h=xvb-k-h1 csum=()
+	[ "$1" = zero ] && csum=(udp6zerocsumtx udp6zerocsumrx)
+	in_ns $h ip link del vx6 2>/dev/null
+	run in_ns $h ip link add vx6 type vxlan id $VNI dstport 4789 local $LOCAL_IP6 dev ul "${csum[@]}"
+	run in_ns $h ip link set vx6 master br$VNI up
+	run in_ns $h bridge fdb add $ENCAP6_BASE dev vx6 master static
+	run in_ns $h bridge fdb add $ENCAP6_BASE dev vx6 self dst $REMOTE6
+}
+
+# v6_up : the IPv6 underlay beside the IPv4 one on both rate systems, for the
+# v6 points: LOCAL_IP6 on h1's ul, REMOTE6 on ul's peer (permanent neighbours
+# both ways); xvtep re-attached with a second --local LOCAL_IP6 and a static
+# FDB entry ENCAP6_BASE -> REMOTE6; the kernel a second vxlan device vx6 in
+# br100 (v6_kernel_dev zero) with the same entry. v6_down undoes it all, so
+# the points after them measure what they measured before.
+v6_up()
+{
+	local s P
+	for s in x k; do
+		P=xvb-$s-
+		# IPv6 is off in every namespace (tests/lib.sh ns_create): on for the
+		# two underlay devices only, with no link-local address (no
+		# solicitations of its own into the sinks)
+		run in_ns "${P}h1" sysctl -qw net.ipv6.conf.ul.addr_gen_mode=1 net.ipv6.conf.ul.disable_ipv6=0
+		run in_ns "${P}ul" sysctl -qw net.ipv6.conf.peer.addr_gen_mode=1 net.ipv6.conf.peer.disable_ipv6=0
+		run in_ns "${P}h1" ip -6 addr add $LOCAL_IP6/64 dev ul nodad
+		run in_ns "${P}ul" ip -6 addr add $REMOTE6/64 dev peer nodad
+		run in_ns "${P}h1" ip -6 neigh replace $REMOTE6 lladdr "$(dev_mac "${P}ul" peer)" dev ul nud permanent
+		run in_ns "${P}ul" ip -6 neigh replace $LOCAL_IP6 lladdr "$(dev_mac "${P}h1" ul)" dev peer nud permanent
+	done
+	X_LOCALS=(--local "$LOCAL_IP" --local "$LOCAL_IP6")
+	XVTEP_FEATURES_OFF=$X_OFF run xvl xvb-x-h1 attach --uplink ul "${X_LOCALS[@]}" --decap "$X_DECAP"
+	[ "$(xvl xvb-x-h1 -j status | jq -r .local6)" = $LOCAL_IP6 ] ||
+		die "v6 points: xvb-x-h1 does not show local6 $LOCAL_IP6 after attach --local $LOCAL_IP6"
+	run "$XVB" fdb-fill --pin "$(pin_dir xvb-x-h1)" --ns xvb-x-h1 --vni $VNI --base $ENCAP6_BASE \
+		--n 1 --remote $REMOTE6
+	v6_kernel_dev zero
+}
+
+v6_down()
+{
+	local s P
+	run in_ns xvb-k-h1 ip link del vx6
+	X_LOCALS=(--local "$LOCAL_IP")
+	XVTEP_FEATURES_OFF=$X_OFF run xvl xvb-x-h1 attach --uplink ul "${X_LOCALS[@]}" --decap "$X_DECAP"
+	[ "$(xvl xvb-x-h1 -j status | jq -r .local6)" = null ] ||
+		log "v6 points: xvb-x-h1 kept its IPv6 local after a re-attach with --local $LOCAL_IP alone: the points after these run dual-stack"
+	for s in x k; do
+		P=xvb-$s-
+		run in_ns "${P}h1" ip -6 neigh del $REMOTE6 dev ul
+		run in_ns "${P}ul" ip -6 neigh del $LOCAL_IP6 dev peer
+		run in_ns "${P}h1" ip -6 addr del $LOCAL_IP6/64 dev ul
+		run in_ns "${P}ul" ip -6 addr del $REMOTE6/64 dev peer
+		run in_ns "${P}h1" sysctl -qw net.ipv6.conf.ul.disable_ipv6=1
+		run in_ns "${P}ul" sysctl -qw net.ipv6.conf.peer.disable_ipv6=1
+	done
+}
+
+# v6_wire_check : before the encap6 runs, what each system puts on its
+# uplink for the point's frames: 4 of them sent from vm1 and captured on h1's
+# ul (tshark; skipped with a log line where it is missing) must be VXLAN over
+# IPv6 to REMOTE6, VNI 100, outer UDP checksum zero on both (the baseline's
+# udp6zerocsumtx); else the point would not measure the IPv6 encap
+v6_wire_check()
+{
+	local s f got want pid
+	want=$(printf '4 %s\t%s\t0x0000' $REMOTE6 $VNI)
+	if ! command -v tshark >/dev/null; then
+		log "encap6: tshark missing, the frames on the wire not checked"
+		return 0
+	fi
+	for s in x k; do
+		f=$XVT_TMP/v6wire.$s.pcap
+		rm -f "$f" "$f.err"
+		nsenter --net="/run/netns/xvb-$s-h1" timeout 15 tshark -i ul -c 4 -w "$f" \
+			-f "udp port 4789" 2>"$f.err" &
+		pid=$!
+		wait_for 10 grep -q "Capturing on" "$f.err" || die "encap6: tshark on xvb-$s-h1 ul: $(cat "$f.err")"
+		# shellcheck disable=SC2046
+		run "$XVB" send --gen "$GEN" $(rate_args $s encap6 64 1) --frames 4
+		wait "$pid"
+		got=$(tshark -r "$f" -d udp.port==4789,vxlan -T fields -E occurrence=f -e ipv6.dst \
+			-e vxlan.vni -e udp.checksum 2>/dev/null | sort | uniq -c | sed 's/^ *//')
+		[ "$got" = "$want" ] ||
+			die "encap6: xvb-$s-h1 sent, for 4 frames toward $ENCAP6_BASE: '${got//$'\n'/; }', not '$want' (count, IPv6 destination, VNI, UDP checksum)"
+	done
+	log "encap6: both systems send the frames as VXLAN over IPv6 to $REMOTE6, zero UDP checksum (checked on the wire)"
+}
+
+# v6_floor KIND 6|4 on|off : the floor of an IPv6 (6) or IPv4 (4) underlay
+# point, on the kernel system with no VTEP in the path. decap: the
+# generator's frames of that underlay into an XDP-drop sink on h1's uplink
+# (the ceiling point's path); encap: a bare TC program on h1's vm1 grows each
+# frame by that underlay's encapsulation as xvtep's TC encap grows it (70 / 50
+# bytes: xvb_tc_push6 / xvb_tc_push, no headers written) and redirects it to
+# ul's egress, into the sink on ul's peer.
+v6_floor()
+{
+	local kind=$1 f=$2 op=$3 prog=xvb_tc_push
+	[ "$f" = 6 ] && prog=xvb_tc_push6
+	case $kind.$op in
+	decap.on) sink_on xvb-k-h1 ul drop ;;
+	decap.off) sink_off xvb-k-h1 ul ;;
+	encap.on)
+		run in_ns xvb-k-h1 tc filter replace dev vm1 ingress pref 1 handle 1 bpf \
+			direct-action object-pinned "$BPIN/$prog"
+		;;
+	encap.off) run in_ns xvb-k-h1 tc filter del dev vm1 ingress pref 1 handle 1 bpf ;;
+	esac
+}
+
+# v6_point decap|encap SIZE : the IPv6 underlay (kind decap6 / encap6): xvtep
+# against the kernel's vxlan with an IPv6 local (v6_up), and beside it the
+# IPv4 underlay (decap6-v4 / encap6-v4) on the same systems, each with its
+# floor (v6_floor), FDB 1 MAC, into XDP-drop sinks, interleaved run by run
+# (xvtep, kernel, floor, kernel-csum over IPv6, then xvtep, kernel, floor
+# over IPv4). The baseline: the kernel's vx6 with udp6zerocsumrx and
+# udp6zerocsumtx, so both systems receive the same frames (zero outer UDP
+# checksum, what xvtep sends: RFC 6935) and send the same bytes. The
+# kernel's default (checksums sent: handed to the veth as CHECKSUM_PARTIAL,
+# which nobody finishes on this path; zero ones refused) is measured beside
+# it, not judged (kernel-csum: vx6 remade with the defaults for that run, the
+# decap frames then carrying a valid checksum, which it verifies).
+v6_point()
+{
+	local kind=$1 size=$2 r f s out shape
+	local -A args vals
+	v6_up
+	for f in 6 4; do
+		for s in x k; do
+			args[$s$f]=$(rate_args $s "$kind${f/4/}" "$size" 1)
+		done
+	done
+	sinks x "$kind" drop on
+	sinks k "$kind" drop on
+	if [ "$kind" = encap ]; then
+		v6_wire_check
+		bare_target xvb_ifx 0 ul
+		run in_ns xvb-k-h1 tc qdisc replace dev vm1 clsact
+	fi
+	for ((r = 0; r < RUNS; r++)); do
+		for f in 6 4; do
+			for s in x k fl kc; do
+				[ $s = kc ] && [ $f = 4 ] && continue
+				[ $s = fl ] && v6_floor "$kind" $f on
+				[ $s = kc ] && v6_kernel_dev csum
+				# shellcheck disable=SC2086,SC2046
+				out=$(xvb_rate ${args[${s/[fk][lc]/k}$f]} $([ $s$kind = kcdecap ] && echo --ocsum) \
+					--count "map:$BPIN/xvb_cnt" --cpu $GEN_CPU) || exit 1
+				[ $s = fl ] && v6_floor "$kind" $f off
+				[ $s = kc ] && v6_kernel_dev zero
+				vals[$s$f]+="${vals[$s$f]:+ }${out%% *}"
+			done
+		done
+	done
+	[ "$kind" = encap ] && in_ns xvb-k-h1 tc qdisc del dev vm1 clsact 2>/dev/null
+	sinks x "$kind" drop off
+	sinks k "$kind" drop off
+	v6_down
+	local floor6 floor4
+	if [ "$kind" = decap ]; then
+		floor6="the generator's IPv6-outer frames into an XDP-drop sink on the kernel system's uplink, no VTEP"
+		floor4=${floor6/IPv6-outer/IPv4-outer}
+	else
+		floor6="a bare TC program on the kernel system's vm1 grows each frame by 70 bytes (bpf_skb_adjust_room, the IPv6 encap's flags) and redirects it to ul, no VTEP"
+		floor4=${floor6/70 bytes/50 bytes}
+		floor4=${floor4/IPv6/IPv4}
+	fi
+	shape="${size}B inner, FDB 1 MACs, IPv6 underlay ($([ "$kind" = decap ] && echo "$REMOTE6 -> $LOCAL_IP6" || echo "$LOCAL_IP6 -> $REMOTE6")), zero outer UDP checksum on both systems (kernel: vxlan local $LOCAL_IP6 udp6zerocsumrx udp6zerocsumtx in the bridge; its default sends checksums), into XDP-drop sink; floor: $floor6$KSHAPE"
+	# shellcheck disable=SC2086
+	record "${kind}6" "$shape" pps xvtep ${vals[x6]}
+	# shellcheck disable=SC2086
+	record "${kind}6" "$shape" pps kernel ${vals[k6]}
+	# shellcheck disable=SC2086
+	record "${kind}6" "$shape" pps floor ${vals[fl6]}
+	# shellcheck disable=SC2086
+	record "${kind}6" "$shape" pps kernel-csum ${vals[kc6]}
+	shape="${size}B inner, FDB 1 MACs, IPv4 underlay, the same runs as the IPv6 underlay's (interleaved), into XDP-drop sink; floor: $floor4$KSHAPE"
+	# shellcheck disable=SC2086
+	record "${kind}6-v4" "$shape" pps xvtep ${vals[x4]}
+	# shellcheck disable=SC2086
+	record "${kind}6-v4" "$shape" pps kernel ${vals[k4]}
+	# shellcheck disable=SC2086
+	record "${kind}6-v4" "$shape" pps floor ${vals[fl4]}
+	log "$kind over IPv6 ${size}B: xvtep ${vals[x6]} | kernel ${vals[k6]} | floor ${vals[fl6]} | kernel with its default checksums ${vals[kc6]}; over IPv4: xvtep ${vals[x4]} | kernel ${vals[k4]} | floor ${vals[fl4]}"
+}
+
 # evpn_point N : EVPN convergence. Hosts xvb-h1 (xvtep, VNI 100 evpn,
 # xvtepd), xvb-h2 (kernel vx100 nolearning in br100) and xvb-h3 (the source:
 # kernel vx100 in br100, port vm3a) on the underlay bridge xvb-ul, each with
@@ -1235,6 +1445,9 @@ if [ "$QUICK" = 1 ]; then
 	fi
 	want cp && control_plane "$CP_N"
 	want trunk && trunk_point
+	# the IPv6 underlay: BENCH_ONLY="decap6 encap6" (or ipv6: both)
+	{ want decap6 || want ipv6; } && v6_point decap 64
+	{ want encap6 || want ipv6; } && v6_point encap 64
 	want evpn && evpn_point 10000
 else
 	prev=0
@@ -1281,6 +1494,9 @@ else
 			tcp_point 1
 			tcp_redecap auto
 			brnf_points
+			# last at FDB 1: each sets up the IPv6 underlay and removes it
+			v6_point decap 64
+			v6_point encap 64
 		fi
 	done
 	control_plane "$CP_N"

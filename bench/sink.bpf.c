@@ -21,6 +21,9 @@
  *                  costs the kernel one xdpf_clone, as any XDP mirror copy does
  *   xvb_tc_one     TC: every frame redirected to xvb_ifx[0]'s egress
  *   xvb_tc_copy    TC: the same, after a bpf_clone_redirect to xvb_ifx[1]
+ * and the encap floors' (bench/run.sh encap_floor_point, v6_point):
+ *   xvb_tc_push    TC: xvb_tc_one after growing the frame by 50 bytes
+ *   xvb_tc_push6   TC: the same by 70 bytes (an IPv6 underlay)
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -151,6 +154,16 @@ SEC("tc")
 int xvb_tc_push(struct __sk_buff *skb)
 {
 	if (bpf_skb_adjust_room(skb, XVTEP_ENCAP_LEN, BPF_ADJ_ROOM_MAC, XVTEP_ENCAP_ADJ_FLAGS))
+		return TC_ACT_SHOT;
+	return bpf_redirect(ifx(0), 0);
+}
+
+/* The same grown by an IPv6 underlay's 70 bytes (XVTEP_ENCAP6_LEN, with the
+ * IPv6 encap flags): the IPv6 encap floor (bench/run.sh v6_point encap). */
+SEC("tc")
+int xvb_tc_push6(struct __sk_buff *skb)
+{
+	if (bpf_skb_adjust_room(skb, XVTEP_ENCAP6_LEN, BPF_ADJ_ROOM_MAC, XVTEP_ENCAP6_ADJ_FLAGS))
 		return TC_ACT_SHOT;
 	return bpf_redirect(ifx(0), 0);
 }

@@ -40,12 +40,20 @@
  *   xvb fdb-fill --pin XVTEP_PIN --ns NS --vni V --base MAC --n N
  *            { --dev DEV | --remote IPV4 }
  *        Static FDB entries BASE+0 .. BASE+N-1 (last 3 bytes = index), written
- *        with bpf_map_update_batch exactly as `xvtepctl fdb add` writes them.
+ *        with bpf_map_update_batch exactly as `xvtepctl fdb add` writes them
+ *        (--remote: an IPv4 or IPv6 VTEP address).
+ *   xvb frame [frame options] --out FILE
+ *        Write the generator's frame to FILE as a pcap (one packet), for
+ *        tshark to decode (tests/integration/bench_tools.sh).
  *
  * Frame options: --frame decap|encap --size BYTES (inner frame, Ethernet
  * header included, no FCS) --nmacs N --smac MAC --dmac MAC (base: the last 3
  * bytes are rewritten per packet when N > 1) --sip IP --dip IP; decap adds
- * --osmac MAC --odmac MAC --osip IP --odip IP --vni V (outer headers);
+ * --osmac MAC --odmac MAC --osip IP --odip IP --vni V (outer headers): IPv4
+ * outer (50 bytes) or, when --osip and --odip are IPv6, IPv6 outer (70 bytes:
+ * flow label = the outer UDP source port, hop limit 64, UDP checksum zero as
+ * xvtep sends it, RFC 6935; --ocsum: a valid one, as the kernel's vxlan sends
+ * by default, only with --nmacs <= 1: the per-packet MAC would void it);
  * encap adds --vlan VID (an 802.1Q tag after the MACs: the frame is BYTES + 4).
  */
 #include <arpa/inet.h>
@@ -76,7 +84,8 @@
 #define BPF_F_TEST_XDP_LIVE_FRAMES (1U << 1)
 #endif
 
-#define OUTER_LEN 50
+#define OUTER_LEN 50	/* Ethernet + IPv4 + UDP + VXLAN */
+#define OUTER6_LEN 70	/* Ethernet + IPv6 + UDP + VXLAN */
 
 static char objdir[PATH_MAX / 2];
 
@@ -155,10 +164,77 @@ struct frame_opts {
 	unsigned int size;
 	unsigned int nmacs;
 	uint8_t smac[6], dmac[6], osmac[6], odmac[6];
-	uint32_t sip, dip, osip, odip;
+	uint32_t sip, dip, osip, odip;	/* osip/odip: IPv4 outer */
+	uint8_t osip6[16], odip6[16];	/* IPv6 outer (o6) */
+	int ofam;		/* family of --osip (0: not given) */
+	int ofam_d;		/* family of --odip */
+	bool o6;		/* IPv6 outer: both are IPv6 */
+	bool ocsum;		/* IPv6 outer: a valid UDP checksum, not zero */
 	uint32_t vni;
 	unsigned int vlan;	/* encap: 802.1Q VID, 0 = untagged */
 };
+
+/* An outer address: IPv4 into *v4, or IPv6 into v6; returns its family. */
+static int parse_oaddr(const char *s, uint32_t *v4, uint8_t *v6)
+{
+	if (inet_pton(AF_INET, s, v4) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, s, v6) == 1)
+		return AF_INET6;
+	die("bad IPv4 or IPv6 address %s", s);
+}
+
+/* Ethernet + IPv6 + UDP, total `len` bytes; UDP checksum left zero. */
+static void put_eth_ip6_udp(uint8_t *p, unsigned int len, const uint8_t *dmac, const uint8_t *smac,
+			    const uint8_t *sip, const uint8_t *dip, uint16_t sport, uint16_t dport)
+{
+	uint8_t *ip = p + 14, *udp = ip + 40;
+	uint16_t plen = len - 54;
+	uint32_t flow = sport & 0xfffff;	/* one outer flow, as the UDP source port */
+
+	memcpy(p, dmac, 6);
+	memcpy(p + 6, smac, 6);
+	p[12] = 0x86;
+	p[13] = 0xdd;
+	ip[0] = 0x60;	/* version 6, traffic class 0 */
+	ip[1] = flow >> 16 & 0x0f;
+	ip[2] = flow >> 8;
+	ip[3] = flow;
+	ip[4] = plen >> 8;
+	ip[5] = plen & 0xff;
+	ip[6] = 17;	/* next header UDP */
+	ip[7] = 64;	/* hop limit */
+	memcpy(ip + 8, sip, 16);
+	memcpy(ip + 24, dip, 16);
+	udp[0] = sport >> 8;
+	udp[1] = sport & 0xff;
+	udp[2] = dport >> 8;
+	udp[3] = dport & 0xff;
+	udp[4] = plen >> 8;
+	udp[5] = plen & 0xff;
+	udp[6] = udp[7] = 0;
+}
+
+/* The UDP checksum of the IPv6 packet at ip (RFC 8200 8.1 pseudo-header). */
+static uint16_t udp6_csum(const uint8_t *ip)
+{
+	uint16_t plen = ip[4] << 8 | ip[5];
+	uint32_t s = 17 + plen;
+	const uint8_t *b = ip + 8;
+	uint16_t c;
+
+	for (int i = 0; i < 32; i += 2)	/* source and destination */
+		s += b[i] << 8 | b[i + 1];
+	b = ip + 40;
+	for (unsigned int i = 0; i + 1 < plen; i += 2)
+		s += b[i] << 8 | b[i + 1];
+	if (plen & 1)
+		s += b[plen - 1] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	c = ~s & 0xffff;
+	return htons(c ? c : 0xffff);	/* 0 means none over IPv6: sent as 0xffff */
+}
 
 /* Ethernet + IPv4 + UDP, total `len` bytes, UDP checksum 0 (allowed over IPv4). */
 static void put_eth_ip_udp(uint8_t *p, unsigned int len, const uint8_t *dmac, const uint8_t *smac,
@@ -196,11 +272,12 @@ static unsigned int build_frame(const struct frame_opts *f, uint8_t *buf, unsign
 {
 	unsigned int inner = f->size;
 	bool decap = !strcmp(f->kind, "decap");
-	uint8_t *in = buf + (decap ? OUTER_LEN : 0);
+	unsigned int olen = f->o6 ? OUTER6_LEN : OUTER_LEN;
+	uint8_t *in = buf + (decap ? olen : 0), *vx = buf + olen - 8;
 
 	if (inner < 42 || inner > 1514)
 		die("inner frame size %u out of range 42..1514", inner);
-	memset(buf, 0, inner + OUTER_LEN);
+	memset(buf, 0, inner + olen);
 	/* port 9 (discard): bench/run.sh INNER_DPORT, where udp-rx listens */
 	put_eth_ip_udp(in, inner, f->dmac, f->smac, f->sip, f->dip, 40000, 9);
 	if (!decap) {
@@ -214,14 +291,23 @@ static unsigned int build_frame(const struct frame_opts *f, uint8_t *buf, unsign
 		in[15] = f->vlan & 0xff;
 		return inner + 4;
 	}
-	put_eth_ip_udp(buf, inner + OUTER_LEN, f->odmac, f->osmac, f->osip, f->odip, 50000,
-		       XVTEP_DSTPORT_DEFAULT);
-	buf[42] = 0x08;	/* VXLAN I flag */
-	buf[46] = f->vni >> 16;
-	buf[47] = f->vni >> 8;
-	buf[48] = f->vni;
-	*mac_off = OUTER_LEN;
-	return inner + OUTER_LEN;
+	if (f->o6)
+		put_eth_ip6_udp(buf, inner + olen, f->odmac, f->osmac, f->osip6, f->odip6, 50000,
+				XVTEP_DSTPORT_DEFAULT);
+	else
+		put_eth_ip_udp(buf, inner + olen, f->odmac, f->osmac, f->osip, f->odip, 50000,
+			       XVTEP_DSTPORT_DEFAULT);
+	vx[0] = 0x08;	/* VXLAN I flag */
+	vx[4] = f->vni >> 16;
+	vx[5] = f->vni >> 8;
+	vx[6] = f->vni;
+	if (f->o6 && f->ocsum) {
+		uint16_t c = udp6_csum(buf + 14);
+
+		memcpy(buf + 14 + 40 + 6, &c, 2);
+	}
+	*mac_off = olen;
+	return inner + olen;
 }
 
 static struct bpf_object *open_obj(const char *name)
@@ -503,11 +589,12 @@ static const struct option frame_lopts[] = {
 	{ "secs", 1, 0, 13 }, { "warmup", 1, 0, 14 }, { "cpu", 1, 0, 15 }, { "div", 1, 0, 16 },
 	{ "pin", 1, 0, 17 }, { "repeat", 1, 0, 18 }, { "base", 1, 0, 19 }, { "n", 1, 0, 20 },
 	{ "remote", 1, 0, 21 }, { "count2", 1, 0, 22 }, { "gen", 1, 0, 23 },
-	{ "frames", 1, 0, 24 }, { "vlan", 1, 0, 25 }, { 0 } };
+	{ "frames", 1, 0, 24 }, { "vlan", 1, 0, 25 }, { "ocsum", 0, 0, 26 },
+	{ "out", 1, 0, 27 }, { 0 } };
 
 struct opts {
 	struct frame_opts f;
-	const char *ns, *dev, *count, *pin, *remote, *count2;
+	const char *ns, *dev, *count, *pin, *remote, *count2, *out;
 	double secs, warmup;
 	int cpu, div, repeat;
 	uint8_t base[6];
@@ -540,8 +627,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 4: o->f.dip = parse_ip(optarg); break;
 		case 5: parse_mac(optarg, o->f.osmac); break;
 		case 6: parse_mac(optarg, o->f.odmac); break;
-		case 7: o->f.osip = parse_ip(optarg); break;
-		case 8: o->f.odip = parse_ip(optarg); break;
+		case 7: o->f.ofam = parse_oaddr(optarg, &o->f.osip, o->f.osip6); break;
+		case 8: o->f.ofam_d = parse_oaddr(optarg, &o->f.odip, o->f.odip6); break;
 		case 9: o->f.vni = atoi(optarg); break;
 		case 10: o->ns = optarg; break;
 		case 11: o->dev = optarg; break;
@@ -563,9 +650,16 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			if (o->f.vlan < 1 || o->f.vlan > 4094)
 				die("--vlan %s: not a VID 1-4094", optarg);
 			break;
+		case 26: o->f.ocsum = true; break;
+		case 27: o->out = optarg; break;
 		default: die("bad option");
 		}
 	}
+	if (o->f.ofam && o->f.ofam_d && o->f.ofam != o->f.ofam_d)
+		die("--osip and --odip: one IPv4, one IPv6");
+	o->f.o6 = (o->f.ofam ? o->f.ofam : o->f.ofam_d) == AF_INET6;
+	if (o->f.ocsum && (!o->f.o6 || o->f.nmacs > 1))
+		die("--ocsum: only with an IPv6 outer header and --nmacs <= 1");
 }
 
 #define XVB_HDR_MAX 128	/* as in gen.bpf.c */
@@ -747,6 +841,34 @@ static int cmd_send(int argc, char **argv)
 	return 0;
 }
 
+/* frame: the generator's frame as a one-packet pcap (LINKTYPE_ETHERNET). */
+static int cmd_frame(int argc, char **argv)
+{
+	struct {
+		uint32_t magic;
+		uint16_t major, minor;
+		int32_t zone;
+		uint32_t sigfigs, snaplen, linktype;
+	} gh = { 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1 };
+	struct {
+		uint32_t sec, usec, caplen, len;
+	} ph = {};
+	uint8_t frame[2048];
+	unsigned int mac_off;
+	struct opts o;
+	FILE *f;
+
+	parse_opts(argc, argv, &o);
+	if (!o.out)
+		die("frame needs --out FILE");
+	ph.caplen = ph.len = build_frame(&o.f, frame, &mac_off);
+	f = fopen(o.out, "w");
+	if (!f || fwrite(&gh, sizeof(gh), 1, f) != 1 || fwrite(&ph, sizeof(ph), 1, f) != 1 ||
+	    fwrite(frame, ph.len, 1, f) != 1 || fclose(f))
+		die("%s: %s", o.out, strerror(errno));
+	return 0;
+}
+
 /* gen-probe: which generator auto picks here, and why. */
 static int cmd_gen_probe(int argc, char **argv)
 {
@@ -786,6 +908,8 @@ static int cmd_cost(int argc, char **argv)
 	if (!o.ns || !o.pin)
 		die("cost needs --ns --pin");
 	o.f.kind = "decap";
+	if (o.f.o6)
+		die("cost: an IPv4 outer header only (cost.bpf.o times the IPv4 decap)");
 	len = build_frame(&o.f, frame, &mac_off);
 	enter_ns(o.ns);
 	ifindex = if_nametoindex("ul");
@@ -843,7 +967,8 @@ static int cmd_fdb_fill(int argc, char **argv)
 	struct xvtep_fdb_entry *vals;
 	struct opts o;
 	char p[PATH_MAX];
-	uint32_t ifindex = 0, remote = 0, count;
+	uint32_t ifindex = 0, count, v4 = 0;
+	union xvtep_addr remote = {};
 	int fd;
 
 	parse_opts(argc, argv, &o);
@@ -852,8 +977,8 @@ static int cmd_fdb_fill(int argc, char **argv)
 	enter_ns(o.ns);
 	if (o.dev && !(ifindex = if_nametoindex(o.dev)))
 		die("no device %s", o.dev);
-	if (o.remote)
-		remote = parse_ip(o.remote);
+	if (o.remote && parse_oaddr(o.remote, &v4, remote.b) == AF_INET)
+		xvtep_addr_set_v4(&remote, v4);
 	snprintf(p, sizeof(p), "%s/%s", o.pin, XVTEP_MAP_FDB);
 	fd = bpf_obj_get(p);
 	if (fd < 0)
@@ -866,9 +991,9 @@ static int cmd_fdb_fill(int argc, char **argv)
 		keys[i].mac[3] = i >> 16;
 		keys[i].mac[4] = i >> 8;
 		keys[i].mac[5] = i;
-		vals[i].ifindex = remote ? 0 : ifindex;
+		vals[i].ifindex = o.remote ? 0 : ifindex;
 		vals[i].remote = remote;
-		vals[i].flags = XVTEP_FDB_F_STATIC | (remote ? XVTEP_FDB_F_REMOTE : 0);
+		vals[i].flags = XVTEP_FDB_F_STATIC | (o.remote ? XVTEP_FDB_F_REMOTE : 0);
 	}
 	count = o.n;
 	if (bpf_map_update_batch(fd, keys, vals, &count, NULL)) {
@@ -971,7 +1096,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (argc < 2)
-		die("usage: xvb load-sink|sink-mac|rate|send|gen-probe|count|gen-check|cost|udp-rx|fdb-fill ...");
+		die("usage: xvb load-sink|sink-mac|rate|send|frame|gen-probe|count|gen-check|cost|udp-rx|fdb-fill ...");
 	if (!strcmp(argv[1], "load-sink") && argc == 3)
 		return cmd_load_sink(argv[2]);
 	if (!strcmp(argv[1], "sink-mac") && argc == 4)
@@ -989,6 +1114,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "send"))
 		return cmd_send(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "frame"))
+		return cmd_frame(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "gen-probe"))
 		return cmd_gen_probe(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "gen-check"))

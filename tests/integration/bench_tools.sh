@@ -10,7 +10,10 @@
 # generators: the live probe, exact frame counts from each generator, the
 # forced fallback (clone), and what the report says about them. And the
 # report's Fallbacks table: each fallback against its full-feature counterpart
-# and the kernel.
+# and the kernel. And the IPv6-underlay points' frames (decap6: IPv6-outer
+# VXLAN, as tshark decodes them; the generator sends them as built) and their
+# report lines (the IPv4 underlay and the floor beside them). Nothing here is
+# timed: the rates are make bench's.
 #
 #   [bt] lo 127.0.0.1: python3 sends datagrams -> :9 xvb udp-rx (block | poll)
 #   [bt] gen (veth) -> sink: XDP counting sink (xvb_sink_drop); xvb send/rate/gen-probe
@@ -28,6 +31,9 @@ ALL_TESTS="
 	encap_floor_programs
 	gen_probe
 	gen_send
+	gen_frames_v6
+	gen_send_v6
+	report_v6
 	report_generator
 	report_no_gnuplot
 	bench_setup
@@ -191,6 +197,8 @@ encap_floor_programs()
 	check_eq "$T: xvb_tc_one: redirected (TC_ACT_REDIRECT), 64 bytes as they came" \
 		"$(tc_run xvb_tc_one)" "7 64"
 	check_eq "$T: xvb_tc_push: redirected, grown by 50 bytes" "$(tc_run xvb_tc_push)" "7 114"
+	check_eq "$T: xvb_tc_push6: redirected, grown by an IPv6 underlay's 70 bytes" \
+		"$(tc_run xvb_tc_push6)" "7 134"
 	rm -rf "$SINK_PIN"
 }
 
@@ -312,6 +320,118 @@ gen_send()
 	out=$("$XVB" send --ns "$NS" --dev gen --gen fast --frames 1 2>&1)
 	check_refused "$T: an unknown generator refused" $? "$out" '*--gen fast: use live, clone or auto*'
 	gen_topo_destroy
+}
+
+# The IPv6-underlay frames bench/run.sh's decap6 points send (rate_args decap6)
+V6F=(--frame decap --osmac 02:00:00:00:00:02 --odmac 02:00:00:00:00:01 --osip 2001:db8::2
+	--odip 2001:db8::1 --smac 02:00:00:00:09:6a --dmac 02:d0:00:00:00:00 --sip 192.0.2.99
+	--dip 192.0.2.11)
+
+# tsh PCAP FIELD... : tshark's FIELDs of each packet of PCAP (VXLAN on 4789,
+# checksums verified), one line each, tab-separated: a field's first
+# occurrence (the outer headers'; TSH_OCC=l: the last, the inner frame's)
+tsh()
+{
+	local f=$1 a=() x
+	shift
+	for x; do a+=(-e "$x"); done
+	tshark -r "$f" -o udp.check_checksum:TRUE -d udp.port==4789,vxlan -T fields \
+		-E occurrence="${TSH_OCC:-f}" "${a[@]}" 2>/dev/null
+}
+
+# xvb frame: the IPv6-outer VXLAN frame decodes as such in tshark: the outer
+# addresses, UDP to 4789 with a zero checksum (what xvtep sends) or, with
+# --ocsum, a valid one; the flow label = the UDP source port; VNI and inner frame
+gen_frames_v6()
+{
+	local T=gen_frames_v6 f=$XVT_TMP/v6.pcap out
+	if ! check "$T: 64-byte frame written" "$XVB" frame "${V6F[@]}" --vni 4660 --size 64 --out "$f"; then
+		return
+	fi
+	check_eq "$T: length = 64 + 70 bytes; Ethernet IPv6, next header UDP, payload 80" \
+		"$(tsh "$f" frame.len eth.type ipv6.nxt ipv6.plen ipv6.hlim)" "$(printf '134\t0x86dd\t17\t80\t64')"
+	check_eq "$T: outer addresses and flow label (= UDP source port 50000)" \
+		"$(tsh "$f" ipv6.src ipv6.dst ipv6.flow)" "$(printf '2001:db8::2\t2001:db8::1\t0x00c350')"
+	check_eq "$T: outer UDP 50000 -> 4789, zero checksum" \
+		"$(tsh "$f" udp.srcport udp.dstport udp.checksum)" "$(printf '50000\t4789\t0x0000')"
+	check_eq "$T: VXLAN, I flag, VNI 4660" "$(tsh "$f" vxlan.flags vxlan.vni)" "$(printf '0x0800\t4660')"
+	check_eq "$T: the inner frame: MACs and IPv4 addresses" \
+		"$(TSH_OCC=l tsh "$f" eth.src eth.dst ip.src ip.dst)" \
+		"$(printf '02:00:00:00:09:6a\t02:d0:00:00:00:00\t192.0.2.99\t192.0.2.11')"
+	"$XVB" frame "${V6F[@]}" --size 64 --ocsum --out "$f"
+	check_eq "$T: --ocsum: the outer UDP checksum is valid (status 1, good)" \
+		"$(tsh "$f" udp.checksum.status)" 1
+	"$XVB" frame "${V6F[@]}" --size 1500 --out "$f"
+	check_eq "$T: 1500-byte inner frame: 1570 bytes, payload 1516" "$(tsh "$f" frame.len ipv6.plen)" \
+		"$(printf '1570\t1516')"
+	"$XVB" frame --frame decap --osip 198.51.100.2 --odip 198.51.100.1 --size 64 --out "$f"
+	check_eq "$T: IPv4 outer addresses: the 50-byte IPv4 outer as before" \
+		"$(tsh "$f" frame.len eth.type vxlan.vni)" "$(printf '114\t0x0800\t100')"
+	out=$("$XVB" frame --frame decap --osip 2001:db8::2 --odip 198.51.100.1 --out "$f" 2>&1)
+	check_refused "$T: mixed outer families refused" $? "$out" '*one IPv4, one IPv6*'
+	out=$("$XVB" frame "${V6F[@]}" --ocsum --nmacs 4 --out "$f" 2>&1)
+	check_refused "$T: --ocsum with a per-packet MAC refused" $? "$out" '*--ocsum: only with*'
+	check "$T: the live generator restores the IPv6 frame's headers (gen-check)" \
+		"$XVB" gen-check "${V6F[@]}" --size 64 --nmacs 4
+}
+
+# The clone generator sends the IPv6 frames as built, the inner destination
+# spread over --nmacs MACs (captured on the generator's veth: its egress tap;
+# the live generator's frames pass no tap)
+gen_send_v6()
+{
+	local T=gen_send_v6 f=$XVT_TMP/v6send.pcap pid
+	if ! gen_topo; then
+		check_fail "$T: set-up" "$TOPO_ERR"
+		gen_topo_destroy
+		return
+	fi
+	bg_ns "$NS" timeout 20 tshark -i gen -c 8 -w "$f" -f "udp port 4789" 2>"$f.err"
+	pid=$XVT_LAST_PID
+	check "$T: tshark capturing on the generator's veth" wait_for 10 grep -q "Capturing on" "$f.err"
+	check_eq "$T: 8 IPv6 frames over 4 MACs sent, 8 at the sink" "$(sent clone 8 "${V6F[@]}" --nmacs 4)" 8
+	wait_for 10 sh -c "! kill -0 $pid 2>/dev/null"
+	bg_stop "$pid"
+	check_eq "$T: 8 captured, each IPv6-outer VXLAN with VNI 100 to 2001:db8::1 port 4789" \
+		"$(tsh "$f" ipv6.dst udp.dstport vxlan.vni | sort | uniq -c | sed 's/^ *//')" \
+		"$(printf '8 2001:db8::1\t4789\t100')"
+	check_eq "$T: the inner destinations: 4 MACs, twice each" \
+		"$(TSH_OCC=l tsh "$f" eth.dst | sort | uniq -c | awk '{ print $1 }' | paste -sd' ')" "2 2 2 2"
+	gen_topo_destroy
+}
+
+# decap6/encap6 as bench/run.sh v6_point records them: the IPv6 underlay
+# (xvtep 1.5, kernel 0.75, floor 2.25 Mpps; decap: the kernel's default
+# device 0.6) and the IPv4 one beside it
+v6_points()
+{
+	local k s6="64B inner, FDB 1 MACs, IPv6 underlay (2001:db8::2 -> 2001:db8::1), zero outer UDP checksum on both systems, into XDP-drop sink; floor: no VTEP"
+	local s4="64B inner, FDB 1 MACs, IPv4 underlay, the same runs as the IPv6 underlay's (interleaved), into XDP-drop sink; floor: no VTEP"
+	for k in decap encap; do
+		point ${k}6 "$s6" xvtep 1500000
+		point ${k}6 "$s6" kernel 750000
+		point ${k}6 "$s6" floor 2250000
+		[ $k = decap ] && point ${k}6 "$s6" kernel-csum 600000
+		point ${k}6-v4 "$s4" xvtep 1600000
+		point ${k}6-v4 "$s4" kernel 800000
+		point ${k}6-v4 "$s4" floor 3200000
+	done
+}
+
+report_v6()
+{
+	local T=report_v6 k kc
+	for k in decap encap; do
+		kc=""
+		[ $k = decap ] && kc="; the kernel's default device (UDP checksums on, fed checksummed frames): 0.600 M pps, xvtep 2.50x of it"
+		check_eq "$T: $k: the IPv6 ratio, its floor, the IPv4 underlay beside it" \
+			"$(v6_points | report_goal "IPv6 underlay (not a goal): $k 64 B, 1 MAC; kernel vxlan with an IPv6 local, zero UDP checksums both ways (udp6zerocsumrx/tx: the bytes xvtep sends)")" \
+			"info: 2.00x (xvtep 1.500 M / kernel 0.750 M pps); floor, no VTEP: 2.250 M pps = 3.00x the kernel's, xvtep at 67% of it$kc; IPv4 underlay in the same runs: 2.00x (xvtep 1.600 M / kernel 0.800 M pps), floor 4.00x"
+	done
+	v6_points | report_run clone
+	check_match "$T: the table's row: kernel and floor, the ratio against both" \
+		"$(grep '^| [0-9]* | decap6 |' "$XVT_TMP/report/latest.md")" \
+		'*| 0.750 M (0.750 M-0.750 M); floor (no VTEP): 2.250 M (2.250 M-2.250 M); kernel with its default UDP checksums: 0.600 M (0.600 M-0.600 M) | 3 | * | 2.00x; floor 3.00x, xvtep 67% of it |'
 }
 
 # report_run XVB_GEN : bench/report.py's report ($XVT_TMP/report) of the
@@ -533,7 +653,7 @@ cost_lookup_floor()
 }
 
 require_root
-require_cmds nsenter ip awk jq bpftool
+require_cmds nsenter ip awk jq bpftool tshark
 [ -x "$PY" ] || { check_fail "prerequisites" "$PY missing"; exit 1; }
 [ -x "$XVB" ] || { check_fail "prerequisites" "$XVB not built (make bench-tools)"; exit 1; }
 tests_run
