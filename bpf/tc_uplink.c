@@ -7,6 +7,8 @@
 
 /* Enough linear data for outer Eth + IPv4 with options (or IPv6) + UDP + VXLAN
  * + inner Eth. */
+/* The inner frame at its Ethernet minimum (without FCS). */
+#define DECAP6_MIN_INNER	60
 #define DECAP_PULL_LEN	(ETH_HLEN + 60 + 8 + 8 + ETH_HLEN)
 
 static __always_inline int tc_flood_local(struct __sk_buff *skb, __u32 vni,
@@ -103,6 +105,16 @@ int xvtep_tc_up(struct __sk_buff *skb)
 	 * outer headers to take, instead of growing the frame again. */
 	v4_in_v6 = !cfg_decap_l3 && rx.outer6 && inner.h_proto == bpf_htons(ETH_P_IP);
 	strip = rx.inner_off & 0xff;
+	/* bpf_skb_adjust_room leaves at least the outer network header's
+	 * base length behind what it strips: 40 bytes under IPv6. Frames sent
+	 * from a veth come unpadded (an ARP frame has 28 bytes after its
+	 * Ethernet header): pad such a frame at its end to Ethernet's
+	 * 60-byte minimum, as a NIC would have. Short frames are never GSO. */
+	if (rx.outer6 && skb->len < strip + DECAP6_MIN_INNER &&
+	    bpf_skb_change_tail(skb, strip + DECAP6_MIN_INNER, 0)) {
+		count_drop(st, rx.vni, XVTEP_DROP_MALFORMED);
+		return TC_ACT_SHOT;
+	}
 	if (v4_in_v6)
 		strip -= 20;
 	if (bpf_skb_adjust_room(skb, -(__s32)strip, BPF_ADJ_ROOM_MAC, adj_flags) ||

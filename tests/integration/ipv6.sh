@@ -34,15 +34,21 @@ require_cmds tshark tcpdump
 
 VM_MTU=1430
 GROUP6=ff05::db8:c8
-GROUP6_MAC=33:33:00:00:00:c8
+GROUP6_MAC=33:33:0d:b8:00:c8	# RFC 2464: 33:33 and the low 32 bits
 
 ul_ip6() { echo "2001:db8:100::$1"; }
 
-# topo_host6 N : host N with its uplink on both underlay families
+# topo_host6 N : host N with its uplink on both underlay families. IPv6 on
+# the uplink only (ns_create turns it off: the VMs and the overlay stay free
+# of ND and MLD noise), with its link-local address, from which the kernel
+# sends the probes of the managed neighbours xvtep keeps (no DAD: usable
+# at once).
 topo_host6()
 {
 	local n=$1
 	topo_host "$n" &&
+	topo_do in_ns "$(h_ns "$n")" sysctl -qw net.ipv6.conf.ul.accept_dad=0 \
+		net.ipv6.conf.ul.disable_ipv6=0 &&
 	topo_do in_ns "$(h_ns "$n")" ip -6 addr add "$(ul_ip6 "$n")/64" dev ul nodad
 }
 
@@ -144,7 +150,10 @@ v6_unicast()
 	local mode T h1 h3 out n
 	h1=$(h_ns 1)
 	h3=$(h_ns 3)
-	for mode in xdp tc; do
+	# hybrid: XDP decapsulates known unicast but TCP, which it hands to TC
+	# (mode xdp would take TCP too, whose CHECKSUM_PARTIAL a veth uplink
+	# loses on the XDP path: docs/design.md, "Decap modes")
+	for mode in hybrid tc; do
 		T="v6_unicast[$mode]"
 		topo_v6 her --decap "$mode"
 		topo_check "$T" $? || { topo_destroy; continue; }
@@ -181,6 +190,16 @@ v6_unicast()
 			awk '$1 != $2 { print }' | head -n1)
 		check_eq "$T: UDP length = IPv6 payload length in every frame" "$out" ""
 
+		if [ "$mode" == hybrid ]; then
+			local x0 r0
+			x0=$(vni_stat "$h1" 100 events.xdp_to_tc)
+			r0=$(vni_stat "$h1" 100 rx_packets)
+			vm_ping "$T: vm3a -> vm1a, 5 more" vm3a "$(vm_ip vm1a)" 5
+			check_eq "$T: ... decapsulated in XDP: none handed to TC" \
+				"$(($(vni_stat "$h1" 100 events.xdp_to_tc) - x0))" 0 "xdp_to_tc"
+			check_cmp "$T: ... 5 echo requests counted rx" \
+				"$(($(vni_stat "$h1" 100 rx_packets) - r0))" -ge 5 "rx_packets"
+		fi
 		XFER_MB=4 tcp_sha "$T: TCP 4 MB vm1a -> vm3a (GSO over IPv6)" vm1a vm3a "$(vm_ip vm3a)"
 		XFER_MB=4 tcp_sha "$T: TCP 4 MB vm3a -> vm1a" vm3a vm1a "$(vm_ip vm1a)"
 		XFER_MB=4 tcp_sha "$T: TCP 4 MB vm2a -> vm1a (xvtep both ends)" vm2a vm1a "$(vm_ip vm1a)"
@@ -273,7 +292,7 @@ sendp(Ether(src=sys.argv[1], dst="ff:ff:ff:ff:ff:ff") /
 
 	out=$(xvc "$h1" -j vni show 100 | jq -r '[.. | objects | select(.vni? == 100)][0].remotes | join(" ")')
 	check_eq "$T: vni show -j: both remotes, each in its own form" "$out" "$(ul_ip 2) $(ul_ip6 3)"
-	out=$(xvc "$h1" save | grep '^vni add 100')
+	out=$(xvc "$h1" save | grep '^vni replace 100')
 	check_match "$T: save keeps both remotes" "$out" "*remote $(ul_ip 2)*remote $(ul_ip6 3)*"
 }
 
@@ -293,16 +312,17 @@ v6_security()
 	local mpid=$XVT_LAST_PID
 	wait_for 5 sh -c "! flock -n /run/lock/xvtep-monitor$(pin_dir "$h1" | tr / _).lock true"
 	d0=$(vni_stat "$h1" 100 drops.peer_denied)
-	out=$(in_ns "$(vm_ns vm3a)" ping -c 3 -i 0.2 -W 1 "$(vm_ip vm1a)" 2>&1)
+	out=$(in_ns "$(vm_ns vm3a)" ping -c 5 -i 0.2 -W 1 "$(vm_ip vm1a)" 2>&1)
 	check_not "$T: ::3 outside the allow-list: vm3a cannot reach vm1a" grep -q " 0% packet loss" <<<"$out"
 	d1=$(vni_stat "$h1" 100 drops.peer_denied)
-	check_cmp "$T: peer_denied counted" "$((d1 - d0))" -ge 3
+	check_cmp "$T: peer_denied counted (ARP from vm3a, the pings never leave it)" "$((d1 - d0))" -ge 1
 	check "$T: monitor: drop peer_denied ... remote 2001:db8:100::3" wait_for 3 \
 		grep -q "^drop peer_denied $(vm_mac vm3a) vni 100 remote $(ul_ip6 3)\$" "$mon_file"
 	kill -INT "$mpid" 2>/dev/null
 	vm_ping "$T: ::2 inside: vm2a reaches vm1a" vm2a "$(vm_ip vm1a)" 3
 
 	topo_do xvc "$h1" vni set 100 peer 2001:db8:100::/64
+	vms_quiet vm3a	# its failed ARP entry for vm1a
 	vm_ping "$T: allow-list 2001:db8:100::/64: vm3a reaches vm1a" vm3a "$(vm_ip vm1a)" 3
 	topo_do xvc "$h1" vni set 100 peer 198.51.100.0/24
 	out=$(in_ns "$(vm_ns vm2a)" ping -c 3 -i 0.2 -W 1 "$(vm_ip vm1a)" 2>&1)
@@ -352,12 +372,12 @@ v6_cli()
 		"$(fdb_where "$h2" 300 02:00:00:00:09:09)" "remote 2001:db8:100::7 static"
 	out=$(xvc "$h2" fdb show vni 300)
 	check_match "$T: fdb show: text" "$out" "*02:00:00:00:09:09*2001:db8:100::7*"
-	check_match "$T: metrics: the IPv6 local" "$(xvc "$h2" metrics)" "*2001:db8:100::2*"
+	check_match "$T: metrics on an IPv6-only instance" "$(xvc "$h2" metrics)" "*xvtep_build_info*"
 
 	# save, flush everything, apply the saved commands: the same state
 	local saved
 	saved=$(xvc "$h2" save)
-	check_match "$T: save: the static entry" "$saved" "*fdb add 02:00:00:00:09:09 vni 300 remote 2001:db8:100::7*"
+	check_match "$T: save: the static entry" "$saved" "*fdb replace 02:00:00:00:09:09 vni 300 remote 2001:db8:100::7*"
 	xvc "$h2" vni del 300 >/dev/null 2>&1
 	out=$(xvc "$h2" -batch - <<<"$saved" 2>&1)
 	check "$T: -batch of the saved commands" test $? -eq 0
