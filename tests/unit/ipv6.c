@@ -269,6 +269,25 @@ static void test_decap6_l3(void)
 			      "retval %u len %u of %zu", r.retval, r.out_len,
 			      p.len - XVTEP_ENCAP6_LEN);
 		}
+		/* An unpadded ARP frame (28 bytes after its Ethernet header, as a
+		 * veth sends it): bpf_skb_adjust_room keeps 40 bytes behind an
+		 * IPv6 header, so TC pads it to Ethernet's 60-byte minimum. */
+		{
+			static const uint8_t zero[18];
+			char name[160];
+
+			in.proto = ETH_P_ARP;
+			in.payload = 28;
+			build_vxlan6(&p, &o, &in);
+			r = run_tc(&e, TC_UP(&e), e.ifi_up, &p);
+			snprintf(name, sizeof(name), "ipv6 tc decap (decap-l3 %s): unpadded 42-byte ARP "
+				 "frame delivered padded to 60 bytes", off ? "off" : "as probed");
+			CHECK(r.retval == TC_ACT_REDIRECT && r.out_len == 60 &&
+			      p.len - XVTEP_ENCAP6_LEN == 42 &&
+			      !memcmp(r.out, p.buf + XVTEP_ENCAP6_LEN, 42) &&
+			      !memcmp(r.out + 42, zero, 18), name, "retval %u len %u (sent %zu)",
+			      r.retval, r.out_len, p.len - XVTEP_ENCAP6_LEN);
+		}
 		env_close(&e);
 	}
 }
