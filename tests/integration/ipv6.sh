@@ -24,6 +24,7 @@ ALL_TESTS="
 	v6_group
 	v6_dual_stack
 	v6_security
+	v6_mirror
 	v6_cli
 "
 
@@ -338,6 +339,32 @@ v6_security()
 	check_eq "$T: ... vm3a's MAC absent" "$(fdb_where "$h1" 100 "$(vm_mac vm3a)")" absent
 }
 
+# SPAN of a port and of the uplink in an IPv6 VNI: the port's copies are
+# the VM's frames, the uplink's the VXLAN-over-IPv6 frames as on the wire.
+v6_mirror()
+{
+	local T=v6_mirror h1 col=${XVT_P}col out
+	h1=$(h_ns 1)
+	topo_v6 her &&
+	topo_ns "$col" &&
+	topo_do ip link add mcol1 netns "$h1" type veth peer name c1 netns "$col" &&
+	topo_do in_ns "$h1" ip link set mcol1 up &&
+	topo_do in_ns "$col" ip link set c1 up
+	topo_check "$T" $? || return
+	vm_ping "$T: warm-up vm1a -> vm3a" vm1a "$(vm_ip vm3a)" 1
+	check "$T: SPAN session on vm1a and the uplink" \
+		xvc "$h1" mirror add 7 src vm1a,ul span dev mcol1
+	cap_start "$col" c1 "" 0 || check_fail "$T: capture" "tcpdump did not start"
+	vm_ping "$T: vm1a -> vm3a" vm1a "$(vm_ip vm3a)" 5
+	cap_stop "$CAP_PID"
+	out=$(tshark -r "$CAP_FILE" -d udp.port==$VXPORT,vxlan -T fields -E occurrence=f \
+		-e ipv6.src -e ipv6.dst -e vxlan.vni -e icmp.type -Y icmp 2>/dev/null |
+		sort | uniq -c | awk '{$1=$1; print}' | paste -sd'|')
+	check_eq "$T: copies: 5 requests and 5 replies as the port saw them, 5 and 5 as the uplink did (IPv6, VNI 100)" \
+		"$out" "5 0|5 8|5 $(ul_ip6 1) $(ul_ip6 3) 100 8|5 $(ul_ip6 3) $(ul_ip6 1) 100 0"
+	check "$T: delete the session" xvc "$h1" mirror del 7
+}
+
 v6_cli()
 {
 	local T=v6_cli h1 h2 out rc
@@ -390,6 +417,25 @@ v6_cli()
 	check_refused "$T: attach: a multicast local" $? "$out" "*--local*"
 	out=$(xvl "$(h_ns 3)" attach --uplink ul --local ::ffff:198.51.100.3 2>&1)
 	check_refused "$T: attach: an IPv4-mapped local" $? "$out" "*--local*"
+
+	# Maps pinned by ABI 2 (its 64-byte xvtep_meta): refused, with the way to move
+	local pin value
+	pin=$(pin_dir "$(h_ns 3)")
+	pin_register "$pin"
+	mkdir -p "$pin"
+	value="02 $(printf '00 %.0s' $(seq 63))"
+	# shellcheck disable=SC2086
+	topo_do bpftool map create "$pin/xvtep_meta" type array key 4 value 64 entries 1 name xvtep_meta &&
+	topo_do bpftool map update pinned "$pin/xvtep_meta" key 0 0 0 0 value $value
+	out=$(xvl "$(h_ns 3)" attach --uplink ul --local 2001:db8:100::3 2>&1)
+	check_refused "$T: attach over ABI 2 pins refused, saying how to move" $? "$out" \
+		"*ABI version 2*save*detach*-batch*"
+	out=$(xvc "$(h_ns 3)" vni show 2>&1)
+	check_refused "$T: xvtepctl on ABI 2 pins refused, saying how to move" $? "$out" \
+		"*ABI version 2*save*detach*-batch*"
+	check "$T: ... the ABI 2 pin left as it was" \
+		sh -c "bpftool -j map dump pinned $pin/xvtep_meta | jq -e '.[0].value[0] == \"0x02\"'"
+	rm -rf "$pin"
 }
 
 xvt_require_all
