@@ -645,7 +645,7 @@ int xvtep_tc_port(struct __sk_buff *skb)
 	if (vcfg->flags & XVTEP_VNI_F_NEIGH_SUPPRESS) {
 		verdict = neigh_suppress(skb, vni, in_ifindex, st);
 		if (verdict == NEIGH_FAILED) {
-			count_drop(st, vni, XVTEP_DROP_ENCAP_FAILED);
+			count_drop(st, vni, XVTEP_DROP_NEIGH_REPLY);
 			return TC_ACT_SHOT;
 		}
 		if (verdict != NEIGH_GO_ON)

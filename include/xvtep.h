@@ -291,6 +291,7 @@ enum xvtep_drop {
 	XVTEP_DROP_VLAN_UNTAGGED,	/* untagged (or priority-tagged) on a trunk without native VNI */
 	XVTEP_DROP_VLAN_UNMAPPED,	/* 802.1Q VID without a VNI on this trunk */
 	XVTEP_DROP_VLAN_QINQ,		/* 802.1ad (S-tag) outer tag on a trunk */
+	XVTEP_DROP_NEIGH_REPLY,		/* an ARP/ND answer could not be written over the request */
 	XVTEP_DROP__MAX,
 };
 
@@ -394,6 +395,7 @@ static const char *const xvtep_drop_names[XVTEP_DROP__MAX] = {
 	[XVTEP_DROP_VLAN_UNTAGGED] = "vlan_untagged",
 	[XVTEP_DROP_VLAN_UNMAPPED] = "vlan_unmapped",
 	[XVTEP_DROP_VLAN_QINQ] = "vlan_qinq",
+	[XVTEP_DROP_NEIGH_REPLY] = "neigh_reply_failed",
 };
 
 static const char *const xvtep_event_names[XVTEP_EV__MAX] = {

@@ -29,7 +29,7 @@ H1=$(h_ns 1)
 SMAC=02:00:00:00:09:01
 DROP_NAMES="malformed no_i_flag unknown_vni inner_vlan bad_src_mac static_conflict mtu_exceeded
 	no_route port_unknown no_destination encap_failed redirect_failed hairpin own_source neigh_unresolved
-	vlan_untagged vlan_unmapped vlan_qinq"
+	vlan_untagged vlan_unmapped vlan_qinq neigh_reply_failed"
 EVENT_NAMES="learned moved learn_limit fdb_full aged flooded reserved_bits xdp_to_tc"
 
 cli_topo()
