@@ -836,8 +836,65 @@ static int resync(void)
 
 /* ---- xvtep -> zebra ---- */
 
-static int export_one(__u64 k, bool add)
+/*
+ * What is exported to the bridges is kept as a sorted array of records; each
+ * round builds the array wanted now, sorted the same way, and export_merge()
+ * applies the difference. A record only wanted is added, one only exported is
+ * removed, one in both whose SAME says it changed is added again (a replace).
+ * A failed add leaves the record out (the old one stays for a replace: the
+ * bridge still has it); a failed remove keeps it, to be tried again.
+ */
+struct export_ops {
+	size_t size;					/* bytes of a record */
+	int (*cmp)(const void *a, const void *b);	/* the order of both arrays */
+	bool (*same)(const void *a, const void *b);	/* NULL: equal keys suffice */
+	int (*apply)(const void *rec, bool add);	/* 0 or -errno */
+};
+
+static int rec_push(void **v, size_t *n, size_t *cap, const void *r, size_t size)
 {
+	if (xv_array_room(v, cap, *n, size, 256))
+		return -ENOMEM;
+	memcpy((char *)*v + *n * size, r, size);
+	(*n)++;
+	return 0;
+}
+
+/* Merge WANT into *HAVE (*NH records), which becomes what is exported now. */
+static int export_merge(const struct export_ops *o, const void *want, size_t nw, void **have,
+			size_t *nh)
+{
+	const char *w = want, *h = *have;
+	size_t i = 0, j = 0, nn = 0, cn = 0;
+	void *next = NULL;
+
+	while (i < nw || j < *nh) {
+		const void *wi = w + i * o->size, *hj = h + j * o->size, *keep = NULL;
+		int c = i >= nw ? 1 : j >= *nh ? -1 : o->cmp(wi, hj);
+
+		if (c < 0 || (c == 0 && o->same && !o->same(wi, hj)))
+			keep = !o->apply(wi, true) ? wi : c ? NULL : hj;
+		else if (c == 0)
+			keep = wi;
+		else if (o->apply(hj, false))
+			keep = hj;	/* try again next time */
+		if (keep && rec_push(&next, &nn, &cn, keep, o->size)) {
+			free(next);
+			return -ENOMEM;
+		}
+		i += c <= 0;
+		j += c >= 0;
+	}
+	free(*have);
+	*have = next;
+	*nh = nn;
+	return 0;
+}
+
+
+static int export_one(const void *rec, bool add)
+{
+	__u64 k = *(const __u64 *)rec;
 	struct evni *ev = evni_by_vni(k >> 48);
 	char m[18];
 	__u8 mac[6];
@@ -863,12 +920,16 @@ static int export_one(__u64 k, bool add)
  * bridges, and those gone (aged, deleted, moved to a remote) off them: a diff
  * against what was exported.
  */
+static const struct export_ops mac_export = {
+	.size = sizeof(__u64), .cmp = cmp_u64, .apply = export_one,
+};
+
 static void export_sync(void)
 {
 	struct xvtep_fdb_key key, *prev = NULL;
 	struct xvtep_fdb_entry e;
-	__u64 *want = NULL, *next = NULL;
-	size_t nw = 0, cw = 0, nn = 0, cn = 0, i = 0, j = 0;
+	__u64 *want = NULL;
+	size_t nw = 0, cw = 0;
 
 	while (!bpf_map_get_next_key(maps.fdb, prev, &key)) {
 		struct xvtep_fdb_key k = key;
@@ -881,33 +942,14 @@ static void export_sync(void)
 			goto out;
 	}
 	qsort(want, nw, sizeof(*want), cmp_u64);
-	/* Merge: in want only = add, in exported only = remove. */
-	while (i < nw || j < nr_exported) {
-		bool in_w = i < nw && (j >= nr_exported || want[i] <= exported[j]);
-		bool in_x = j < nr_exported && (i >= nw || exported[j] <= want[i]);
-		__u64 k = in_w ? want[i] : exported[j];
-		bool keep = in_w && in_x;
-
-		if (in_w && !in_x)
-			keep = !export_one(k, true);
-		else if (!in_w && in_x)
-			keep = export_one(k, false) != 0;	/* try again next time */
-		if (keep && push_u64(&next, &nn, &cn, k))
-			goto out;
-		i += in_w;
-		j += in_x;
-	}
-	free(exported);
-	exported = next;
-	nr_exported = nn;
-	next = NULL;
+	export_merge(&mac_export, want, nw, (void **)&exported, &nr_exported);
 out:
 	free(want);
-	free(next);
 }
 
-static int neigh_export_one(const struct nrec *r, bool add)
+static int neigh_export_one(const void *rec, bool add)
 {
+	const struct nrec *r = rec;
 	struct evni *ev = evni_by_vni(r->key.vni);
 	int fam = r->key.family == XVTEP_NEIGH_AF_INET ? AF_INET : AF_INET6;
 	struct xvtep_neigh_entry cur;
@@ -936,12 +978,22 @@ static int neigh_export_one(const struct nrec *r, bool add)
  * bridge (zebra advertises no MAC+IP without it) onto the bridges as NOARP
  * neighbours, and those gone off them: a diff against what was exported.
  */
+static bool nrec_same(const void *a, const void *b)
+{
+	return !memcmp(((const struct nrec *)a)->mac, ((const struct nrec *)b)->mac, 6);
+}
+
+static const struct export_ops neigh_export = {
+	.size = sizeof(struct nrec), .cmp = cmp_nrec, .same = nrec_same,
+	.apply = neigh_export_one,
+};
+
 static void neigh_export_sync(void)
 {
 	struct xvtep_neigh_key key, *prev = NULL;
 	struct xvtep_neigh_entry e;
-	struct nrec *want = NULL, *next = NULL;
-	size_t nw = 0, cw = 0, nn = 0, cn = 0, i = 0, j = 0;
+	struct nrec *want = NULL;
+	size_t nw = 0, cw = 0;
 
 	if (neigh_fd < 0)
 		return;
@@ -959,29 +1011,9 @@ static void neigh_export_sync(void)
 			goto out;
 	}
 	qsort(want, nw, sizeof(*want), cmp_nrec);
-	/* Merge by key: new or changed MAC = replace, gone = remove. */
-	while (i < nw || j < nr_nexported) {
-		int c = i >= nw ? 1 : j >= nr_nexported ? -1 : cmp_nrec(&want[i], &nexported[j]);
-		const struct nrec *keep = NULL;
-
-		if (c <= 0 && (c < 0 || memcmp(want[i].mac, nexported[j].mac, 6)))
-			keep = !neigh_export_one(&want[i], true) ? &want[i] : c ? NULL : &nexported[j];
-		else if (c == 0)
-			keep = &want[i];
-		else if (neigh_export_one(&nexported[j], false))
-			keep = &nexported[j];	/* try again next time */
-		if (keep && push_nrec(&next, &nn, &cn, keep))
-			goto out;
-		i += c <= 0;
-		j += c >= 0;
-	}
-	free(nexported);
-	nexported = next;
-	nr_nexported = nn;
-	next = NULL;
+	export_merge(&neigh_export, want, nw, (void **)&nexported, &nr_nexported);
 out:
 	free(want);
-	free(next);
 }
 
 /* ---- main loop ---- */
@@ -1084,29 +1116,29 @@ static void usage(FILE *f)
 static int parse_args(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "pin",      required_argument, NULL, 'P' },
-		{ "netns",    required_argument, NULL, 'n' },
+		XV_COMMON_LONGOPTS,
 		{ "interval", required_argument, NULL, 'i' },
 		{ "rcvbuf",   required_argument, NULL, 'r' },
-		{ "verbose",  no_argument,       NULL, 'v' },
-		{ "help",     no_argument,       NULL, 'h' },
-		{ "version",  no_argument,       NULL, 'V' },
 		{}
 	};
+	char version[64];
+	const struct xv_common_opts common = {
+		.pin = &cfg.pin, .netns = &cfg.netns, .verbose = &cfg.verbose,
+		.usage = usage, .version = version,
+	};
 	__u32 v;
-	int c;
+	int c, r;
 
+	snprintf(version, sizeof(version), "xvtepd (xvtep) %s, ABI %d", XVTEP_VERSION,
+		 XVTEP_ABI_VERSION);
 	opterr = 0;	/* our own "Error:" messages */
-	while ((c = getopt_long(argc, argv, ":n:vhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, XV_COMMON_SHORTOPTS, opts, NULL)) != -1) {
+		r = xv_common_opt(c, argv, &common);
+		if (r < 0)
+			return -1;
+		if (r)
+			continue;
 		switch (c) {
-		case 'P':
-			if (optarg[0] != '/')
-				return xv_arg_err(optarg, "--pin needs an absolute path");
-			cfg.pin = optarg;
-			break;
-		case 'n':
-			cfg.netns = optarg;
-			break;
 		case 'i':
 			if (xv_parse_u32(optarg, 10, 10000, &v))
 				return xv_arg_err(optarg, "--interval must be 10-10000 ms");
@@ -1118,17 +1150,6 @@ static int parse_args(int argc, char **argv)
 						  1U << 30);
 			cfg.rcvbuf = (int)v;
 			break;
-		case 'v':
-			cfg.verbose = true;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case 'V':
-			printf("xvtepd (xvtep) %s, ABI %d\n", XVTEP_VERSION, XVTEP_ABI_VERSION);
-			exit(0);
-		case ':':
-			return xv_err("option \"%s\" needs a value", argv[optind - 1]);
 		default:
 			return xv_err("unknown option \"%s\" (try --help)", argv[optind - 1]);
 		}

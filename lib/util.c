@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <linux/capability.h>
 #include <sched.h>
@@ -258,6 +259,34 @@ void xv_fmt_ipv4(__be32 ip, char buf[16])
 
 	if (!inet_ntop(AF_INET, &a, buf, 16))
 		snprintf(buf, 16, "?");
+}
+
+int xv_common_opt(int c, char **argv, const struct xv_common_opts *o)
+{
+	switch (c) {
+	case XV_OPT_PIN:
+		if (optarg[0] != '/')
+			return xv_arg_err(optarg, "--pin needs an absolute path");
+		*o->pin = optarg;
+		return 1;
+	case 'n':
+		*o->netns = optarg;
+		return 1;
+	case 'v':
+		*o->verbose = true;
+		return 1;
+	case 'h':
+		o->usage(stdout);
+		exit(0);
+	case 'V':
+		printf("%s\n", o->version);
+		exit(0);
+	case ':':
+		return xv_err("option \"%s\" needs a value", argv[optind - 1]);
+	case '?':
+		return xv_err("unknown option \"%s\" (try --help)", argv[optind - 1]);
+	}
+	return 0;
 }
 
 int xv_parse_addr(const char *s, union xvtep_addr *a)

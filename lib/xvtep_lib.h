@@ -47,6 +47,34 @@ void xv_fmt_mac(const __u8 mac[6], char buf[18]);
 void xv_fmt_ipv4(__be32 ip, char buf[16]);
 static inline bool xv_ipv4_is_mcast(__be32 ip) { return (((unsigned char *)&ip)[0] & 0xf0) == 0xe0; }
 
+/*
+ * The options xvtep-loader and xvtepd take alike: --pin DIR, -n/--netns NETNS,
+ * -v/--verbose, -h/--help, -V/--version. A tool puts XV_COMMON_LONGOPTS in its
+ * getopt_long table (opterr = 0, optstring starting with XV_COMMON_SHORTOPTS)
+ * and hands every option to xv_common_opt() first.
+ */
+#define XV_OPT_PIN		255
+#define XV_COMMON_SHORTOPTS	":n:vhV"
+#define XV_COMMON_LONGOPTS						\
+	{ "pin",     required_argument, NULL, XV_OPT_PIN },		\
+	{ "netns",   required_argument, NULL, 'n' },			\
+	{ "verbose", no_argument,       NULL, 'v' },			\
+	{ "help",    no_argument,       NULL, 'h' },			\
+	{ "version", no_argument,       NULL, 'V' }
+
+struct xv_common_opts {
+	const char **pin;
+	const char **netns;
+	bool *verbose;
+	void (*usage)(FILE *f);
+	const char *version;	/* the --version line */
+};
+
+/* 1: C was a common option, done (help and version exit 0); 0: not one of
+ * them, nor an error (the tool's own); -1: refused, "Error: ..." printed
+ * (a bad --pin, a missing value, an unknown option). */
+int xv_common_opt(int c, char **argv, const struct xv_common_opts *o);
+
 /* Underlay addresses (union xvtep_addr, include/xvtep.h): IPv4 text is
  * stored mapped, IPv6 as is; "::ffff:a.b.c.d" itself is refused (write the
  * IPv4 address). */

@@ -93,28 +93,20 @@ static int parse_local(const char *arg)
 	return 0;
 }
 
-static void print_version(void)
-{
-	printf("xvtep-loader (xvtep) %s, ABI %d\n", XVTEP_VERSION, XVTEP_ABI_VERSION);
-}
 /* ------------------------------------------------------------------------ */
 /* Arguments                                                                */
 
 enum {
-	OPT_PIN = 256, OPT_UPLINK, OPT_LOCAL, OPT_DSTPORT, OPT_XDP_MODE, OPT_DECAP,
+	OPT_UPLINK = 256, OPT_LOCAL, OPT_DSTPORT, OPT_XDP_MODE, OPT_DECAP,
 	OPT_SPORT, OPT_FDB_SIZE, OPT_FORCE, OPT_KEEP_MAPS,
 };
 
 static int parse_args(int argc, char **argv, const char **cmd)
 {
 	static const struct option opts[] = {
-		{ "pin",         required_argument, NULL, OPT_PIN },
-		{ "netns",       required_argument, NULL, 'n' },
+		XV_COMMON_LONGOPTS,
 		{ "json",        no_argument,       NULL, 'j' },
 		{ "pretty",      no_argument,       NULL, 'p' },
-		{ "verbose",     no_argument,       NULL, 'v' },
-		{ "help",        no_argument,       NULL, 'h' },
-		{ "version",     no_argument,       NULL, 'V' },
 		{ "uplink",      required_argument, NULL, OPT_UPLINK },
 		{ "local",       required_argument, NULL, OPT_LOCAL },
 		{ "dstport",     required_argument, NULL, OPT_DSTPORT },
@@ -126,23 +118,27 @@ static int parse_args(int argc, char **argv, const char **cmd)
 		{ "keep-maps",   no_argument,       NULL, OPT_KEEP_MAPS },
 		{}
 	};
+	char version[64];
+	const struct xv_common_opts common = {
+		.pin = &cfg.pin, .netns = &cfg.netns, .verbose = &cfg.verbose,
+		.usage = usage, .version = version,
+	};
 	bool attach_opt = false;
 	__u32 v, lo, hi;
-	int c;
+	int c, r;
 
+	snprintf(version, sizeof(version), "xvtep-loader (xvtep) %s, ABI %d", XVTEP_VERSION,
+		 XVTEP_ABI_VERSION);
 	opterr = 0;	/* our own "Error:" messages */
-	while ((c = getopt_long(argc, argv, ":n:jpvhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, XV_COMMON_SHORTOPTS "jp", opts, NULL)) != -1) {
 		if (c >= OPT_UPLINK && c <= OPT_FORCE)
 			attach_opt = true;
+		r = xv_common_opt(c, argv, &common);
+		if (r < 0)
+			return -1;
+		if (r)
+			continue;
 		switch (c) {
-		case OPT_PIN:
-			if (optarg[0] != '/')
-				return xv_arg_err(optarg, "--pin needs an absolute path");
-			cfg.pin = optarg;
-			break;
-		case 'n':
-			cfg.netns = optarg;
-			break;
 		case 'p':
 			cfg.pretty = true;	/* implies JSON */
 			cfg.json = true;
@@ -150,15 +146,6 @@ static int parse_args(int argc, char **argv, const char **cmd)
 		case 'j':
 			cfg.json = true;
 			break;
-		case 'v':
-			cfg.verbose = true;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case 'V':
-			print_version();
-			exit(0);
 		case OPT_UPLINK:
 			cfg.uplink = optarg;
 			break;
@@ -220,11 +207,8 @@ static int parse_args(int argc, char **argv, const char **cmd)
 		case OPT_KEEP_MAPS:
 			cfg.keep_maps = true;
 			break;
-		case ':':
-			return xv_err("option \"%s\" needs a value", argv[optind - 1]);
 		default:
-			xv_err("unknown option \"%s\" (try --help)", argv[optind - 1]);
-			return -1;
+			return xv_err("unknown option \"%s\" (try --help)", argv[optind - 1]);
 		}
 	}
 	if (optind >= argc) {

@@ -52,7 +52,8 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 
-# count_log NAME LOG RC : add a log's PASS/FAIL lines to the totals; a runner
+# count_log NAME LOG RC [counted] : add a log's PASS/FAIL lines to the totals
+# (counted: its summary line was printed already); a runner
 # that died (non-zero exit, timeout) without reporting a failure counts as one
 count_log()
 {
@@ -71,6 +72,7 @@ count_log()
 	fi
 	PASSED=$((PASSED + p))
 	FAILED=$((FAILED + f))
+	[ -n "${4:-}" ] && return	# its lane said so when it ended
 	echo "# $name: $p passed, $f failed ($(($(date +%s) - START)) s elapsed)" >&2
 }
 
@@ -159,14 +161,81 @@ fi
 
 # run_integration FILE NAME [CHECK_PREFIX] : one integration file, its log as
 # NAME; CHECK_PREFIX goes in front of each check's name
+# run_integration FILE NAME [CHECK_PREFIX] [quiet] : one integration file, its
+# log as NAME; CHECK_PREFIX goes in front of each check's name; quiet: leave
+# the counting to the caller (the exit status in NAME.rc)
 run_integration()
 {
 	local f=$1 name=$2 prefix=${3:-} log=$LOGDIR/integration-$2.log rc
-	echo "# integration: $f${prefix:+ (checks $prefix...)}" >&2
-	timeout -s TERM -k 30 "$FILE_TIMEOUT" bash "$f" 2>"$LOGDIR/integration-$name.err" |
+	echo "# integration: $f${prefix:+ (checks $prefix...)}${4:+ (prefix $XVT_P)}" >&2
+	XVT_P=${XVT_P:-xvt-} timeout -s TERM -k 30 "$FILE_TIMEOUT" bash "$f" \
+		2>"$LOGDIR/integration-$name.err" |
 		sed -u "s#^\(PASS\|FAIL\): #\1: $prefix#" | tee "$log"
 	rc=${PIPESTATUS[0]}
+	if [ -n "${4:-}" ]; then
+		echo "$rc" >"$LOGDIR/integration-$name.rc"
+		echo "# $name: $(grep -c '^PASS: ' "$log") passed, $(grep -c '^FAIL: ' "$log") failed ($(($(date +%s) - START)) s elapsed)" >&2
+		return
+	fi
 	count_log "$name" "$log" "$rc"
+}
+
+# Integration files run in XVT_LANES lanes at once (default 2): most of a
+# file's time is spent waiting (pings, timers, daemons), not on a CPU. Each
+# lane has its own prefix (XVT_P + lane letter), so namespaces, pins and
+# locks never meet, and takes the next file from one queue, the longest
+# files first. Lines come as each lane writes them; the counts are added up
+# once all lanes are done. XVT_LANES=1: one file after the other.
+LONG_FILES="faults evpn_scale cli_badargs forwarding mirror evpn security decap"
+
+# lane_pop QUEUE : the queue's next file (empty when none is left)
+lane_pop()
+{
+	(
+		flock 7
+		head -n 1 "$1"
+		sed -i 1d "$1"
+	) 7>"$1.lock"
+}
+
+# run_integration_lanes FILE... : every FILE, XVT_LANES at a time
+run_integration_lanes()
+{
+	local lanes=${XVT_LANES:-2} queue=$LOGDIR/queue f l n name pids=() letters=(a b c d e f g h)
+	[ "$lanes" -ge 1 ] 2>/dev/null || lanes=1
+	[ "$lanes" -le 8 ] || lanes=8
+	[ $# -lt "$lanes" ] && lanes=$#
+	if [ "$lanes" -le 1 ]; then
+		for f in "$@"; do
+			run_integration "$f" "$(basename "$f" .sh)"
+		done
+		return
+	fi
+	: >"$queue"
+	for n in $LONG_FILES; do
+		for f in "$@"; do
+			[ "$(basename "$f" .sh)" == "$n" ] && echo "$f" >>"$queue"
+		done
+	done
+	for f in "$@"; do
+		[[ " $LONG_FILES " == *" $(basename "$f" .sh) "* ]] || echo "$f" >>"$queue"
+	done
+	for ((l = 0; l < lanes; l++)); do
+		(
+			prefix=${XVT_P:-xvt-}${letters[l]}-
+			while f=$(lane_pop "$queue") && [ -n "$f" ]; do
+				name=$(basename "$f" .sh)
+				XVT_P=$prefix run_integration "$f" "$name" "" quiet
+			done
+		) &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	for f in "$@"; do
+		name=$(basename "$f" .sh)
+		count_log "$name" "$LOGDIR/integration-$name.log" \
+			"$(cat "$LOGDIR/integration-$name.rc" 2>/dev/null || echo 1)" counted
+	done
 }
 
 if [ "$MODE" == all ] || [ "$MODE" == integration ]; then
@@ -181,9 +250,7 @@ if [ "$MODE" == all ] || [ "$MODE" == integration ]; then
 			grep -q '^ALL_TESTS=' "$f" && ! grep -q '^XVT_GUEST_ONLY=1' "$f" && files+=("$f")
 		done
 	fi
-	for f in "${files[@]}"; do
-		run_integration "$f" "$(basename "$f" .sh)"
-	done
+	run_integration_lanes "${files[@]}"
 	# Where the 6.1 guest runs (no tcx there: clsact for real), the pass is left to it.
 	if [ "${XVT_CLSACT:-$([ $# -eq 0 ] && ! { [ "$MODE" == all ] &&
 	      command -v qemu-system-x86_64 >/dev/null; } && echo 1)}" == 1 ] &&

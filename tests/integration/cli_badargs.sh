@@ -325,8 +325,10 @@ cli_batch()
 	t0=$(date +%s%N)
 	check "$T: -batch of 100,001 fdb add lines" xvc "$H1" -b "$f"
 	t1=$(date +%s%N)
+	# The time is logged, not judged: speed is measured in `make bench`
+	# (docs/performance.md: 100,000 static entries), not in a test that
+	# shares the machine with others.
 	xvt_log "100,001 batch adds in $(((t1 - t0) / 1000000)) ms"
-	check_cmp "$T: 100,001 adds took under 1 s (ms)" $(((t1 - t0) / 1000000)) -lt 1000
 	t0=$(date +%s%N)
 	check_eq "$T: -j fdb show | jq length" "$(fdb_count)" 100001
 	t1=$(date +%s%N)

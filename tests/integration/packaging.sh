@@ -24,6 +24,8 @@ source "$(dirname "$0")/../lib.sh"
 
 ROOT=$XVT_ROOT
 VERSION=$(cat "$ROOT/VERSION")
+# the map ABI the tools report (include/xvtep.h)
+ABI=$(sed -n "s/^#define XVTEP_ABI_VERSION\t*\([0-9]*\).*/\1/p" "$ROOT/include/xvtep.h")
 MAN_LOADER=$ROOT/loader/xvtep-loader.8
 MAN_CTL=$ROOT/cli/xvtepctl.8
 # Exactly what `make install DESTDIR=D PREFIX=/usr` puts under D.
@@ -62,9 +64,9 @@ version_one_place()
 {
 	local T=version_one_place v
 	check_match "$T: VERSION is a version" "$VERSION" '[0-9]*.[0-9]*.[0-9]*'
-	check_eq "$T: xvtepctl --version" "$("$CTL" --version)" "xvtepctl (xvtep) $VERSION, ABI 2"
+	check_eq "$T: xvtepctl --version" "$("$CTL" --version)" "xvtepctl (xvtep) $VERSION, ABI $ABI"
 	check_eq "$T: xvtepctl -V" "$("$CTL" -V | awk '{print $3}')" "$VERSION,"
-	check_eq "$T: xvtep-loader --version" "$("$LOADER" --version)" "xvtep-loader (xvtep) $VERSION, ABI 2"
+	check_eq "$T: xvtep-loader --version" "$("$LOADER" --version)" "xvtep-loader (xvtep) $VERSION, ABI $ABI"
 	check_eq "$T: xvtep-loader -V" "$("$LOADER" -V | awk '{print $3}')" "$VERSION,"
 	v=$(cd "$ROOT" && dpkg-parsechangelog -S Version)
 	check_eq "$T: debian/changelog" "${v%%-*}" "$VERSION"
@@ -381,9 +383,9 @@ deb_package()
 	x=$d/root
 	dpkg -x "$deb" "$x"
 	check_eq "$T: xvtepctl --version from the package" \
-		"$("$x/usr/sbin/xvtepctl" --version)" "xvtepctl (xvtep) $VERSION, ABI 2"
+		"$("$x/usr/sbin/xvtepctl" --version)" "xvtepctl (xvtep) $VERSION, ABI $ABI"
 	check_eq "$T: xvtep-loader --version from the package" \
-		"$("$x/usr/sbin/xvtep-loader" --version)" "xvtep-loader (xvtep) $VERSION, ABI 2"
+		"$("$x/usr/sbin/xvtep-loader" --version)" "xvtep-loader (xvtep) $VERSION, ABI $ABI"
 	for f in usr/share/man/man8/xvtep-loader.8.gz usr/share/man/man8/xvtepctl.8.gz \
 		lib/systemd/system/xvtep.service usr/lib/xvtep/xvtep-boot usr/lib/xvtep/xvtep.bpf.o \
 		usr/share/bash-completion/completions/xvtepctl usr/share/bash-completion/completions/xvtep-loader \
