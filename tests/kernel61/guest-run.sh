@@ -27,8 +27,10 @@ export XVT_ROOT XVT_P=k61- XVT_TOOL_TIMEOUT=${XVT_TOOL_TIMEOUT:-180} XFER_MB=${X
 # ageing 6 s instead of 3: the CLI calls that read the entries before they
 # age out take seconds here (forwarding.sh ageing)
 export XVT_AGEING_S=${XVT_AGEING_S:-6}
-# decap_modes: one TCP transfer per mode, from the kernel's vxlan peer
-export XVT_DECAP_XFERS=${XVT_DECAP_XFERS-kernel}
+# decap_modes: one TCP transfer per mode, from the kernel's vxlan peer; the
+# modes whose paths differ on 6.1 (XDP decap, TC decap without decap-l3):
+# generic XDP and auto's choice are left to the host
+export XVT_DECAP_XFERS=${XVT_DECAP_XFERS-kernel} XVT_DECAP_MODES=${XVT_DECAP_MODES-"xdp tc"}
 # restart.sh upgrade_under_load: one attach over the running instance, not 3
 export XVT_UPGRADE_ROUNDS=${XVT_UPGRADE_ROUNDS:-1}
 RES=$OUTD/results.log

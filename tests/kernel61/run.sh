@@ -20,9 +20,10 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 LIMIT=${XVT_K61_LIMIT:-1200}
-# - decap_modes attaches in every decap mode (xdp, tc, hybrid, auto = the
-#   default) and pings both ways with the kernel's vxlan (h3); its TCP
-#   transfer is the kernel peer's only (XVT_DECAP_XFERS in guest-run.sh)
+# - decap_modes attaches in decap modes xdp and tc (XVT_DECAP_MODES in
+#   guest-run.sh; hybrid runs in every other step) and pings both ways with
+#   the kernel's vxlan (h3); its TCP transfer is the kernel peer's only
+#   (XVT_DECAP_XFERS)
 # - flood_learn_unicast: flooding + learning; ageing
 # - k61peers: RSPAN into an 802.1Q device, ERSPAN II and III into erspan
 #   devices, XDP decap on an 802.3ad bond; with mirror's span_directions,
