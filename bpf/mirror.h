@@ -97,42 +97,97 @@ static __always_inline void mirror_copies(struct __sk_buff *skb, __u32 sessions,
 #define GRE_PROTO_ERSPAN3	0x22EB
 #define IPPROTO_GRE_NR		47
 
-struct erspan_outer {
-	struct ethhdr eth;
-	struct iphdr ip;
-	__be16 gre_flags;
-	__be16 gre_proto;
-	__be32 gre_seq;
+/* GRE with a sequence number, then the ERSPAN header. */
+struct erspan_gre {
+	__be16 flags;
+	__be16 proto;
+	__be32 seq;
 	__be32 w0;		/* Ver, VLAN, COS, En/BSO, T, session id */
 	__be32 w1;		/* II: index; III: timestamp */
 	__be32 w2;		/* III: SGT, P, FT, HW ID, D, Gra, O */
 } __attribute__((packed));
 
+/* A copy's headers toward an IPv4 collector... */
+struct erspan_outer {
+	struct ethhdr eth;
+	struct iphdr ip;
+	struct erspan_gre gre;
+} __attribute__((packed));
+
+/* ...and toward an IPv6 one (as Linux's ip6erspan sends them). */
+struct erspan_outer6 {
+	struct ethhdr eth;
+	struct ipv6hdr ip6;
+	struct erspan_gre gre;
+} __attribute__((packed));
+
 #define ERSPAN2_LEN	(sizeof(struct erspan_outer) - 4)
 #define ERSPAN3_LEN	(sizeof(struct erspan_outer))
+#define ERSPAN6_EXTRA	(sizeof(struct ipv6hdr) - sizeof(struct iphdr))
 
-static __always_inline __u32 erspan_hlen(const struct xvtep_mirror *m)
+/* Whether session M's collector is IPv6 (not an IPv4-mapped address). */
+static __always_inline bool erspan_v6(const struct xvtep_mirror *m)
 {
-	return m->erspan_version == 3 ? ERSPAN3_LEN : ERSPAN2_LEN;
+	return !xvtep_addr_is_v4(&m->remote);
 }
 
-/* ERSPAN goes over IPv4 only: a collector that is not an IPv4 (mapped)
- * address, or an instance without an IPv4 address, has no route. */
+/* Headers in front of the copy: 50 (Type II) or 54 (III) bytes over IPv4,
+ * 20 more over IPv6. */
+static __always_inline __u32 erspan_hlen(const struct xvtep_mirror *m)
+{
+	return (m->erspan_version == 3 ? ERSPAN3_LEN : ERSPAN2_LEN) +
+	       (erspan_v6(m) ? ERSPAN6_EXTRA : 0);
+}
+
+/* A copy leaves from the local address of its collector's family: without
+ * one (or toward the unspecified address), it has no route. */
 static __always_inline bool erspan_routable(const struct xvtep_mirror *m)
 {
-	return local4_set() && xvtep_addr_is_v4(&m->remote);
+	if (!erspan_v6(m))
+		return local4_set();
+	return local6_set() && !xvtep_addr_is_zero(&m->remote);
+}
+
+/* GRE and ERSPAN headers of a copy; takes the session's next GRE sequence
+ * number(s). */
+static __always_inline void erspan_gre_build(struct erspan_gre *g, const struct xvtep_mirror *m,
+					     __u32 dir, bool truncated, __u16 tci,
+					     bool tagged_in_frame, bool had_tag, __u32 segs)
+{
+	bool v3 = m->erspan_version == 3;
+	__u32 w0;
+
+	g->flags = bpf_htons(GRE_S_FLAG);
+	g->proto = bpf_htons(v3 ? GRE_PROTO_ERSPAN3 : GRE_PROTO_ERSPAN2);
+	/* m points into an array map value: the sequence is per session. A
+	 * GSO copy takes one number per segment; its segments all carry the
+	 * first (the headers are replicated when it is cut). */
+	g->seq = bpf_htonl((__u32)__sync_fetch_and_add((__u64 *)&m->seq, segs));
+
+	w0 = (__u32)(tci & 0xfff) << 16 | (__u32)(tci >> 13) << 13 |
+	     (truncated ? 1U << 10 : 0) | (m->session & 0x3ff);
+	if (v3) {
+		w0 |= 2U << 28;	/* Ver 2 = Type III; BSO 0: a good frame */
+		g->w0 = bpf_htonl(w0);
+		/* Gra 0: 100 us units of the wall clock (TAI). */
+		g->w1 = bpf_htonl((__u32)(bpf_ktime_get_tai_ns() / 100000));
+		g->w2 = bpf_htonl((m->hwid & 0x3f) << 4 | (dir == XVTEP_MIRROR_DIR_TX ? 1U << 3 : 0));
+	} else {
+		/* En: 0 untagged, 3 tag kept in the frame, 2 tag reported here only. */
+		w0 |= 1U << 28 | (had_tag ? (tagged_in_frame ? 3U : 2U) << 11 : 0);
+		g->w0 = bpf_htonl(w0);
+		g->w1 = bpf_htonl(m->index & 0xfffff);
+	}
 }
 
 /* Outer Ethernet (from the route), IPv4, GRE and ERSPAN headers of a copy
- * of FRAME_LEN bytes; takes the session's next GRE sequence number. */
+ * of FRAME_LEN bytes to an IPv4 collector. */
 static __always_inline void erspan_build(struct erspan_outer *h, const struct xvtep_mirror *m,
 					 const struct bpf_fib_lookup *fib, __u32 frame_len,
 					 __u32 dir, bool truncated, __u16 tci,
 					 bool tagged_in_frame, bool had_tag, __u32 segs)
 {
-	bool v3 = m->erspan_version == 3;
 	struct iphdr ip = {};
-	__u32 w0;
 
 	__builtin_memcpy(h->eth.h_dest, fib->dmac, ETH_ALEN);
 	__builtin_memcpy(h->eth.h_source, fib->smac, ETH_ALEN);
@@ -147,27 +202,35 @@ static __always_inline void erspan_build(struct erspan_outer *h, const struct xv
 	ip.tot_len = bpf_htons(frame_len + erspan_hlen(m) - ETH_HLEN);
 	ip.check = ipv4_csum(&ip);
 	h->ip = ip;
-	h->gre_flags = bpf_htons(GRE_S_FLAG);
-	h->gre_proto = bpf_htons(v3 ? GRE_PROTO_ERSPAN3 : GRE_PROTO_ERSPAN2);
-	/* m points into an array map value: the sequence is per session. A
-	 * GSO copy takes one number per segment; its segments all carry the
-	 * first (the headers are replicated when it is cut). */
-	h->gre_seq = bpf_htonl((__u32)__sync_fetch_and_add((__u64 *)&m->seq, segs));
+	erspan_gre_build(&h->gre, m, dir, truncated, tci, tagged_in_frame, had_tag, segs);
+}
 
-	w0 = (__u32)(tci & 0xfff) << 16 | (__u32)(tci >> 13) << 13 |
-	     (truncated ? 1U << 10 : 0) | (m->session & 0x3ff);
-	if (v3) {
-		w0 |= 2U << 28;	/* Ver 2 = Type III; BSO 0: a good frame */
-		h->w0 = bpf_htonl(w0);
-		/* Gra 0: 100 us units of the wall clock (TAI). */
-		h->w1 = bpf_htonl((__u32)(bpf_ktime_get_tai_ns() / 100000));
-		h->w2 = bpf_htonl((m->hwid & 0x3f) << 4 | (dir == XVTEP_MIRROR_DIR_TX ? 1U << 3 : 0));
-	} else {
-		/* En: 0 untagged, 3 tag kept in the frame, 2 tag reported here only. */
-		w0 |= 1U << 28 | (had_tag ? (tagged_in_frame ? 3U : 2U) << 11 : 0);
-		h->w0 = bpf_htonl(w0);
-		h->w1 = bpf_htonl(m->index & 0xfffff);
-	}
+/* The same to an IPv6 collector: IPv6 next header GRE, hop limit 64,
+ * traffic class and flow label 0, from the instance's IPv6 address. */
+static __always_inline void erspan_build6(struct erspan_outer6 *h, const struct xvtep_mirror *m,
+					  const struct bpf_fib_lookup *fib, __u32 frame_len,
+					  __u32 dir, bool truncated, __u16 tci,
+					  bool tagged_in_frame, bool had_tag, __u32 segs)
+{
+	__be32 w0 = bpf_htonl(6U << 28);
+
+	__builtin_memcpy(h->eth.h_dest, fib->dmac, ETH_ALEN);
+	__builtin_memcpy(h->eth.h_source, fib->smac, ETH_ALEN);
+	h->eth.h_proto = bpf_htons(ETH_P_IPV6);
+	__builtin_memcpy(&h->ip6, &w0, sizeof(w0));
+	h->ip6.payload_len = bpf_htons(frame_len + erspan_hlen(m) - ETH_HLEN -
+				       sizeof(struct ipv6hdr));
+	h->ip6.nexthdr = IPPROTO_GRE_NR;
+	h->ip6.hop_limit = XVTEP_TTL_DEFAULT;
+	h->ip6.saddr.in6_u.u6_addr32[0] = cfg_local_ip6[0];
+	h->ip6.saddr.in6_u.u6_addr32[1] = cfg_local_ip6[1];
+	h->ip6.saddr.in6_u.u6_addr32[2] = cfg_local_ip6[2];
+	h->ip6.saddr.in6_u.u6_addr32[3] = cfg_local_ip6[3];
+	h->ip6.daddr.in6_u.u6_addr32[0] = m->remote.w[0];
+	h->ip6.daddr.in6_u.u6_addr32[1] = m->remote.w[1];
+	h->ip6.daddr.in6_u.u6_addr32[2] = m->remote.w[2];
+	h->ip6.daddr.in6_u.u6_addr32[3] = m->remote.w[3];
+	erspan_gre_build(&h->gre, m, dir, truncated, tci, tagged_in_frame, had_tag, segs);
 }
 
 /* ---- copies made on the XDP decap path (xvtep.h) ---- */

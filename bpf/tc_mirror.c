@@ -66,28 +66,37 @@ static __always_inline __u32 gso_seg_len(struct __sk_buff *skb)
 #define ERSPAN_GSO_FLAGS (BPF_F_ADJ_ROOM_FIXED_GSO | BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 | \
 			  BPF_F_ADJ_ROOM_ENCAP_L4_GRE | BPF_F_ADJ_ROOM_ENCAP_L2_ETH | \
 			  BPF_ADJ_ROOM_ENCAP_L2(ETH_HLEN))
+#define ERSPAN6_GSO_FLAGS (BPF_F_ADJ_ROOM_FIXED_GSO | BPF_F_ADJ_ROOM_ENCAP_L3_IPV6 | \
+			   BPF_F_ADJ_ROOM_ENCAP_L4_GRE | BPF_F_ADJ_ROOM_ENCAP_L2_ETH | \
+			   BPF_ADJ_ROOM_ENCAP_L2(ETH_HLEN))
 
 /* Grow a GSO copy by HLEN behind its Ethernet header, which is kept in
  * INNER: it becomes the inner one, at offset HLEN. False: nothing changed. */
 static __always_inline bool erspan_grow_gso(struct __sk_buff *skb, __u32 hlen,
-					    struct ethhdr *inner)
+					    struct ethhdr *inner, bool v6)
 {
 	return !bpf_skb_load_bytes(skb, 0, inner, sizeof(*inner)) &&
-	       !bpf_skb_adjust_room(skb, hlen, BPF_ADJ_ROOM_MAC, ERSPAN_GSO_FLAGS);
+	       !bpf_skb_adjust_room(skb, hlen, BPF_ADJ_ROOM_MAC,
+				    v6 ? ERSPAN6_GSO_FLAGS : ERSPAN_GSO_FLAGS);
 }
 
 /* Route the ERSPAN copy like any packet of this host: FIB for the egress
- * device and MACs (input lookup from the mirror device, which has IPv4
- * forwarding on and forwards nothing else), neighbour resolution if needed. */
+ * device and MACs (input lookup from the mirror device, which has IPv4 and
+ * IPv6 forwarding on and forwards nothing else), neighbour resolution if
+ * needed. The collector's family picks the outer IP header. */
 static __always_inline int erspan_send(struct __sk_buff *skb, const struct xvtep_mirror *m,
 				       __u32 slot, __u32 dir, bool truncated, __u16 tci,
 				       bool tagged_in_frame, bool had_tag)
 {
 	__u32 hlen = erspan_hlen(m);
+	bool v6 = erspan_v6(m);
 	struct bpf_fib_lookup fib = {};
-	struct erspan_outer h = {};
+	union {
+		struct erspan_outer v4;
+		struct erspan_outer6 v6;
+	} h = {};
 	struct ethhdr inner;
-	__u32 mtu = 0, room, frame_len, segs = 1;
+	__u32 mtu = 0, room, frame_len, segs = 1, ip_extra = v6 ? sizeof(struct ipv6hdr) : 0;
 	bool gso = false;
 	long rc;
 
@@ -95,11 +104,23 @@ static __always_inline int erspan_send(struct __sk_buff *skb, const struct xvtep
 		mirror_count_drop(slot, XVTEP_MDROP_NO_ROUTE);
 		return TC_ACT_SHOT;
 	}
-	fib.family = AF_INET_NR;
 	fib.l4_protocol = IPPROTO_GRE_NR;
-	fib.ipv4_src = cfg_local_ip;
-	fib.ipv4_dst = m->remote.w[3];
 	fib.ifindex = skb->ingress_ifindex;
+	if (v6) {
+		fib.family = AF_INET6_NR;
+		fib.ipv6_src[0] = cfg_local_ip6[0];
+		fib.ipv6_src[1] = cfg_local_ip6[1];
+		fib.ipv6_src[2] = cfg_local_ip6[2];
+		fib.ipv6_src[3] = cfg_local_ip6[3];
+		fib.ipv6_dst[0] = m->remote.w[0];
+		fib.ipv6_dst[1] = m->remote.w[1];
+		fib.ipv6_dst[2] = m->remote.w[2];
+		fib.ipv6_dst[3] = m->remote.w[3];
+	} else {
+		fib.family = AF_INET_NR;
+		fib.ipv4_src = cfg_local_ip;
+		fib.ipv4_dst = m->remote.w[3];
+	}
 	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH &&
 	    rc != BPF_FIB_LKUP_RET_FRAG_NEEDED) {
@@ -112,11 +133,12 @@ static __always_inline int erspan_send(struct __sk_buff *skb, const struct xvtep
 	bpf_check_mtu(skb, fib.ifindex, &mtu, 0, 0);
 	room = mtu > hlen - ETH_HLEN ? mtu - (hlen - ETH_HLEN) : 0;
 	frame_len = skb->len;
-	/* The outer IPv4 length must hold the whole copy until it is cut. */
-	if (skb->gso_size && !truncated && frame_len + hlen - ETH_HLEN <= 0xffff) {
+	/* The outer IP length (IPv4 total, IPv6 payload) must hold the whole
+	 * copy until it is cut. */
+	if (skb->gso_size && !truncated && frame_len + hlen - ETH_HLEN - ip_extra <= 0xffff) {
 		__u32 seg = gso_seg_len(skb), n = wire_segs(skb);	/* before growing, which resets it */
 
-		gso = seg && seg <= room && erspan_grow_gso(skb, hlen, &inner);
+		gso = seg && seg <= room && erspan_grow_gso(skb, hlen, &inner, v6);
 		segs = gso ? n : 1;
 	}
 	if (!gso && skb->len > room) {
@@ -128,7 +150,12 @@ static __always_inline int erspan_send(struct __sk_buff *skb, const struct xvtep
 		truncated = true;
 	}
 
-	erspan_build(&h, m, &fib, frame_len, dir, truncated, tci, tagged_in_frame, had_tag, segs);
+	if (v6)
+		erspan_build6(&h.v6, m, &fib, frame_len, dir, truncated, tci, tagged_in_frame,
+			      had_tag, segs);
+	else
+		erspan_build(&h.v4, m, &fib, frame_len, dir, truncated, tci, tagged_in_frame,
+			     had_tag, segs);
 
 	if ((!gso && bpf_skb_change_head(skb, hlen, 0)) ||
 	    (gso && bpf_skb_store_bytes(skb, hlen, &inner, sizeof(inner), 0)) ||
@@ -139,12 +166,21 @@ static __always_inline int erspan_send(struct __sk_buff *skb, const struct xvtep
 	mirror_count_sent(slot, skb->len, truncated, segs);
 	skb->mark = XVTEP_MIRROR_MARK_OUT;
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
-		struct bpf_redir_neigh nh = { .nh_family = AF_INET_NR, .ipv4_nh = fib.ipv4_dst };
+		struct bpf_redir_neigh nh = {};
 
-		/* bpf_redirect_neigh routes IP-typed skbs only. */
-		if (skb->protocol != bpf_htons(ETH_P_IP)) {
+		/* bpf_redirect_neigh routes by skb->protocol, which is still
+		 * the inner frame's: only a copy of a frame of the outer
+		 * header's family can go this way. */
+		if (skb->protocol != bpf_htons(v6 ? ETH_P_IPV6 : ETH_P_IP)) {
 			mirror_count_drop(slot, XVTEP_MDROP_NEIGH);
 			return TC_ACT_SHOT;
+		}
+		if (v6) {
+			nh.nh_family = AF_INET6_NR;
+			__builtin_memcpy(nh.ipv6_nh, fib.ipv6_dst, 16);
+		} else {
+			nh.nh_family = AF_INET_NR;
+			nh.ipv4_nh = fib.ipv4_dst;
 		}
 		return bpf_redirect_neigh(fib.ifindex, &nh, sizeof(nh), 0);
 	}

@@ -4,8 +4,8 @@
  * path made (xdp_mirror_redirect in mirror.h; a SPAN copy with nothing to
  * shape goes to its destination straight, never here), so that a port with a tx
  * session keeps the XDP rate. A copy is finished here only if its output
- * device takes XDP frames (xvtep_mirror_xmit) and, for ERSPAN, the route and
- * neighbour are known; anything else is passed untouched, tag included, to
+ * device takes XDP frames (xvtep_mirror_xmit) and, for ERSPAN, the collector
+ * is IPv4 and the route and neighbour are known; anything else is passed untouched, tag included, to
  * xvtep_tc_mirror, which routes, resolves and counts as for its own clones.
  * Frags-aware: the mirror veth's MTU is far above what plain XDP allows.
  */
@@ -58,8 +58,10 @@ int xvtep_xdp_mir(struct xdp_md *ctx)
 
 	/* The output first: nothing is changed unless XDP can send the copy. */
 	if (m->kind == XVTEP_MIRROR_ERSPAN) {
-		if (!erspan_routable(m))
-			return XDP_PASS;	/* TC counts it no_route */
+		/* A copy to an IPv6 collector is made by TC (erspan_send): it
+		 * is handed on untouched, as are copies without a route. */
+		if (erspan_v6(m) || !erspan_routable(m))
+			return XDP_PASS;	/* TC sends it, or counts it no_route */
 		fib.family = AF_INET_NR;
 		fib.l4_protocol = IPPROTO_GRE_NR;
 		fib.ipv4_src = cfg_local_ip;
@@ -114,7 +116,7 @@ int xvtep_xdp_mir(struct xdp_md *ctx)
 		/* Type II is 4 bytes shorter: its copy starts at the same place. */
 		__builtin_memcpy(data, &h, ERSPAN2_LEN);
 		if (hlen == ERSPAN3_LEN)
-			*(__be32 *)(data + ERSPAN2_LEN) = h.w2;
+			*(__be32 *)(data + ERSPAN2_LEN) = h.gre.w2;
 	} else if (m->kind == XVTEP_MIRROR_RSPAN) {
 		if (xdp_rspan_tag(ctx, m->vlan))
 			goto encap_failed;

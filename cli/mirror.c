@@ -14,6 +14,7 @@
 #include <syslog.h>
 #include <unistd.h>
 #include <net/if.h>
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
@@ -42,7 +43,7 @@ void usage_mirror(FILE *f)
 	fprintf(f,
 		"       xvtepctl mirror add ID src DEV[,DEV...] [dir rx|tx|both]\n"
 		"                ( span dev DEV | rspan dev DEV vlan VID |\n"
-		"                  erspan remote IPV4 [version 2|3] [session SID] [index N] [hwid N] )\n"
+		"                  erspan remote ADDR [version 2|3] [session SID] [index N] [hwid N] )\n"
 		"                [truncate BYTES] [rate PPS [burst N]]\n"
 		"       xvtepctl mirror replace ID [mirror add options]\n"
 		"       xvtepctl mirror set ID rate PPS [burst N]\n"
@@ -339,7 +340,7 @@ static int parse_add(int argc, char **argv, struct mirror_req *r, char *srcbuf, 
 		if (r->vlan_arg)
 			return xv_arg_err(r->vlan_arg, "\"vlan\" applies to rspan only");
 		if (!r->remote_arg)
-			return xv_arg_err(r->kind_arg, "\"remote IPV4\" is required");
+			return xv_arg_err(r->kind_arg, "\"remote ADDR\" is required");
 	} else {
 		const char *bad = r->remote_arg ? r->remote_arg : r->version_arg ? r->version_arg :
 				  r->session_arg ? r->session_arg : r->index_arg ? r->index_arg :
@@ -363,17 +364,24 @@ static int parse_add(int argc, char **argv, struct mirror_req *r, char *srcbuf, 
 	}
 	if (m->kind == XVTEP_MIRROR_ERSPAN) {
 		const unsigned char *b = (const unsigned char *)&m->remote.w[3];
+		const __u8 *b6 = m->remote.b;
 		__be32 ip;
 
 		if (xv_parse_addr(r->remote_arg, &m->remote))
-			return xv_arg_err(r->remote_arg, "not an IPv4 address");
-		/* The dataplane builds an IPv4 GRE header only. */
-		if (!xvtep_addr_is_v4(&m->remote) && !xvtep_addr_is_zero(&m->remote))
-			return xv_arg_err(r->remote_arg, "ERSPAN over an IPv6 underlay is not "
-					  "supported");
-		ip = m->remote.w[3];
-		if (!ip || ip == 0xffffffffU || xv_ipv4_is_mcast(ip) || b[0] >= 240 || b[0] == 127)
-			return xv_arg_err(r->remote_arg, "the collector must be a unicast address");
+			return xv_arg_err(r->remote_arg, "not an IPv4 or IPv6 address");
+		if (xvtep_addr_is_v4(&m->remote) || xvtep_addr_is_zero(&m->remote)) {
+			ip = m->remote.w[3];
+			if (!ip || ip == 0xffffffffU || xv_ipv4_is_mcast(ip) || b[0] >= 240 ||
+			    b[0] == 127)
+				return xv_arg_err(r->remote_arg, "the collector must be a unicast "
+						  "address");
+		} else if (b6[0] == 0xff || (b6[0] == 0xfe && (b6[1] & 0xc0) == 0x80) ||
+			   (!m->remote.w[0] && !m->remote.w[1] && !m->remote.w[2] &&
+			    m->remote.w[3] == htonl(1))) {
+			/* Multicast, link-local (no scope to send it with), loopback. */
+			return xv_arg_err(r->remote_arg, "the collector must be a global or "
+					  "unique-local unicast address");
+		}
 		m->erspan_version = 2;
 		if (r->version_arg) {
 			if (xv_parse_u32(r->version_arg, 2, 3, &v))
@@ -509,7 +517,7 @@ static int mirror_write(int argc, char **argv, bool replace)
 		return -1;
 	if (xv_read_meta(&ctl.maps, &meta))
 		return xv_err("cannot read %s/%s", ctl.pin, XVTEP_MAP_META);
-	/* ERSPAN leaves from the IPv4 local address. */
+	/* ERSPAN leaves from the local address of the collector's family. */
 	if (m->kind == XVTEP_MIRROR_ERSPAN &&
 	    check_local_family(r.remote_arg, &m->remote, &meta))
 		return -1;

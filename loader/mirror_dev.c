@@ -49,7 +49,8 @@ static void dev_driver(const char *dev, char *drv, size_t len)
  * The veth whose ingress shapes mirror copies. Its MTU is the largest veth
  * takes: a clone entering it bigger than MTU + headers is dropped by the
  * kernel's forward check. The mirror program looks up routes with it as the
- * input device, which needs IPv4 forwarding on it; it forwards nothing
+ * input device, which needs IPv4 (and, for IPv6 collectors, IPv6) forwarding
+ * on it; it forwards nothing
  * (everything arriving there is consumed by the program).
  */
 int mirror_dev_setup(int *ifindex_out)
@@ -91,6 +92,11 @@ int mirror_dev_setup(int *ifindex_out)
 	err = write_sysctl("/proc/sys/net/ipv4/conf/%s/forwarding", XVTEP_MIRROR_DEV);
 	if (err)
 		return xv_err_errno(err, "cannot enable IPv4 forwarding on %s", XVTEP_MIRROR_DEV);
+	/* AF_INET6 lookups (ERSPAN to an IPv6 collector) need IPv6 forwarding;
+	 * it stays on with IPv6 disabled below. Required only with --local IPV6. */
+	err = write_sysctl("/proc/sys/net/ipv6/conf/%s/forwarding", XVTEP_MIRROR_DEV);
+	if (err && !xvtep_addr_is_zero(&cfg.local_ip6))
+		return xv_err_errno(err, "cannot enable IPv6 forwarding on %s", XVTEP_MIRROR_DEV);
 	/* Quiet: no router solicitations or MLD reports from the pair. */
 	write_sysctl("/proc/sys/net/ipv6/conf/%s/disable_ipv6", XVTEP_MIRROR_DEV);
 	write_sysctl("/proc/sys/net/ipv6/conf/%s/disable_ipv6", XVTEP_MIRROR_PEER);

@@ -25,6 +25,7 @@ ALL_TESTS="
 	v6_dual_stack
 	v6_security
 	v6_mirror
+	v6_erspan
 	v6_cli
 "
 
@@ -365,6 +366,40 @@ v6_mirror()
 	check "$T: delete the session" xvc "$h1" mirror del 7
 }
 
+# v6_erspan : ERSPAN II and III copies of vm1a's pings to an IPv6 collector
+# (host 4 on the underlay bridge, a static neighbour on h1): outer IPv6
+# from h1's address, next header GRE. The tx session keeps vm1a on the
+# XDP fast path, whose mirror program leaves IPv6-collector copies to TC.
+v6_erspan()
+{
+	local T=v6_erspan h1 h4 col6 mac out
+	h1=$(h_ns 1)
+	h4=$(h_ns 4)
+	col6=$(ul_ip6 4)
+	topo_v6 her &&
+	topo_host6 4 &&
+	mac=$(in_ns "$h4" ip -j link show ul | jq -r ".[0].address") &&
+	topo_do in_ns "$h1" ip -6 neigh replace "$col6" lladdr "$mac" dev ul nud permanent
+	topo_check "$T" $? || return
+	vm_ping "$T: warm-up vm1a -> vm3a" vm1a "$(vm_ip vm3a)" 1
+	check "$T: ERSPAN II session on vm1a (rx) to $col6" \
+		xvc "$h1" mirror add 8 src vm1a dir rx erspan remote "$col6" session 5 index 7
+	check "$T: ERSPAN III session on vm1a (tx) to $col6" \
+		xvc "$h1" mirror add 9 src vm1a dir tx erspan remote "$col6" version 3 session 6 hwid 3
+	cap_start "$h4" ul "ip6 proto 47" 256 || check_fail "$T: capture" "tcpdump did not start"
+	vm_ping "$T: vm1a -> vm3a" vm1a "$(vm_ip vm3a)" 5
+	cap_stop "$CAP_PID"
+	out=$(tshark -r "$CAP_FILE" -T fields -E occurrence=f -e ipv6.nxt -e ipv6.src -e ipv6.dst \
+		-e erspan.version -e erspan.spanid -e icmp.type -Y 'ipv6.nxt == 47 && icmp' 2>/dev/null |
+		sort | uniq -c | awk '{$1=$1; print}' | paste -sd'|')
+	check_eq "$T: copies: 5 requests (Type II, session 5) and 5 replies (Type III, session 6), IPv6 next header 47 from h1 to the collector" \
+		"$out" "5 47 $(ul_ip6 1) $col6 1 5 8|5 47 $(ul_ip6 1) $col6 2 6 0"
+	out=$(xvc "$h1" -j mirror show 8 | jq -r '.[0] | "\(.remote) \(.packets) \(.drops.no_route)"')
+	check_eq "$T: mirror show: the IPv6 collector, its copies, no drops" "$out" "$col6 5 0"
+	check "$T: delete the Type II session" xvc "$h1" mirror del 8
+	check "$T: delete the Type III session" xvc "$h1" mirror del 9
+}
+
 v6_cli()
 {
 	local T=v6_cli h1 h2 out rc
@@ -382,6 +417,14 @@ v6_cli()
 	out=$(xvc "$h2" vni add 300 remote 198.51.100.1 2>&1)
 	check_refused "$T: IPv4 remote on an IPv6-only instance" $? "$out" \
 		'Error: argument "198.51.100.1" is wrong: *IPv4 local*'
+	out=$(xvc "$h1" mirror add 9 src vm1a erspan remote 2001:db8:100::9 2>&1)
+	check_refused "$T: IPv6 ERSPAN collector on an IPv4-only instance" $? "$out" \
+		'Error: argument "2001:db8:100::9" is wrong: *IPv6 local*'
+	out=$(xvc "$h2" mirror add 9 src vm1a erspan remote 198.51.100.9 2>&1)
+	check_refused "$T: IPv4 ERSPAN collector on an IPv6-only instance" $? "$out" \
+		'Error: argument "198.51.100.9" is wrong: *IPv4 local*'
+	out=$(xvc "$h2" mirror add 9 src vm1a erspan remote fe80::9 2>&1)
+	check_refused "$T: a link-local ERSPAN collector" $? "$out" 'Error: argument "fe80::9" is wrong:*'
 	out=$(xvc "$h2" vni add 300 group 2001:db8:100::9 2>&1)
 	check_refused "$T: a unicast IPv6 group" $? "$out" 'Error: argument "2001:db8:100::9" is wrong:*'
 	out=$(xvc "$h2" vni add 300 remote ::ffff:198.51.100.1 2>&1)

@@ -1156,39 +1156,190 @@ static void test_high_bits(void)
 	env_close(&e);
 }
 
-/* ERSPAN goes over IPv4 only (the CLI refuses an IPv6 collector): one
- * written into the map anyway is a counted no_route copy, never sent. */
+/* Outer Ethernet + IPv6 + GRE + ERSPAN (Type III: 74 bytes, II: 70). */
+struct erspan6_view {
+	struct ethhdr eth;
+	uint8_t vtc[4];		/* version, traffic class, flow label */
+	uint16_t payload_len;
+	uint8_t nexthdr, hop_limit;
+	uint8_t saddr[16], daddr[16];
+	uint16_t gre_flags, gre_proto;
+	uint32_t gre_seq, w0, w1, w2;
+} __attribute__((packed));
+
+/* One copy of P for session SLOT through xvtep_tc_mirror, as it reaches the
+ * mirror device. */
+static struct run erspan6_copy(struct env *e, uint32_t slot, uint32_t dir, const struct pkt *p)
+{
+	struct __sk_buff ctx = { .ifindex = e->ifi_p1, .ingress_ifindex = e->ifi_p1,
+				 .mark = XVTEP_MIRROR_MARK | dir << 8 | slot };
+	struct run r = {};
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->buf, .data_size_in = p->len,
+		    .data_out = r.out, .data_size_out = sizeof(r.out), .repeat = 1,
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
+
+	r.err = bpf_prog_test_run_opts(bpf_program__fd(e->skel->progs.xvtep_tc_mirror), &o);
+	r.retval = r.err ? 0xdead : o.retval;
+	r.out_len = o.data_size_out;
+	return r;
+}
+
+static struct xvtep_mirror_stats erspan6_stats(struct env *e, uint32_t slot)
+{
+	struct xvtep_mirror_stats ms = {};
+
+	xv_percpu_sum(e->mstats, &slot, &ms, sizeof(ms));
+	return ms;
+}
+
+static void erspan6_session(struct env *e, uint32_t slot, const struct xvtep_mirror *m)
+{
+	struct xvtep_mirror_stats zero[256] = {};
+
+	bpf_map_update_elem(e->mstats, &slot, zero, BPF_ANY);
+	bpf_map_update_elem(e->mirrors, &slot, m, BPF_ANY);
+}
+
+/* ERSPAN to an IPv6 collector: the outer header is IPv6 (next header GRE)
+ * from cfg_local_ip6, routed by an AF_INET6 FIB lookup (IP6_PEER is a
+ * permanent neighbour on ut-up); GRE and ERSPAN as over IPv4. A collector
+ * of a family the instance has no local address for is a no_route copy. */
 static void test_erspan6(void)
 {
 	struct env_cfg c = { .local6 = true, .mirror_ifindex = if_nametoindex("ut-p2") };
-	struct xvtep_mirror m = { .id = 1, .kind = XVTEP_MIRROR_ERSPAN, .dir = 3,
-				  .erspan_version = 2, .remote = a6(IP6_PEER) };
+	struct xvtep_mirror m2 = { .id = 1, .kind = XVTEP_MIRROR_ERSPAN, .dir = 3,
+				   .erspan_version = 2, .remote = a6(IP6_PEER), .session = 10,
+				   .index = 7 };
+	struct xvtep_mirror m3 = { .id = 2, .kind = XVTEP_MIRROR_ERSPAN, .dir = 3,
+				   .erspan_version = 3, .remote = a6(IP6_PEER), .session = 1023,
+				   .hwid = 0x2a };
 	struct inner_opts in = { .dst = MAC_VM2, .src = MAC_VM1, .proto = ETH_P_IP,
 				 .l4 = IPPROTO_UDP, .payload = 100, .fill = 0x33 };
-	struct xvtep_mirror_stats ms = {}, zero[256] = {};
+	struct xvtep_mirror_stats ms;
+	struct erspan6_view *ev;
 	struct pkt p = {};
 	struct env e;
-	struct run r = {};
-	uint32_t slot = 0;
+	struct run r;
 
 	if (env_load(&e, &c))
 		return (void)CHECK(0, "ipv6 erspan setup", "load failed");
-	bpf_map_update_elem(e.mstats, &slot, zero, BPF_ANY);
-	bpf_map_update_elem(e.mirrors, &slot, &m, BPF_ANY);
 	p.len = build_inner(p.buf, &in);
-	{
-		struct __sk_buff ctx = { .ifindex = e.ifi_p1, .ingress_ifindex = e.ifi_p1,
-					 .mark = XVTEP_MIRROR_MARK | XVTEP_MIRROR_DIR_RX << 8 | slot };
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p.buf, .data_size_in = p.len,
-			    .data_out = r.out, .data_size_out = sizeof(r.out), .repeat = 1,
-			    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
 
-		r.err = bpf_prog_test_run_opts(bpf_program__fd(e.skel->progs.xvtep_tc_mirror), &o);
+	/* Type II, an rx copy. */
+	erspan6_session(&e, 0, &m2);
+	r = erspan6_copy(&e, 0, XVTEP_MIRROR_DIR_RX, &p);
+	ev = (void *)r.out;
+	ms = erspan6_stats(&e, 0);
+	CHECK(r.retval == TC_ACT_REDIRECT && r.out_len == p.len + 70 &&
+	      !memcmp(r.out + 70, p.buf, p.len) && ms.packets == 1 &&
+	      ms.bytes == p.len + 70,
+	      "ipv6 erspan II: sent, 70 header bytes, then the frame intact",
+	      "retval %u len %u (want %u) packets %llu", r.retval, r.out_len,
+	      (unsigned)(p.len + 70),
+	      (unsigned long long)ms.packets);
+	CHECK(!memcmp(ev->eth.h_dest, MAC_PEER, 6) && !memcmp(ev->eth.h_source, MAC_UPLINK, 6) &&
+	      ntohs(ev->eth.h_proto) == ETH_P_IPV6 && ev->vtc[0] == 0x60 && !ev->vtc[1] &&
+	      !ev->vtc[2] && !ev->vtc[3] && ev->nexthdr == 47 && ev->hop_limit == 64 &&
+	      ntohs(ev->payload_len) == r.out_len - 54 &&
+	      !memcmp(ev->saddr, IP6_LOCAL, 16) && !memcmp(ev->daddr, IP6_PEER, 16),
+	      "ipv6 erspan II: outer Ethernet/IPv6 routed to the collector, next header 47, "
+	      "hop limit 64, payload length, local6 -> collector",
+	      "proto %04x vtc %02x%02x nxt %u hop %u plen %u", ntohs(ev->eth.h_proto),
+	      ev->vtc[0], ev->vtc[1], ev->nexthdr, ev->hop_limit, ntohs(ev->payload_len));
+	CHECK(ntohs(ev->gre_flags) == 0x1000 && ntohs(ev->gre_proto) == 0x88be &&
+	      ntohl(ev->gre_seq) == 0 && ntohl(ev->w0) == (1u << 28 | 10) && ntohl(ev->w1) == 7,
+	      "ipv6 erspan II: GRE S bit, protocol 0x88BE, seq 0; Ver 1, session 10, index 7",
+	      "flags %04x proto %04x seq %u w0 %08x w1 %08x", ntohs(ev->gre_flags),
+	      ntohs(ev->gre_proto), ntohl(ev->gre_seq), ntohl(ev->w0), ntohl(ev->w1));
+	r = erspan6_copy(&e, 0, XVTEP_MIRROR_DIR_RX, &p);
+	ev = (void *)r.out;
+	CHECK_EQ(ntohl(ev->gre_seq), 1, "ipv6 erspan II: the next copy takes the next number");
+
+	/* Truncation: the IPv6 payload length follows the cut. */
+	m2.truncate = 64;
+	erspan6_session(&e, 0, &m2);
+	r = erspan6_copy(&e, 0, XVTEP_MIRROR_DIR_RX, &p);
+	ev = (void *)r.out;
+	CHECK(r.out_len == 64 + 70 && ntohs(ev->payload_len) == 64 + 70 - 54 &&
+	      !memcmp(r.out + 70, p.buf, 64) && ntohl(ev->w0) == (1u << 28 | 1u << 10 | 10),
+	      "ipv6 erspan II: truncate 64: payload length 80, T bit set",
+	      "len %u plen %u w0 %08x", r.out_len, ntohs(ev->payload_len), ntohl(ev->w0));
+
+	/* Type III, a tx copy. */
+	erspan6_session(&e, 1, &m3);
+	r = erspan6_copy(&e, 1, XVTEP_MIRROR_DIR_TX, &p);
+	ev = (void *)r.out;
+	CHECK(r.retval == TC_ACT_REDIRECT && r.out_len == p.len + 74 &&
+	      !memcmp(r.out + 74, p.buf, p.len) && ev->nexthdr == 47 &&
+	      ntohs(ev->payload_len) == r.out_len - 54 && !memcmp(ev->saddr, IP6_LOCAL, 16) &&
+	      !memcmp(ev->daddr, IP6_PEER, 16),
+	      "ipv6 erspan III: sent, 74 header bytes (IPv6 next header 47, payload length, "
+	      "local6 -> collector), then the frame intact",
+	      "retval %u len %u nxt %u plen %u", r.retval, r.out_len, ev->nexthdr,
+	      ntohs(ev->payload_len));
+	CHECK(ntohs(ev->gre_flags) == 0x1000 && ntohs(ev->gre_proto) == 0x22eb &&
+	      ntohl(ev->w0) == (2u << 28 | 1023) && ntohl(ev->w1) != 0 &&
+	      ntohl(ev->w2) == (0x2au << 4 | 1u << 3),
+	      "ipv6 erspan III: GRE protocol 0x22EB; Ver 2, session 1023, HW ID 42, D=1 (tx)",
+	      "proto %04x w0 %08x w2 %08x", ntohs(ev->gre_proto), ntohl(ev->w0), ntohl(ev->w2));
+
+	/* An IPv6 collector without a route: no_route, nothing sent. */
+	m2 = (struct xvtep_mirror){ .id = 3, .kind = XVTEP_MIRROR_ERSPAN, .dir = 3,
+				    .erspan_version = 2, .remote = a6(IP6_FOREIGN) };
+	erspan6_session(&e, 2, &m2);
+	r = erspan6_copy(&e, 2, XVTEP_MIRROR_DIR_RX, &p);
+	ms = erspan6_stats(&e, 2);
+	CHECK(r.retval == TC_ACT_SHOT && ms.drops[XVTEP_MDROP_NO_ROUTE] == 1 && !ms.packets,
+	      "ipv6 erspan: an unreachable IPv6 collector: no_route",
+	      "retval %u no_route %llu", r.retval,
+	      (unsigned long long)ms.drops[XVTEP_MDROP_NO_ROUTE]);
+
+	/* The XDP mirror program leaves IPv6-collector copies to TC. */
+	{
+		uint8_t buf[PKT_MAX + 4];
+		uint32_t tag = XVTEP_MIRROR_MARK | XVTEP_MIRROR_DIR_TX << 8 | 1;
+		struct xdp_md xctx = { .data = 4, .data_meta = 0, .data_end = 4 + p.len,
+				       .ingress_ifindex = e.ifi_p1 };
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = 4 + p.len,
+			    .ctx_in = &xctx, .ctx_size_in = sizeof(xctx), .repeat = 1);
+
+		memcpy(buf, &tag, 4);
+		memcpy(buf + 4, p.buf, p.len);
+		r.err = bpf_prog_test_run_opts(bpf_program__fd(e.skel->progs.xvtep_xdp_mir), &o);
 		r.retval = r.err ? 0xdead : o.retval;
+		CHECK(r.retval == XDP_PASS,
+		      "ipv6 erspan: xvtep_xdp_mir passes an IPv6-collector copy to TC",
+		      "retval %u err %d", r.retval, r.err);
 	}
-	xv_percpu_sum(e.mstats, &slot, &ms, sizeof(ms));
-	CHECK(r.retval == TC_ACT_SHOT && ms.drops[XVTEP_MDROP_NO_ROUTE] == 1 && ms.packets == 0,
-	      "ipv6 erspan: an IPv6 collector: the copy dropped as no_route, nothing sent",
+	env_close(&e);
+
+	/* No IPv6 local address: an IPv6 collector has no route. */
+	c.local6 = false;
+	if (env_load(&e, &c))
+		return (void)CHECK(0, "ipv6 erspan setup (no local6)", "load failed");
+	m2 = (struct xvtep_mirror){ .id = 1, .kind = XVTEP_MIRROR_ERSPAN, .dir = 3,
+				    .erspan_version = 2, .remote = a6(IP6_PEER) };
+	erspan6_session(&e, 0, &m2);
+	r = erspan6_copy(&e, 0, XVTEP_MIRROR_DIR_RX, &p);
+	ms = erspan6_stats(&e, 0);
+	CHECK(r.retval == TC_ACT_SHOT && ms.drops[XVTEP_MDROP_NO_ROUTE] == 1 && !ms.packets,
+	      "ipv6 erspan: no IPv6 local address: an IPv6 collector's copy is no_route",
+	      "retval %u no_route %llu packets %llu", r.retval,
+	      (unsigned long long)ms.drops[XVTEP_MDROP_NO_ROUTE], (unsigned long long)ms.packets);
+	env_close(&e);
+
+	/* No IPv4 local address: an IPv4 collector has no route. */
+	c.local6 = true;
+	c.no_local4 = true;
+	if (env_load(&e, &c))
+		return (void)CHECK(0, "ipv6 erspan setup (no local4)", "load failed");
+	m2 = (struct xvtep_mirror){ .id = 1, .kind = XVTEP_MIRROR_ERSPAN, .dir = 3,
+				    .erspan_version = 2, .remote = a4(IP_PEER) };
+	erspan6_session(&e, 0, &m2);
+	r = erspan6_copy(&e, 0, XVTEP_MIRROR_DIR_RX, &p);
+	ms = erspan6_stats(&e, 0);
+	CHECK(r.retval == TC_ACT_SHOT && ms.drops[XVTEP_MDROP_NO_ROUTE] == 1 && !ms.packets,
+	      "ipv6 erspan: no IPv4 local address: an IPv4 collector's copy is no_route",
 	      "retval %u no_route %llu packets %llu", r.retval,
 	      (unsigned long long)ms.drops[XVTEP_MDROP_NO_ROUTE], (unsigned long long)ms.packets);
 	env_close(&e);
