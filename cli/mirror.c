@@ -363,25 +363,13 @@ static int parse_add(int argc, char **argv, struct mirror_req *r, char *srcbuf, 
 		m->vlan = v;
 	}
 	if (m->kind == XVTEP_MIRROR_ERSPAN) {
-		const unsigned char *b = (const unsigned char *)&m->remote.w[3];
-		const __u8 *b6 = m->remote.b;
-		__be32 ip;
-
 		if (xv_parse_addr(r->remote_arg, &m->remote))
 			return xv_arg_err(r->remote_arg, "not an IPv4 or IPv6 address");
-		if (xvtep_addr_is_v4(&m->remote) || xvtep_addr_is_zero(&m->remote)) {
-			ip = m->remote.w[3];
-			if (!ip || ip == 0xffffffffU || xv_ipv4_is_mcast(ip) || b[0] >= 240 ||
-			    b[0] == 127)
-				return xv_arg_err(r->remote_arg, "the collector must be a unicast "
-						  "address");
-		} else if (b6[0] == 0xff || (b6[0] == 0xfe && (b6[1] & 0xc0) == 0x80) ||
-			   (!m->remote.w[0] && !m->remote.w[1] && !m->remote.w[2] &&
-			    m->remote.w[3] == htonl(1))) {
-			/* Multicast, link-local (no scope to send it with), loopback. */
-			return xv_arg_err(r->remote_arg, "the collector must be a global or "
-					  "unique-local unicast address");
-		}
+		if (xv_addr_not_unicast(&m->remote))
+			return xv_arg_err(r->remote_arg, xvtep_addr_is_v4(&m->remote) ||
+					  xvtep_addr_is_zero(&m->remote) ?
+					  "the collector must be a unicast address" :
+					  "the collector must be a global or unique-local unicast address");
 		m->erspan_version = 2;
 		if (r->version_arg) {
 			if (xv_parse_u32(r->version_arg, 2, 3, &v))

@@ -57,28 +57,12 @@ int parse_mac_arg(const char *s, __u8 mac[6])
 
 int parse_unicast_arg(const char *s, union xvtep_addr *a)
 {
-	const unsigned char *b = (const unsigned char *)&a->w[3];
-	__be32 ip;
+	const char *why;
 
 	if (xv_parse_addr(s, a))
 		return xv_arg_err(s, "not an IPv4 or IPv6 address");
-	if (!xvtep_addr_is_v4(a)) {
-		if (xvtep_addr_is_zero(a) || xvtep_addr_is_mcast(a))
-			return xv_arg_err(s, "not a unicast address");
-		if (!a->w[0] && !a->w[1] && !a->w[2] && a->w[3] == htonl(1))
-			return xv_arg_err(s, "loopback address cannot be a VTEP");
-		if (a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80)
-			return xv_arg_err(s, "link-local address cannot be a VTEP");
-		return 0;
-	}
-	ip = a->w[3];
-	if (ip == 0 || ip == 0xffffffffU)
-		return xv_arg_err(s, "not a unicast address");
-	if (xv_ipv4_is_mcast(ip) || b[0] >= 240)
-		return xv_arg_err(s, "not a unicast address");
-	if (b[0] == 127)
-		return xv_arg_err(s, "loopback address cannot be a VTEP");
-	return 0;
+	why = xv_addr_not_unicast(a);
+	return why ? xv_arg_err(s, "%s", why) : 0;
 }
 
 int check_local_family(const char *arg, const union xvtep_addr *a, const struct xvtep_meta *meta)

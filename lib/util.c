@@ -337,6 +337,27 @@ int xv_parse_prefix(const char *s, union xvtep_addr *a, __u32 *plen)
 	return 0;
 }
 
+const char *xv_addr_not_unicast(const union xvtep_addr *a)
+{
+	const unsigned char *b = (const unsigned char *)&a->w[3];
+	__be32 ip = a->w[3];
+
+	if (!xvtep_addr_is_v4(a)) {
+		if (xvtep_addr_is_zero(a) || xvtep_addr_is_mcast(a))
+			return "not a unicast address";
+		if (!a->w[0] && !a->w[1] && !a->w[2] && a->w[3] == htonl(1))
+			return "loopback address cannot be a VTEP";
+		if (a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80)
+			return "link-local address cannot be a VTEP";
+		return NULL;
+	}
+	if (ip == 0 || ip == 0xffffffffU || xv_ipv4_is_mcast(ip) || b[0] >= 240)
+		return "not a unicast address";
+	if (b[0] == 127)
+		return "loopback address cannot be a VTEP";
+	return NULL;
+}
+
 const char *xv_fmt_addr(const union xvtep_addr *a, char buf[XV_ADDR_STRLEN])
 {
 	if (xvtep_addr_is_zero(a))

@@ -86,6 +86,10 @@ int xv_parse_addr(const char *s, union xvtep_addr *a);
 int xv_parse_prefix(const char *s, union xvtep_addr *a, __u32 *plen);
 /* IPv4 dotted, IPv6 RFC 5952; all zero prints "::". Returns BUF. */
 const char *xv_fmt_addr(const union xvtep_addr *a, char buf[XV_ADDR_STRLEN]);
+/* Why A cannot be a VTEP or collector address, NULL when it can be one.
+ * IPv4: 0.0.0.0, broadcast, multicast, class E and 127/8 cannot; IPv6: ::,
+ * multicast, ::1 and link-local (a scope the dataplane has no room for). */
+const char *xv_addr_not_unicast(const union xvtep_addr *a);
 /* "A/N" with N in the address's own family (PLEN as xv_parse_prefix gives). */
 const char *xv_fmt_prefix(const union xvtep_addr *a, __u32 plen, char buf[XV_PREFIX_STRLEN]);
 static inline int xv_addr_family(const union xvtep_addr *a)

@@ -82,10 +82,7 @@ static int parse_local(const char *arg)
 		cfg.local_ip = ip;
 		return 0;
 	}
-	/* ::, ::1, multicast, link-local (a scope the dataplane has no room for) */
-	if (xvtep_addr_is_zero(&a) || xvtep_addr_is_mcast(&a) ||
-	    (!a.w[0] && !a.w[1] && !a.w[2] && a.w[3] == htonl(1)) ||
-	    (a.b[0] == 0xfe && (a.b[1] & 0xc0) == 0x80))
+	if (xv_addr_not_unicast(&a))
 		return xv_arg_err(arg, "--local must be a global unicast address");
 	if (!xvtep_addr_is_zero(&cfg.local_ip6) && !xvtep_addr_equal(&cfg.local_ip6, &a))
 		return xv_arg_err(arg, "--local takes one IPv4 and one IPv6 address at most");
